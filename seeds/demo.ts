@@ -1,0 +1,302 @@
+import { sql } from 'kysely';
+import type { Database } from '../src/db/database.ts';
+import { hashPassword } from '../src/features/accounts/password.ts';
+
+/**
+ * Demo data for development: the default workspace, three demo users, three published courses
+ * and a few blog posts. Idempotent (every row is found by its natural key before it is made),
+ * and it refuses to run in production.
+ */
+
+export const DEMO_PASSWORD = 'edupeak-demo';
+
+export const DEMO_LOGINS = [
+  { role: 'admin', email: 'admin@example.com', firstName: 'Ada', lastName: 'Admin', designation: 'Platform administrator' },
+  { role: 'teacher', email: 'teacher@example.com', firstName: 'Tomás', lastName: 'Teacher', designation: 'Web developer and teacher' },
+  { role: 'student', email: 'student@example.com', firstName: 'Sam', lastName: 'Student', designation: null },
+] as const;
+
+interface DemoCourse {
+  slug: string;
+  title: string;
+  smallDescription: string;
+  description: string;
+  category: string;
+  level: 'Beginner' | 'Intermediate' | 'Advanced';
+  price: number;
+  duration: number;
+  chapters: Array<{ title: string; lessons: Array<{ title: string; description: string }> }>;
+}
+
+const lesson = (title: string, description: string) => ({ title, description });
+
+const COURSES: DemoCourse[] = [
+  {
+    slug: 'web-basics-on-any-connection',
+    title: 'Web Basics on Any Connection',
+    smallDescription: 'Build your first web page with HTML and CSS, from a phone or a shared computer.',
+    description:
+      'A free, gentle start: what a web page is made of, how to write HTML that works everywhere, and how to style it with a little CSS. Every video is short and small, made for slow connections.',
+    category: 'Web Development',
+    level: 'Beginner',
+    price: 0,
+    duration: 95,
+    chapters: [
+      {
+        title: 'Getting started',
+        lessons: [
+          lesson('What is a web page?', 'Browsers, servers and the files in between.'),
+          lesson('Your first HTML file', 'Headings, paragraphs and links in a plain text file.'),
+        ],
+      },
+      {
+        title: 'Structure with HTML',
+        lessons: [
+          lesson('Lists and tables', 'When to use each, and how screen readers hear them.'),
+          lesson('Forms that work without JavaScript', 'Labels, inputs and buttons that post to a server.'),
+          lesson('Images that load fast', 'Width, height, lazy loading and small files.'),
+        ],
+      },
+      {
+        title: 'Style with CSS',
+        lessons: [
+          lesson('Selectors and the cascade', 'How the browser decides which rule wins.'),
+          lesson('Layouts for small screens', 'Flexbox and grid, starting at 320 pixels wide.'),
+        ],
+      },
+    ],
+  },
+  {
+    slug: 'practical-spreadsheets-for-small-business',
+    title: 'Practical Spreadsheets for Small Business',
+    smallDescription: 'Track sales, stock and cash with spreadsheets you already have.',
+    description:
+      'Hands-on lessons for shop owners and freelancers: a sales log, a stock sheet, simple formulas and charts that answer real questions about your business.',
+    category: 'Business',
+    level: 'Beginner',
+    price: 1999,
+    duration: 150,
+    chapters: [
+      {
+        title: 'Foundations',
+        lessons: [
+          lesson('Cells, rows and columns', 'Moving around and entering data quickly.'),
+          lesson('Your first formulas', 'SUM, AVERAGE and relative references.'),
+          lesson('A daily sales log', 'One row per sale, and totals that update themselves.'),
+        ],
+      },
+      {
+        title: 'Answers from your data',
+        lessons: [
+          lesson('Filtering and sorting', 'Find your best-selling items in seconds.'),
+          lesson('Charts that tell a story', 'Pick the right chart and keep it honest.'),
+        ],
+      },
+    ],
+  },
+  {
+    slug: 'data-analysis-with-python',
+    title: 'Data Analysis with Python',
+    smallDescription: 'Clean, explore and chart real data sets with Python and pandas.',
+    description:
+      'For learners who know a little programming: load messy data, clean it, ask questions of it with pandas, and present what you find with clear charts.',
+    category: 'Data Science',
+    level: 'Intermediate',
+    price: 3400,
+    duration: 320,
+    chapters: [
+      {
+        title: 'Setting up',
+        lessons: [
+          lesson('Python and notebooks', 'A working setup on a modest computer.'),
+          lesson('Reading CSV files', 'Loading data and looking at it first.'),
+        ],
+      },
+      {
+        title: 'Cleaning data',
+        lessons: [
+          lesson('Missing values', 'Find them, understand them, decide what to do.'),
+          lesson('Types and dates', 'Numbers stored as text, and dates in many formats.'),
+          lesson('Joining tables', 'Merge two data sets on a shared key.'),
+        ],
+      },
+      {
+        title: 'Exploring',
+        lessons: [
+          lesson('Group and summarise', 'groupby, aggregations and pivot tables.'),
+          lesson('Finding outliers', 'Spot values that do not belong.'),
+        ],
+      },
+      {
+        title: 'Presenting',
+        lessons: [
+          lesson('Charts with matplotlib', 'Line, bar and scatter charts that read well.'),
+          lesson('Writing up your findings', 'A short report a manager will read.'),
+        ],
+      },
+    ],
+  },
+];
+
+const CATEGORIES = [
+  { slug: 'study-tips', name: 'Study tips', description: 'Learning well with little time and little bandwidth.' },
+  { slug: 'teaching', name: 'Teaching', description: 'Making courses that students finish.' },
+  { slug: 'platform-news', name: 'Platform news', description: 'What is new on Edupeak.' },
+];
+
+const POSTS = [
+  {
+    slug: 'learning-on-a-slow-connection',
+    title: 'Learning on a slow connection: five habits that help',
+    category: 'study-tips',
+    author: 'teacher@example.com',
+    excerpt: 'Download at night, watch in short sessions, and take notes by hand.',
+    content:
+      '<p>Slow or expensive data does not have to stop you. Here are five habits our students swear by.</p><ol><li>Open lessons when the network is quiet.</li><li>Watch in short sessions.</li><li>Write notes by hand.</li><li>Do the exercises before the next video.</li><li>Ask questions early.</li></ol>',
+    readingTime: 3,
+    daysAgo: 2,
+  },
+  {
+    slug: 'short-videos-finish-courses',
+    title: 'Why short videos get courses finished',
+    category: 'teaching',
+    author: 'teacher@example.com',
+    excerpt: 'Students finish more lessons when each one is under ten minutes.',
+    content:
+      '<p>A ten-minute lesson is easier to start, cheaper to download and easier to finish. Split long recordings at natural pauses, and give each part a title that says what the student will be able to do.</p>',
+    readingTime: 4,
+    daysAgo: 5,
+  },
+  {
+    slug: 'welcome-to-edupeak',
+    title: 'Welcome to Edupeak',
+    category: 'platform-news',
+    author: 'admin@example.com',
+    excerpt: 'A learning platform built for people on slow connections.',
+    content:
+      '<p>Edupeak pages are small, work without JavaScript and never load anything from third parties. Teachers build and sell video courses; students learn at their own pace.</p>',
+    readingTime: 2,
+    daysAgo: 9,
+  },
+];
+
+export async function hasAnyUser(db: Database): Promise<boolean> {
+  const row = await db.selectFrom('user').select('id').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface SeedOptions {
+  env: 'development' | 'production' | 'test';
+}
+
+export async function seedDemo(db: Database, { env }: SeedOptions): Promise<void> {
+  if (env === 'production') throw new Error('The demo seed refuses to run in production (NODE_ENV=production).');
+  // Hash before the transaction: argon2 is deliberately slow and must not hold locks.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+
+  await db.transaction().execute(async (trx) => {
+    // Two seeds at once (two `npm start`s on one database) take turns.
+    await sql`select pg_advisory_xact_lock(hashtext('edupeak-demo-seed'))`.execute(trx);
+
+    const workspace =
+      (await trx.selectFrom('workspace').select('id').where('slug', '=', 'default').executeTakeFirst()) ??
+      (await trx
+        .insertInto('workspace')
+        .values({ name: 'Default Workspace', slug: 'default', description: 'The workspace every account belongs to.' })
+        .returning('id')
+        .executeTakeFirstOrThrow());
+
+    const userIds = new Map<string, string>();
+    for (const login of DEMO_LOGINS) {
+      let user = await trx
+        .selectFrom('user')
+        .select('id')
+        .where(sql<string>`lower(email)`, '=', login.email)
+        .executeTakeFirst();
+      if (!user) {
+        user = await trx
+          .insertInto('user')
+          .values({
+            firstName: login.firstName,
+            lastName: login.lastName,
+            email: login.email,
+            emailVerified: true,
+            role: login.role,
+            designation: login.designation,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('account')
+          .values({ userId: user.id, accountId: user.id, providerId: 'credential', password: passwordHash })
+          .execute();
+      }
+      userIds.set(login.email, user.id);
+    }
+
+    const memberships = [
+      { email: 'admin@example.com', role: 'Admin' as const },
+      { email: 'teacher@example.com', role: 'Member' as const },
+    ];
+    await trx
+      .insertInto('membership')
+      .values(memberships.map((m) => ({ userId: userIds.get(m.email)!, workspaceId: workspace.id, role: m.role })))
+      .onConflict((oc) => oc.columns(['userId', 'workspaceId']).doNothing())
+      .execute();
+
+    const teacherId = userIds.get('teacher@example.com')!;
+    for (const [index, course] of COURSES.entries()) {
+      const exists = await trx.selectFrom('course').select('id').where('slug', '=', course.slug).executeTakeFirst();
+      if (exists) continue;
+      const { chapters, ...fields } = course;
+      const created = await trx
+        .insertInto('course')
+        .values({
+          ...fields,
+          fileKey: `demo/${course.slug}.webp`,
+          status: 'Published',
+          userId: teacherId,
+          // Distinct creation times keep "newest first" stable.
+          createdAt: new Date(Date.now() - (index + 1) * 86_400_000),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      for (const [c, chapter] of chapters.entries()) {
+        const { id: chapterId } = await trx
+          .insertInto('chapter')
+          .values({ courseId: created.id, title: chapter.title, position: c + 1, status: 'Published' })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('lesson')
+          .values(chapter.lessons.map((l, i) => ({ ...l, chapterId, position: i + 1, status: 'Published' as const })))
+          .execute();
+      }
+    }
+
+    await trx
+      .insertInto('blogCategory')
+      .values(CATEGORIES)
+      .onConflict((oc) => oc.column('slug').doNothing())
+      .execute();
+    const categories = await trx.selectFrom('blogCategory').select(['id', 'slug']).execute();
+    const categoryId = new Map(categories.map((c) => [c.slug, c.id]));
+    await trx
+      .insertInto('blog')
+      .values(
+        POSTS.map(({ category, author, daysAgo, ...post }) => {
+          const at = new Date(Date.now() - daysAgo * 86_400_000);
+          return {
+            ...post,
+            status: 'Published' as const,
+            authorId: userIds.get(author)!,
+            categoryId: categoryId.get(category) ?? null,
+            publishedAt: at,
+            createdAt: at,
+          };
+        }),
+      )
+      .onConflict((oc) => oc.column('slug').doNothing())
+      .execute();
+  });
+}

@@ -1,0 +1,40 @@
+import { CamelCasePlugin, Kysely, PostgresDialect, type LogEvent } from 'kysely';
+import pg from 'pg';
+import type { DB } from './types.ts';
+
+export type Database = Kysely<DB>;
+
+type QueryObserver = (event: LogEvent) => void;
+
+// Observers per database instance: tests count the SQL a request runs (see tests/setup/queries.ts).
+const observers = new WeakMap<Kysely<any>, Set<QueryObserver>>();
+
+export interface DatabaseOptions {
+  connectionString: string;
+  /** Pool size; PostgreSQL's default of 100 connections is shared by every instance. */
+  max?: number;
+}
+
+export function createDatabase({ connectionString, max = 10 }: DatabaseOptions): Database {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const listeners = new Set<QueryObserver>();
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+    log(event) {
+      for (const listener of listeners) listener(event);
+    },
+  });
+  observers.set(db, listeners);
+  return db;
+}
+
+/** Subscribes to every query this database runs; returns the unsubscribe function. */
+export function observeQueries(db: Kysely<any>, observer: QueryObserver): () => void {
+  const set = observers.get(db);
+  if (!set) throw new Error('observeQueries: this database was not made by createDatabase');
+  set.add(observer);
+  return () => set.delete(observer);
+}

@@ -1,0 +1,21 @@
+import { Router } from 'express';
+import type { Database } from '../../db/database.ts';
+import { formatDate, formatDuration } from '../../lib/dates.ts';
+import { formatPrice } from '../../lib/money.ts';
+import { render } from '../../http/render.ts';
+import { featuredCourses, latestPosts } from './queries.ts';
+
+export function homeRoutes({ db }: { db: Database }): Router {
+  const router = Router();
+
+  router.get('/', async (_req, res) => {
+    const [courses, posts] = await Promise.all([featuredCourses(db), latestPosts(db)]);
+    render(res, 'home/index', {
+      title: undefined,
+      courses: courses.map((c) => ({ ...c, priceLabel: formatPrice(c.price), durationLabel: formatDuration(c.duration) })),
+      posts: posts.map((p) => ({ ...p, dateLabel: p.publishedAt ? formatDate(p.publishedAt) : '' })),
+    });
+  });
+
+  return router;
+}

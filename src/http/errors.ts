@@ -1,0 +1,88 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import { renderPageOrFragment } from './render.ts';
+
+/** An error with an HTTP status that is safe to show to the user as it is. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (message = 'We could not find that page.') => new HttpError(404, message);
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  403: 'Not allowed',
+  404: 'Page not found',
+  405: 'Method not allowed',
+  413: 'Too large',
+  422: 'Please check the form',
+  429: 'Too many requests',
+};
+
+export const handleNotFound: RequestHandler = (_req, _res, next) => next(notFound());
+
+function statusOf(error: unknown): number {
+  if (error instanceof HttpError) return error.status;
+  // body-parser and friends set `status`/`statusCode` on client errors (bad JSON, too large ...).
+  const status = (error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+/**
+ * The one error handler: a full page, or a fragment for htmx; 5xx errors are logged and written
+ * to `error_log`. Users never see a stack trace or an internal message.
+ */
+export function handleErrors({ db, logger }: { db: Database; logger: Logger }): ErrorRequestHandler {
+  return async (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = statusOf(error);
+    const err = error instanceof Error ? error : new Error(String(error));
+
+    if (status >= 500) {
+      logger.error({ err, method: req.method, path: req.path }, 'request failed');
+      const user = res.locals.user as { id?: string } | undefined;
+      await db
+        .insertInto('errorLog')
+        .values({
+          errorType: err.name || 'Error',
+          statusCode: status,
+          message: err.message.slice(0, 2000) || 'Unknown error',
+          stack: err.stack?.slice(0, 10_000) ?? null,
+          endpoint: req.path.slice(0, 500),
+          method: req.method,
+          userId: user?.id ?? null,
+          metadata: JSON.stringify({ requestId: String(req.id ?? '') }),
+        })
+        .execute()
+        .catch((logError: unknown) => logger.error({ err: logError }, 'could not write error_log'));
+    }
+
+    const message =
+      status >= 500
+        ? 'Something went wrong on our side. It has been logged; please try again in a moment.'
+        : error instanceof HttpError
+          ? error.message
+          : (TITLES[status] ?? 'That request could not be handled.');
+    res.setHeader('Cache-Control', 'no-store');
+    try {
+      renderPageOrFragment(
+        req,
+        res,
+        { page: 'errors/error', fragment: 'errors/_error' },
+        { title: TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'Error'), status, message },
+        status,
+      );
+    } catch (renderError) {
+      // The error page itself failed (a broken view): still answer, plainly, without internals.
+      logger.error({ err: renderError }, 'could not render the error page');
+      res.status(status).type('text').send(message);
+    }
+  };
+}

