@@ -11,9 +11,12 @@ export function homeRoutes({ db }: { db: Database }): Router {
   router.get('/', async (_req, res) => {
     const [courses, posts] = await Promise.all([featuredCourses(db), latestPosts(db)]);
     render(res, 'home/index', {
-      title: undefined,
       courses: courses.map((c) => ({ ...c, priceLabel: formatPrice(c.price), durationLabel: formatDuration(c.duration) })),
-      posts: posts.map((p) => ({ ...p, dateLabel: p.publishedAt ? formatDate(p.publishedAt) : '' })),
+      posts: posts.map((p) => ({
+        ...p,
+        isoDate: p.publishedAt ? new Date(p.publishedAt).toISOString() : '',
+        dateLabel: p.publishedAt ? formatDate(p.publishedAt) : '',
+      })),
     });
   });
 

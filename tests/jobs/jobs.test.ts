@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { liftExpiredBans } from '../../src/jobs/lift-expired-bans.ts';
+import { releaseScheduledContent } from '../../src/jobs/release-scheduled-content.ts';
+import { runExclusively } from '../../src/jobs/schedule.ts';
+import { useTestDatabase } from '../setup/database.ts';
+import { createChapter, createEnrollment, createLesson, createUser } from '../setup/factories.ts';
+
+const minutes = (n: number) => new Date(Date.now() + n * 60_000);
+
+describe('cron jobs', () => {
+  const t = useTestDatabase();
+
+  it('releases scheduled chapters and lessons whose time has come, and only those', async () => {
+    const due = await createChapter(t.db, { status: 'Scheduled', releaseAt: minutes(-1) });
+    const later = await createChapter(t.db, { status: 'Scheduled', releaseAt: minutes(60) });
+    const dueLesson = await createLesson(t.db, { chapterId: later.id, status: 'Scheduled', releaseAt: minutes(-5) });
+    const draft = await createLesson(t.db, { chapterId: later.id, status: 'Draft', releaseAt: minutes(-5) });
+
+    await releaseScheduledContent(t.db);
+
+    const status = async (table: 'chapter' | 'lesson', id: string) =>
+      (await t.db.selectFrom(table).select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    expect(await status('chapter', due.id)).toBe('Published');
+    expect(await status('chapter', later.id)).toBe('Scheduled');
+    expect(await status('lesson', dueLesson.id)).toBe('Published');
+    expect(await status('lesson', draft.id)).toBe('Draft');
+  });
+
+  it('lifts expired site bans and temporary course bans, never permanent ones', async () => {
+    const expired = await createUser(t.db, { banned: true, banReason: 'spam', banExpires: minutes(-1) });
+    const current = await createUser(t.db, { banned: true, banReason: 'spam', banExpires: minutes(60) });
+    const forever = await createUser(t.db, { banned: true, banReason: 'fraud', banExpires: null });
+    const temp = await createEnrollment(t.db, { banned: true, banType: 'Temporary', banUntil: minutes(-1), banReason: 'rude' });
+    const permanent = await createEnrollment(t.db, { banned: true, banType: 'Permanent', banUntil: minutes(-1), banReason: 'cheating' });
+
+    await liftExpiredBans(t.db);
+
+    const user = (id: string) => t.db.selectFrom('user').select(['banned', 'banReason']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(await user(expired.id)).toEqual({ banned: false, banReason: null });
+    expect((await user(current.id)).banned).toBe(true);
+    expect((await user(forever.id)).banned).toBe(true);
+    const enrollment = (id: string) => t.db.selectFrom('enrollment').select(['banned', 'banType']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(await enrollment(temp.id)).toEqual({ banned: false, banType: null });
+    expect(await enrollment(permanent.id)).toEqual({ banned: true, banType: 'Permanent' });
+  });
+
+  it('runs a job on one instance at a time (advisory lock)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = runExclusively(t.db, 'test-job', async () => {
+      await held;
+      return 'first ran';
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await runExclusively(t.db, 'test-job', async () => 'second ran');
+    expect(second).toBeUndefined();
+    release();
+    expect(await first).toBe('first ran');
+    expect(await runExclusively(t.db, 'test-job', async () => 'third ran')).toBe('third ran');
+  });
+});

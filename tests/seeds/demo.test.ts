@@ -1,0 +1,93 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { verifyPassword } from '../../src/features/accounts/password.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../seeds/demo.ts';
+import { useTestDatabase } from '../setup/database.ts';
+
+async function rowCounts(db: Parameters<typeof seedDemo>[0]) {
+  const { rows } = await sql<{ table: string }>`
+    select tablename as table from pg_tables where schemaname = 'public' and tablename not like 'kysely_%' order by 1`.execute(db);
+  const counts: Record<string, number> = {};
+  for (const { table } of rows) {
+    const result = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db);
+    counts[table] = result.rows[0]!.n;
+  }
+  return counts;
+}
+
+describe('demo data', () => {
+  const t = useTestDatabase();
+
+  it('makes the default workspace, three verified demo users, three published courses and posts', async () => {
+    await seedDemo(t.db, { env: 'development' });
+    const workspace = await t.db.selectFrom('workspace').selectAll().where('slug', '=', 'default').executeTakeFirstOrThrow();
+    expect(workspace.name).toBe('Default Workspace');
+
+    const users = await t.db.selectFrom('user').select(['id', 'email', 'role', 'emailVerified']).orderBy('email').execute();
+    expect(users.map((u) => [u.email, u.role, u.emailVerified])).toEqual([
+      ['admin@example.com', 'admin', true],
+      ['student@example.com', 'student', true],
+      ['teacher@example.com', 'teacher', true],
+    ]);
+    for (const user of users) {
+      const account = await t.db.selectFrom('account').selectAll().where('userId', '=', user.id).executeTakeFirstOrThrow();
+      expect(account.providerId).toBe('credential');
+      expect(account.password).toMatch(/^\$argon2id\$/);
+      expect(await verifyPassword(account.password!, DEMO_PASSWORD)).toBe(true);
+    }
+
+    const members = await t.db
+      .selectFrom('membership')
+      .innerJoin('user', 'user.id', 'membership.userId')
+      .where('membership.workspaceId', '=', workspace.id)
+      .select('user.email')
+      .orderBy('user.email')
+      .execute();
+    expect(members.map((m) => m.email)).toEqual(['admin@example.com', 'teacher@example.com']);
+
+    const courses = await t.db
+      .selectFrom('course')
+      .innerJoin('user', 'user.id', 'course.userId')
+      .select(['course.id', 'course.price', 'course.status', 'user.email'])
+      .execute();
+    expect(courses).toHaveLength(3);
+    expect(courses.every((c) => c.status === 'Published' && c.email === 'teacher@example.com')).toBe(true);
+    expect(courses.filter((c) => c.price === 0)).toHaveLength(1);
+    for (const course of courses) {
+      const chapters = await t.db.selectFrom('chapter').select(['id', 'status']).where('courseId', '=', course.id).execute();
+      expect(chapters.length).toBeGreaterThanOrEqual(2);
+      expect(chapters.length).toBeLessThanOrEqual(4);
+      const lessons = await t.db
+        .selectFrom('lesson')
+        .where('chapterId', 'in', chapters.map((c) => c.id))
+        .select('status')
+        .execute();
+      expect(lessons.length).toBeGreaterThanOrEqual(chapters.length * 2);
+      expect(lessons.every((l) => l.status === 'Published')).toBe(true);
+    }
+
+    const categories = await t.db.selectFrom('blogCategory').select('id').execute();
+    expect(categories.length).toBeGreaterThanOrEqual(2);
+    const posts = await t.db.selectFrom('blog').select(['status', 'publishedAt']).execute();
+    expect(posts.length).toBeGreaterThanOrEqual(2);
+    expect(posts.every((p) => p.status === 'Published' && p.publishedAt)).toBe(true);
+  });
+
+  it('running it again changes nothing', async () => {
+    const before = await rowCounts(t.db);
+    const ids = await t.db.selectFrom('course').select('id').orderBy('id').execute();
+    await seedDemo(t.db, { env: 'development' });
+    expect(await rowCounts(t.db)).toEqual(before);
+    expect(await t.db.selectFrom('course').select('id').orderBy('id').execute()).toEqual(ids);
+  });
+
+  it('two seeds at once still make one set', async () => {
+    await Promise.all([seedDemo(t.db, { env: 'development' }), seedDemo(t.db, { env: 'development' })]);
+    const { n } = await t.db.selectFrom('user').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(n)).toBe(3);
+  });
+
+  it('refuses to run in production', async () => {
+    await expect(seedDemo(t.db, { env: 'production' })).rejects.toThrow(/refuses to run in production/);
+  });
+});
