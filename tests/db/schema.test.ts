@@ -17,6 +17,7 @@ const spec = JSON.parse(readFileSync(new URL('./spec-schema.json', import.meta.u
   tables: Record<string, SpecField[]>;
   enums: Record<string, string[]>;
   uniques: Record<string, string[][]>;
+  indexes: Record<string, string[][]>;
 };
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
@@ -100,6 +101,22 @@ describe('schema matches the spec', () => {
               (wanted.length === 1 && r.definition.includes(`lower(${wanted[0]})`))),
         );
         expect(found, `unique (${fields.join(', ')}) on ${table}`).toBe(true);
+      }
+    }
+  });
+
+  it('has every index the spec lists (as the leading columns of some index)', async () => {
+    const { rows } = await sql<{ table: string; columns: string[] }>`
+      select c.relname as table,
+             array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, n)
+                   join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum order by k.n) as columns
+      from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public'`.execute(t.db);
+    for (const [table, indexes] of Object.entries(spec.indexes)) {
+      for (const fields of indexes) {
+        const wanted = fields.map(snake);
+        const found = rows.some((r) => r.table === table && wanted.every((column, i) => r.columns[i] === column));
+        expect(found, `index (${fields.join(', ')}) on ${table}`).toBe(true);
       }
     }
   });
