@@ -84,12 +84,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     await db.schema.createType(name).asEnum([...values]).execute();
   }
 
-  // Keeps updated_at current on every UPDATE, whatever the client sends.
+  // Keeps updated_at current on every UPDATE that does not set it itself. An UPDATE that sets
+  // updated_at explicitly keeps its value: the sign-in `session` row uses updated_at as "last
+  // activity", and a data fix or a test may need to set it to a given time.
   await sql`
     create function set_updated_at() returns trigger
     language plpgsql as $$
     begin
-      NEW.updated_at = now();
+      if NEW.updated_at is not distinct from OLD.updated_at then
+        NEW.updated_at = now();
+      end if;
       return NEW;
     end;
     $$

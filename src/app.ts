@@ -2,14 +2,22 @@ import compression from 'compression';
 import express, { type Express, type Router } from 'express';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { accountRoutes } from './features/accounts/account-routes.ts';
+import { authRoutes } from './features/accounts/auth-routes.ts';
+import { loadCurrentUser } from './features/accounts/sessions.ts';
 import { healthRoutes } from './features/health/routes.ts';
 import { homeRoutes } from './features/home/routes.ts';
 import { buildAssetManifest, serveAssets, type AssetManifest } from './http/assets.ts';
+import { csrfProtection } from './http/csrf.ts';
 import { handleErrors, handleNotFound } from './http/errors.ts';
+import { takeFlash } from './http/flash.ts';
+import { publicRouter, requireUser } from './http/guards.ts';
 import { createViewRenderer } from './http/render.ts';
 import { requestLogger } from './http/request-log.ts';
 import { securityHeaders } from './http/security.ts';
+import { sessions } from './http/session.ts';
 import type { Logger } from './logger.ts';
+import { createMailer, type Mailer } from './mail/mailer.ts';
 
 export interface AppDeps {
   config: Config;
@@ -17,6 +25,8 @@ export interface AppDeps {
   logger: Logger;
   /** Built at start-up when not given; tests share one. */
   assets?: AssetManifest;
+  /** From the configuration when not given (SMTP, or the file outbox). */
+  mailer?: Mailer;
   /** Routes mounted after the app's own and before the 404 handler (tests use it for a route that throws). */
   extraRoutes?: Router;
 }
@@ -25,6 +35,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const { config, db, logger } = deps;
   const assets = deps.assets ?? buildAssetManifest();
+  const mailer = deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir, logger });
+  const accounts = { db, mailer, logger, baseUrl: config.baseUrl };
   const app = express();
 
   app.set('env', config.isProduction ? 'production' : 'development');
@@ -41,10 +53,18 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(serveAssets(assets));
-  app.use(healthRoutes({ db }));
+  // Probes and static files need no session, body or user.
+  app.use(publicRouter(healthRoutes({ db })));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(sessions({ db, config }));
+  app.use(csrfProtection);
+  app.use(takeFlash);
+  app.use(loadCurrentUser(db));
 
-  app.use(homeRoutes({ db }));
+  // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
+  app.use(publicRouter(homeRoutes({ db })));
+  app.use('/auth', authRoutes(accounts));
+  app.use('/account', requireUser, accountRoutes(accounts));
 
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(handleNotFound);

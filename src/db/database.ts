@@ -8,6 +8,7 @@ type QueryObserver = (event: LogEvent) => void;
 
 // Observers per database instance: tests count the SQL a request runs (see tests/setup/queries.ts).
 const observers = new WeakMap<Kysely<any>, Set<QueryObserver>>();
+const pools = new WeakMap<Kysely<any>, pg.Pool>();
 
 export interface DatabaseOptions {
   connectionString: string;
@@ -28,7 +29,15 @@ export function createDatabase({ connectionString, max = 10 }: DatabaseOptions):
     },
   });
   observers.set(db, listeners);
+  pools.set(db, pool);
   return db;
+}
+
+/** The pg pool under a database, for the one library that wants it (the session store). */
+export function poolOf(db: Kysely<any>): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('poolOf: this database was not made by createDatabase');
+  return pool;
 }
 
 /** Subscribes to every query this database runs; returns the unsubscribe function. */

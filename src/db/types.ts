@@ -502,6 +502,12 @@ export interface QuizSubmission {
   userId: string;
 }
 
+export interface RateLimit {
+  hits: number;
+  key: string;
+  windowEndsAt: Timestamp;
+}
+
 export interface SearchAnalytics {
   clickedResult: string | null;
   createdAt: Generated<Timestamp>;
@@ -667,6 +673,7 @@ export interface DB {
   quiz: Quiz;
   quizQuestion: QuizQuestion;
   quizSubmission: QuizSubmission;
+  rateLimit: RateLimit;
   searchAnalytics: SearchAnalytics;
   session: Session;
   studentActivity: StudentActivity;

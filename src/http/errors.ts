@@ -71,6 +71,8 @@ export function handleErrors({ db, logger }: { db: Database; logger: Logger }): 
           ? error.message
           : (TITLES[status] ?? 'That request could not be handled.');
     res.setHeader('Cache-Control', 'no-store');
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (status === 429 && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     try {
       renderPageOrFragment(
         req,

@@ -54,12 +54,13 @@ describe('schema matches the spec', () => {
     columns = new Map(rows.map((r) => [`${r.table}.${r.column}`, { type: r.udt, nullable: r.nullable === 'YES', hasDefault: r.def !== null }]));
   });
 
-  it('has all 43 tables of the spec, and the session store', async () => {
+  it('has all 43 tables of the spec, the session store and the rate limits', async () => {
     expect(Object.keys(spec.tables)).toHaveLength(43);
     const { rows } = await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = 'public'`.execute(t.db);
     const names = rows.map((r) => r.name);
     for (const table of Object.keys(spec.tables)) expect(names, table).toContain(table);
     expect(names).toContain('http_session');
+    expect(names).toContain('rate_limit');
   });
 
   it.each(Object.entries(spec.tables))('table %s has every field with its type and nullability', (table, fields) => {

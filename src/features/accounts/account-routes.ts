@@ -1,0 +1,131 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { setFlash } from '../../http/flash.ts';
+import { fieldErrors, isUniqueViolation, safeNext, typedValues, type FieldErrors } from '../../http/forms.ts';
+import { notFound } from '../../http/errors.ts';
+import { currentUser } from '../../http/guards.ts';
+import { enforceRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
+import { render } from '../../http/render.ts';
+import { formatDate } from '../../lib/dates.ts';
+import { describeUserAgent } from '../../lib/user-agent.ts';
+import { PASSWORD_MIN, passwordChangeInput, profileInput } from './schemas.ts';
+import { changePassword, sendVerificationMail, type AccountDeps } from './service.ts';
+import { endDeviceSession } from './sessions.ts';
+
+/** /account (signed in): profile, password, signed-in devices, resending the confirmation mail. */
+
+export const PROFILE_FIELDS = [
+  'firstName',
+  'lastName',
+  'username',
+  'phoneNumber',
+  'designation',
+  'bio',
+  'socialWebsite',
+  'socialGithub',
+  'socialFacebook',
+  'socialTwitter',
+  'socialLinkedin',
+] as const;
+
+const sessionIdParam = z.object({ id: z.uuid() });
+
+export function accountRoutes(deps: AccountDeps): Router {
+  const { db } = deps;
+  const router = Router();
+
+  async function profilePage(req: Request, res: Response, extra: { values?: Record<string, string>; errors?: FieldErrors; passwordErrors?: FieldErrors } = {}, status = 200) {
+    const user = currentUser(res)!;
+    const saved = await db.selectFrom('user').select([...PROFILE_FIELDS, 'email']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    const values = extra.values ?? Object.fromEntries(PROFILE_FIELDS.map((f) => [f, saved[f] ?? '']));
+    render(res, 'account/profile', { title: 'Your profile', email: saved.email, values, errors: extra.errors ?? {}, passwordErrors: extra.passwordErrors ?? {}, passwordMin: PASSWORD_MIN }, status);
+  }
+
+  router.get('/', (req, res) => profilePage(req, res));
+
+  router.post('/', async (req, res) => {
+    const user = currentUser(res)!;
+    const values = typedValues(req.body, PROFILE_FIELDS);
+    const parsed = profileInput.safeParse(req.body);
+    if (!parsed.success) return profilePage(req, res, { values, errors: fieldErrors(parsed.error) }, 422);
+    try {
+      await db.updateTable('user').set(parsed.data).where('id', '=', user.id).execute();
+    } catch (error) {
+      if (!isUniqueViolation(error, 'user_username_lower_key')) throw error;
+      return profilePage(req, res, { values, errors: { username: 'That username is taken. Please choose another.' } }, 422);
+    }
+    setFlash(req, 'success', 'Your profile is saved.');
+    res.redirect(303, '/account');
+  });
+
+  router.post('/password', async (req, res) => {
+    const user = currentUser(res)!;
+    const parsed = passwordChangeInput.safeParse(req.body);
+    if (!parsed.success) return profilePage(req, res, { passwordErrors: fieldErrors(parsed.error) }, 422);
+    const result = await changePassword(db, { id: user.id, deviceSessionId: res.locals.deviceSessionId as string }, parsed.data);
+    if (!result.ok) return profilePage(req, res, { passwordErrors: result.errors }, 422);
+    setFlash(req, 'success', 'Your password is changed. Every other device was signed out.');
+    res.redirect(303, '/account');
+  });
+
+  router.post('/email/verify', async (req, res) => {
+    const user = currentUser(res)!;
+    if (user.emailVerified) {
+      setFlash(req, 'info', 'Your email address is already confirmed.');
+    } else {
+      await enforceRateLimit(db, RATE_LIMITS.verifyResend, user.id);
+      await sendVerificationMail(deps, user);
+      setFlash(req, 'success', `We sent a new link to ${user.email}. It works for 24 hours.`);
+    }
+    const referer = req.get('referer');
+    res.redirect(303, referer ? safeNext(new URL(referer, 'http://edupeak.invalid').pathname) : '/');
+  });
+
+  router.get('/sessions', async (_req, res) => {
+    const user = currentUser(res)!;
+    const rows = await db
+      .selectFrom('session')
+      .select(['id', 'ipAddress', 'userAgent', 'createdAt', 'updatedAt'])
+      .where('userId', '=', user.id)
+      .where('expiresAt', '>', new Date())
+      .orderBy('updatedAt', 'desc')
+      .execute();
+    const devices = rows.map((row) => ({
+      ...row,
+      ...describeUserAgent(row.userAgent),
+      current: row.id === res.locals.deviceSessionId,
+      signedInLabel: formatDate(row.createdAt),
+      lastActiveLabel: formatDate(row.updatedAt),
+    }));
+    render(res, 'account/sessions', { title: 'Signed-in devices', devices });
+  });
+
+  router.post('/sessions/others/revoke', async (req, res) => {
+    const user = currentUser(res)!;
+    const result = await db
+      .deleteFrom('session')
+      .where('userId', '=', user.id)
+      .where('id', '!=', res.locals.deviceSessionId as string)
+      .executeTakeFirst();
+    const n = Number(result.numDeletedRows);
+    setFlash(req, 'success', n === 0 ? 'No other device was signed in.' : `Signed out ${n} other device${n === 1 ? '' : 's'}.`);
+    res.redirect(303, '/account/sessions');
+  });
+
+  router.post('/sessions/:id/revoke', async (req, res) => {
+    const user = currentUser(res)!;
+    const params = sessionIdParam.safeParse(req.params);
+    if (!params.success) throw notFound();
+    if (params.data.id === res.locals.deviceSessionId) {
+      await endDeviceSession(db, req, 'You are signed out.');
+      return res.redirect(303, '/');
+    }
+    // Only the user's own devices: anyone else's id is "not found", like a missing one.
+    const result = await db.deleteFrom('session').where('id', '=', params.data.id).where('userId', '=', user.id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw notFound();
+    setFlash(req, 'success', 'That device is signed out.');
+    res.redirect(303, '/account/sessions');
+  });
+
+  return router;
+}

@@ -1,0 +1,154 @@
+import { Router, type Request, type Response } from 'express';
+import { useCsrf } from '../../http/csrf.ts';
+import { setFlash } from '../../http/flash.ts';
+import { fieldErrors, safeNext, typedValues, type FieldErrors } from '../../http/forms.ts';
+import { currentUser, publicRouter } from '../../http/guards.ts';
+import { enforceRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
+import { render } from '../../http/render.ts';
+import { forgotInput, loginInput, PASSWORD_MIN, registerInput, resetInput, tokenInput } from './schemas.ts';
+import {
+  authenticate,
+  recordLoginAttempt,
+  register,
+  requestPasswordReset,
+  resetPassword,
+  sendVerificationMail,
+  verifyEmail,
+  type AccountDeps,
+} from './service.ts';
+import { endDeviceSession, startDeviceSession } from './sessions.ts';
+import { checkToken, type TokenCheck } from './tokens.ts';
+
+/** /auth: registration, email verification, sign-in and sign-out, password reset. */
+
+function form(req: Request, res: Response, view: string, data: { values?: Record<string, string>; errors?: FieldErrors; [k: string]: unknown }, status = 200) {
+  useCsrf(req, res);
+  render(res, view, { values: {}, errors: {}, passwordMin: PASSWORD_MIN, ...data }, status);
+}
+
+const tokenProblem = (check: Exclude<TokenCheck, { ok: true }>, what: string) =>
+  check.reason === 'expired'
+    ? `This ${what} link has expired.`
+    : `This ${what} link is not valid: it may have been used already, or replaced by a newer one.`;
+
+export function authRoutes(deps: AccountDeps): Router {
+  const { db } = deps;
+  const router = publicRouter(Router());
+
+  router.get('/register', (req, res) => {
+    if (currentUser(res)) return res.redirect(303, '/');
+    form(req, res, 'auth/register', { title: 'Create your account', next: safeNext(req.query.next, '') });
+  });
+
+  router.post('/register', async (req, res) => {
+    const fields = ['firstName', 'lastName', 'email'] as const;
+    const next = safeNext(req.body?.next, '');
+    await enforceRateLimit(db, RATE_LIMITS.registerIp, req.ip ?? 'unknown');
+    const parsed = registerInput.safeParse(req.body);
+    if (!parsed.success) {
+      return form(req, res, 'auth/register', { title: 'Create your account', next, values: typedValues(req.body, fields), errors: fieldErrors(parsed.error) }, 422);
+    }
+    const result = await register(deps, parsed.data);
+    if (!result.ok) {
+      return form(req, res, 'auth/register', { title: 'Create your account', next, values: typedValues(req.body, fields), errors: result.errors }, 422);
+    }
+    await startDeviceSession(db, req, result.userId);
+    await recordLoginAttempt(db, req, result.userId, null);
+    try {
+      await sendVerificationMail(deps, { id: result.userId, email: parsed.data.email, firstName: parsed.data.firstName });
+      setFlash(req, 'success', `Welcome to Edupeak! We sent a link to ${parsed.data.email}: open it to confirm your email address.`);
+    } catch (err) {
+      // The account exists either way; the banner's "send it again" button recovers.
+      deps.logger.error({ err }, 'could not send the verification mail');
+      setFlash(req, 'warning', 'Welcome to Edupeak! We could not send the confirmation mail just now; use "Send the link again" above.');
+    }
+    res.redirect(303, next || '/');
+  });
+
+  router.get('/login', (req, res) => {
+    if (currentUser(res)) return res.redirect(303, safeNext(req.query.next));
+    form(req, res, 'auth/login', { title: 'Sign in', next: safeNext(req.query.next, '') });
+  });
+
+  router.post('/login', async (req, res) => {
+    const next = safeNext(req.body?.next, '');
+    const values = typedValues(req.body, ['email']);
+    const parsed = loginInput.safeParse(req.body);
+    if (!parsed.success) {
+      return form(req, res, 'auth/login', { title: 'Sign in', next, values, errors: fieldErrors(parsed.error) }, 422);
+    }
+    const result = await authenticate(deps, req, parsed.data);
+    if (!result.ok) {
+      return form(req, res, 'auth/login', { title: 'Sign in', next, values, errors: { _form: result.message } }, result.status);
+    }
+    await startDeviceSession(db, req, result.userId);
+    res.redirect(303, next || '/');
+  });
+
+  router.post('/logout', async (req, res) => {
+    await endDeviceSession(db, req, 'You are signed out.');
+    res.redirect(303, '/');
+  });
+
+  // The mailed link shows a button instead of confirming at once: mail scanners follow links,
+  // and a GET must not change anything.
+  router.get('/verify', async (req, res) => {
+    const check = await checkToken(db, 'email-verification', req.query.token);
+    if (!check.ok) {
+      return form(req, res, 'auth/token-problem', { title: 'Link not valid', message: tokenProblem(check, 'confirmation'), resend: true }, 400);
+    }
+    form(req, res, 'auth/verify', { title: 'Confirm your email', token: req.query.token });
+  });
+
+  router.post('/verify', async (req, res) => {
+    const parsed = tokenInput.safeParse(req.body);
+    const check = parsed.success ? await verifyEmail(db, parsed.data.token) : ({ ok: false, reason: 'invalid' } as const);
+    if (!check.ok) {
+      return form(req, res, 'auth/token-problem', { title: 'Link not valid', message: tokenProblem(check, 'confirmation'), resend: true }, 400);
+    }
+    setFlash(req, 'success', 'Your email address is confirmed. Thank you!');
+    res.redirect(303, currentUser(res) ? '/' : '/auth/login');
+  });
+
+  router.get('/forgot', (req, res) => {
+    form(req, res, 'auth/forgot', { title: 'Reset your password' });
+  });
+
+  router.post('/forgot', async (req, res) => {
+    const parsed = forgotInput.safeParse(req.body);
+    if (!parsed.success) {
+      return form(req, res, 'auth/forgot', { title: 'Reset your password', values: typedValues(req.body, ['email']), errors: fieldErrors(parsed.error) }, 422);
+    }
+    await enforceRateLimit(db, RATE_LIMITS.resetIp, req.ip ?? 'unknown');
+    await enforceRateLimit(db, RATE_LIMITS.resetEmail, parsed.data.email);
+    // Not awaited: a known email (a token and a mail) must not answer slower than an unknown one.
+    requestPasswordReset(deps, parsed.data.email).catch((err: unknown) => deps.logger.error({ err }, 'password reset mail failed'));
+    form(req, res, 'auth/forgot-sent', { title: 'Check your email', email: parsed.data.email });
+  });
+
+  router.get('/reset', async (req, res) => {
+    const check = await checkToken(db, 'password-reset', req.query.token);
+    if (!check.ok) {
+      return form(req, res, 'auth/token-problem', { title: 'Link not valid', message: tokenProblem(check, 'password reset'), forgot: true }, 400);
+    }
+    form(req, res, 'auth/reset', { title: 'Choose a new password', token: req.query.token });
+  });
+
+  router.post('/reset', async (req, res) => {
+    const parsed = resetInput.safeParse(req.body);
+    const token = typeof req.body?.token === 'string' ? req.body.token : '';
+    if (!parsed.success) {
+      return form(req, res, 'auth/reset', { title: 'Choose a new password', token, errors: fieldErrors(parsed.error) }, 422);
+    }
+    const check = await resetPassword(db, parsed.data.token, parsed.data.password);
+    if (!check.ok) {
+      return form(req, res, 'auth/token-problem', { title: 'Link not valid', message: tokenProblem(check, 'password reset'), forgot: true }, 400);
+    }
+    // Every device was signed out, this browser included.
+    await endDeviceSession(db, req);
+    setFlash(req, 'success', 'Your password is changed, and every device was signed out. Sign in with the new password.');
+    res.redirect(303, '/auth/login');
+  });
+
+  return router;
+}

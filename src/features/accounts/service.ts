@@ -1,0 +1,191 @@
+import type { Request } from 'express';
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import { isUniqueViolation } from '../../http/forms.ts';
+import { clearRateLimit, enforceRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
+import { describeUserAgent } from '../../lib/user-agent.ts';
+import type { Logger } from '../../logger.ts';
+import type { Mailer } from '../../mail/mailer.ts';
+import { passwordResetMail, verificationMail } from './mails.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+import { banMessage, isBanActive } from './sessions.ts';
+import { consumeToken, issueToken, type TokenCheck } from './tokens.ts';
+
+export interface AccountDeps {
+  db: Database;
+  mailer: Mailer;
+  logger: Logger;
+  baseUrl: string;
+}
+
+export function findUserByEmail(db: Database, email: string) {
+  return db
+    .selectFrom('user')
+    .leftJoin('account', (join) => join.onRef('account.userId', '=', 'user.id').on('account.providerId', '=', 'credential'))
+    .select(['user.id', 'user.firstName', 'user.email', 'user.emailVerified', 'user.banned', 'user.banReason', 'user.banExpires', 'account.password'])
+    .where(sql<string>`lower("user".email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
+export async function sendVerificationMail(deps: AccountDeps, user: { id: string; email: string; firstName: string }): Promise<void> {
+  const token = await issueToken(deps.db, 'email-verification', user.id);
+  const link = `${deps.baseUrl}/auth/verify?token=${encodeURIComponent(token)}`;
+  await deps.mailer.send(verificationMail(user.email, user.firstName, link));
+}
+
+export type RegisterResult = { ok: true; userId: string } | { ok: false; errors: Record<string, string> };
+
+export async function register(
+  deps: AccountDeps,
+  input: { firstName: string; lastName: string | null; email: string; password: string },
+): Promise<RegisterResult> {
+  // argon2 is slow on purpose: hash before the transaction, which then holds no lock for long.
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const userId = await deps.db.transaction().execute(async (trx) => {
+      const user = await trx
+        .insertInto('user')
+        .values({ firstName: input.firstName, lastName: input.lastName, email: input.email, role: 'student', emailVerified: false })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx.insertInto('account').values({ userId: user.id, accountId: user.id, providerId: 'credential', password: passwordHash }).execute();
+      return user.id;
+    });
+    return { ok: true, userId };
+  } catch (error) {
+    if (isUniqueViolation(error, 'user_email_lower_key')) {
+      return { ok: false, errors: { email: 'An account with this email already exists. Sign in, or reset your password.' } };
+    }
+    throw error;
+  }
+}
+
+// Verifying against a real hash for unknown emails too keeps the answer time the same.
+const dummyHash = hashPassword('edupeak-timing-equaliser');
+
+export type LoginResult =
+  | { ok: true; userId: string }
+  | { ok: false; status: 422 | 403; message: string };
+
+function recordAttempt(db: Database, req: Request, userId: string, failureReason: string | null) {
+  const device = describeUserAgent(req.get('user-agent'));
+  return db
+    .insertInto('loginHistory')
+    .values({
+      userId,
+      success: failureReason === null,
+      failureReason,
+      ipAddress: req.ip ?? null,
+      userAgent: req.get('user-agent')?.slice(0, 500) ?? null,
+      deviceInfo: JSON.stringify(device),
+    })
+    .execute();
+}
+
+/**
+ * Checks a sign-in attempt against the rate limits, the password and bans. Every attempt on a known
+ * account writes login_history, good or bad (the table needs a user, so unknown emails are logged only).
+ */
+export async function authenticate(deps: AccountDeps, req: Request, input: { email: string; password: string }): Promise<LoginResult> {
+  const { db } = deps;
+  await enforceRateLimit(db, RATE_LIMITS.loginIp, req.ip ?? 'unknown');
+  const user = await findUserByEmail(db, input.email);
+  try {
+    // Counted per email typed, known or not, so the limit reveals nothing about who has an account.
+    await enforceRateLimit(db, RATE_LIMITS.loginAccount, input.email);
+  } catch (error) {
+    if (user) await recordAttempt(db, req, user.id, 'rate_limited');
+    throw error;
+  }
+  const wrong = { ok: false as const, status: 422 as const, message: 'Email or password is incorrect.' };
+  if (!user || !user.password) {
+    await verifyPassword(await dummyHash, input.password);
+    if (user) await recordAttempt(db, req, user.id, 'no_password');
+    else deps.logger.info({ ip: req.ip }, 'sign-in attempt for an unknown email');
+    return wrong;
+  }
+  if (!(await verifyPassword(user.password, input.password))) {
+    await recordAttempt(db, req, user.id, 'wrong_password');
+    return wrong;
+  }
+  if (isBanActive(user)) {
+    await recordAttempt(db, req, user.id, 'banned');
+    return { ok: false, status: 403, message: banMessage(user) };
+  }
+  await clearRateLimit(db, RATE_LIMITS.loginAccount, input.email);
+  await recordAttempt(db, req, user.id, null);
+  return { ok: true, userId: user.id };
+}
+
+export { recordAttempt as recordLoginAttempt };
+
+/** Mails a reset link when the email has an account; the caller answers the same either way. */
+export async function requestPasswordReset(deps: AccountDeps, email: string): Promise<void> {
+  const user = await findUserByEmail(deps.db, email);
+  if (!user) return;
+  const token = await issueToken(deps.db, 'password-reset', user.id);
+  const link = `${deps.baseUrl}/auth/reset?token=${encodeURIComponent(token)}`;
+  await deps.mailer.send(passwordResetMail(user.email, user.firstName, link));
+}
+
+/**
+ * Sets a new password from a reset link, in one transaction: the token is spent, the password
+ * changed, the email counts as confirmed (the link proved it), and every signed-in device signed out.
+ */
+export async function resetPassword(db: Database, token: string, password: string): Promise<TokenCheck> {
+  const hash = await hashPassword(password);
+  return db.transaction().execute(async (trx) => {
+    const check = await consumeToken(trx, 'password-reset', token);
+    if (!check.ok) return check;
+    await setPassword(trx, check.userId, hash);
+    await trx.updateTable('user').set({ emailVerified: true }).where('id', '=', check.userId).execute();
+    await trx.deleteFrom('session').where('userId', '=', check.userId).execute();
+    return check;
+  });
+}
+
+async function setPassword(db: Database, userId: string, hash: string): Promise<void> {
+  const updated = await db
+    .updateTable('account')
+    .set({ password: hash })
+    .where('userId', '=', userId)
+    .where('providerId', '=', 'credential')
+    .executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) {
+    await db.insertInto('account').values({ userId, accountId: userId, providerId: 'credential', password: hash }).execute();
+  }
+}
+
+export type PasswordChangeResult = { ok: true } | { ok: false; errors: Record<string, string> };
+
+/** Changes the password of a signed-in user and signs out every other device. */
+export async function changePassword(
+  db: Database,
+  user: { id: string; deviceSessionId: string },
+  input: { currentPassword: string; newPassword: string },
+): Promise<PasswordChangeResult> {
+  const account = await db
+    .selectFrom('account')
+    .select('password')
+    .where('userId', '=', user.id)
+    .where('providerId', '=', 'credential')
+    .executeTakeFirst();
+  if (!account?.password || !(await verifyPassword(account.password, input.currentPassword))) {
+    return { ok: false, errors: { currentPassword: 'That is not your current password.' } };
+  }
+  const hash = await hashPassword(input.newPassword);
+  await db.transaction().execute(async (trx) => {
+    await setPassword(trx, user.id, hash);
+    await trx.deleteFrom('session').where('userId', '=', user.id).where('id', '!=', user.deviceSessionId).execute();
+  });
+  return { ok: true };
+}
+
+/** Confirms an email address from its mailed link. */
+export async function verifyEmail(db: Database, token: string): Promise<TokenCheck> {
+  return db.transaction().execute(async (trx) => {
+    const check = await consumeToken(trx, 'email-verification', token);
+    if (check.ok) await trx.updateTable('user').set({ emailVerified: true }).where('id', '=', check.userId).execute();
+    return check;
+  });
+}

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import type { Database } from '../../db/database.ts';
+import { useCsrf } from '../../http/csrf.ts';
+import { setFlash } from '../../http/flash.ts';
+import type { CurrentUser, Role } from '../../http/guards.ts';
+import { SESSION_MAX_AGE_MS } from '../../http/session.ts';
+import { formatDate } from '../../lib/dates.ts';
+
+/**
+ * Signed-in devices. Each sign-in is a row of the spec's `session` table (token, expiry, ip, user
+ * agent); the cookie session holds only its token. Deleting the row signs that device out at its
+ * next request. Idle time-out: no request for IDLE_TIMEOUT_MS; absolute: `expiresAt`.
+ */
+
+export const IDLE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+// "Last activity" is written at most this often, not on every request.
+const TOUCH_AFTER_MS = 5 * 60 * 1000;
+
+const promisify = (fn: (cb: (err?: unknown) => void) => void) =>
+  new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+
+/** A new session id (against fixation), a new device row, and the cookie pointing at it. */
+export async function startDeviceSession(db: Database, req: Request, userId: string): Promise<void> {
+  await promisify((cb) => req.session.regenerate(cb));
+  const token = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('session')
+    .values({
+      token,
+      userId,
+      expiresAt: new Date(Date.now() + SESSION_MAX_AGE_MS),
+      ipAddress: req.ip ?? null,
+      userAgent: req.get('user-agent')?.slice(0, 500) ?? null,
+    })
+    .execute();
+  req.session.deviceToken = token;
+  await promisify((cb) => req.session.save(cb));
+}
+
+/** Signs this browser out: its device row goes, and it gets a fresh anonymous session id. */
+export async function endDeviceSession(db: Database, req: Request, flash?: string): Promise<void> {
+  const token = req.session.deviceToken;
+  if (token) await db.deleteFrom('session').where('token', '=', token).execute();
+  await promisify((cb) => req.session.regenerate(cb));
+  if (flash) setFlash(req, 'info', flash);
+}
+
+export interface Ban {
+  banned: boolean | null;
+  banReason: string | null;
+  banExpires: Date | string | null;
+}
+
+export function isBanActive(user: Ban, now = Date.now()): boolean {
+  return user.banned === true && (user.banExpires === null || new Date(user.banExpires).getTime() > now);
+}
+
+export function banMessage(user: Ban): string {
+  const until = user.banExpires ? ` until ${formatDate(user.banExpires)}` : '';
+  const reason = user.banReason ? ` Reason: ${user.banReason}` : '';
+  return `Your account is suspended${until}.${reason}`;
+}
+
+/**
+ * Puts the signed-in user in res.locals (one query), or ends a sign-in that was revoked, timed out
+ * or belongs to a banned user.
+ */
+export function loadCurrentUser(db: Database): RequestHandler {
+  return async (req, res, next) => {
+    const token = req.session?.deviceToken;
+    if (!token) return next();
+    const row = await db
+      .selectFrom('session')
+      .innerJoin('user', 'user.id', 'session.userId')
+      .select([
+        'session.id as deviceSessionId',
+        'session.expiresAt',
+        'session.updatedAt as lastActiveAt',
+        'user.id',
+        'user.firstName',
+        'user.lastName',
+        'user.email',
+        'user.role',
+        'user.emailVerified',
+        'user.image',
+        'user.banned',
+        'user.banReason',
+        'user.banExpires',
+      ])
+      .where('session.token', '=', token)
+      .executeTakeFirst();
+
+    const now = Date.now();
+    if (!row) {
+      await endDeviceSession(db, req, 'You were signed out. Please sign in again.');
+      return next();
+    }
+    if (new Date(row.expiresAt).getTime() <= now || new Date(row.lastActiveAt).getTime() <= now - IDLE_TIMEOUT_MS) {
+      await endDeviceSession(db, req, 'Your session expired. Please sign in again.');
+      return next();
+    }
+    if (isBanActive(row, now)) {
+      await endDeviceSession(db, req);
+      setFlash(req, 'error', banMessage(row));
+      return next();
+    }
+    if (new Date(row.lastActiveAt).getTime() < now - TOUCH_AFTER_MS) {
+      await db.updateTable('session').set({ updatedAt: new Date() }).where('id', '=', row.deviceSessionId).execute();
+    }
+
+    const user: CurrentUser = {
+      id: row.id,
+      firstName: row.firstName,
+      lastName: row.lastName,
+      email: row.email,
+      role: (row.role ?? 'student') as Role,
+      emailVerified: row.emailVerified,
+      image: row.image,
+    };
+    res.locals.user = user;
+    res.locals.deviceSessionId = row.deviceSessionId;
+    useCsrf(req, res);
+    next();
+  };
+}

@@ -1,0 +1,40 @@
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import type { Config } from '../config.ts';
+import { poolOf, type Database } from '../db/database.ts';
+
+/**
+ * Cookie sessions stored in PostgreSQL (table http_session), so any instance can serve any request.
+ * A signed-in cookie session points at one row of the spec's `session` table (the device); see
+ * features/accounts/sessions.ts. Expired rows are deleted by the prune job, not by a timer here.
+ */
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The `session.token` of this device's sign-in. */
+    deviceToken?: string;
+    flash?: { type: 'success' | 'info' | 'warning' | 'error'; message: string };
+  }
+}
+
+export const SESSION_COOKIE = 'edupeak.sid';
+/** The absolute limit of one sign-in; the cookie lives as long. */
+export const SESSION_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+
+export function sessions({ db, config }: { db: Database; config: Config }) {
+  const PgStore = connectPgSimple(session);
+  return session({
+    name: SESSION_COOKIE,
+    secret: config.sessionSecret,
+    store: new PgStore({ pool: poolOf(db), tableName: 'http_session', createTableIfMissing: false, pruneSessionInterval: false }),
+    resave: false,
+    // No row and no cookie for a visitor until something is stored (a CSRF token, a flash, a sign-in).
+    saveUninitialized: false,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.isProduction,
+      maxAge: SESSION_MAX_AGE_MS,
+    },
+  });
+}
