@@ -58,8 +58,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(sessions({ db, config }));
   app.use(csrfProtection);
-  app.use(takeFlash);
+  // Before takeFlash: a sign-in that ends here (revoked, timed out, banned) says so on this page.
   app.use(loadCurrentUser(db));
+  app.use(takeFlash);
 
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
   app.use(publicRouter(homeRoutes({ db })));

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { liftExpiredBans } from './lift-expired-bans.ts';
+import { pruneExpired } from './prune-expired.ts';
 import { releaseScheduledContent } from './release-scheduled-content.ts';
 
 export interface Job {
@@ -15,6 +16,7 @@ export interface Job {
 export const jobs: Job[] = [
   { name: 'release-scheduled-content', schedule: '* * * * *', run: releaseScheduledContent },
   { name: 'lift-expired-bans', schedule: '* * * * *', run: liftExpiredBans },
+  { name: 'prune-expired', schedule: '17 * * * *', run: pruneExpired },
 ];
 
 /**
