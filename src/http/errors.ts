@@ -67,8 +67,9 @@ export function handleErrors({ db, logger }: { db: Database; logger: Logger }): 
     const message =
       status >= 500
         ? 'Something went wrong on our side. It has been logged; please try again in a moment.'
-        : error instanceof HttpError
-          ? error.message
+        : error instanceof HttpError || (error as { expose?: unknown })?.expose === true
+          ? // http-errors (body-parser, csrf-sync) mark 4xx messages fit to show with `expose`.
+            err.message
           : (TITLES[status] ?? 'That request could not be handled.');
     res.setHeader('Cache-Control', 'no-store');
     const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
