@@ -116,7 +116,7 @@ describe('sign-in and sign-out', () => {
     const agent = newAgent(t.app);
     const res = await agent.get('/account/sessions').expect(303);
     expect(res.headers.location).toBe('/auth/login?next=%2Faccount%2Fsessions');
-    const form = await agent.get(res.headers.location);
+    const form = await agent.get(res.headers.location!);
     expect(form.text).toContain('name="next" value="/account/sessions"');
     const signedIn = await agent.post('/auth/login').type('form').send({ email: user.email, password: user.password, next: '/account/sessions', _csrf: csrfTokenOf(form.text) });
     expect(signedIn.headers.location).toBe('/account/sessions');

@@ -35,7 +35,7 @@ describe('email verification', () => {
     expect(confirm.status).toBe(303);
     const after = await t.db.selectFrom('user').select('emailVerified').where('email', '=', 'vera@example.test').executeTakeFirstOrThrow();
     expect(after.emailVerified).toBe(true);
-    const home = await agent.get(confirm.headers.location);
+    const home = await agent.get(confirm.headers.location!);
     expect(home.text).toContain('Your email address is confirmed');
     expect(home.text).not.toContain('Please confirm your email address');
 

@@ -59,3 +59,30 @@ describe('cron jobs', () => {
     expect(await runExclusively(t.db, 'test-job', async () => 'third ran')).toBe('third ran');
   });
 });
+
+describe('prune job', () => {
+  const t = useTestDatabase();
+
+  it('deletes expired sign-ins, tokens and rate-limit windows, and keeps live ones', async () => {
+    const { pruneExpired } = await import('../../src/jobs/prune-expired.ts');
+    const user = await createUser(t.db);
+    const past = new Date(Date.now() - 60_000);
+    const future = new Date(Date.now() + 3_600_000);
+    await t.db
+      .insertInto('session')
+      .values([
+        { token: 'expired-session', userId: user.id, expiresAt: past },
+        { token: 'idle-session', userId: user.id, expiresAt: future, updatedAt: new Date(Date.now() - 8 * 86_400_000) },
+        { token: 'live-session', userId: user.id, expiresAt: future },
+      ])
+      .execute();
+    await t.db.insertInto('verification').values([{ identifier: 'a', value: 'x', expiresAt: past }, { identifier: 'b', value: 'y', expiresAt: future }]).execute();
+    await t.db.insertInto('rateLimit').values([{ key: 'old', hits: 3, windowEndsAt: past }, { key: 'new', hits: 1, windowEndsAt: future }]).execute();
+
+    await pruneExpired(t.db);
+
+    expect((await t.db.selectFrom('session').select('token').execute()).map((r) => r.token)).toEqual(['live-session']);
+    expect((await t.db.selectFrom('verification').select('identifier').execute()).map((r) => r.identifier)).toEqual(['b']);
+    expect((await t.db.selectFrom('rateLimit').select('key').execute()).map((r) => r.key)).toEqual(['new']);
+  });
+});

@@ -1,0 +1,90 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../setup/app.ts';
+import { hasChromium, launchBrowser, screenshotPath, serve } from '../setup/browser.ts';
+import { lastMailTo } from '../setup/outbox.ts';
+
+/**
+ * A person in Chromium: register, confirm the email from the outbox, sign out, sign in, sign out;
+ * once with JavaScript on and once with it off. Screenshots go to test-results/e2e (git-ignored).
+ */
+
+// Locally without Chromium these are skipped; in CI (.ci/run installs it) they always run.
+// Pages load while the rest of the suite runs in parallel: give them time.
+const SLOW = { timeout: 15_000, interval: 100 };
+
+const run = hasChromium || process.env.CI ? describe : describe.skip;
+
+run('accounts in a browser', () => {
+  const t = useTestApp({ config: { BASE_URL: 'http://127.0.0.1:0' } });
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof serve>>;
+
+  beforeAll(async () => {
+    server = await serve(t.app);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function journey(javaScriptEnabled: boolean) {
+    const label = javaScriptEnabled ? 'js' : 'nojs';
+    const email = `browser-${label}@example.test`;
+    const password = 'a browser password';
+    const context = await browser.newContext({ javaScriptEnabled, viewport: { width: 360, height: 800 } });
+    const page: Page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      // The 422 of the wrong password is the page working; CSP violations and script errors are not.
+      if (m.type() === 'error' && !/Failed to load resource: .* status of 4\d\d/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+
+    await page.goto(server.url + '/');
+    await page.getByRole('link', { name: 'Create account' }).click();
+    await page.getByLabel('First name').fill('Browser');
+    await page.getByLabel('Last name').fill(label.toUpperCase());
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => page.textContent('body'), SLOW).toContain('Please confirm your email address');
+    await page.screenshot({ path: screenshotPath(`${label}-1-registered`), fullPage: true });
+
+    // The link in the mail points at BASE_URL; follow its path on this server.
+    const mail = await lastMailTo(t.config.dataDir, email);
+    const link = new URL(mail.links.find((l) => l.includes('/auth/verify'))!);
+    await page.goto(server.url + link.pathname + link.search);
+    await page.getByRole('button', { name: 'Confirm my email address' }).click();
+    await expect.poll(() => page.textContent('body'), SLOW).toContain('Your email address is confirmed');
+    expect(await page.textContent('body')).not.toContain('Please confirm your email address');
+    await page.screenshot({ path: screenshotPath(`${label}-2-verified`), fullPage: true });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.textContent('body'), SLOW).toContain('You are signed out.');
+
+    await page.getByRole('link', { name: 'Sign in' }).first().click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('the wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.textContent('body'), SLOW).toContain('Email or password is incorrect.');
+    expect(await page.getByLabel('Email').inputValue()).toBe(email);
+    await page.screenshot({ path: screenshotPath(`${label}-3-wrong-password`), fullPage: true });
+
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.textContent('header'), SLOW).toContain('Signed in as Browser');
+    await page.screenshot({ path: screenshotPath(`${label}-4-signed-in`), fullPage: true });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.textContent('body'), SLOW).toContain('You are signed out.');
+    expect(await page.textContent('header')).not.toContain('Signed in as');
+
+    expect(problems).toEqual([]);
+    await context.close();
+  }
+
+  it('with JavaScript on', () => journey(true), 60_000);
+  it('with JavaScript off', () => journey(false), 60_000);
+});
