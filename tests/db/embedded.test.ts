@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
@@ -58,4 +60,15 @@ describe('embedded PostgreSQL', () => {
     expect(await query(running.url, 'select 1 as ok')).toEqual([{ ok: 1 }]);
     await running.stop();
   }, 60_000);
+
+  it('loading it keeps the process exit code (a failing test run must not exit 0)', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', "await import('./src/db/embedded.ts'); process.exitCode = 3;"],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(3);
+  });
 });
