@@ -13,6 +13,8 @@ declare module 'express-session' {
   interface SessionData {
     /** The `session.token` of this device's sign-in. */
     deviceToken?: string;
+    /** The role this session id was issued for: a change of role gets a new id. */
+    role?: string;
     flash?: { type: 'success' | 'info' | 'warning' | 'error'; message: string };
   }
 }

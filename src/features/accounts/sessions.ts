@@ -38,6 +38,16 @@ export async function startDeviceSession(db: Database, req: Request, userId: str
   await promisify((cb) => req.session.save(cb));
 }
 
+/**
+ * A new session id for the same sign-in, when the user's privileges changed (an admin made them a
+ * teacher, say): a session id seen before the change is worth nothing after it.
+ */
+async function renewSessionId(req: Request, role: string): Promise<void> {
+  const { deviceToken, flash } = req.session;
+  await promisify((cb) => req.session.regenerate(cb));
+  Object.assign(req.session, { deviceToken, flash, role });
+}
+
 /** Signs this browser out: its device row goes, and it gets a fresh anonymous session id. */
 export async function endDeviceSession(db: Database, req: Request, flash?: string): Promise<void> {
   const token = req.session.deviceToken;
@@ -109,12 +119,16 @@ export function loadCurrentUser(db: Database): RequestHandler {
       await db.updateTable('session').set({ updatedAt: new Date() }).where('id', '=', row.deviceSessionId).execute();
     }
 
+    const role = (row.role ?? 'student') as Role;
+    if (req.session.role === undefined) req.session.role = role;
+    else if (req.session.role !== role) await renewSessionId(req, role);
+
     const user: CurrentUser = {
       id: row.id,
       firstName: row.firstName,
       lastName: row.lastName,
       email: row.email,
-      role: (row.role ?? 'student') as Role,
+      role,
       emailVerified: row.emailVerified,
       image: row.image,
     };
