@@ -24,7 +24,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'uuid', (c) => c.notNull().defaultTo(newId))
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
-    .addColumn('file_key', 'text', (c) => c.notNull())
+    // Spec says Required; nullable here because a teacher must be able to save a draft course
+    // before choosing its image (forms never lose work). Publishing shows a placeholder without one.
+    .addColumn('file_key', 'text')
     .addColumn('price', 'integer', (c) => c.notNull()) // cents
     .addColumn('duration', 'integer', (c) => c.notNull()) // minutes
     .addColumn('level', sql`"CourseLevel"`, (c) => c.notNull().defaultTo('Beginner'))

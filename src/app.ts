@@ -5,19 +5,24 @@ import type { Database } from './db/database.ts';
 import { accountRoutes } from './features/accounts/account-routes.ts';
 import { authRoutes } from './features/accounts/auth-routes.ts';
 import { loadCurrentUser } from './features/accounts/sessions.ts';
+import { teacherApplicationRoutes } from './features/admin/teacher-applications.ts';
 import { healthRoutes } from './features/health/routes.ts';
+import { mediaRoutes } from './features/media/routes.ts';
+import { applyRoutes } from './features/teaching/apply-routes.ts';
+import { teachRoutes } from './features/teaching/routes.ts';
 import { homeRoutes } from './features/home/routes.ts';
 import { buildAssetManifest, serveAssets, type AssetManifest } from './http/assets.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { handleErrors, handleNotFound } from './http/errors.ts';
 import { takeFlash } from './http/flash.ts';
-import { publicRouter, requireUser } from './http/guards.ts';
+import { publicRouter, requireRole, requireUser } from './http/guards.ts';
 import { createViewRenderer } from './http/render.ts';
 import { requestLogger } from './http/request-log.ts';
 import { securityHeaders } from './http/security.ts';
 import { sessions } from './http/session.ts';
 import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { createStorage, type Storage } from './storage/index.ts';
 
 export interface AppDeps {
   config: Config;
@@ -27,6 +32,8 @@ export interface AppDeps {
   assets?: AssetManifest;
   /** From the configuration when not given (SMTP, or the file outbox). */
   mailer?: Mailer;
+  /** From the configuration when not given (S3, or DATA_DIR/uploads). */
+  storage?: Storage;
   /** Routes mounted after the app's own and before the 404 handler (tests use it for a route that throws). */
   extraRoutes?: Router;
 }
@@ -36,7 +43,9 @@ export function createApp(deps: AppDeps): Express {
   const { config, db, logger } = deps;
   const assets = deps.assets ?? buildAssetManifest();
   const mailer = deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir, logger });
-  const accounts = { db, mailer, logger, baseUrl: config.baseUrl };
+  const storage = deps.storage ?? createStorage(config);
+  const accounts = { db, mailer, logger, baseUrl: config.baseUrl, storage, config };
+  const media = { db, storage, config, logger };
   const app = express();
 
   app.set('env', config.isProduction ? 'production' : 'development');
@@ -65,7 +74,12 @@ export function createApp(deps: AppDeps): Express {
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
   app.use(publicRouter(homeRoutes({ db })));
   app.use('/auth', authRoutes(accounts));
+  app.use(mediaRoutes(media));
   app.use('/account', requireUser, accountRoutes(accounts));
+  // Before /teach: anyone signed in may apply to teach.
+  app.use('/teach/apply', requireUser, applyRoutes({ db }));
+  app.use('/teach', requireRole('teacher', 'admin'), teachRoutes(media));
+  app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
 
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(handleNotFound);

@@ -258,7 +258,7 @@ export interface Course {
   createdAt: Generated<Timestamp>;
   description: string;
   duration: number;
-  fileKey: string;
+  fileKey: string | null;
   id: Generated<string>;
   level: Generated<Courselevel>;
   price: number;

@@ -7,6 +7,12 @@ import { csrfSync } from 'csrf-sync';
  */
 const { csrfSynchronisedProtection, generateToken } = csrfSync({
   getTokenFromRequest: (req) => {
+    // A file upload's body is read only after this check (so no token, no upload): its form carries
+    // the token in the action's query string instead.
+    if (req.is('multipart/form-data')) {
+      const fromQuery = req.query._csrf;
+      return typeof fromQuery === 'string' ? fromQuery : req.get('x-csrf-token');
+    }
     const fromForm = (req.body as Record<string, unknown> | undefined)?._csrf;
     return typeof fromForm === 'string' ? fromForm : req.get('x-csrf-token');
   },

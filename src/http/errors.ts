@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
+import { backTo } from './forms.ts';
 import { renderPageOrFragment } from './render.ts';
 
 /** An error with an HTTP status that is safe to show to the user as it is. */
@@ -79,7 +80,7 @@ export function handleErrors({ db, logger }: { db: Database; logger: Logger }): 
         req,
         res,
         { page: 'errors/error', fragment: 'errors/_error' },
-        { title: TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'Error'), status, message },
+        { title: TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'Error'), status, message, back: backTo(req.get('referer'), '') },
         status,
       );
     } catch (renderError) {

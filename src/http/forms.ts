@@ -40,3 +40,15 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   const e = error as { code?: string; constraint?: string };
   return e?.code === '23505' && e.constraint === constraint;
 }
+
+/** Where a form was posted from (its Referer), as a local path under `prefix`; else `fallback`. */
+export function backTo(referer: string | undefined, fallback: string, prefix = '/'): string {
+  if (!referer) return fallback;
+  try {
+    const url = new URL(referer);
+    const path = safeNext(url.pathname + url.search, '');
+    return path.startsWith(prefix) ? path : fallback;
+  } catch {
+    return fallback;
+  }
+}

@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.ts';
 
 // Query parameters whose values are secrets (verification, reset and invitation links).
-const SECRET_PARAMS = /([?&](?:token|code|key|signature)=)[^&]*/gi;
+const SECRET_PARAMS = /([?&](?:token|code|key|signature|_csrf)=)[^&]*/gi;
 
 export function redactUrl(url: string): string {
   return url.replace(SECRET_PARAMS, '$1[redacted]');

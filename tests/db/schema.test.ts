@@ -23,7 +23,7 @@ const spec = JSON.parse(readFileSync(new URL('./spec-schema.json', import.meta.u
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 
 // Decided deviations from the spec's nullability, each explained in its migration.
-const NULLABLE_ALTHOUGH_REQUIRED = new Set(['course.stripePriceId']);
+const NULLABLE_ALTHOUGH_REQUIRED = new Set(['course.stripePriceId', 'course.fileKey']);
 // Fields the spec types as String that hold user ids: stored as uuid foreign keys.
 const USER_ID_FIELDS = new Set(['createdBy', 'invitedBy', 'reviewedBy', 'updatedBy', 'impersonatedBy']);
 

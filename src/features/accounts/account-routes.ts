@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { setFlash } from '../../http/flash.ts';
-import { fieldErrors, isUniqueViolation, safeNext, typedValues, type FieldErrors } from '../../http/forms.ts';
+import { backTo, fieldErrors, isUniqueViolation, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { notFound } from '../../http/errors.ts';
 import { currentUser } from '../../http/guards.ts';
 import { enforceRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
@@ -9,6 +9,12 @@ import { render } from '../../http/render.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import { PASSWORD_MIN, passwordChangeInput, profileInput } from './schemas.ts';
+import type { Config } from '../../config.ts';
+import { HttpError } from '../../http/errors.ts';
+import { newKey, type Storage } from '../../storage/index.ts';
+import { AVATAR_MAX_WIDTH, toWebp } from '../../uploads/images.ts';
+import { discardUpload, receiveUpload } from '../../uploads/receive.ts';
+import { uploadTempDir } from '../teaching/media-upload-routes.ts';
 import { changePassword, sendVerificationMail, type AccountDeps } from './service.ts';
 import { endDeviceSession } from './sessions.ts';
 
@@ -30,15 +36,17 @@ export const PROFILE_FIELDS = [
 
 const sessionIdParam = z.object({ id: z.uuid() });
 
-export function accountRoutes(deps: AccountDeps): Router {
-  const { db } = deps;
+const PICTURE_MAX_BYTES = 10 * 1024 * 1024;
+
+export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pick<Config, 'dataDir' | 'uploadMaxBytes'> }): Router {
+  const { db, storage } = deps;
   const router = Router();
 
   async function profilePage(req: Request, res: Response, extra: { values?: Record<string, string>; errors?: FieldErrors; passwordErrors?: FieldErrors } = {}, status = 200) {
     const user = currentUser(res)!;
-    const saved = await db.selectFrom('user').select([...PROFILE_FIELDS, 'email']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    const saved = await db.selectFrom('user').select([...PROFILE_FIELDS, 'email', 'image']).where('id', '=', user.id).executeTakeFirstOrThrow();
     const values = extra.values ?? Object.fromEntries(PROFILE_FIELDS.map((f) => [f, saved[f] ?? '']));
-    render(res, 'account/profile', { title: 'Your profile', email: saved.email, values, errors: extra.errors ?? {}, passwordErrors: extra.passwordErrors ?? {}, passwordMin: PASSWORD_MIN }, status);
+    render(res, 'account/profile', { title: 'Your profile', email: saved.email, image: saved.image, values, errors: extra.errors ?? {}, passwordErrors: extra.passwordErrors ?? {}, passwordMin: PASSWORD_MIN }, status);
   }
 
   router.get('/', (req, res) => profilePage(req, res));
@@ -55,6 +63,31 @@ export function accountRoutes(deps: AccountDeps): Router {
       return profilePage(req, res, { values, errors: { username: 'That username is taken. Please choose another.' } }, 422);
     }
     setFlash(req, 'success', 'Your profile is saved.');
+    res.redirect(303, '/account');
+  });
+
+  // The profile picture: resized to a 256-pixel-wide WebP; the one it replaces is deleted.
+  router.post('/picture', async (req, res) => {
+    const user = currentUser(res)!;
+    const upload = await receiveUpload(req, res, {
+      field: 'picture',
+      tempDir: uploadTempDir(deps.config),
+      maxBytes: Math.min(PICTURE_MAX_BYTES, deps.config.uploadMaxBytes),
+      accept: ['jpeg', 'png', 'webp'],
+    });
+    if (!upload) throw new HttpError(422, 'Choose a JPEG, PNG or WebP picture to upload.');
+    let key: string;
+    try {
+      const image = await toWebp(upload.path, AVATAR_MAX_WIDTH);
+      key = newKey('avatars', 'webp');
+      await storage.put(key, image.buffer, { contentType: 'image/webp', contentLength: image.buffer.length });
+    } finally {
+      await discardUpload(upload);
+    }
+    const previous = await db.selectFrom('user').select('image').where('id', '=', user.id).executeTakeFirstOrThrow();
+    await db.updateTable('user').set({ image: key }).where('id', '=', user.id).execute();
+    if (previous.image) await storage.delete(previous.image).catch(() => {});
+    setFlash(req, 'success', 'Your picture is saved.');
     res.redirect(303, '/account');
   });
 
@@ -77,8 +110,7 @@ export function accountRoutes(deps: AccountDeps): Router {
       await sendVerificationMail(deps, user);
       setFlash(req, 'success', `We sent a new link to ${user.email}. It works for 24 hours.`);
     }
-    const referer = req.get('referer');
-    res.redirect(303, referer ? safeNext(new URL(referer, 'http://edupeak.invalid').pathname) : '/');
+    res.redirect(303, backTo(req.get('referer'), '/'));
   });
 
   router.get('/sessions', async (_req, res) => {

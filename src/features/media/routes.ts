@@ -1,0 +1,82 @@
+import { Router } from 'express';
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import { notFound } from '../../http/errors.ts';
+import { currentUser, publicRouter } from '../../http/guards.ts';
+import { assertSafeKey, type Storage } from '../../storage/index.ts';
+import { sendStoredFile } from '../../storage/send.ts';
+import { canOpenLesson } from '../learning/access.ts';
+
+/**
+ * GET /media/<key>: the one way stored files go out. The key is looked up to find what it belongs
+ * to, then: course and lesson images of published (or archived) courses to anyone; videos to those who
+ * may open the lesson; profile pictures to anyone; drafts' files to their teacher and admins; anything
+ * else, or any key we do not know, 404.
+ */
+
+interface Owner {
+  kind: 'course-thumbnail' | 'lesson-thumbnail' | 'lesson-video' | 'avatar';
+  courseStatus: string | null;
+  ownerId: string;
+  lessonId: string | null;
+  name: string;
+}
+
+async function findOwner(db: Database, key: string): Promise<Owner | undefined> {
+  const { rows } = await sql<Owner>`
+    select 'course-thumbnail' as kind, c.status::text as "courseStatus", c.user_id as "ownerId", null::uuid as "lessonId", c.slug as name
+      from course c where c.file_key = ${key}
+    union all
+    select 'lesson-thumbnail', c.status::text, c.user_id, l.id, l.title
+      from lesson l join chapter ch on ch.id = l.chapter_id join course c on c.id = ch.course_id where l.thumbnail_key = ${key}
+    union all
+    select 'lesson-video', c.status::text, c.user_id, l.id, l.title
+      from lesson l join chapter ch on ch.id = l.chapter_id join course c on c.id = ch.course_id where l.video_key = ${key}
+    union all
+    select 'avatar', null, u.id, null, u.first_name from "user" u where u.image = ${key}
+    limit 1`.execute(db.withoutPlugins());
+  return rows[0];
+}
+
+const PUBLIC_IMAGE = 'public, max-age=86400';
+const PRIVATE = 'private, max-age=3600';
+
+export function mediaRoutes({ db, storage }: { db: Database; storage: Storage }): Router {
+  const router = publicRouter(Router());
+
+  router.get('/media/*key', async (req, res) => {
+    const key = ([] as string[]).concat((req.params as { key?: string | string[] }).key ?? []).join('/');
+    try {
+      assertSafeKey(key);
+    } catch {
+      throw notFound();
+    }
+    const owner = await findOwner(db, key);
+    if (!owner) throw notFound();
+    const user = currentUser(res);
+    const isOwner = !!user && (user.id === owner.ownerId || user.role === 'admin');
+    const courseIsOut = owner.courseStatus === 'Published' || owner.courseStatus === 'Archived';
+    const extension = key.slice(key.lastIndexOf('.'));
+
+    let allowed: boolean;
+    let cacheControl = PUBLIC_IMAGE;
+    switch (owner.kind) {
+      case 'avatar':
+        allowed = true;
+        break;
+      case 'course-thumbnail':
+      case 'lesson-thumbnail':
+        allowed = courseIsOut || isOwner;
+        if (!courseIsOut) cacheControl = PRIVATE;
+        break;
+      case 'lesson-video':
+        allowed = isOwner || (await canOpenLesson(db, user, owner.lessonId!));
+        cacheControl = PRIVATE;
+        break;
+    }
+    if (!allowed) throw notFound();
+    await sendStoredFile(req, res, storage, key, { disposition: 'inline', filename: owner.name + extension, cacheControl });
+  });
+
+  return router;
+}

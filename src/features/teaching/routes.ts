@@ -1,0 +1,125 @@
+import { Router, type Request, type Response } from 'express';
+import type { Database } from '../../db/database.ts';
+import { setFlash } from '../../http/flash.ts';
+import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
+import { currentUser } from '../../http/guards.ts';
+import { isHtmx, render } from '../../http/render.ts';
+import { formatDate } from '../../lib/dates.ts';
+import { formatPrice } from '../../lib/money.ts';
+import { courseStructure, teacherCourses } from './queries.ts';
+import { courseInput, courseStatusInput, LEVELS, titleInput } from './schemas.ts';
+import { addChapter, createCourse, setCourseStatus, updateCourse } from './service.ts';
+import { loadCourse } from './load.ts';
+import { structureRoutes } from './structure-routes.ts';
+import { mediaUploadRoutes, type MediaDeps } from './media-upload-routes.ts';
+
+/** /teach (teachers and admins): my courses, the course form, and the course's structure. */
+
+export const COURSE_FIELDS = ['title', 'smallDescription', 'description', 'category', 'level', 'price', 'duration', 'slug'] as const;
+
+type Course = { id: string; title: string; slug: string; smallDescription: string; description: string; category: string; level: string; price: number; duration: number; status: string; fileKey: string | null };
+
+function courseValues(course: Course): Record<string, string> {
+  return {
+    title: course.title,
+    smallDescription: course.smallDescription,
+    description: course.description,
+    category: course.category,
+    level: course.level,
+    price: (course.price / 100).toFixed(2),
+    duration: String(course.duration),
+    slug: course.slug,
+  };
+}
+
+export interface CoursePageExtras {
+  values?: Record<string, string>;
+  errors?: FieldErrors;
+  /** A problem with one of the structure forms: which form (its id) and what. */
+  structureError?: { target: string; message: string };
+  statusError?: string;
+}
+
+export async function renderCoursePage(db: Database, req: Request, res: Response, extras: CoursePageExtras = {}, status = 200): Promise<void> {
+  const course = res.locals.course as Course;
+  const chapters = await courseStructure(db, course.id);
+  const data = {
+    title: course.title,
+    course,
+    chapters,
+    levels: LEVELS,
+    values: extras.values ?? courseValues(course),
+    errors: extras.errors ?? {},
+    structureError: extras.structureError,
+    statusError: extras.statusError,
+    formatDate,
+  };
+  // htmx structure actions swap the chapter list only.
+  render(res, isHtmx(req) ? 'teach/_structure' : 'teach/course', data, status);
+}
+
+export function teachRoutes(deps: MediaDeps): Router {
+  const { db } = deps;
+  const router = Router();
+  router.param('courseId', loadCourse(db));
+  const a = (req: Request, res: Response) => ({ req, actor: currentUser(res)! });
+
+  router.get('/', async (_req, res) => {
+    const courses = await teacherCourses(db, currentUser(res)!.id);
+    render(res, 'teach/index', {
+      title: 'Your courses',
+      courses: courses.map((c) => ({ ...c, priceLabel: formatPrice(c.price), revenueLabel: formatPrice(Number(c.revenue ?? 0)).replace('Free', '$0.00') })),
+    });
+  });
+
+  router.get('/courses/new', (_req, res) => {
+    render(res, 'teach/new-course', { title: 'New course', levels: LEVELS, values: { level: 'Beginner', price: '0', duration: '60' }, errors: {} });
+  });
+
+  router.post('/courses/new', async (req, res) => {
+    const values = typedValues(req.body, COURSE_FIELDS);
+    const parsed = courseInput.safeParse(req.body);
+    const result = parsed.success ? await createCourse(db, a(req, res), parsed.data) : { ok: false as const, errors: fieldErrors(parsed.error) };
+    if (!result.ok) return render(res, 'teach/new-course', { title: 'New course', levels: LEVELS, values, errors: result.errors }, 422);
+    setFlash(req, 'success', 'Course created as a draft. Add chapters and lessons, then publish it.');
+    res.redirect(303, `/teach/courses/${result.id}`);
+  });
+
+  router.get('/courses/:courseId', (req, res) => renderCoursePage(db, req, res));
+
+  router.post('/courses/:courseId', async (req, res) => {
+    const course = res.locals.course as Course;
+    const values = typedValues(req.body, COURSE_FIELDS);
+    const parsed = courseInput.safeParse(req.body);
+    const result = parsed.success ? await updateCourse(db, a(req, res), course.id, parsed.data) : { ok: false as const, errors: fieldErrors(parsed.error) };
+    if (!result.ok) return renderCoursePage(db, req, res, { values, errors: result.errors }, 422);
+    setFlash(req, 'success', 'Course saved.');
+    res.redirect(303, `/teach/courses/${course.id}`);
+  });
+
+  router.post('/courses/:courseId/publish', async (req, res) => {
+    const course = res.locals.course as Course;
+    const parsed = courseStatusInput.safeParse(req.body);
+    if (!parsed.success) return renderCoursePage(db, req, res, { statusError: 'Choose Published, Draft or Archived.' }, 422);
+    const result = await setCourseStatus(db, a(req, res), course.id, parsed.data.status);
+    if (!result.ok) return renderCoursePage(db, req, res, { statusError: result.message }, 422);
+    const said = { Published: 'Course published: students can find it now.', Draft: 'Course back to draft: only you can see it.', Archived: 'Course archived: it left the catalog; enrolled students keep their access.' };
+    setFlash(req, 'success', said[parsed.data.status]);
+    res.redirect(303, `/teach/courses/${course.id}`);
+  });
+
+  router.post('/courses/:courseId/chapters', async (req, res) => {
+    const course = res.locals.course as Course;
+    const parsed = titleInput.safeParse(req.body);
+    if (!parsed.success) {
+      return renderCoursePage(db, req, res, { structureError: { target: 'new-chapter', message: fieldErrors(parsed.error).title ?? 'Enter a title.' } }, 422);
+    }
+    const id = await addChapter(db, a(req, res), course.id, parsed.data.title);
+    if (isHtmx(req)) return renderCoursePage(db, req, res);
+    res.redirect(303, `/teach/courses/${course.id}#chapter-${id}`);
+  });
+
+  router.use(structureRoutes(deps, a));
+  router.use(mediaUploadRoutes(deps, a));
+  return router;
+}

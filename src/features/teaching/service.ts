@@ -1,0 +1,162 @@
+import type { Request } from 'express';
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import { isUniqueViolation } from '../../http/forms.ts';
+import { slugify } from '../../lib/slug.ts';
+import { recordActivity, type AuditAction } from '../audit/activity.ts';
+import { CHAPTERS, LESSONS, lockParent, move, nextPosition, renumber, type Tree } from './positions.ts';
+import type { CourseInput } from './schemas.ts';
+
+/** Course authoring rules. Each write is one transaction, and its audit row is part of it. */
+
+type Actor = { id: string };
+type Audit = { req: Request; actor: Actor };
+
+const audit = (trx: Database, { req, actor }: Audit, action: AuditAction, entityType: string, entityId: string, metadata?: Record<string, unknown>) =>
+  recordActivity(trx, req, { userId: actor.id, action, entityType, entityId, ...(metadata ? { metadata } : {}) });
+
+export type CourseWriteResult = { ok: true; id: string; slug: string } | { ok: false; errors: Record<string, string> };
+
+const MAX_SLUG_TRIES = 50;
+
+/** A new draft course; its address comes from the title (or the one typed), made unique with a suffix. */
+export async function createCourse(db: Database, a: Audit, input: CourseInput): Promise<CourseWriteResult> {
+  const base = input.slug ?? slugify(input.title);
+  return db.transaction().execute(async (trx) => {
+    for (let attempt = 1; attempt <= MAX_SLUG_TRIES; attempt++) {
+      const slug = attempt === 1 ? base : `${base.slice(0, 75)}-${attempt}`;
+      const { slug: _typed, ...fields } = input;
+      // ON CONFLICT DO NOTHING: two teachers choosing the same title at once both succeed.
+      const row = await trx
+        .insertInto('course')
+        .values({ ...fields, slug, userId: a.actor.id, status: 'Draft' })
+        .onConflict((oc) => oc.column('slug').doNothing())
+        .returning(['id', 'slug'])
+        .executeTakeFirst();
+      if (row) {
+        await audit(trx, a, 'course_created', 'course', row.id, { title: input.title });
+        return { ok: true as const, id: row.id, slug: row.slug };
+      }
+    }
+    return { ok: false as const, errors: { slug: 'Could not find a free address for this title; type one yourself.' } };
+  });
+}
+
+export async function updateCourse(db: Database, a: Audit, courseId: string, input: CourseInput): Promise<CourseWriteResult> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const { slug, ...fields } = input;
+      const row = await trx
+        .updateTable('course')
+        .set({ ...fields, ...(slug ? { slug } : {}) })
+        .where('id', '=', courseId)
+        .returning(['id', 'slug'])
+        .executeTakeFirstOrThrow();
+      await audit(trx, a, 'course_updated', 'course', courseId);
+      return { ok: true as const, id: row.id, slug: row.slug };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'course_slug_key')) return { ok: false, errors: { slug: 'Another course already uses this address.' } };
+    throw error;
+  }
+}
+
+/** Whether a course has a published chapter holding a published lesson: needed to publish it. */
+export async function hasPublishedContent(db: Database, courseId: string): Promise<boolean> {
+  const { rows } = await sql<{ ok: boolean }>`
+    select exists (
+      select 1 from chapter ch join lesson l on l.chapter_id = ch.id
+      where ch.course_id = ${courseId} and ch.status = 'Published' and l.status = 'Published'
+    ) as ok`.execute(db);
+  return rows[0]!.ok;
+}
+
+export type StatusResult = { ok: true } | { ok: false; message: string };
+
+export async function setCourseStatus(db: Database, a: Audit, courseId: string, status: 'Published' | 'Draft' | 'Archived'): Promise<StatusResult> {
+  return db.transaction().execute(async (trx) => {
+    // Locked, so that content cannot be unpublished between the check and the change.
+    await lockParent(trx, CHAPTERS, courseId);
+    if (status === 'Published' && !(await hasPublishedContent(trx, courseId))) {
+      return { ok: false as const, message: 'Publish at least one chapter with a published lesson first: students would find nothing to learn.' };
+    }
+    await trx.updateTable('course').set({ status }).where('id', '=', courseId).execute();
+    const action: AuditAction = status === 'Published' ? 'course_published' : status === 'Archived' ? 'course_archived' : 'course_unpublished';
+    await audit(trx, a, action, 'course', courseId);
+    return { ok: true as const };
+  });
+}
+
+export async function addChapter(db: Database, a: Audit, courseId: string, title: string): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    await lockParent(trx, CHAPTERS, courseId);
+    const position = await nextPosition(trx, CHAPTERS, courseId);
+    const { id } = await trx.insertInto('chapter').values({ courseId, title, position }).returning('id').executeTakeFirstOrThrow();
+    await audit(trx, a, 'chapter_added', 'chapter', id, { courseId, title });
+    return id;
+  });
+}
+
+export async function addLesson(db: Database, a: Audit, chapterId: string, input: { title: string; description: string | null }): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    await lockParent(trx, LESSONS, chapterId);
+    const position = await nextPosition(trx, LESSONS, chapterId);
+    const { id } = await trx.insertInto('lesson').values({ chapterId, ...input, position }).returning('id').executeTakeFirstOrThrow();
+    await audit(trx, a, 'lesson_added', 'lesson', id, { chapterId, title: input.title });
+    return id;
+  });
+}
+
+export async function renameChapter(db: Database, a: Audit, chapterId: string, title: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('chapter').set({ title }).where('id', '=', chapterId).execute();
+    await audit(trx, a, 'chapter_updated', 'chapter', chapterId, { title });
+  });
+}
+
+export async function updateLesson(db: Database, a: Audit, lessonId: string, input: { title: string; description: string | null }): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('lesson').set(input).where('id', '=', lessonId).execute();
+    await audit(trx, a, 'lesson_updated', 'lesson', lessonId, { title: input.title });
+  });
+}
+
+const entity = { chapter: CHAPTERS, lesson: LESSONS } as const;
+
+export async function moveItem(db: Database, a: Audit, kind: 'chapter' | 'lesson', id: string, parentId: string, direction: 'up' | 'down'): Promise<boolean> {
+  const tree: Tree = entity[kind];
+  return db.transaction().execute(async (trx) => {
+    await lockParent(trx, tree, parentId);
+    const moved = await move(trx, tree, parentId, id, direction);
+    if (moved) await audit(trx, a, kind === 'chapter' ? 'chapter_moved' : 'lesson_moved', kind, id, { direction });
+    return moved;
+  });
+}
+
+export async function deleteItem(db: Database, a: Audit, kind: 'chapter' | 'lesson', id: string, parentId: string): Promise<void> {
+  const tree: Tree = entity[kind];
+  await db.transaction().execute(async (trx) => {
+    await lockParent(trx, tree, parentId);
+    await trx.deleteFrom(kind).where('id', '=', id).execute();
+    await renumber(trx, tree, parentId);
+    await audit(trx, a, kind === 'chapter' ? 'chapter_deleted' : 'lesson_deleted', kind, id, { parentId });
+  });
+}
+
+/** Published now, Scheduled for a future `releaseAt` (the cron job publishes it then), or Draft. */
+export async function setRelease(
+  db: Database,
+  a: Audit,
+  kind: 'chapter' | 'lesson',
+  id: string,
+  release: { status: 'Published' | 'Scheduled' | 'Draft'; releaseAt: Date | undefined },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const releaseAt = release.status === 'Scheduled' ? release.releaseAt! : null;
+    await trx.updateTable(kind).set({ status: release.status, releaseAt }).where('id', '=', id).execute();
+    await audit(trx, a, kind === 'chapter' ? 'chapter_published' : 'lesson_published', kind, id, {
+      status: release.status,
+      releaseAt: releaseAt?.toISOString() ?? null,
+    });
+  });
+}

@@ -1,0 +1,201 @@
+import { Router, type Request, type Response } from 'express';
+import { setFlash } from '../../http/flash.ts';
+import { fieldErrors } from '../../http/forms.ts';
+import type { CurrentUser } from '../../http/guards.ts';
+import { isHtmx, render } from '../../http/render.ts';
+import { formatDate } from '../../lib/dates.ts';
+import { formatBytes } from '../../lib/bytes.ts';
+import type { MediaDeps } from './media-upload-routes.ts';
+import { loadChapter, loadLesson } from './load.ts';
+import { renderCoursePage } from './routes.ts';
+import { lessonInput, moveInput, releaseInput, titleInput } from './schemas.ts';
+import { addLesson, deleteItem, moveItem, renameChapter, setRelease, updateLesson } from './service.ts';
+
+/**
+ * Chapters and lessons: rename, reorder, delete (after a confirmation page), publish or schedule.
+ * Without JavaScript each action answers 303 back to the course page; with htmx, the course's
+ * structure fragment.
+ */
+
+type Chapter = { id: string; courseId: string; title: string };
+type Lesson = { id: string; chapterId: string; courseId: string; title: string; description: string | null; status: string; releaseAt: Date | null; videoKey: string | null; thumbnailKey: string | null; courseTitle: string; chapterTitle: string };
+type AuditOf = (req: Request, res: Response) => { req: Request; actor: CurrentUser };
+
+export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
+  const { db, storage, config, logger } = deps;
+  const router = Router();
+  router.param('chapterId', loadChapter(db));
+  router.param('lessonId', loadLesson(db));
+
+  async function withCourse(res: Response, courseId: string) {
+    res.locals.course = await db.selectFrom('course').selectAll().where('id', '=', courseId).executeTakeFirstOrThrow();
+  }
+
+  /** After a structure change: the fragment for htmx, or back to the course page at `anchor`. */
+  async function done(req: Request, res: Response, courseId: string, anchor: string) {
+    if (isHtmx(req)) {
+      await withCourse(res, courseId);
+      return renderCoursePage(db, req, res);
+    }
+    res.redirect(303, `/teach/courses/${courseId}#${anchor}`);
+  }
+
+  async function problem(req: Request, res: Response, courseId: string, target: string, message: string) {
+    await withCourse(res, courseId);
+    return renderCoursePage(db, req, res, { structureError: { target, message } }, 422);
+  }
+
+  // Chapters
+
+  router.post('/chapters/:chapterId', async (req, res) => {
+    const chapter = res.locals.chapter as Chapter;
+    const parsed = titleInput.safeParse(req.body);
+    if (!parsed.success) return problem(req, res, chapter.courseId, `chapter-${chapter.id}`, fieldErrors(parsed.error).title ?? 'Enter a title.');
+    await renameChapter(db, a(req, res), chapter.id, parsed.data.title);
+    return done(req, res, chapter.courseId, `chapter-${chapter.id}`);
+  });
+
+  router.post('/chapters/:chapterId/move', async (req, res) => {
+    const chapter = res.locals.chapter as Chapter;
+    const parsed = moveInput.safeParse(req.body);
+    if (parsed.success) await moveItem(db, a(req, res), 'chapter', chapter.id, chapter.courseId, parsed.data.direction);
+    return done(req, res, chapter.courseId, `chapter-${chapter.id}`);
+  });
+
+  router.post('/chapters/:chapterId/publish', async (req, res) => {
+    const chapter = res.locals.chapter as Chapter;
+    const parsed = releaseInput.safeParse(req.body);
+    if (!parsed.success) return problem(req, res, chapter.courseId, `chapter-${chapter.id}`, Object.values(fieldErrors(parsed.error))[0]!);
+    await setRelease(db, a(req, res), 'chapter', chapter.id, parsed.data);
+    return done(req, res, chapter.courseId, `chapter-${chapter.id}`);
+  });
+
+  router.get('/chapters/:chapterId/delete', async (_req, res) => {
+    const chapter = res.locals.chapter as Chapter;
+    const { n } = await db
+      .selectFrom('lesson')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('chapterId', '=', chapter.id)
+      .executeTakeFirstOrThrow();
+    render(res, 'teach/confirm-delete', {
+      title: `Delete the chapter "${chapter.title}"?`,
+      what: 'chapter',
+      name: chapter.title,
+      consequence: Number(n) === 0 ? 'It has no lessons.' : `Its ${n} lesson${Number(n) === 1 ? '' : 's'}, with their videos and students' progress, will be deleted too.`,
+      action: `/teach/chapters/${chapter.id}/delete`,
+      back: `/teach/courses/${chapter.courseId}#chapter-${chapter.id}`,
+    });
+  });
+
+  /** Files of lessons about to be deleted: removed from storage once their rows are gone. */
+  async function filesOf(where: { chapterId?: string; lessonId?: string }): Promise<string[]> {
+    const rows = await db
+      .selectFrom('lesson')
+      .select(['videoKey', 'thumbnailKey'])
+      .$if(!!where.chapterId, (q) => q.where('chapterId', '=', where.chapterId!))
+      .$if(!!where.lessonId, (q) => q.where('id', '=', where.lessonId!))
+      .execute();
+    return rows.flatMap((r) => [r.videoKey, r.thumbnailKey]).filter((k): k is string => !!k);
+  }
+  const removeFiles = (keys: string[]) =>
+    Promise.all(keys.map((key) => storage.delete(key).catch((err: unknown) => logger.warn({ err, key }, 'could not delete a stored file'))));
+
+  router.post('/chapters/:chapterId/delete', async (req, res) => {
+    const chapter = res.locals.chapter as Chapter;
+    const files = await filesOf({ chapterId: chapter.id });
+    await deleteItem(db, a(req, res), 'chapter', chapter.id, chapter.courseId);
+    await removeFiles(files);
+    setFlash(req, 'success', `Chapter "${chapter.title}" deleted.`);
+    res.redirect(303, `/teach/courses/${chapter.courseId}#structure`);
+  });
+
+  router.post('/chapters/:chapterId/lessons', async (req, res) => {
+    const chapter = res.locals.chapter as Chapter;
+    const parsed = lessonInput.safeParse(req.body);
+    if (!parsed.success) return problem(req, res, chapter.courseId, `new-lesson-${chapter.id}`, fieldErrors(parsed.error).title ?? 'Enter a title.');
+    const id = await addLesson(db, a(req, res), chapter.id, parsed.data);
+    return done(req, res, chapter.courseId, `lesson-${id}`);
+  });
+
+  // Lessons
+
+  async function lessonPage(_req: Request, res: Response, extras: { values?: Record<string, string>; errors?: Record<string, string> } = {}, status = 200) {
+    const lesson = res.locals.lesson as Lesson;
+    const video = lesson.videoKey ? await storage.head(lesson.videoKey) : undefined;
+    render(
+      res,
+      'teach/lesson',
+      {
+        title: lesson.title,
+        lesson,
+        values: extras.values ?? { title: lesson.title, description: lesson.description ?? '' },
+        errors: extras.errors ?? {},
+        releaseAtValue: lesson.releaseAt ? new Date(lesson.releaseAt).toISOString().slice(0, 16) : '',
+        videoSize: video ? formatBytes(video.size) : '',
+        uploadMaxMb: Math.round(config.uploadMaxBytes / 1024 / 1024),
+        formatDate,
+      },
+      status,
+    );
+  }
+
+  router.get('/lessons/:lessonId', (req, res) => lessonPage(req, res));
+
+  router.post('/lessons/:lessonId', async (req, res) => {
+    const lesson = res.locals.lesson as Lesson;
+    const parsed = lessonInput.safeParse(req.body);
+    if (!parsed.success) {
+      const values = { title: String(req.body?.title ?? ''), description: String(req.body?.description ?? '') };
+      return lessonPage(req, res, { values, errors: fieldErrors(parsed.error) }, 422);
+    }
+    await updateLesson(db, a(req, res), lesson.id, parsed.data);
+    setFlash(req, 'success', 'Lesson saved.');
+    res.redirect(303, `/teach/lessons/${lesson.id}`);
+  });
+
+  router.post('/lessons/:lessonId/move', async (req, res) => {
+    const lesson = res.locals.lesson as Lesson;
+    const parsed = moveInput.safeParse(req.body);
+    if (parsed.success) await moveItem(db, a(req, res), 'lesson', lesson.id, lesson.chapterId, parsed.data.direction);
+    return done(req, res, lesson.courseId, `lesson-${lesson.id}`);
+  });
+
+  router.post('/lessons/:lessonId/publish', async (req, res) => {
+    const lesson = res.locals.lesson as Lesson;
+    const parsed = releaseInput.safeParse(req.body);
+    if (!parsed.success) {
+      // From the lesson page, the problem is shown there; from the course page, in its structure.
+      if (req.body?.from === 'lesson') return lessonPage(req, res, { errors: fieldErrors(parsed.error) }, 422);
+      return problem(req, res, lesson.courseId, `lesson-${lesson.id}`, Object.values(fieldErrors(parsed.error))[0]!);
+    }
+    await setRelease(db, a(req, res), 'lesson', lesson.id, parsed.data);
+    if (req.body?.from === 'lesson') {
+      setFlash(req, 'success', 'Lesson release saved.');
+      return res.redirect(303, `/teach/lessons/${lesson.id}`);
+    }
+    return done(req, res, lesson.courseId, `lesson-${lesson.id}`);
+  });
+
+  router.get('/lessons/:lessonId/delete', (_req, res) => {
+    const lesson = res.locals.lesson as Lesson;
+    render(res, 'teach/confirm-delete', {
+      title: `Delete the lesson "${lesson.title}"?`,
+      what: 'lesson',
+      name: lesson.title,
+      consequence: "Its video and students' progress will be deleted too.",
+      action: `/teach/lessons/${lesson.id}/delete`,
+      back: `/teach/courses/${lesson.courseId}#lesson-${lesson.id}`,
+    });
+  });
+
+  router.post('/lessons/:lessonId/delete', async (req, res) => {
+    const lesson = res.locals.lesson as Lesson;
+    const files = await filesOf({ lessonId: lesson.id });
+    await deleteItem(db, a(req, res), 'lesson', lesson.id, lesson.chapterId);
+    await removeFiles(files);
+    setFlash(req, 'success', `Lesson "${lesson.title}" deleted.`);
+    res.redirect(303, `/teach/courses/${lesson.courseId}#chapter-${lesson.chapterId}`);
+  });
+
+  return router;
+}
