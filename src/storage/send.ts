@@ -82,7 +82,9 @@ export async function sendStoredFile(req: Request, res: Response, storage: Stora
   res.setHeader('Content-Disposition', disposition);
 
   if (isS3Storage(storage)) {
-    // S3 serves the bytes (and ranges) itself; the URL expires soon, so the redirect must not be cached.
+    // S3 serves the bytes (and ranges, and conditional requests) itself; the URL expires soon, so
+    // the redirect must not be cached. No HEAD first: keys come from our own rows, and a round
+    // trip per download would only turn a rare S3 404 into ours.
     const url = await storage.presignedGetUrl(key, {
       expiresInSeconds: PRESIGNED_URL_SECONDS,
       contentDisposition: disposition,

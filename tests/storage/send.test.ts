@@ -24,10 +24,12 @@ const EXPECTED_DISPOSITION = `inline; filename="Lecon 1.mp4"; filename*=UTF-8''L
 const CACHE_CONTROL = 'private, max-age=3600';
 
 /** supertest leaves video bodies unread; this collects them as a Buffer. */
-function binary(res: IncomingMessage, callback: (error: Error | null, body: Buffer) => void) {
+function binary(res: unknown, callback: (error: Error | null, body: Buffer) => void) {
+  // superagent hands the parser the raw http.IncomingMessage (its types say otherwise).
+  const stream = res as IncomingMessage;
   const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
 }
 
 /** A tiny app: GET/HEAD /files/:name sends the file stored under that name's key. */
