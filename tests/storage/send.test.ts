@@ -2,22 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import http, { type IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startS3rver } from '../setup/s3.ts';
 import { HttpError } from '../../src/http/errors.ts';
 import { createDiskStorage } from '../../src/storage/disk.ts';
 import { createS3Storage } from '../../src/storage/s3.ts';
 import { contentDisposition, sendStoredFile } from '../../src/storage/send.ts';
 import { newKey, type Storage } from '../../src/storage/storage.ts';
 
-// s3rver ships no types; this is the part of its API the tests use.
-type S3rverServer = { run(): Promise<AddressInfo>; close(): Promise<void> };
-const S3rver = createRequire(import.meta.url)('s3rver') as new (options: object) => S3rverServer;
 
 const FILENAME = 'Leçon "1".mp4';
 const EXPECTED_DISPOSITION = `inline; filename="Lecon 1.mp4"; filename*=UTF-8''Le%C3%A7on%20%221%22.mp4`;
@@ -175,25 +172,15 @@ describe('sendStoredFile from disk', () => {
 });
 
 describe('sendStoredFile from S3', () => {
-  const directory = mkdtempSync(path.join(os.tmpdir(), 'edupeak-s3rver-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: 'edupeak-test' }] });
   let storage: Storage;
+  let stop = async () => {};
 
   beforeAll(async () => {
-    const { port } = await server.run();
-    storage = createS3Storage({
-      bucket: 'edupeak-test',
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${port}`,
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      forcePathStyle: true,
-    });
+    const s3 = await startS3rver();
+    stop = s3.stop;
+    storage = createS3Storage(s3.options);
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  afterAll(() => stop());
 
   it('redirects (302, not cached) to a presigned URL that serves the file with our headers', async () => {
     const body = randomBytes(500);

@@ -1,48 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3rver } from '../setup/s3.ts';
 import { createDiskStorage } from '../../src/storage/disk.ts';
 import { createS3Storage, type S3StorageOptions } from '../../src/storage/s3.ts';
 import { assertSafeKey, FileNotFoundError, newKey, type Storage } from '../../src/storage/storage.ts';
 
-// s3rver ships no types; this is the part of its API the tests use.
-type S3rverServer = { run(): Promise<AddressInfo>; close(): Promise<void> };
-const S3rver = createRequire(import.meta.url)('s3rver') as new (options: object) => S3rverServer;
-
-const BUCKET = 'edupeak-test';
 const tmp = (prefix: string) => mkdtempSync(path.join(os.tmpdir(), prefix));
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks);
-}
-
-/** A fake S3 on a free port; `options()` gives the storage options pointing at it. */
-async function startS3rver() {
-  const directory = tmp('edupeak-s3rver-');
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: BUCKET }] });
-  const { port } = await server.run();
-  const options: S3StorageOptions = {
-    bucket: BUCKET,
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
-    forcePathStyle: true,
-  };
-  return {
-    options,
-    async stop() {
-      await server.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
 }
 
 const UNSAFE_KEYS = ['../etc/passwd', '/abs', 'a/../../b', 'a\\b', 'a//b', '.hidden/x', 'a/b/', '', 'a\u0000b', 'a'.repeat(301)];
