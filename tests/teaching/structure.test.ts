@@ -68,9 +68,11 @@ describe('chapters and lessons', () => {
     expect(htmx.text).not.toContain('<html');
     expect(await chapterOrder(course.id)).toEqual(['1:C', '2:A', '3:B']);
 
-    // The first cannot go up; nothing changes.
+    // The first cannot go up; nothing changes, and nothing is audited.
     await teacher.post(`/teach/chapters/${c.id}/move`, { direction: 'up' }).expect(303);
     expect(await chapterOrder(course.id)).toEqual(['1:C', '2:A', '3:B']);
+    const moves = await t.db.selectFrom('activityLog').select(['action', 'entityId']).where('action', '=', 'chapter_moved').where('userId', '=', teacher.user.id).execute();
+    expect(moves).toHaveLength(2);
   });
 
   it('racing moves keep positions 1..n and unique', async () => {
@@ -114,6 +116,8 @@ describe('chapters and lessons', () => {
 
     await teacher.post(`/teach/chapters/${b.id}/delete`).expect(303);
     expect(await chapterOrder(course.id)).toEqual(['1:A', '2:C']);
+    const audit = await t.db.selectFrom('activityLog').select(['action', 'entityType']).where('entityId', '=', b.id).execute();
+    expect(audit).toEqual([{ action: 'chapter_deleted', entityType: 'chapter' }]);
     expect(await t.db.selectFrom('lesson').select('id').where('chapterId', '=', b.id).execute()).toEqual([]);
   });
 
