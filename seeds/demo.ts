@@ -253,7 +253,7 @@ export async function seedDemo(db: Database, { env }: SeedOptions): Promise<void
         .insertInto('course')
         .values({
           ...fields,
-          fileKey: `demo/${course.slug}.webp`,
+          fileKey: null, // no image: the pages show none rather than a broken one
           status: 'Published',
           userId: teacherId,
           // Distinct creation times keep "newest first" stable.

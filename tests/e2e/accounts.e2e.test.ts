@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
-import { hasChromium, launchBrowser, screenshotPath, serve } from '../setup/browser.ts';
+import { screenshotPath, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 import { lastMailTo } from '../setup/outbox.ts';
 
 /**
@@ -9,31 +9,19 @@ import { lastMailTo } from '../setup/outbox.ts';
  * once with JavaScript on and once with it off. Screenshots go to test-results/e2e (git-ignored).
  */
 
-// Locally without Chromium these are skipped; in CI (.ci/run installs it) they always run.
 // Pages load while the rest of the suite runs in parallel: give them time.
 const SLOW = { timeout: 15_000, interval: 100 };
 
-const run = hasChromium || process.env.CI ? describe : describe.skip;
-
-run('accounts in a browser', () => {
+// Skipped only locally without Chromium; in CI (.ci/run installs it) they always run.
+describe.skipIf(skipWithoutBrowser)('accounts in a browser', () => {
   const t = useTestApp({ config: { BASE_URL: 'http://127.0.0.1:0' } });
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof serve>>;
-
-  beforeAll(async () => {
-    server = await serve(t.app);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const b = useBrowser(() => t.app);
 
   async function journey(javaScriptEnabled: boolean) {
     const label = javaScriptEnabled ? 'js' : 'nojs';
     const email = `browser-${label}@example.test`;
     const password = 'a browser password';
-    const context = await browser.newContext({ javaScriptEnabled, viewport: { width: 360, height: 800 } });
+    const context = await b.browser.newContext({ javaScriptEnabled, viewport: { width: 360, height: 800 } });
     const page: Page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (m) => {
@@ -42,7 +30,7 @@ run('accounts in a browser', () => {
     });
     page.on('pageerror', (e) => problems.push(e.message));
 
-    await page.goto(server.url + '/');
+    await page.goto(b.url + '/');
     await page.getByRole('link', { name: 'Create account' }).click();
     await page.getByLabel('First name').fill('Browser');
     await page.getByLabel('Last name').fill(label.toUpperCase());
@@ -55,7 +43,7 @@ run('accounts in a browser', () => {
     // The link in the mail points at BASE_URL; follow its path on this server.
     const mail = await lastMailTo(t.config.dataDir, email);
     const link = new URL(mail.links.find((l) => l.includes('/auth/verify'))!);
-    await page.goto(server.url + link.pathname + link.search);
+    await page.goto(b.url + link.pathname + link.search);
     await page.getByRole('button', { name: 'Confirm my email address' }).click();
     await expect.poll(() => page.textContent('body'), SLOW).toContain('Your email address is confirmed');
     expect(await page.textContent('body')).not.toContain('Please confirm your email address');

@@ -1,7 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
-import { hasChromium, launchBrowser, screenshotPath, serve } from '../setup/browser.ts';
+import { screenshotPath, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 import { createTeacher } from '../setup/factories.ts';
 import { mp4Video, pngImage } from '../setup/media.ts';
 
@@ -11,24 +10,13 @@ import { mp4Video, pngImage } from '../setup/media.ts';
  */
 
 const SLOW = { timeout: 15_000, interval: 100 };
-const run = hasChromium || process.env.CI ? describe : describe.skip;
-
-run('teaching in a browser', () => {
+describe.skipIf(skipWithoutBrowser)('teaching in a browser', () => {
   const t = useTestApp();
-  let browser: Browser;
-  let server: Awaited<ReturnType<typeof serve>>;
-  beforeAll(async () => {
-    server = await serve(t.app);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const b = useBrowser(() => t.app);
 
   it('creates, fills and publishes a course that a visitor then sees', async () => {
     const teacher = await createTeacher(t.db, { firstName: 'Tina' });
-    const context = await browser.newContext({ viewport: { width: 400, height: 900 } });
+    const context = await b.browser.newContext({ viewport: { width: 400, height: 900 } });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
@@ -37,7 +25,7 @@ run('teaching in a browser', () => {
     });
     const body = () => page.textContent('body');
 
-    await page.goto(server.url + '/auth/login');
+    await page.goto(b.url + '/auth/login');
     await page.getByLabel('Email').fill(teacher.email);
     await page.getByLabel('Password').fill(teacher.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -86,9 +74,9 @@ run('teaching in a browser', () => {
     await expect.poll(body, SLOW).toContain('Course published');
     await page.screenshot({ path: screenshotPath('teach-3-published'), fullPage: true });
 
-    const visitor = await browser.newContext({ javaScriptEnabled: false });
+    const visitor = await b.browser.newContext({ javaScriptEnabled: false });
     const home = await visitor.newPage();
-    await home.goto(server.url + '/');
+    await home.goto(b.url + '/');
     expect(await home.textContent('body')).toContain('Fractions Made Simple');
     await home.screenshot({ path: screenshotPath('teach-4-visitor'), fullPage: true });
     await visitor.close();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Debian's Chromium, driven by playwright-core (never `playwright install`: no network here). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -38,3 +39,29 @@ export function screenshotPath(name: string): string {
   mkdirSync(screenshotDir, { recursive: true });
   return path.join(screenshotDir, `${name}.png`);
 }
+
+/**
+ * Chromium and a real HTTP server over the test app, for one file. Locally without Chromium the
+ * file's browser tests are skipped (see `browserTests`); in CI (.ci/run installs it) they always run.
+ */
+export function useBrowser(app: () => Express) {
+  const state: { browser?: Browser; server?: Awaited<ReturnType<typeof serve>> } = {};
+  beforeAll(async () => {
+    state.server = await serve(app());
+    state.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await state.browser?.close();
+    await state.server?.close();
+  });
+  return {
+    get browser() {
+      return state.browser!;
+    },
+    get url() {
+      return state.server!.url;
+    },
+  };
+}
+
+export const skipWithoutBrowser = !hasChromium && !process.env.CI;
