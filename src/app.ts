@@ -6,6 +6,11 @@ import { accountRoutes } from './features/accounts/account-routes.ts';
 import { authRoutes } from './features/accounts/auth-routes.ts';
 import { loadCurrentUser } from './features/accounts/sessions.ts';
 import { teacherApplicationRoutes } from './features/admin/teacher-applications.ts';
+import { enrollmentAdminRoutes } from './features/admin/enrollments.ts';
+import { paymentAdminRoutes } from './features/admin/payments.ts';
+import { billingRoutes } from './features/billing/routes.ts';
+import { checkoutSuccessRoutes, enrollRoutes } from './features/enrollments/routes.ts';
+import { catalogRoutes } from './features/catalog/routes.ts';
 import { healthRoutes } from './features/health/routes.ts';
 import { mediaRoutes } from './features/media/routes.ts';
 import { applyRoutes } from './features/teaching/apply-routes.ts';
@@ -15,14 +20,17 @@ import { buildAssetManifest, serveAssets, type AssetManifest } from './http/asse
 import { csrfProtection } from './http/csrf.ts';
 import { handleErrors, handleNotFound } from './http/errors.ts';
 import { takeFlash } from './http/flash.ts';
-import { publicRouter, requireRole, requireUser } from './http/guards.ts';
+import { publicRouter, requireRole, requireUser, requireVerified } from './http/guards.ts';
 import { createViewRenderer } from './http/render.ts';
 import { requestLogger } from './http/request-log.ts';
 import { securityHeaders } from './http/security.ts';
 import { sessions } from './http/session.ts';
 import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
+import { createStripe } from './payments/stripe.ts';
 import { createStorage, type Storage } from './storage/index.ts';
+import type Stripe from 'stripe';
 
 export interface AppDeps {
   config: Config;
@@ -34,6 +42,8 @@ export interface AppDeps {
   mailer?: Mailer;
   /** From the configuration when not given (S3, or DATA_DIR/uploads). */
   storage?: Storage;
+  /** From STRIPE_SECRET_KEY (and STRIPE_API_URL) when not given; none: the test checkout. */
+  stripe?: Stripe;
   /** Routes mounted after the app's own and before the 404 handler (tests use it for a route that throws). */
   extraRoutes?: Router;
 }
@@ -46,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   const storage = deps.storage ?? createStorage(config);
   const accounts = { db, mailer, logger, baseUrl: config.baseUrl, storage, config };
   const media = { db, storage, config, logger };
+  const payments = { db, stripe: deps.stripe ?? createStripe(config), config, logger };
   const app = express();
 
   app.set('env', config.isProduction ? 'production' : 'development');
@@ -64,6 +75,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(serveAssets(assets));
   // Probes and static files need no session, body or user.
   app.use(publicRouter(healthRoutes({ db })));
+  // Before any body parser: Stripe's signature is over the raw bytes.
+  app.use(webhookRoutes(payments));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(sessions({ db, config }));
   app.use(csrfProtection);
@@ -74,12 +87,19 @@ export function createApp(deps: AppDeps): Express {
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
   app.use(publicRouter(homeRoutes({ db })));
   app.use('/auth', authRoutes(accounts));
+  app.use(catalogRoutes({ db }));
   app.use(mediaRoutes(media));
   app.use('/account', requireUser, accountRoutes(accounts));
+  app.use('/account', requireUser, billingRoutes({ db }));
   // Before /teach: anyone signed in may apply to teach.
   app.use('/teach/apply', requireUser, applyRoutes({ db }));
   app.use('/teach', requireRole('teacher', 'admin'), teachRoutes(media));
+  app.use('/courses/:slug/enroll', requireVerified, enrollRoutes(payments));
+  app.use(testCheckoutRoutes(payments));
+  app.use('/checkout', requireUser, checkoutSuccessRoutes(payments));
   app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
+  app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes(payments));
+  app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));
 
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(handleNotFound);

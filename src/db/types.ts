@@ -262,6 +262,7 @@ export interface Course {
   id: Generated<string>;
   level: Generated<Courselevel>;
   price: number;
+  search: Generated<string | null>;
   slug: string;
   smallDescription: string;
   status: Generated<Coursestatus>;
@@ -531,6 +532,12 @@ export interface Session {
   userId: string;
 }
 
+export interface StripeEvent {
+  id: string;
+  processedAt: Generated<Timestamp>;
+  type: string;
+}
+
 export interface StudentActivity {
   createdAt: Generated<Timestamp>;
   description: string | null;
@@ -676,6 +683,7 @@ export interface DB {
   rateLimit: RateLimit;
   searchAnalytics: SearchAnalytics;
   session: Session;
+  stripeEvent: StripeEvent;
   studentActivity: StudentActivity;
   studentBadge: StudentBadge;
   supportCall: SupportCall;

@@ -1,0 +1,101 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Database } from '../../db/database.ts';
+import { notFound } from '../../http/errors.ts';
+import { currentUser, publicRouter } from '../../http/guards.ts';
+import { render } from '../../http/render.ts';
+import { pageInfo } from '../../http/table.ts';
+import { formatDate, formatDuration } from '../../lib/dates.ts';
+import { formatPrice } from '../../lib/money.ts';
+import { LEVELS } from '../teaching/schemas.ts';
+import { courseForVisitor, curriculum, ratingSummary, viewerEnrollment } from './course-queries.ts';
+import { CATALOG_PER_PAGE, CATALOG_SORTS, catalogCategories, searchCatalog } from './queries.ts';
+import { MAX_QUERY_LENGTH } from './search.ts';
+
+/** /courses: the catalog with search, and each course's page. */
+
+const catalogQuery = z.object({
+  q: z.string().trim().max(1000).catch('').default(''),
+  category: z.string().trim().max(60).optional().catch(undefined),
+  level: z.enum(LEVELS).optional().catch(undefined),
+  price: z.enum(['free', 'paid']).optional().catch(undefined),
+  sort: z.enum(CATALOG_SORTS).catch('relevance').default('relevance'),
+  page: z.coerce.number().int().min(1).max(1000).catch(1).default(1),
+});
+
+const fromSearch = z.uuid().optional().catch(undefined);
+
+export const withLabels = <T extends { price: number; duration: number; teacherFirstName: string; teacherLastName: string | null }>(c: T) => ({
+  ...c,
+  priceLabel: formatPrice(c.price),
+  durationLabel: formatDuration(c.duration),
+});
+
+export function catalogRoutes({ db }: { db: Database }): Router {
+  const router = publicRouter(Router());
+
+  router.get('/courses', async (req, res) => {
+    const f = catalogQuery.parse(req.query);
+    const [{ rows, total, sort }, categories] = await Promise.all([
+      searchCatalog(db, { ...f, category: f.category || undefined }),
+      catalogCategories(db),
+    ]);
+    // Every search is recorded (queries, result counts, and later the result followed).
+    let searchId: string | undefined;
+    if (f.q) {
+      const row = await db
+        .insertInto('searchAnalytics')
+        .values({
+          query: f.q.slice(0, MAX_QUERY_LENGTH),
+          resultsCount: total,
+          userId: currentUser(res)?.id ?? null,
+          ipAddress: req.ip ?? null,
+          userAgent: req.get('user-agent')?.slice(0, 500) ?? null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      searchId = row.id;
+    }
+    const filters = { q: f.q, category: f.category, level: f.level, price: f.price, sort: f.sort === 'relevance' ? undefined : f.sort, page: f.page };
+    render(res, 'catalog/index', {
+      title: f.q ? `Courses matching "${f.q.slice(0, 60)}"` : 'Courses',
+      courses: rows.map(withLabels),
+      total,
+      filters: f,
+      sort,
+      categories,
+      levels: LEVELS,
+      searchId,
+      pageInfo: pageInfo('/courses', filters, total, CATALOG_PER_PAGE),
+    });
+  });
+
+  router.get('/courses/:slug', async (req, res) => {
+    const user = currentUser(res);
+    const course = await courseForVisitor(db, String(req.params.slug), user);
+    if (!course) throw notFound('We could not find that course.');
+    const from = fromSearch.parse(req.query.from);
+    const [chapters, rating, enrollment] = await Promise.all([
+      curriculum(db, course.id),
+      ratingSummary(db, course.id),
+      user ? viewerEnrollment(db, course.id, user.id) : Promise.resolve(undefined),
+      // Following a search result: that search row learns which result was chosen.
+      from
+        ? db.updateTable('searchAnalytics').set({ clickedResult: course.id }).where('id', '=', from).where('clickedResult', 'is', null).execute()
+        : Promise.resolve(),
+    ]);
+    render(res, 'catalog/course', {
+      title: course.title,
+      description: course.smallDescription,
+      course: withLabels(course),
+      chapters,
+      lessonCount: chapters.reduce((n, c) => n + c.lessons.length, 0),
+      rating,
+      enrollment,
+      checkoutCancelled: req.query.checkout === 'cancelled',
+      formatDate,
+    });
+  });
+
+  return router;
+}

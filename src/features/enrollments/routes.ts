@@ -1,0 +1,85 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { notFound } from '../../http/errors.ts';
+import { setFlash } from '../../http/flash.ts';
+import { currentUser } from '../../http/guards.ts';
+import { isHtmx, render } from '../../http/render.ts';
+import { startCheckout, type PaymentsDeps } from '../../payments/checkout.ts';
+
+/**
+ * POST /courses/:slug/enroll (mounted behind requireVerified): a free course is Active at once; a
+ * paid one goes to checkout. GET /checkout/success: the enrollment's state after paying, refreshed
+ * by htmx until it is Active (a minute at most), with a link for browsers without JavaScript.
+ */
+
+export function enrollRoutes(deps: PaymentsDeps): Router {
+  const { db } = deps;
+  const router = Router({ mergeParams: true });
+
+  router.post('/', async (req, res) => {
+    const user = currentUser(res)!;
+    const slug = String((req.params as { slug?: string }).slug ?? '');
+    const course = await db.selectFrom('course').select(['id', 'slug', 'title', 'price']).where('slug', '=', slug).where('status', '=', 'Published').executeTakeFirst();
+    if (!course) throw notFound('We could not find that course.');
+    const existing = await db.selectFrom('enrollment').select(['status', 'banned']).where('userId', '=', user.id).where('courseId', '=', course.id).executeTakeFirst();
+    if (existing?.status === 'Active') {
+      setFlash(req, 'info', 'You are already enrolled in this course.');
+      return res.redirect(303, `/courses/${course.slug}`);
+    }
+    if (course.price > 0) {
+      const { url } = await startCheckout(deps, { userId: user.id, courseId: course.id });
+      return res.redirect(303, url);
+    }
+    // Free: Active at once. A course ban stays in place (a banned student is refused below).
+    const enrolled = await db
+      .insertInto('enrollment')
+      .values({ userId: user.id, courseId: course.id, amount: 0, status: 'Active' })
+      .onConflict((oc) => oc.columns(['userId', 'courseId']).doUpdateSet({ status: 'Active', amount: 0 }).where('enrollment.banned', 'is not', true))
+      .returning('id')
+      .executeTakeFirst();
+    if (!enrolled) {
+      setFlash(req, 'error', 'You cannot enroll in this course.');
+      return res.redirect(303, `/courses/${course.slug}`);
+    }
+    setFlash(req, 'success', `You are enrolled in "${course.title}". Enjoy the course!`);
+    res.redirect(303, `/courses/${course.slug}`);
+  });
+
+  return router;
+}
+
+const successQuery = z.object({
+  enrollment: z.uuid(),
+  // How many times htmx has asked: it stops after a minute (30 times, every 2 s).
+  n: z.coerce.number().int().min(0).max(1000).catch(0).default(0),
+});
+export const MAX_STATUS_CHECKS = 30;
+
+export function checkoutSuccessRoutes(deps: PaymentsDeps): Router {
+  const { db } = deps;
+  const router = Router();
+
+  router.get('/success', async (req, res) => {
+    const user = currentUser(res)!;
+    const q = successQuery.safeParse(req.query);
+    if (!q.success) throw notFound();
+    const enrollment = await db
+      .selectFrom('enrollment as e')
+      .innerJoin('course as c', 'c.id', 'e.courseId')
+      .select(['e.id', 'e.status', 'c.title', 'c.slug'])
+      .where('e.id', '=', q.data.enrollment)
+      .where('e.userId', '=', user.id)
+      .executeTakeFirst();
+    if (!enrollment) throw notFound();
+    const data = {
+      title: enrollment.status === 'Active' ? 'You are enrolled' : 'Confirming your payment',
+      enrollment,
+      next: q.data.n + 1,
+      polling: enrollment.status === 'Pending' && q.data.n < MAX_STATUS_CHECKS,
+      gaveUp: enrollment.status === 'Pending' && q.data.n >= MAX_STATUS_CHECKS,
+    };
+    render(res, isHtmx(req) ? 'enrollments/_checkout_status' : 'enrollments/checkout-success', data);
+  });
+
+  return router;
+}

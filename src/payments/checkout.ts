@@ -1,0 +1,192 @@
+import type { Selectable, Transaction } from 'kysely';
+import Stripe from 'stripe';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { BillingAddress, DB } from '../db/types.ts';
+import { HttpError, notFound } from '../http/errors.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Paid enrollment: a Pending enrollment and a Pending payment_transaction, then Stripe Checkout (or,
+ * without a Stripe key outside production, our own test checkout). The webhook (events.ts) completes
+ * it. Stripe's HTTP calls happen outside any database transaction: tx1 makes sure of the enrollment
+ * and the transaction, then Stripe, then the session id is stored.
+ */
+
+export interface PaymentsDeps {
+  db: Database;
+  stripe: Stripe | undefined;
+  config: Config;
+  logger: Logger;
+}
+
+type Tx = Transaction<DB>;
+
+// Stripe's minimum lifetime for a Checkout Session is 30 minutes from its creation; the extra minute
+// covers the time the request takes (and the SDK's retries).
+const SESSION_LIFETIME_SECONDS = 31 * 60;
+
+export const PAYMENTS_UNAVAILABLE = 'Payments are not available right now. Please try again later.';
+
+interface Prepared {
+  course: { id: string; title: string; slug: string; price: number };
+  enrollmentId: string;
+  transaction: { id: string; stripeSessionId: string | null };
+  user: { id: string; email: string; firstName: string; lastName: string | null; stripeCustomerId: string | null };
+  billing: Selectable<BillingAddress> | undefined;
+}
+
+/** Returns where to send the browser: Stripe Checkout, or our test checkout. */
+export async function startCheckout(deps: PaymentsDeps, input: { userId: string; courseId: string }): Promise<{ url: string; enrollmentId: string }> {
+  const { db, stripe, config } = deps;
+  if (!stripe && config.isProduction) throw new HttpError(503, PAYMENTS_UNAVAILABLE);
+
+  const prepared = await prepare(db, input, { withStripe: Boolean(stripe) });
+  const { enrollmentId, course } = prepared;
+  if (!stripe) return { url: `/checkout/test/${prepared.transaction.id}`, enrollmentId };
+
+  const successUrl = `${config.baseUrl}/checkout/success?enrollment=${enrollmentId}`;
+  let transactionId = prepared.transaction.id;
+  if (prepared.transaction.stripeSessionId) {
+    const session = await retrieveSession(stripe, prepared.transaction.stripeSessionId);
+    if (session?.status === 'open' && session.url) return { url: session.url, enrollmentId };
+    // Paid already: the webhook is on its way; paying twice is what we must not offer.
+    if (session?.status === 'complete') return { url: successUrl, enrollmentId };
+    // Expired (or unknown to Stripe): that attempt is over; a new transaction gets a new session.
+    transactionId = await db.transaction().execute((tx) => newTransaction(tx, enrollmentId, course.price, transactionId));
+  }
+
+  const customer = await ensureCustomer(deps, prepared.user, prepared.billing);
+  const metadata = { enrollmentId, transactionId, courseId: course.id, userId: input.userId };
+  const session = await stripe.checkout.sessions.create(
+    {
+      mode: 'payment',
+      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: course.price, product_data: { name: course.title } } }],
+      customer,
+      client_reference_id: enrollmentId,
+      metadata,
+      payment_intent_data: { metadata },
+      success_url: successUrl,
+      cancel_url: `${config.baseUrl}/courses/${encodeURIComponent(course.slug)}?checkout=cancelled`,
+      expires_at: Math.floor(Date.now() / 1000) + SESSION_LIFETIME_SECONDS,
+    },
+    { idempotencyKey: `checkout-${transactionId}` },
+  );
+  await db.updateTable('paymentTransaction').set({ stripeSessionId: session.id }).where('id', '=', transactionId).execute();
+  if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a url`);
+  return { url: session.url, enrollmentId };
+}
+
+/** tx1: the course, the user's enrollment (locked, made Pending) and the transaction to pay. */
+function prepare(db: Database, { userId, courseId }: { userId: string; courseId: string }, { withStripe }: { withStripe: boolean }): Promise<Prepared> {
+  return db.transaction().execute(async (tx) => {
+    const course = await tx.selectFrom('course').select(['id', 'title', 'slug', 'price', 'status']).where('id', '=', courseId).executeTakeFirst();
+    if (!course || course.status !== 'Published') throw notFound();
+    if (course.price <= 0) throw new HttpError(409, 'This course is free: enroll without paying.');
+
+    // Two clicks at once: one inserts, the other finds the row; both then queue on its lock.
+    await tx
+      .insertInto('enrollment')
+      .values({ userId, courseId, amount: course.price, status: 'Pending' })
+      .onConflict((oc) => oc.columns(['userId', 'courseId']).doNothing())
+      .execute();
+    const enrollment = await tx
+      .selectFrom('enrollment')
+      .select(['id', 'status', 'amount', 'banned'])
+      .where('userId', '=', userId)
+      .where('courseId', '=', courseId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    if (enrollment.status === 'Active') throw new HttpError(409, 'You are already enrolled.');
+    if (enrollment.banned) throw new HttpError(403, 'You cannot enroll in this course.');
+    // A cancelled enrollment (refunded, say) may be bought again, at today's price.
+    if (enrollment.status !== 'Pending' || enrollment.amount !== course.price) {
+      await tx.updateTable('enrollment').set({ status: 'Pending', amount: course.price }).where('id', '=', enrollment.id).execute();
+    }
+
+    const pending = await tx
+      .selectFrom('paymentTransaction')
+      .select(['id', 'amount', 'stripeSessionId'])
+      .where('enrollmentId', '=', enrollment.id)
+      .where('status', '=', 'Pending')
+      .orderBy('createdAt', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    // With Stripe, only a transaction that has a session can be reused (its session may still be
+    // open); one without (a Stripe call that failed, or made before a key was set) is replaced, as is
+    // one at an old price. The test checkout reuses any Pending one.
+    const reusable = pending && pending.amount === course.price && (pending.stripeSessionId !== null || !withStripe);
+    const transaction = reusable
+      ? { id: pending.id, stripeSessionId: pending.stripeSessionId }
+      : { id: await newTransaction(tx, enrollment.id, course.price, pending?.id), stripeSessionId: null };
+
+    const user = await tx
+      .selectFrom('user')
+      .select(['id', 'email', 'firstName', 'lastName', 'stripeCustomerId'])
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    const billing = await tx.selectFrom('billingAddress').selectAll().where('userId', '=', userId).executeTakeFirst();
+    return { course, enrollmentId: enrollment.id, transaction, user, billing };
+  });
+}
+
+/** A new Pending transaction; the one it supersedes (if any, and still Pending) is Cancelled. */
+async function newTransaction(tx: Tx, enrollmentId: string, amount: number, supersededId: string | undefined): Promise<string> {
+  if (supersededId) {
+    await tx.updateTable('paymentTransaction').set({ status: 'Cancelled' }).where('id', '=', supersededId).where('status', '=', 'Pending').execute();
+  }
+  const row = await tx
+    .insertInto('paymentTransaction')
+    .values({ enrollmentId, amount, currency: 'usd', status: 'Pending' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+async function retrieveSession(stripe: Stripe, id: string): Promise<Stripe.Checkout.Session | undefined> {
+  try {
+    return await stripe.checkout.sessions.retrieve(id);
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeError && error.statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+function customerDetails(user: Prepared['user'], billing: Prepared['billing']): Stripe.CustomerUpdateParams {
+  if (!billing) return { email: user.email, name: [user.firstName, user.lastName].filter(Boolean).join(' ') };
+  return {
+    email: billing.email,
+    name: `${billing.firstName} ${billing.lastName}`,
+    ...(billing.phoneNumber ? { phone: billing.phoneNumber } : {}),
+    address: {
+      line1: billing.addressLine1,
+      line2: billing.addressLine2 ?? '',
+      city: billing.city,
+      state: billing.state,
+      postal_code: billing.postalCode,
+      // Stripe wants an ISO 3166-1 alpha-2 code; a country typed out in full is left to Checkout.
+      ...(/^[A-Za-z]{2}$/.test(billing.country.trim()) ? { country: billing.country.trim().toUpperCase() } : {}),
+    },
+  };
+}
+
+/**
+ * The user's Stripe customer: made once and kept in user.stripeCustomerId. Racing checkouts may both
+ * create one; the conditional update keeps the first stored, and both use that one.
+ */
+async function ensureCustomer(deps: PaymentsDeps, user: Prepared['user'], billing: Prepared['billing']): Promise<string> {
+  const stripe = deps.stripe!;
+  const details = customerDetails(user, billing);
+  if (user.stripeCustomerId) {
+    // The billing address may have changed since: Checkout is prefilled from the customer.
+    if (billing) await stripe.customers.update(user.stripeCustomerId, details);
+    return user.stripeCustomerId;
+  }
+  const created = await stripe.customers.create({ ...(details as Stripe.CustomerCreateParams), metadata: { userId: user.id } });
+  await deps.db.updateTable('user').set({ stripeCustomerId: created.id }).where('id', '=', user.id).where('stripeCustomerId', 'is', null).execute();
+  const stored = await deps.db.selectFrom('user').select('stripeCustomerId').where('id', '=', user.id).executeTakeFirstOrThrow();
+  if (stored.stripeCustomerId !== created.id) {
+    deps.logger.info({ userId: user.id, unused: created.id, kept: stored.stripeCustomerId }, 'a concurrent checkout stored another Stripe customer');
+  }
+  return stored.stripeCustomerId ?? created.id;
+}
