@@ -25,6 +25,8 @@ describe('catalog and search', () => {
     const advanced = await t.request().get('/courses?category=Cooking&level=Advanced').expect(200);
     expect(advanced.text).not.toContain('Visible Free Cooking');
     expect(advanced.text).toContain('Visible Paid Cooking');
+    // The sort a visitor has not chosen stays "Best match", so a search typed next is ranked.
+    expect(all.text).toContain('<option value="relevance" selected>');
     const byPrice = await t.request().get('/courses?category=Cooking&sort=price').expect(200);
     expect(byPrice.text.indexOf('Visible Free Cooking')).toBeLessThan(byPrice.text.indexOf('Visible Paid Cooking'));
   });
