@@ -58,7 +58,9 @@ export async function hitRateLimit(db: Database, rule: RateLimitRule, subject: s
       window_ends_at = case when r.window_ends_at <= now() then now() + ${window} else r.window_ends_at end
     returning hits, ceil(extract(epoch from window_ends_at - now()))::int as "retryAfter"`.execute(db);
   const row = rows[0]!;
-  return { allowed: row.hits <= rule.limit, hits: row.hits, retryAfterSeconds: Math.max(1, row.retryAfter) };
+  // now() is each transaction's start: one that began just before the window was opened sees a
+  // wait a fraction over the window, so clamp it.
+  return { allowed: row.hits <= rule.limit, hits: row.hits, retryAfterSeconds: Math.min(rule.windowSeconds, Math.max(1, row.retryAfter)) };
 }
 
 /** Throws RateLimitedError (429) when this hit goes over the limit. */

@@ -76,6 +76,11 @@ describe('admin payments and enrollments tables', () => {
     row = await t.db.selectFrom('paymentTransaction').selectAll().where('id', '=', transaction.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ refunded: true, refundAmount: 2000, status: 'Refunded' });
     expect((await t.db.selectFrom('enrollment').select('status').where('id', '=', enrollment.id).executeTakeFirstOrThrow()).status).toBe('Cancelled');
+    const audit = await t.db.selectFrom('activityLog').select(['action', 'userId']).where('entityId', '=', transaction.id).execute();
+    expect(audit).toEqual([
+      { action: 'payment_refunded', userId: admin.user.id },
+      { action: 'payment_refunded', userId: admin.user.id },
+    ]);
   });
 
   it('the enrollments table filters and cancels or reactivates in place', async () => {

@@ -36,7 +36,7 @@ describe('migrations', () => {
     const applied = await migrateToLatest(db);
     expect(applied).toHaveLength(files.length);
     const full = await inventory(db);
-    expect(full.tables.length).toBe(45); // the spec's 43, http_session and rate_limit
+    expect(full.tables.length).toBe(46); // the spec's 43, http_session, rate_limit and stripe_event
     expect(full.types.length).toBe(23);
 
     for (let step = 0; step < files.length; step++) {

@@ -61,6 +61,7 @@ describe('schema matches the spec', () => {
     for (const table of Object.keys(spec.tables)) expect(names, table).toContain(table);
     expect(names).toContain('http_session');
     expect(names).toContain('rate_limit');
+    expect(names).toContain('stripe_event');
   });
 
   it.each(Object.entries(spec.tables))('table %s has every field with its type and nullability', (table, fields) => {

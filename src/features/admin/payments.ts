@@ -12,6 +12,7 @@ import { containsPattern } from '../../lib/like.ts';
 import { formatPrice, parsePrice } from '../../lib/money.ts';
 import type { PaymentsDeps } from '../../payments/checkout.ts';
 import { refundTransaction } from '../../payments/refunds.ts';
+import { recordActivity } from '../audit/activity.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 
 /**
@@ -106,6 +107,13 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
     }
     const result = await refundTransaction(deps, { transactionId: params.data.id, amountCents, reason: input.reason, adminId: currentUser(res)!.id });
     if (!result.ok) return tablePage(req, res, { id: params.data.id, message: result.message }, 422);
+    await recordActivity(db, req, {
+      userId: currentUser(res)!.id,
+      action: 'payment_refunded',
+      entityType: 'payment_transaction',
+      entityId: params.data.id,
+      metadata: { amountCents: amountCents ?? 'rest', reason: input.reason },
+    });
     setFlash(req, 'success', 'Refund made.');
     res.redirect(303, backTo(req.get('referer'), '/admin/payments', '/admin/payments'));
   });

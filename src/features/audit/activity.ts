@@ -19,6 +19,7 @@ export type AuditAction =
   | 'lesson_deleted'
   | 'lesson_published'
   | 'media_uploaded'
+  | 'payment_refunded'
   | 'teacher_application_approved'
   | 'teacher_application_rejected';
 
