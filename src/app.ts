@@ -1,5 +1,5 @@
 import compression from 'compression';
-import express, { type Express, type Router } from 'express';
+import express, { Router, type Express } from 'express';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { accountRoutes } from './features/accounts/account-routes.ts';
@@ -19,7 +19,6 @@ import { homeRoutes } from './features/home/routes.ts';
 import { buildAssetManifest, serveAssets, type AssetManifest } from './http/assets.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { handleErrors, handleNotFound } from './http/errors.ts';
-import { takeFlash } from './http/flash.ts';
 import { publicRouter, requireRole, requireUser, requireVerified } from './http/guards.ts';
 import { createViewRenderer } from './http/render.ts';
 import { requestLogger } from './http/request-log.ts';
@@ -73,6 +72,8 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(serveAssets(assets));
+  // Browsers ask for /favicon.ico whatever the page says; answer it before sessions and users.
+  app.use(publicRouter(Router().get('/favicon.ico', (_req, res) => res.redirect(301, assets.url('img/favicon.svg')))));
   // Probes and static files need no session, body or user.
   app.use(publicRouter(healthRoutes({ db })));
   // Before any body parser: Stripe's signature is over the raw bytes.
@@ -80,9 +81,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(sessions({ db, config }));
   app.use(csrfProtection);
-  // Before takeFlash: a sign-in that ends here (revoked, timed out, banned) says so on this page.
   app.use(loadCurrentUser(db));
-  app.use(takeFlash);
 
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
   app.use(publicRouter(homeRoutes({ db })));

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request } from 'express';
 import type { SessionData } from 'express-session';
 
 type Flash = NonNullable<SessionData['flash']>;
@@ -8,11 +8,12 @@ export function setFlash(req: Request, type: Flash['type'], message: string): vo
   req.session.flash = { type, message };
 }
 
-/** Moves the pending flash into res.locals for this render, and forgets it. */
-export const takeFlash: RequestHandler = (req, res, next) => {
-  if (req.session?.flash) {
-    res.locals.flash = req.session.flash;
-    delete req.session.flash;
-  }
-  next();
-};
+/**
+ * The pending flash, forgotten once taken. Taken only by a page that is shown (see render.ts): an
+ * image, a poster frame or a stray /favicon.ico request running alongside must not swallow it.
+ */
+export function takeFlash(req: Request): Flash | undefined {
+  const flash = req.session?.flash;
+  if (flash) delete req.session.flash;
+  return flash;
+}

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import type { AssetManifest } from './assets.ts';
+import { takeFlash } from './flash.ts';
 
 /**
  * Eta views. A page extends `layouts/app` (the only file with <html>); a fragment is a partial
@@ -25,7 +26,9 @@ export function isHtmx(req: Request): boolean {
 /** Renders a view with the request's locals (current user, CSRF token, flash ...). */
 export function render(res: Response, view: string, data: Record<string, unknown> = {}, status = 200): void {
   const renderView = res.app.locals.renderView as ViewRenderer;
-  res.status(status).type('html').send(renderView(view, { ...res.locals, ...data }));
+  // A whole page that is shown takes the pending flash; fragments and error answers leave it.
+  const flash = status < 400 && !isHtmx(res.req) ? takeFlash(res.req) : undefined;
+  res.status(status).type('html').send(renderView(view, { ...res.locals, ...(flash ? { flash } : {}), ...data }));
 }
 
 /** The whole page for a normal request, or only its fragment for htmx. */

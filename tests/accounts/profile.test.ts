@@ -45,6 +45,17 @@ describe('profile, password and devices', () => {
     expect(again.text).toContain('value="grace.h"');
   });
 
+  it('the message after a save waits for the page: images and stray requests in between do not swallow it', async () => {
+    const { agent } = await signedIn();
+    expect((await submitForm(agent, '/account', '/account', { firstName: 'Flashy' })).status).toBe(303);
+    await agent.get('/favicon.ico').expect(301);
+    await agent.get('/media/avatars/2026/01/00000000-0000-0000-0000-000000000000.webp').expect(404);
+    await agent.get('/account').set('HX-Request', 'true');
+    const page = await agent.get('/account').expect(200);
+    expect(page.text).toContain('Your profile is saved.');
+    expect((await agent.get('/account')).text).not.toContain('Your profile is saved.');
+  });
+
   it('refuses a taken username (whatever its case) and non-web links, keeping what was typed', async () => {
     await createUser(t.db, { username: 'TakenName' });
     const { user, agent } = await signedIn();
