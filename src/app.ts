@@ -11,7 +11,10 @@ import { paymentAdminRoutes } from './features/admin/payments.ts';
 import { billingRoutes } from './features/billing/routes.ts';
 import { checkoutSuccessRoutes, enrollRoutes } from './features/enrollments/routes.ts';
 import { catalogRoutes } from './features/catalog/routes.ts';
+import { certificateRoutes } from './features/certificates/routes.ts';
 import { healthRoutes } from './features/health/routes.ts';
+import { dashboardRoutes } from './features/learning/dashboard.ts';
+import { learningRoutes } from './features/learning/routes.ts';
 import { mediaRoutes } from './features/media/routes.ts';
 import { applyRoutes } from './features/teaching/apply-routes.ts';
 import { teachRoutes } from './features/teaching/routes.ts';
@@ -88,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/auth', authRoutes(accounts));
   app.use(catalogRoutes({ db }));
   app.use(mediaRoutes(media));
+  app.use(certificateRoutes({ db, storage, baseUrl: config.baseUrl, logger }));
   app.use('/account', requireUser, accountRoutes(accounts));
   app.use('/account', requireUser, billingRoutes({ db }));
   // Before /teach: anyone signed in may apply to teach.
@@ -96,6 +100,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/courses/:slug/enroll', requireVerified, enrollRoutes(payments));
   app.use(testCheckoutRoutes(payments));
   app.use('/checkout', requireUser, checkoutSuccessRoutes(payments));
+  app.use('/dashboard', requireUser, dashboardRoutes({ db }));
+  app.use('/learn/:slug', requireUser, learningRoutes({ db, storage, config, logger }));
   app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
   app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes(payments));
   app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));

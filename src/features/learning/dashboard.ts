@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import type { Database } from '../../db/database.ts';
+import { currentUser } from '../../http/guards.ts';
+import { render } from '../../http/render.ts';
+import { formatDate } from '../../lib/dates.ts';
+import { progressInCourses } from './progress.ts';
+
+/** /dashboard (signed in): my courses with progress, last activity and a continue link; badges; notifications. */
+
+const BADGE_NAMES: Record<string, string> = {
+  FirstLessonCompleted: 'First lesson completed',
+  SevenDayStreak: 'Seven-day streak',
+  HundredPercentProgress: 'Course completed',
+  DiscussionContributor: 'Discussion contributor',
+  MonthlyTopPerformer: 'Top performer of the month',
+  WeeklyTopPerformer: 'Top performer of the week',
+};
+
+export function dashboardRoutes({ db }: { db: Database }): Router {
+  const router = Router();
+
+  router.get('/', async (_req, res) => {
+    const user = currentUser(res)!;
+    const [enrollments, badges, notifications, me] = await Promise.all([
+      db
+        .selectFrom('enrollment as e')
+        .innerJoin('course as c', 'c.id', 'e.courseId')
+        .select(['e.id', 'e.lastActivityAt', 'e.createdAt', 'e.certificateEarned', 'e.certificateRevoked', 'e.banned', 'c.id as courseId', 'c.title', 'c.slug'])
+        .where('e.userId', '=', user.id)
+        .where('e.status', '=', 'Active')
+        .orderBy((eb) => eb.fn.coalesce('e.lastActivityAt', 'e.createdAt'), 'desc')
+        .execute(),
+      db
+        .selectFrom('studentBadge as b')
+        .innerJoin('enrollment as e', 'e.id', 'b.enrollmentId')
+        .innerJoin('course as c', 'c.id', 'e.courseId')
+        .select(['b.badgeType', 'b.earnedAt', 'c.title'])
+        .where('e.userId', '=', user.id)
+        .orderBy('b.earnedAt', 'desc')
+        .limit(50)
+        .execute(),
+      db
+        .selectFrom('notification')
+        .select(['id', 'title', 'message', 'link', 'createdAt', 'read'])
+        .where('userId', '=', user.id)
+        .orderBy('createdAt', 'desc')
+        .limit(10)
+        .execute(),
+      db.selectFrom('user').select('points').where('id', '=', user.id).executeTakeFirstOrThrow(),
+    ]);
+    const progress = await progressInCourses(
+      db,
+      user.id,
+      enrollments.map((e) => e.courseId),
+    );
+    render(res, 'learn/dashboard', {
+      title: 'Your dashboard',
+      courses: enrollments.map((e) => ({ ...e, progress: progress.get(e.courseId)!, lastActivityLabel: e.lastActivityAt ? formatDate(e.lastActivityAt) : 'not started' })),
+      badges: badges.map((b) => ({ ...b, name: BADGE_NAMES[b.badgeType] ?? b.badgeType })),
+      notifications: notifications.map((n) => ({ ...n, dateLabel: formatDate(n.createdAt) })),
+      points: me.points,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,188 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../db/database.ts';
+import { notFound } from '../../http/errors.ts';
+import { setFlash } from '../../http/flash.ts';
+import { isHtmx, render } from '../../http/render.ts';
+import { formatBytes } from '../../lib/bytes.ts';
+import { formatDate } from '../../lib/dates.ts';
+import type { Logger } from '../../logger.ts';
+import type { Storage } from '../../storage/index.ts';
+import { issueCertificate } from '../certificates/service.ts';
+import { setting } from '../system/settings.ts';
+import { loadLearner, type Learner } from './context.ts';
+import { learnerCurriculum, progressOf, type ChapterState } from './curriculum.ts';
+import { rateCourse, recordLessonView, recordWatchTime, toggleCompletion, unlockEarly } from './service.ts';
+
+/** /learn/:slug (signed in): the player, lessons, completion, early unlocks, watch time and ratings. */
+
+export interface LearningDeps {
+  db: Database;
+  storage: Storage;
+  config: Pick<Config, 'baseUrl' | 'trustProxy'>;
+  logger: Logger;
+}
+
+const uuid = z.uuid();
+const unlockInput = z.union([z.object({ lessonId: z.uuid() }), z.object({ chapterId: z.uuid() })]);
+const watchInput = z.object({ lessonId: z.uuid(), watched: z.coerce.number().min(0).max(86_400), duration: z.coerce.number().min(0).max(86_400) });
+const ratingInput = z.object({
+  rating: z.coerce.number({ message: 'Choose 1 to 5 stars.' }).int('Choose 1 to 5 stars.').min(1, 'Choose 1 to 5 stars.').max(5, 'Choose 1 to 5 stars.'),
+  comment: z
+    .string()
+    .trim()
+    .max(2000, 'Keep the comment under 2000 characters.')
+    .optional()
+    .transform((v) => (v ? v : null)),
+});
+
+const learnerOf = (res: Response) => res.locals.learner as Learner;
+
+export function learningRoutes(deps: LearningDeps): Router {
+  const { db, storage, logger } = deps;
+  const router = Router({ mergeParams: true });
+  router.use(loadLearner(db));
+
+  const lessonsOf = (chapters: ChapterState[]) => chapters.flatMap((c) => c.lessons);
+  const country = (req: Request) => (deps.config.trustProxy ? (req.get('cf-ipcountry') ?? null) : null);
+
+  // The player opens at the first open lesson not yet completed (or the first one).
+  router.get('/', async (_req, res) => {
+    const learner = learnerOf(res);
+    const chapters = await learnerCurriculum(db, learner.course.id, learner.user.id, learner.preview);
+    const open = lessonsOf(chapters).filter((l) => l.open);
+    const next = open.find((l) => !l.completed) ?? open[0];
+    if (next) return res.redirect(`/learn/${learner.course.slug}/lessons/${next.id}`);
+    render(res, 'learn/lesson', { title: learner.course.title, learner, chapters, lesson: undefined, progress: progressOf(chapters), formatDate, unlockPrice: await setting(db, 'learning.earlyUnlockPoints') });
+  });
+
+  async function lessonPage(req: Request, res: Response, lessonId: string, extras: { ratingErrors?: Record<string, string> } = {}, status = 200) {
+    const learner = learnerOf(res);
+    const chapters = await learnerCurriculum(db, learner.course.id, learner.user.id, learner.preview);
+    const all = lessonsOf(chapters);
+    const index = all.findIndex((l) => l.id === lessonId);
+    const state = all[index];
+    if (!state || !state.open) throw notFound();
+    const openLessons = all.filter((l) => l.open);
+    const at = openLessons.findIndex((l) => l.id === lessonId);
+    const [lesson, rating, unlockPrice, points] = await Promise.all([
+      db.selectFrom('lesson').select(['id', 'title', 'description', 'videoKey', 'thumbnailKey']).where('id', '=', lessonId).executeTakeFirstOrThrow(),
+      db.selectFrom('courseRating').select(['rating', 'comment']).where('courseId', '=', learner.course.id).where('userId', '=', learner.user.id).executeTakeFirst(),
+      setting(db, 'learning.earlyUnlockPoints'),
+      db.selectFrom('user').select('points').where('id', '=', learner.user.id).executeTakeFirstOrThrow(),
+    ]);
+    const video = lesson.videoKey ? await storage.head(lesson.videoKey) : undefined;
+    if (learner.enrollment && status === 200 && !isHtmx(req)) {
+      await recordLessonView(db, req, learner.enrollment.id, lessonId, country(req));
+    }
+    render(
+      res,
+      'learn/lesson',
+      {
+        title: `${lesson.title} · ${learner.course.title}`,
+        learner,
+        chapters,
+        lesson: { ...lesson, completed: state.completed },
+        videoSize: video ? formatBytes(video.size) : '',
+        previous: openLessons[at - 1],
+        next: openLessons[at + 1],
+        progress: progressOf(chapters),
+        rating,
+        ratingErrors: extras.ratingErrors ?? {},
+        unlockPrice,
+        points: points.points,
+        formatDate,
+      },
+      status,
+    );
+  }
+
+  router.get('/lessons/:lessonId', async (req, res) => {
+    if (!uuid.safeParse(req.params.lessonId).success) throw notFound();
+    await lessonPage(req, res, String(req.params.lessonId));
+  });
+
+  router.post('/lessons/:lessonId/complete', async (req, res) => {
+    const learner = learnerOf(res);
+    const lessonId = String(req.params.lessonId);
+    if (!uuid.safeParse(lessonId).success) throw notFound();
+    const chapters = await learnerCurriculum(db, learner.course.id, learner.user.id, learner.preview);
+    const state = lessonsOf(chapters).find((l) => l.id === lessonId);
+    if (!state || !state.open) throw notFound();
+    let completed = !state.completed;
+    let badges: string[] = [];
+    let certificate = false;
+    if (learner.enrollment) {
+      const enrollment = learner.enrollment;
+      const result = await toggleCompletion(db, {
+        userId: learner.user.id,
+        enrollmentId: enrollment.id,
+        lessonId,
+        courseTitle: learner.course.title,
+        courseComplete: async (trx) => progressOf(await learnerCurriculum(trx, learner.course.id, learner.user.id, false)).percent === 100,
+      });
+      completed = result.completed;
+      badges = result.badges;
+      // At 100%: the certificate, once (a revoked one is re-issued only by the teacher or an admin).
+      if (completed && !enrollment.certificateEarned) {
+        const now = progressOf(await learnerCurriculum(db, learner.course.id, learner.user.id, false));
+        if (now.percent === 100) {
+          await issueCertificate({ db, storage, baseUrl: deps.config.baseUrl, logger }, enrollment.id);
+          certificate = true;
+        }
+      }
+    }
+    if (isHtmx(req)) {
+      const after = await learnerCurriculum(db, learner.course.id, learner.user.id, learner.preview);
+      return render(res, 'learn/_completion', { learner, lesson: { id: lessonId, completed }, progress: progressOf(after), badges, certificate });
+    }
+    if (certificate) setFlash(req, 'success', 'Course completed: your certificate is ready on your dashboard.');
+    else if (badges.length) setFlash(req, 'success', `Well done! Badge earned: ${badges.join(', ')}.`);
+    res.redirect(303, `/learn/${learner.course.slug}/lessons/${lessonId}`);
+  });
+
+  router.post('/unlock', async (req, res) => {
+    const learner = learnerOf(res);
+    const input = unlockInput.safeParse(req.body);
+    if (!input.success || !learner.enrollment) throw notFound();
+    const chapters = await learnerCurriculum(db, learner.course.id, learner.user.id, false);
+    const target =
+      'lessonId' in input.data ? lessonsOf(chapters).find((l) => l.id === (input.data as { lessonId: string }).lessonId) : chapters.find((c) => c.id === (input.data as { chapterId: string }).chapterId);
+    // Only what is scheduled in this course can be opened early: never a draft, never another course's.
+    if (!target || !target.scheduled) throw notFound();
+    const result = await unlockEarly(db, { userId: learner.user.id, target: input.data });
+    setFlash(req, result.ok ? 'success' : 'error', result.ok ? `"${target.title}" is open now.` : result.message);
+    const lessonId = 'lessonId' in input.data ? input.data.lessonId : undefined;
+    res.redirect(303, result.ok && lessonId ? `/learn/${learner.course.slug}/lessons/${lessonId}` : `/learn/${learner.course.slug}`);
+  });
+
+  // From the player's script (sendBeacon, form-encoded with the CSRF token): 204, nothing to show.
+  router.post('/watch', async (req, res) => {
+    const learner = learnerOf(res);
+    const input = watchInput.safeParse(req.body);
+    if (!input.success) return res.status(422).end();
+    if (!learner.enrollment) return res.status(204).end();
+    const state = lessonsOf(await learnerCurriculum(db, learner.course.id, learner.user.id, false)).find((l) => l.id === input.data.lessonId);
+    if (!state?.open) return res.status(404).end();
+    await recordWatchTime(db, { userId: learner.user.id, ...input.data });
+    res.status(204).end();
+  });
+
+  router.post('/rating', async (req, res) => {
+    const learner = learnerOf(res);
+    if (!learner.enrollment) throw notFound();
+    const parsed = ratingInput.safeParse(req.body);
+    const back = typeof req.body?.lessonId === 'string' && uuid.safeParse(req.body.lessonId).success ? req.body.lessonId : undefined;
+    if (!parsed.success) {
+      if (!back) throw notFound();
+      const errors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+      return lessonPage(req, res, back, { ratingErrors: errors }, 422);
+    }
+    await rateCourse(db, { userId: learner.user.id, courseId: learner.course.id, ...parsed.data });
+    setFlash(req, 'success', 'Thank you for rating this course.');
+    res.redirect(303, back ? `/learn/${learner.course.slug}/lessons/${back}#rate` : `/learn/${learner.course.slug}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,244 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Database } from '../../db/database.ts';
+import { notFound } from '../../http/errors.ts';
+import { setFlash } from '../../http/flash.ts';
+import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
+import { currentUser } from '../../http/guards.ts';
+import { render } from '../../http/render.ts';
+import { pageInfo } from '../../http/table.ts';
+import { formatDate } from '../../lib/dates.ts';
+import { percentOf } from '../learning/progress.ts';
+import { loadCourse } from './load.ts';
+import { ENROLLMENT_STATUSES, listStudents, STUDENT_TAGS, studentsQuery, type StudentRow, type StudentsQuery } from './students-query.ts';
+
+/**
+ * /teach/courses/:courseId/students (the course's teacher, or an admin): the course's enrollments
+ * with progress, tags, bans and certificates, and small forms to act on each row. Success answers
+ * 303 back to the table as it was (filters, sort, page); invalid input 422 with the table again and
+ * the message beside the row.
+ */
+
+type Course = { id: string; title: string };
+type Enrollment = { id: string; courseId: string; userId: string; firstName: string; lastName: string | null; email: string };
+type StudentAction = 'student_tagged' | 'student_banned' | 'student_unbanned' | 'certificate_revoked';
+interface Problem {
+  enrollmentId: string;
+  form: 'tags' | 'ban' | 'certificate';
+  errors: FieldErrors;
+  values: Record<string, string>;
+}
+
+export const TAG_LABELS: Record<(typeof STUDENT_TAGS)[number], string> = {
+  TopPerformer: 'Top performer',
+  NeedsHelp: 'Needs help',
+  SlowLearner: 'Slow learner',
+  ActiveCommunicator: 'Active communicator',
+};
+
+const uuid = z.uuid();
+const tagList = z.enum(STUDENT_TAGS);
+const tagsInput = z.object({
+  // No box ticked: no field at all. One box: a string. Several: an array.
+  tags: z
+    .union([tagList, z.array(tagList).max(STUDENT_TAGS.length * 2)], { error: 'Choose tags from the list.' })
+    .optional()
+    // Stored once each, in the enum's order.
+    .transform((v) => STUDENT_TAGS.filter((tag) => (v === undefined ? [] : [v].flat()).includes(tag))),
+});
+
+/** "2026-12-03" -> the end of that day, UTC; undefined when it is not a real date. */
+function endOfDay(value: string | undefined): Date | undefined {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const end = new Date(`${value}T23:59:59.999Z`);
+  return Number.isNaN(end.getTime()) || end.toISOString().slice(0, 10) !== value ? undefined : end;
+}
+
+const banInput = z
+  .object({
+    banType: z.enum(['Temporary', 'Permanent'], { error: 'Choose a temporary or a permanent ban.' }),
+    banUntil: z.string().trim().optional(),
+    reason: z
+      .string({ error: 'Give a reason.' })
+      .trim()
+      .min(3, 'Give a reason of at least 3 characters.')
+      .max(500, 'Keep the reason to 500 characters.'),
+  })
+  .transform((v, ctx) => {
+    if (v.banType === 'Permanent') return { banType: v.banType, banUntil: null, banReason: v.reason };
+    const until = endOfDay(v.banUntil);
+    if (!until || until.getTime() <= Date.now()) {
+      ctx.addIssue({ code: 'custom', path: ['banUntil'], message: until ? 'A temporary ban must end in the future.' : 'Enter the last day of a temporary ban (YYYY-MM-DD).' });
+      return z.NEVER;
+    }
+    return { banType: v.banType, banUntil: until, banReason: v.reason };
+  });
+
+/** The audit row recordActivity would write, for the actions its closed AuditAction type leaves out. */
+async function logStudentAction(db: Database, req: Request, res: Response, action: StudentAction, metadata: Record<string, unknown> = {}) {
+  const enrollment = res.locals.enrollment as Enrollment;
+  await db
+    .insertInto('activityLog')
+    .values({
+      userId: currentUser(res)!.id,
+      action,
+      entityType: 'enrollment',
+      entityId: enrollment.id,
+      metadata: JSON.stringify({ courseId: enrollment.courseId, studentId: enrollment.userId, ...metadata }),
+      ipAddress: req.ip ?? null,
+      userAgent: req.get('user-agent')?.slice(0, 500) ?? null,
+    })
+    .execute();
+}
+
+const fullName = (r: { firstName: string; lastName: string | null }) => [r.firstName, r.lastName].filter(Boolean).join(' ');
+
+function banLabel(r: StudentRow, now: number): string {
+  if (!r.banned) return '';
+  if (r.banType === 'Permanent') return 'Banned permanently';
+  if (r.banUntil) return r.banUntil.getTime() > now ? `Banned until ${formatDate(r.banUntil)}` : `Ban ended ${formatDate(r.banUntil)}`;
+  return 'Banned';
+}
+
+function certificateLabel(r: StudentRow): string {
+  if (r.certificateRevoked) return r.certificateRevokedAt ? `Revoked on ${formatDate(r.certificateRevokedAt)}` : 'Revoked';
+  if (r.certificateEarned) return r.certificateIssuedAt ? `Issued on ${formatDate(r.certificateIssuedAt)}` : 'Issued';
+  return 'None';
+}
+
+export function studentRoutes(deps: { db: Database }): Router {
+  const { db } = deps;
+  const router = Router();
+  router.param('courseId', loadCourse(db));
+  // After courseId (Express takes a path's parameters in order): the enrollment must be this course's.
+  router.param('enrollmentId', async (_req: Request, res: Response, next: NextFunction, id: string) => {
+    if (!uuid.safeParse(id).success) return next(notFound());
+    const course = res.locals.course as Course;
+    const enrollment = await db
+      .selectFrom('enrollment as e')
+      .innerJoin('user as u', 'u.id', 'e.userId')
+      .select(['e.id', 'e.courseId', 'e.userId', 'u.firstName', 'u.lastName', 'u.email'])
+      .where('e.id', '=', id)
+      .where('e.courseId', '=', course.id)
+      .executeTakeFirst();
+    if (!enrollment) return next(notFound());
+    res.locals.enrollment = enrollment;
+    next();
+  });
+
+  const tablePath = (res: Response) => `/teach/courses/${(res.locals.course as Course).id}/students`;
+
+  async function renderTable(res: Response, q: StudentsQuery, problem?: Problem, status = 200) {
+    const course = res.locals.course as Course;
+    const path = tablePath(res);
+    const { total, rows, lessons, completedBy } = await listStudents(db, course.id, q);
+    const now = Date.now();
+    render(
+      res,
+      'teach/students',
+      {
+        title: `Students · ${course.title}`,
+        course,
+        path,
+        rows: rows.map((r) => {
+          const done = completedBy.get(r.userId) ?? 0;
+          return {
+            ...r,
+            name: fullName(r),
+            tags: STUDENT_TAGS.filter((tag) => r.tags.includes(tag)),
+            enrolledLabel: formatDate(r.createdAt),
+            activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt) : 'never',
+            progressLabel: `${done} / ${lessons} (${percentOf(done, lessons)}%)`,
+            banLabel: banLabel(r, now),
+            certificateLabel: certificateLabel(r),
+            mayRevoke: r.certificateEarned && !r.certificateRevoked,
+          };
+        }),
+        filter: q,
+        statuses: ENROLLMENT_STATUSES,
+        tags: STUDENT_TAGS,
+        tagLabels: TAG_LABELS,
+        problem,
+        today: new Date(now).toISOString().slice(0, 10),
+        pageInfo: pageInfo(path, q, total),
+      },
+      status,
+    );
+  }
+
+  /** Where the form was posted from: this table with its filters, sort and page. */
+  function back(req: Request, res: Response): string {
+    return backTo(req.get('referer'), tablePath(res), tablePath(res));
+  }
+
+  /** Invalid input: the table the form came from again, with the message beside the row. */
+  function refuse(req: Request, res: Response, problem: Omit<Problem, 'enrollmentId'>) {
+    const url = new URL(back(req, res), 'http://edupeak.invalid');
+    const q = studentsQuery.parse(url.pathname === tablePath(res) ? Object.fromEntries(url.searchParams) : {});
+    return renderTable(res, q, { ...problem, enrollmentId: (res.locals.enrollment as Enrollment).id }, 422);
+  }
+
+  function done(req: Request, res: Response, message: string) {
+    setFlash(req, 'success', message);
+    res.redirect(303, back(req, res));
+  }
+
+  router.get('/courses/:courseId/students', (req, res) => renderTable(res, studentsQuery.parse(req.query)));
+
+  router.post('/courses/:courseId/students/:enrollmentId/tags', async (req, res) => {
+    const enrollment = res.locals.enrollment as Enrollment;
+    const parsed = tagsInput.safeParse(req.body);
+    if (!parsed.success) return refuse(req, res, { form: 'tags', errors: { tags: 'Choose tags from the list.' }, values: {} });
+    const tags = parsed.data.tags;
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('enrollment').set({ tags }).where('id', '=', enrollment.id).execute();
+      await logStudentAction(trx, req, res, 'student_tagged', { tags });
+    });
+    done(req, res, tags.length ? `Tags saved for ${fullName(enrollment)}.` : `Tags cleared for ${fullName(enrollment)}.`);
+  });
+
+  router.post('/courses/:courseId/students/:enrollmentId/ban', async (req, res) => {
+    const enrollment = res.locals.enrollment as Enrollment;
+    const parsed = banInput.safeParse(req.body);
+    if (!parsed.success) {
+      return refuse(req, res, { form: 'ban', errors: fieldErrors(parsed.error), values: typedValues(req.body, ['banType', 'banUntil', 'reason']) });
+    }
+    const ban = parsed.data;
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('enrollment').set({ banned: true, ...ban }).where('id', '=', enrollment.id).execute();
+      await logStudentAction(trx, req, res, 'student_banned', { banType: ban.banType, banUntil: ban.banUntil, reason: ban.banReason });
+    });
+    const until = ban.banUntil ? `until ${formatDate(ban.banUntil)}` : 'permanently';
+    done(req, res, `${fullName(enrollment)} is banned from this course ${until}.`);
+  });
+
+  router.post('/courses/:courseId/students/:enrollmentId/unban', async (req, res) => {
+    const enrollment = res.locals.enrollment as Enrollment;
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('enrollment').set({ banned: false, banType: null, banUntil: null, banReason: null }).where('id', '=', enrollment.id).execute();
+      await logStudentAction(trx, req, res, 'student_unbanned');
+    });
+    done(req, res, `${fullName(enrollment)} may take this course again.`);
+  });
+
+  router.post('/courses/:courseId/students/:enrollmentId/certificate/revoke', async (req, res) => {
+    const enrollment = res.locals.enrollment as Enrollment;
+    const revoked = await db.transaction().execute(async (trx) => {
+      // Conditional: only an issued certificate that is not revoked yet (two clicks revoke once).
+      const row = await trx
+        .updateTable('enrollment')
+        .set({ certificateRevoked: true, certificateRevokedAt: new Date() })
+        .where('id', '=', enrollment.id)
+        .where('certificateEarned', '=', true)
+        .where('certificateRevoked', '=', false)
+        .returning('id')
+        .executeTakeFirst();
+      if (row) await logStudentAction(trx, req, res, 'certificate_revoked');
+      return !!row;
+    });
+    if (!revoked) return refuse(req, res, { form: 'certificate', errors: { certificate: 'This student has no certificate to revoke.' }, values: {} });
+    done(req, res, `Certificate of ${fullName(enrollment)} revoked.`);
+  });
+
+  return router;
+}
