@@ -133,7 +133,7 @@ describe('teacher: students table', () => {
     const { teacher, course, table } = await teacherWithCourse();
     const chapter = await createChapter(t.db, { courseId: course.id });
     const lessons = await Promise.all([1, 2, 3].map((position) => createLesson(t.db, { chapterId: chapter.id, position })));
-    const students = [];
+    const students: string[] = [];
     for (const [name, completed] of [['Carla', 1], ['Anna', 3], ['Bert', 0], ['dora', 2]] as const) {
       const user = await createUser(t.db, { firstName: name, lastName: 'Zed' });
       await createEnrollment(t.db, { courseId: course.id, userId: user.id });

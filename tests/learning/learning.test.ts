@@ -1,0 +1,197 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useTestApp } from '../setup/app.ts';
+import { expectWithinPageBudget } from '../setup/budget.ts';
+import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
+import { countQueries } from '../setup/queries.ts';
+import { signedInAs } from '../setup/users.ts';
+
+const days = (n: number) => new Date(Date.now() + n * 86_400_000);
+
+describe('learning a course', () => {
+  const t = useTestApp();
+  beforeEach(async () => {
+    await t.db.deleteFrom('rateLimit').execute();
+  });
+
+  async function enrolledStudent(points = 0) {
+    const course = await createCourse(t.db, { title: 'Learning Course' });
+    const chapter = await createChapter(t.db, { courseId: course.id, title: 'Chapter one' });
+    const lessons = [
+      await createLesson(t.db, { chapterId: chapter.id, title: 'Lesson A' }),
+      await createLesson(t.db, { chapterId: chapter.id, title: 'Lesson B' }),
+    ];
+    const draft = await createLesson(t.db, { chapterId: chapter.id, title: 'Draft lesson', status: 'Draft' });
+    const later = await createLesson(t.db, { chapterId: chapter.id, title: 'Later lesson', status: 'Scheduled', releaseAt: days(5) });
+    const student = await signedInAs(t.app, t.db, 'student', { points });
+    const enrollment = await createEnrollment(t.db, { userId: student.user.id, courseId: course.id, status: 'Active' });
+    return { course, chapter, lessons, draft, later, student, enrollment };
+  }
+
+  it('the player opens at the first lesson not yet completed; completion toggles, with and without htmx', async () => {
+    const { course, lessons, student } = await enrolledStudent();
+    expect((await student.agent.get(`/learn/${course.slug}`)).headers.location).toBe(`/learn/${course.slug}/lessons/${lessons[0]!.id}`);
+
+    const done = await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`);
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe(`/learn/${course.slug}/lessons/${lessons[0]!.id}`);
+    expect((await student.agent.get(`/learn/${course.slug}`)).headers.location).toBe(`/learn/${course.slug}/lessons/${lessons[1]!.id}`);
+
+    // With htmx: the button and the progress bar come back as a fragment. Progress leaves out the
+    // draft and the scheduled lesson: 1 of 2.
+    const htmx = await student.agent
+      .post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`)
+      .set('HX-Request', 'true')
+      .set('x-csrf-token', student.csrf)
+      .type('form')
+      .send({});
+    expect(htmx.status).toBe(200);
+    expect(htmx.text).toMatch(/^<div id="completion"/);
+    expect(htmx.text).toContain('0 of 2 lessons');
+    expect(htmx.text).toContain('Mark as completed');
+    const again = await student.agent
+      .post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`)
+      .set('HX-Request', 'true')
+      .set('x-csrf-token', student.csrf)
+      .type('form')
+      .send({});
+    expect(again.text).toContain('1 of 2 lessons · 50%');
+    expect(again.text).toContain('✓ Completed');
+  });
+
+  it('records activity: StartedCourse once, ViewedLesson, CompletedLesson, lastActivityAt and one login_session per device', async () => {
+    const { course, lessons, student, enrollment } = await enrolledStudent();
+    await student.agent.get(`/learn/${course.slug}/lessons/${lessons[0]!.id}`).expect(200);
+    await student.agent.get(`/learn/${course.slug}/lessons/${lessons[1]!.id}`).expect(200);
+    await student.post(`/learn/${course.slug}/lessons/${lessons[1]!.id}/complete`).expect(303);
+    const types = (await t.db.selectFrom('studentActivity').select('type').where('enrollmentId', '=', enrollment.id).orderBy('createdAt').execute()).map((a) => a.type);
+    expect(types.filter((x) => x === 'StartedCourse')).toHaveLength(1);
+    expect(types.filter((x) => x === 'ViewedLesson')).toHaveLength(2);
+    expect(types.filter((x) => x === 'CompletedLesson')).toHaveLength(1);
+    const row = await t.db.selectFrom('enrollment').select('lastActivityAt').where('id', '=', enrollment.id).executeTakeFirstOrThrow();
+    expect(row.lastActivityAt).not.toBeNull();
+    const sessions = await t.db.selectFrom('loginSession').selectAll().where('enrollmentId', '=', enrollment.id).execute();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ browser: 'Firefox', device: 'desktop' });
+  });
+
+  it('a badge is awarded once, with its points and a PointsEarned notification', async () => {
+    const { course, lessons, student, enrollment } = await enrolledStudent();
+    await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303);
+    await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303); // undone
+    await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303); // done again
+    const badges = await t.db.selectFrom('studentBadge').select('badgeType').where('enrollmentId', '=', enrollment.id).execute();
+    expect(badges).toEqual([{ badgeType: 'FirstLessonCompleted' }]);
+    expect((await t.db.selectFrom('user').select('points').where('id', '=', student.user.id).executeTakeFirstOrThrow()).points).toBe(10);
+    const notes = await t.db.selectFrom('notification').select(['type', 'title']).where('userId', '=', student.user.id).execute();
+    expect(notes).toEqual([{ type: 'PointsEarned', title: 'Badge earned: First lesson completed' }]);
+  });
+
+  it('the seven-day streak badge needs activity on seven days in a row', async () => {
+    const { course, lessons, student, enrollment } = await enrolledStudent();
+    for (let d = 1; d <= 6; d++) {
+      await t.db.insertInto('studentActivity').values({ enrollmentId: enrollment.id, type: 'ViewedLesson', createdAt: days(-d) }).execute();
+    }
+    await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303);
+    const badges = (await t.db.selectFrom('studentBadge').select('badgeType').where('enrollmentId', '=', enrollment.id).execute()).map((b) => b.badgeType).sort();
+    expect(badges).toEqual(['FirstLessonCompleted', 'SevenDayStreak']);
+  });
+
+  it('at 100% the course badge and the certificate: a valid public page and a PDF', async () => {
+    const { course, lessons, student, enrollment } = await enrolledStudent();
+    for (const lesson of lessons) await student.post(`/learn/${course.slug}/lessons/${lesson.id}/complete`).expect(303);
+    const row = await t.db.selectFrom('enrollment').selectAll().where('id', '=', enrollment.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ certificateEarned: true, certificateRevoked: false });
+    expect(row.certificateKey).toMatch(/^certificates\//);
+    expect(row.certificateIssuedAt).not.toBeNull();
+    const badges = (await t.db.selectFrom('studentBadge').select('badgeType').where('enrollmentId', '=', enrollment.id).execute()).map((b) => b.badgeType).sort();
+    expect(badges).toEqual(['FirstLessonCompleted', 'HundredPercentProgress']);
+    const page = await t.request().get(`/certificates/${enrollment.id}`).expect(200);
+    expect(page.text).toMatch(/valid/i);
+    const pdf = await student.agent.get(`/certificates/${enrollment.id}/download`).expect(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    const dashboard = await student.agent.get('/dashboard').expect(200);
+    expect(dashboard.text).toContain(`/certificates/${enrollment.id}`);
+    expect(dashboard.text).toContain('Course completed');
+  });
+
+  it('50 parallel unlocks with points for 3 make exactly 3, and points never go below zero', async () => {
+    const course = await createCourse(t.db);
+    const chapter = await createChapter(t.db, { courseId: course.id });
+    await createLesson(t.db, { chapterId: chapter.id });
+    const scheduled = [];
+    for (let i = 0; i < 50; i++) scheduled.push(await createLesson(t.db, { chapterId: chapter.id, status: 'Scheduled', releaseAt: days(10) }));
+    const student = await signedInAs(t.app, t.db, 'student', { points: 150 });
+    await createEnrollment(t.db, { userId: student.user.id, courseId: course.id, status: 'Active' });
+    const results = await Promise.all(scheduled.map((l) => student.post(`/learn/${course.slug}/unlock`, { lessonId: l.id })));
+    expect(results.every((r) => r.status === 303)).toBe(true);
+    const unlocks = await t.db.selectFrom('earlyUnlock').select(['pointsSpent']).where('userId', '=', student.user.id).execute();
+    expect(unlocks).toHaveLength(3);
+    expect(unlocks.every((u) => u.pointsSpent === 50)).toBe(true);
+    expect((await t.db.selectFrom('user').select('points').where('id', '=', student.user.id).executeTakeFirstOrThrow()).points).toBe(0);
+  });
+
+  it('an early unlock opens the scheduled lesson; a draft cannot be unlocked', async () => {
+    const { course, later, draft, student } = await enrolledStudent(60);
+    await student.agent.get(`/learn/${course.slug}/lessons/${later.id}`).expect(404);
+    await student.post(`/learn/${course.slug}/unlock`, { lessonId: draft.id }).expect(404);
+    const res = await student.post(`/learn/${course.slug}/unlock`, { lessonId: later.id });
+    expect(res.headers.location).toBe(`/learn/${course.slug}/lessons/${later.id}`);
+    await student.agent.get(`/learn/${course.slug}/lessons/${later.id}`).expect(200);
+    // Unlocking again costs nothing.
+    await student.post(`/learn/${course.slug}/unlock`, { lessonId: later.id }).expect(404);
+    expect((await t.db.selectFrom('user').select('points').where('id', '=', student.user.id).executeTakeFirstOrThrow()).points).toBe(10);
+    const poor = await enrolledStudent(10);
+    const refused = await poor.student.post(`/learn/${poor.course.slug}/unlock`, { lessonId: poor.later.id });
+    expect(refused.status).toBe(303);
+    expect((await poor.student.agent.get(refused.headers.location!).redirects(1)).text).toContain('costs 50 points');
+    await poor.student.agent.get(`/learn/${poor.course.slug}/lessons/${poor.later.id}`).expect(404);
+  });
+
+  it('watch time: upserted, never going down, completion within 0-100; a bad report is 422', async () => {
+    const { course, lessons, student } = await enrolledStudent();
+    const report = (watched: number, duration: number) => student.post(`/learn/${course.slug}/watch`, { lessonId: lessons[0]!.id, watched: String(watched), duration: String(duration) });
+    await report(30, 120).expect(204);
+    await report(90, 120).expect(204);
+    await report(10, 120).expect(204);
+    await report(500, 120).expect(204);
+    const row = await t.db.selectFrom('lessonWatchAnalytics').selectAll().where('userId', '=', student.user.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ watchDuration: 500, totalDuration: 120, completionRate: 100 });
+    await student.post(`/learn/${course.slug}/watch`, { lessonId: 'nope', watched: 'x', duration: '-1' }).expect(422);
+    await student.post(`/learn/${course.slug}/watch`, { lessonId: lessons[0]!.id, watched: '5', duration: '10' }).expect(204);
+  });
+
+  it('rates 1 to 5 with a comment, once per course and editable; the course page shows the average', async () => {
+    const { course, lessons, student } = await enrolledStudent();
+    const bad = await student.post(`/learn/${course.slug}/rating`, { rating: '9', lessonId: lessons[0]!.id });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('Choose 1 to 5 stars.');
+    await student.post(`/learn/${course.slug}/rating`, { rating: '4', comment: 'Clear and short.', lessonId: lessons[0]!.id }).expect(303);
+    await student.post(`/learn/${course.slug}/rating`, { rating: '5', comment: 'Even better on a second look.', lessonId: lessons[0]!.id }).expect(303);
+    const ratings = await t.db.selectFrom('courseRating').select(['rating', 'comment']).where('courseId', '=', course.id).execute();
+    expect(ratings).toEqual([{ rating: 5, comment: 'Even better on a second look.' }]);
+    expect((await t.request().get(`/courses/${course.slug}`)).text).toContain('5 ★ from 1 rating');
+    expect((await t.request().get(`/courses?q=${encodeURIComponent('Learning Course')}`)).text).toContain('5 ★ (1)');
+    const outsider = await signedInAs(t.app, t.db, 'student');
+    await outsider.post(`/learn/${course.slug}/rating`, { rating: '1' }).expect(404);
+  });
+
+  it('the lesson page and the dashboard stay within budget, with a fixed number of queries', async () => {
+    const { course, chapter, lessons, student } = await enrolledStudent();
+    // The first visit on a device also writes StartedCourse and login_session: measure visits after it.
+    await student.agent.get(`/learn/${course.slug}/lessons/${lessons[0]!.id}`).expect(200);
+    const few = await countQueries(t.db, () => student.agent.get(`/learn/${course.slug}/lessons/${lessons[0]!.id}`).expect(200));
+    const dashFew = await countQueries(t.db, () => student.agent.get('/dashboard').expect(200));
+    for (let i = 0; i < 40; i++) await createLesson(t.db, { chapterId: chapter.id, title: `Another lesson with a longer title ${i}` });
+    for (let i = 0; i < 5; i++) {
+      const other = await createCourse(t.db);
+      await createEnrollment(t.db, { userId: student.user.id, courseId: other.id, status: 'Active' });
+    }
+    const many = await countQueries(t.db, () => student.agent.get(`/learn/${course.slug}/lessons/${lessons[0]!.id}`).expect(200));
+    const dashMany = await countQueries(t.db, () => student.agent.get('/dashboard').expect(200));
+    expect(many.count).toBe(few.count);
+    expect(dashMany.count).toBe(dashFew.count);
+    const size = expectWithinPageBudget(many.result);
+    expectWithinPageBudget(dashMany.result);
+    console.info(`lesson page (44 lessons): ${size} bytes gzipped, ${many.count} queries; dashboard: ${dashMany.count} queries`);
+  });
+});
