@@ -195,3 +195,35 @@ describe('learning a course', () => {
     console.info(`lesson page (44 lessons): ${size} bytes gzipped, ${many.count} queries; dashboard: ${dashMany.count} queries`);
   });
 });
+
+describe('certificates from the students table', () => {
+  const t = useTestApp();
+
+  it('the teacher revokes a certificate and issues it again; the public page follows', async () => {
+    const teacher = await signedInAs(t.app, t.db, 'teacher');
+    const course = await createCourse(t.db, { userId: teacher.user.id });
+    const chapter = await createChapter(t.db, { courseId: course.id });
+    const lesson = await createLesson(t.db, { chapterId: chapter.id });
+    const student = await signedInAs(t.app, t.db, 'student');
+    const enrollment = await createEnrollment(t.db, { userId: student.user.id, courseId: course.id, status: 'Active' });
+    await student.post(`/learn/${course.slug}/lessons/${lesson.id}/complete`).expect(303);
+    const issued = await t.db.selectFrom('enrollment').select('certificateKey').where('id', '=', enrollment.id).executeTakeFirstOrThrow();
+
+    const table = await teacher.agent.get(`/teach/courses/${course.id}/students`).expect(200);
+    expect(table.text).toContain('Revoke');
+    await teacher.post(`/teach/courses/${course.id}/students/${enrollment.id}/certificate/revoke`).expect(303);
+    expect((await t.request().get(`/certificates/${enrollment.id}`)).text).toContain('<strong>REVOKED</strong>');
+    // Completing again does not quietly re-issue a revoked certificate.
+    await student.post(`/learn/${course.slug}/lessons/${lesson.id}/complete`).expect(303);
+    await student.post(`/learn/${course.slug}/lessons/${lesson.id}/complete`).expect(303);
+    expect((await t.db.selectFrom('enrollment').select('certificateRevoked').where('id', '=', enrollment.id).executeTakeFirstOrThrow()).certificateRevoked).toBe(true);
+
+    await teacher.post(`/teach/courses/${course.id}/students/${enrollment.id}/certificate/issue`).expect(303);
+    const again = await t.db.selectFrom('enrollment').select(['certificateRevoked', 'certificateKey']).where('id', '=', enrollment.id).executeTakeFirstOrThrow();
+    expect(again.certificateRevoked).toBe(false);
+    expect(again.certificateKey).not.toBe(issued.certificateKey);
+    expect((await t.request().get(`/certificates/${enrollment.id}`)).text).toContain('<strong>VALID</strong>');
+    const issueValid = await teacher.post(`/teach/courses/${course.id}/students/${enrollment.id}/certificate/issue`);
+    expect(issueValid.status).toBe(422);
+  });
+});

@@ -21,7 +21,7 @@ import { loadCourse, loadLesson } from './load.ts';
 export interface MediaDeps {
   db: Database;
   storage: Storage;
-  config: Pick<Config, 'uploadMaxBytes' | 'dataDir'>;
+  config: Pick<Config, 'uploadMaxBytes' | 'dataDir' | 'baseUrl'>;
   logger: Logger;
 }
 

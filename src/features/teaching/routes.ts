@@ -12,6 +12,7 @@ import { addChapter, createCourse, setCourseStatus, updateCourse } from './servi
 import { loadCourse } from './load.ts';
 import { structureRoutes } from './structure-routes.ts';
 import { mediaUploadRoutes, type MediaDeps } from './media-upload-routes.ts';
+import { studentRoutes } from './students.ts';
 
 /** /teach (teachers and admins): my courses, the course form, and the course's structure. */
 
@@ -121,5 +122,6 @@ export function teachRoutes(deps: MediaDeps): Router {
 
   router.use(structureRoutes(deps, a));
   router.use(mediaUploadRoutes(deps, a));
+  router.use(studentRoutes({ db, certificates: { db, storage: deps.storage, baseUrl: deps.config.baseUrl, logger: deps.logger } }));
   return router;
 }

@@ -8,6 +8,7 @@ import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { formatDate } from '../../lib/dates.ts';
+import { issueCertificate, type CertificateDeps } from '../certificates/service.ts';
 import { percentOf } from '../learning/progress.ts';
 import { loadCourse } from './load.ts';
 import { ENROLLMENT_STATUSES, listStudents, STUDENT_TAGS, studentsQuery, type StudentRow, type StudentsQuery } from './students-query.ts';
@@ -21,7 +22,7 @@ import { ENROLLMENT_STATUSES, listStudents, STUDENT_TAGS, studentsQuery, type St
 
 type Course = { id: string; title: string };
 type Enrollment = { id: string; courseId: string; userId: string; firstName: string; lastName: string | null; email: string };
-type StudentAction = 'student_tagged' | 'student_banned' | 'student_unbanned' | 'certificate_revoked';
+type StudentAction = 'student_tagged' | 'student_banned' | 'student_unbanned' | 'certificate_revoked' | 'certificate_reissued';
 interface Problem {
   enrollmentId: string;
   form: 'tags' | 'ban' | 'certificate';
@@ -106,7 +107,7 @@ function certificateLabel(r: StudentRow): string {
   return 'None';
 }
 
-export function studentRoutes(deps: { db: Database }): Router {
+export function studentRoutes(deps: { db: Database; certificates?: CertificateDeps }): Router {
   const { db } = deps;
   const router = Router();
   router.param('courseId', loadCourse(db));
@@ -152,6 +153,7 @@ export function studentRoutes(deps: { db: Database }): Router {
             banLabel: banLabel(r, now),
             certificateLabel: certificateLabel(r),
             mayRevoke: r.certificateEarned && !r.certificateRevoked,
+            mayReissue: r.certificateEarned && r.certificateRevoked,
           };
         }),
         filter: q,
@@ -238,6 +240,18 @@ export function studentRoutes(deps: { db: Database }): Router {
     });
     if (!revoked) return refuse(req, res, { form: 'certificate', errors: { certificate: 'This student has no certificate to revoke.' }, values: {} });
     done(req, res, `Certificate of ${fullName(enrollment)} revoked.`);
+  });
+
+  // A revoked certificate issued again: a new PDF, valid from now (certificates/service.ts).
+  router.post('/courses/:courseId/students/:enrollmentId/certificate/issue', async (req, res) => {
+    const enrollment = res.locals.enrollment as Enrollment;
+    const row = await db.selectFrom('enrollment').select(['certificateEarned', 'certificateRevoked']).where('id', '=', enrollment.id).executeTakeFirstOrThrow();
+    if (!row.certificateEarned || !row.certificateRevoked || !deps.certificates) {
+      return refuse(req, res, { form: 'certificate', errors: { certificate: 'Only a revoked certificate can be issued again.' }, values: {} });
+    }
+    await issueCertificate(deps.certificates, enrollment.id);
+    await logStudentAction(db, req, res, 'certificate_reissued');
+    done(req, res, `Certificate of ${fullName(enrollment)} issued again.`);
   });
 
   return router;
