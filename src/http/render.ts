@@ -23,11 +23,19 @@ export function isHtmx(req: Request): boolean {
   return req.get('HX-Request') === 'true';
 }
 
+function isShownPage(req: Request): boolean {
+  if (isHtmx(req)) return false;
+  const dest = req.get('Sec-Fetch-Dest');
+  if (dest && dest !== 'document') return false;
+  return !/prefetch|prerender/i.test(`${req.get('Sec-Purpose') ?? ''} ${req.get('Purpose') ?? ''}`);
+}
+
 /** Renders a view with the request's locals (current user, CSRF token, flash ...). */
 export function render(res: Response, view: string, data: Record<string, unknown> = {}, status = 200): void {
   const renderView = res.app.locals.renderView as ViewRenderer;
-  // A whole page that is shown takes the pending flash; fragments and error answers leave it.
-  const flash = status < 400 && !isHtmx(res.req) ? takeFlash(res.req) : undefined;
+  // Only a page a person is shown takes the pending flash: not a fragment, not an error answer, not
+  // a subresource, and not a page the browser fetches ahead on its own (link prefetching).
+  const flash = status < 400 && isShownPage(res.req) ? takeFlash(res.req) : undefined;
   res.status(status).type('html').send(renderView(view, { ...res.locals, ...(flash ? { flash } : {}), ...data }));
 }
 

@@ -51,6 +51,8 @@ describe('profile, password and devices', () => {
     await agent.get('/favicon.ico').expect(301);
     await agent.get('/media/avatars/2026/01/00000000-0000-0000-0000-000000000000.webp').expect(404);
     await agent.get('/account').set('HX-Request', 'true');
+    await agent.get('/account').set('Sec-Purpose', 'prefetch');
+    await agent.get('/account').set('Sec-Fetch-Dest', 'image');
     const page = await agent.get('/account').expect(200);
     expect(page.text).toContain('Your profile is saved.');
     expect((await agent.get('/account')).text).not.toContain('Your profile is saved.');
