@@ -26,7 +26,7 @@ import { publicRouter, requireRole, requireUser, requireVerified } from './http/
 import { createViewRenderer } from './http/render.ts';
 import { requestLogger } from './http/request-log.ts';
 import { securityHeaders } from './http/security.ts';
-import { sessions } from './http/session.ts';
+import { saveBeforeRedirect, sessions } from './http/session.ts';
 import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
@@ -83,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(webhookRoutes(payments));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(sessions({ db, config }));
+  app.use(saveBeforeRedirect);
   app.use(csrfProtection);
   app.use(loadCurrentUser(db));
 

@@ -1,4 +1,5 @@
 import connectPgSimple from 'connect-pg-simple';
+import type { RequestHandler } from 'express';
 import session from 'express-session';
 import type { Config } from '../config.ts';
 import { poolOf, type Database } from '../db/database.ts';
@@ -40,3 +41,17 @@ export function sessions({ db, config }: { db: Database; config: Config }) {
     },
   });
 }
+
+/**
+ * express-session sends a response's headers before its session write completes, so a browser may
+ * follow a 303 before the flash message (or a new sign-in) is stored, and land on a page without it
+ * (seen under load). A redirect after a form post, or with a message pending, waits for the write.
+ */
+export const saveBeforeRedirect: RequestHandler = (req, res, next) => {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    if (!req.session || (req.method === 'GET' && req.session.flash === undefined)) return redirect(...args);
+    req.session.save((error) => (error ? next(error) : redirect(...args)));
+  }) as typeof res.redirect;
+  next();
+};

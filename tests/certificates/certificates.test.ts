@@ -1,10 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Router } from 'express';
 import { PDFParse } from 'pdf-parse';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { certificateRoutes } from '../../src/features/certificates/routes.ts';
 import { certificateForPage, issueCertificate, revokeCertificate, type CertificateDeps } from '../../src/features/certificates/service.ts';
 import { createDiskStorage, type Storage } from '../../src/storage/index.ts';
 import { silentLogger, useTestApp } from '../setup/app.ts';
@@ -13,8 +10,10 @@ import { createCourse, createEnrollment, createTeacher, createUser } from '../se
 import { signedInAs, type SignedIn } from '../setup/users.ts';
 
 const BASE_URL = 'http://edupeak.test';
-const storageRoot = mkdtempSync(path.join(os.tmpdir(), 'edupeak-certificates-'));
-const storage = createDiskStorage(storageRoot);
+// The app's own storage (the disk driver under the test config's DATA_DIR), so that the app's
+// mounted routes and these direct calls see the same files.
+let storageRoot = '';
+let storage: Storage;
 
 /** The PDFs in storage (the disk driver's dot-named temp files aside). */
 const storedPdfs = (): string[] => {
@@ -37,14 +36,8 @@ async function pdfText(pdf: Buffer) {
   }
 }
 
-// src/app.ts does not mount the router yet: the test app gets it through extraRoutes, built once the
-// file's database exists (extraRoutes runs after the app's session and current-user middleware).
-let router: Router | undefined;
-const lazy = Router();
-lazy.use((req, res, next) => (router ? router(req, res, next) : next()));
-
 describe('course-completion certificates', () => {
-  const t = useTestApp({ extraRoutes: lazy });
+  const t = useTestApp();
   let deps: CertificateDeps;
   let student: SignedIn;
   let teacher: SignedIn;
@@ -54,8 +47,9 @@ describe('course-completion certificates', () => {
   const dbRow = () => t.db.selectFrom('enrollment').selectAll().where('id', '=', enrollmentId).executeTakeFirstOrThrow();
 
   beforeAll(async () => {
+    storageRoot = path.join(t.config.dataDir, 'uploads');
+    storage = createDiskStorage(storageRoot);
     deps = { db: t.db, storage, baseUrl: BASE_URL, logger: silentLogger };
-    router = certificateRoutes(deps);
     student = await signedInAs(t.app, t.db, 'student', { firstName: 'Zoë', lastName: 'Ñandú' });
     teacher = await signedInAs(t.app, t.db, 'teacher', { firstName: 'Ana', lastName: 'Pérez' });
     course = await createCourse(t.db, { userId: teacher.user.id, title: 'Café <b>Physics</b> & Ünïcode' });
