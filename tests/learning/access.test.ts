@@ -57,6 +57,13 @@ describe('learning access matrix', () => {
     await p.agent.get('/media/videos/2026/01/00000000-0000-0000-0000-00000000000a.mp4').expect(404);
   });
 
+  it('a preview by the teacher or an admin records nothing', async () => {
+    for (const who of ['teacher', 'admin']) {
+      const rows = await t.db.selectFrom('lessonProgress').select('id').where('userId', '=', people[who]!.user.id).execute();
+      expect(rows, who).toEqual([]);
+    }
+  });
+
   it('a visitor is sent to sign in', async () => {
     await t.request().get(`/learn/${course.slug}`).expect(303);
   });

@@ -110,7 +110,8 @@ export function learningRoutes(deps: LearningDeps): Router {
     const chapters = await learnerCurriculum(db, learner.course.id, learner.user.id, learner.preview);
     const state = lessonsOf(chapters).find((l) => l.id === lessonId);
     if (!state || !state.open) throw notFound();
-    let completed = !state.completed;
+    // A preview (the teacher, an admin) changes nothing: the page shows the state as it is.
+    let completed = state.completed;
     let badges: string[] = [];
     let certificate = false;
     if (learner.enrollment) {
