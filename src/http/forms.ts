@@ -23,16 +23,33 @@ export function typedValues(body: unknown, fields: readonly string[]): Record<st
   return values;
 }
 
-/** Only a local path may follow `?next=`: never another origin, `//host`, or `/\host`. */
+const LOCAL_ORIGIN = 'http://edupeak.invalid';
+
+/**
+ * Only a local path may follow `?next=`: never another origin. The input is parsed as a browser
+ * would resolve it against our origin, and the RESULT is judged, not the input: dot-segments and
+ * encodings (`/.//evil`, `/%2e%2e//evil`) can turn a harmless-looking value into `//evil`, which a
+ * browser reads as another host. The result must be one `/` followed by something that is not `/`
+ * or `\`, with no backslash and no control character anywhere.
+ */
 export function safeNext(next: unknown, fallback = '/'): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || /[\\\u0000-\u001f]/.test(next)) return fallback;
+  if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/')) return fallback;
+  // Browsers drop tabs and newlines inside URLs and read `\` as `/`: refuse both in the raw value.
+  if (/[\\\u0000-\u001f\u007f]/.test(next)) return fallback;
+  let url: URL;
   try {
-    const url = new URL(next, 'http://edupeak.invalid');
-    if (url.origin !== 'http://edupeak.invalid') return fallback;
-    return url.pathname + url.search + url.hash;
+    url = new URL(next, LOCAL_ORIGIN);
   } catch {
     return fallback;
   }
+  if (url.origin !== LOCAL_ORIGIN) return fallback;
+  const path = url.pathname + url.search + url.hash;
+  return isLocalPath(path) ? path : fallback;
+}
+
+/** A path on this origin as a browser reads a Location header: `/x`, never `//x`, `/\x` or `\x`. */
+function isLocalPath(path: string): boolean {
+  return /^\/(?![\/\\])/.test(path) && !/[\\\u0000-\u001f\u007f]/.test(path) && new URL(path, LOCAL_ORIGIN).origin === LOCAL_ORIGIN;
 }
 
 /** Postgres unique violation on the named constraint or index. */
