@@ -20,6 +20,7 @@ import { applyRoutes } from './features/teaching/apply-routes.ts';
 import { teachRoutes } from './features/teaching/routes.ts';
 import { homeRoutes } from './features/home/routes.ts';
 import { buildAssetManifest, serveAssets, type AssetManifest } from './http/assets.ts';
+import { refuseControlCharactersInForm, refuseControlCharactersInUrl } from './http/control-characters.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { handleErrors, handleNotFound } from './http/errors.ts';
 import { publicRouter, requireRole, requireUser, requireVerified } from './http/guards.ts';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLogger(logger));
   app.use(securityHeaders(config));
+  app.use(refuseControlCharactersInUrl);
   app.use(compression());
   app.use((_req, res, next) => {
     // The same URL answers a page or an htmx fragment: caches must key on the header.
@@ -82,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
   // Before any body parser: Stripe's signature is over the raw bytes.
   app.use(webhookRoutes(payments));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(refuseControlCharactersInForm);
   app.use(sessions({ db, config }));
   app.use(saveBeforeRedirect);
   app.use(csrfProtection);
