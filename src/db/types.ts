@@ -362,6 +362,12 @@ export interface Invitation {
   workspaceId: string;
 }
 
+export interface JobRun {
+  job: string;
+  ranAt: Generated<Timestamp>;
+  tick: Timestamp;
+}
+
 export interface Lesson {
   chapterId: string;
   createdAt: Generated<Timestamp>;
@@ -668,6 +674,7 @@ export interface DB {
   helpRequest: HelpRequest;
   httpSession: HttpSession;
   invitation: Invitation;
+  jobRun: JobRun;
   lesson: Lesson;
   lessonProgress: LessonProgress;
   lessonWatchAnalytics: LessonWatchAnalytics;

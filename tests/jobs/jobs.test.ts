@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { liftExpiredBans } from '../../src/jobs/lift-expired-bans.ts';
 import { releaseScheduledContent } from '../../src/jobs/release-scheduled-content.ts';
-import { runExclusively } from '../../src/jobs/schedule.ts';
+import { runOncePerTick } from '../../src/jobs/schedule.ts';
 import { useTestDatabase } from '../setup/database.ts';
 import { createChapter, createEnrollment, createLesson, createUser } from '../setup/factories.ts';
 
@@ -44,19 +44,18 @@ describe('cron jobs', () => {
     expect(await enrollment(permanent.id)).toEqual({ banned: true, banType: 'Permanent' });
   });
 
-  it('runs a job on one instance at a time (advisory lock)', async () => {
+  it('runs a job on one instance at a time (advisory lock), even for different ticks', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const first = runExclusively(t.db, 'test-job', async () => {
+    const first = runOncePerTick(t.db, 'test-job', minutes(0), async () => {
       await held;
       return 'first ran';
     });
     await new Promise((r) => setTimeout(r, 100));
-    const second = await runExclusively(t.db, 'test-job', async () => 'second ran');
-    expect(second).toBeUndefined();
+    expect(await runOncePerTick(t.db, 'test-job', minutes(1), async () => 'second ran')).toEqual({ ran: false, reason: 'busy' });
     release();
-    expect(await first).toBe('first ran');
-    expect(await runExclusively(t.db, 'test-job', async () => 'third ran')).toBe('third ran');
+    expect(await first).toEqual({ ran: true, result: 'first ran' });
+    expect(await runOncePerTick(t.db, 'test-job', minutes(2), async () => 'third ran')).toEqual({ ran: true, result: 'third ran' });
   });
 });
 
