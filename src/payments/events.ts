@@ -1,5 +1,4 @@
 import type { Selectable, Transaction } from 'kysely';
-import type Stripe from 'stripe';
 import type { Database } from '../db/database.ts';
 import type { DB, PaymentTransaction } from '../db/types.ts';
 
@@ -64,7 +63,14 @@ const idOf = (value: string | { id: string } | null | undefined): string | undef
 const objectOf = (value: unknown): Record<string, unknown> =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
-export async function handleStripeEvent(db: Database, event: Stripe.Event | TestEvent): Promise<EventResult> {
+/** An event whose shape was checked (event-shape.ts), from Stripe or from the test checkout. */
+export interface IncomingEvent {
+  id: string;
+  type: string;
+  data: { object: object };
+}
+
+export async function handleStripeEvent(db: Database, event: IncomingEvent): Promise<EventResult> {
   const object = event.data.object as unknown as TestEventObject;
   const type: string = event.type;
   return db.transaction().execute(async (tx) => {

@@ -7,12 +7,34 @@ import { currentUser, publicRouter } from '../http/guards.ts';
 import { render } from '../http/render.ts';
 import { formatPrice } from '../lib/money.ts';
 import type { PaymentsDeps } from './checkout.ts';
+import { parseStripeEvent, signedAt } from './event-shape.ts';
 import { handleStripeEvent, type TestEvent } from './events.ts';
 
 /**
  * POST /webhooks/stripe: Stripe's signed events. Mount it BEFORE the body parsers and the session:
  * the signature is over the raw bytes, and Stripe has no cookie or CSRF token (csrf.ts exempts it).
  */
+/** Stripe signs with its clock; ours may lag a little, but an event signed further ahead is refused. */
+const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
+
+/** A signed but malformed event: one warning in the log and one error_log row (status 400). */
+async function recordRejectedEvent(db: PaymentsDeps['db'], logger: PaymentsDeps['logger'], event: unknown, problem: string): Promise<void> {
+  const id = typeof (event as { id?: unknown })?.id === 'string' ? String((event as { id: string }).id).slice(0, 255) : null;
+  logger.warn({ eventId: id, problem }, 'a signed Stripe event of the wrong shape was refused');
+  await db
+    .insertInto('errorLog')
+    .values({
+      errorType: 'MalformedStripeEvent',
+      statusCode: 400,
+      message: problem.slice(0, 2000),
+      endpoint: '/webhooks/stripe',
+      method: 'POST',
+      metadata: JSON.stringify({ eventId: id }),
+    })
+    .execute()
+    .catch((err: unknown) => logger.error({ err }, 'could not record a malformed Stripe event'));
+}
+
 export function webhookRoutes(deps: PaymentsDeps): Router {
   const { db, config, logger } = deps;
   const router = Router();
@@ -25,16 +47,28 @@ export function webhookRoutes(deps: PaymentsDeps): Router {
       return;
     }
     const signature = req.get('stripe-signature');
-    let event: Stripe.Event;
+    let signed: Stripe.Event;
     try {
       if (!signature || !Buffer.isBuffer(req.body)) throw new Error('no signature or no raw body');
-      // The static verifier: it needs the webhook secret only, not an API key.
-      event = Stripe.webhooks.constructEvent(req.body, signature, secret);
+      // The static verifier: it needs the webhook secret only, not an API key. It refuses old
+      // timestamps (replays) but not ones from the future, hence the second check.
+      signed = Stripe.webhooks.constructEvent(req.body, signature, secret);
+      const at = signedAt(signature);
+      if (at === undefined || at * 1000 > Date.now() + MAX_CLOCK_AHEAD_MS) throw new Error('signature timestamp in the future');
     } catch (error) {
       logger.warn({ err: error }, 'a Stripe webhook with a bad signature was refused');
       res.status(400).type('text').send('invalid signature');
       return;
     }
+    const parsed = parseStripeEvent(signed);
+    if (!parsed.ok) {
+      // Signed by Stripe (or by someone holding our secret) yet not what we read: refuse it, and
+      // keep a record for whoever looks into it.
+      await recordRejectedEvent(db, logger, signed, parsed.problem);
+      res.status(400).type('text').send('malformed event');
+      return;
+    }
+    const event = parsed.event;
     // An error here (the database is down ...) answers 500 through the error handler: Stripe retries.
     const result = await handleStripeEvent(db, event);
     logger.info({ eventId: event.id, type: event.type, result }, 'Stripe event');

@@ -1,9 +1,10 @@
 import supertest from 'supertest';
+import Stripe from 'stripe';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handleStripeEvent } from '../../src/payments/events.ts';
 import { webhookRoutes } from '../../src/payments/routes.ts';
 import { useTestDatabase } from '../setup/database.ts';
-import { chargeRefunded, completed, evt, paymentsDeps, pendingPayment, signedEvent, tinyApp, type Payment } from './harness.ts';
+import { chargeRefunded, completed, evt, paymentsDeps, pendingPayment, signedEvent, tinyApp, WEBHOOK_SECRET, type Payment } from './harness.ts';
 
 const expired = (p: Payment) => ({
   id: evt(),
@@ -176,5 +177,53 @@ describe('POST /webhooks/stripe', () => {
       data: { object: { id: 'cs_nope', payment_status: 'paid', payment_intent: 'pi_nope', metadata: { transactionId: 'not-a-uuid' } } },
     };
     expect(await handleStripeEvent(t.db, unknown as never)).toBe('ignored');
+  });
+
+  describe('signed but malformed, or signed in the future', () => {
+    let raw: (body: unknown, options?: { timestamp?: number }) => supertest.Test;
+    beforeAll(() => {
+      const { app } = tinyApp(t.db, { beforeBody: [webhookRoutes(paymentsDeps(t.db, { stripeUrl: 'http://127.0.0.1:9' }))] });
+      raw = (body, options = {}) => {
+        const payload = JSON.stringify(body);
+        const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET, ...options });
+        return supertest(app).post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(payload);
+      };
+    });
+    const rejected = () => t.db.selectFrom('errorLog').selectAll().where('errorType', '=', 'MalformedStripeEvent').execute();
+
+    it('an event without data, or with fields of the wrong type, is a 400 and recorded, never a 500', async () => {
+      const p = await pendingPayment(t.db);
+      const bad = [
+        { id: evt(), type: 'checkout.session.completed' },
+        { id: evt(), type: 'checkout.session.completed', data: null },
+        { id: evt(), type: 'checkout.session.completed', data: { object: 'cs_123' } },
+        { id: evt(), type: 'charge.refunded', data: { object: { id: 'ch_1', amount_refunded: '1999', payment_intent: p.paymentIntent } } },
+        { id: evt(), type: 'checkout.session.completed', data: { object: { id: p.sessionId, payment_status: 'paid', metadata: { transactionId: 42 } } } },
+        { type: 'checkout.session.completed', data: { object: { id: p.sessionId } } },
+        [],
+        'just a string',
+      ];
+      for (const body of bad) {
+        const res = await raw(body);
+        expect(res.status, JSON.stringify(body)).toBe(400);
+        expect(res.text).toBe('malformed event');
+      }
+      const rows = await rejected();
+      expect(rows.length).toBeGreaterThanOrEqual(bad.length);
+      expect(rows.every((row) => row.statusCode === 400)).toBe(true);
+      const { transaction, enrollment } = await state(p);
+      expect(transaction.status).toBe('Pending');
+      expect(enrollment.status).toBe('Pending');
+    });
+
+    it('a signature timestamp more than 5 minutes ahead is refused; a little clock skew is not', async () => {
+      const p = await pendingPayment(t.db);
+      const now = Math.floor(Date.now() / 1000);
+      const future = await raw({ ...completed(p), object: 'event' }, { timestamp: now + 600 });
+      expect(future.status).toBe(400);
+      expect((await state(p)).transaction.status).toBe('Pending');
+      await raw({ ...completed(p), object: 'event' }, { timestamp: now + 120 }).expect(200);
+      expect((await state(p)).transaction.status).toBe('Completed');
+    });
   });
 });
