@@ -9,8 +9,8 @@ import { canOpenLesson } from '../learning/access.ts';
 
 /**
  * GET /media/<key>: the one way stored files go out. The key is looked up to find what it belongs
- * to, then: course and lesson images of published (or archived) courses to anyone; videos to those who
- * may open the lesson; profile pictures to anyone; drafts' files to their teacher and admins; anything
+ * to, then: course images of published (or archived) courses to anyone; lesson videos and lesson
+ * images to those who may open the lesson; profile pictures to anyone; drafts' files to their teacher and admins; anything
  * else, or any key we do not know, 404.
  */
 
@@ -65,10 +65,12 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
         allowed = true;
         break;
       case 'course-thumbnail':
-      case 'lesson-thumbnail':
         allowed = courseIsOut || isOwner;
         if (!courseIsOut) cacheControl = PRIVATE;
         break;
+      // A lesson's poster is part of the lesson: a draft or unreleased lesson's image would tell
+      // what is coming (and the player is the only page that shows it).
+      case 'lesson-thumbnail':
       case 'lesson-video':
         allowed = isOwner || (await canOpenLesson(db, user, owner.lessonId!));
         cacheControl = PRIVATE;
