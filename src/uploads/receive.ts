@@ -9,7 +9,8 @@ import { readFileHead, sniffFileType, type UploadType } from './file-type.ts';
 /**
  * Receives one file from a multipart form into a temp folder, with limits always set, and
  * accepts it only when its content is of an allowed type. The caller moves it into storage
- * (storage.putFile) or converts it, and calls discardUpload when it gives up on it.
+ * (storage.putFile) or converts it, and always calls discardUpload when done with it (after
+ * putFile too): until then the file counts as held, and a shutdown removes it.
  */
 
 export interface ReceiveOptions {
@@ -31,10 +32,33 @@ export interface ReceivedUpload {
 const TYPE_NAMES: Record<UploadType, string> = { mp4: 'MP4', webm: 'WebM', jpeg: 'JPEG', png: 'PNG', webp: 'WebP' };
 const VIDEO_TYPES: UploadType[] = ['mp4', 'webm'];
 
+/**
+ * Every temp file a request is writing or still holds: from the name multer is given until
+ * discardUpload. A shutdown cuts the connections of unfinished uploads, and the server reports
+ * itself drained before those requests even notice (their sockets close a moment later), so
+ * multer's own cleanup can lose the race with process exit. discardUnfinishedUploads closes it.
+ */
+const heldTempFiles = new Set<string>();
+
 /** Removes a temp file, quietly: it may already be gone, and cleanup must never hide the real error. */
 export async function discardUpload(file: { path: string } | string | undefined): Promise<void> {
   const filePath = typeof file === 'string' ? file : file?.path;
-  if (filePath) await unlink(filePath).catch(() => {});
+  if (!filePath) return;
+  heldTempFiles.delete(filePath);
+  await unlink(filePath).catch(() => {});
+}
+
+/**
+ * For graceful shutdown, once no connection is left: removes the temp files of uploads that were
+ * cut or are still being moved into storage (their requests cannot finish: the database closes
+ * next). On POSIX an open file may be unlinked; a stream still writing it writes on into the
+ * nameless file until it closes. Returns how many were removed.
+ */
+export async function discardUnfinishedUploads(): Promise<number> {
+  const paths = [...heldTempFiles];
+  heldTempFiles.clear();
+  const results = await Promise.allSettled(paths.map((filePath) => unlink(filePath)));
+  return results.filter((result) => result.status === 'fulfilled').length;
 }
 
 function describeLimit(maxBytes: number): string {
@@ -76,13 +100,18 @@ export async function receiveUpload(req: Request, res: Response, options: Receiv
       // Our own names: the sender's file name never reaches the file system.
       filename: (_req, _file, callback) => {
         const name = `upload-${randomUUID()}`;
-        written.push(path.join(options.tempDir, name));
+        const filePath = path.join(options.tempDir, name);
+        written.push(filePath);
+        heldTempFiles.add(filePath);
         callback(null, name);
       },
     }),
     limits: { fileSize: options.maxBytes, files: 1, fields: 50, fieldSize: 100_000 },
   }).single(options.field);
 
+  // A request cut before we got here (during the session or row lookups) would never reach
+  // multer's listeners: it would wait for a body that is not coming.
+  if (req.destroyed && !req.readableEnded) throw new HttpError(400, 'The upload could not be read. Please try again.');
   try {
     await new Promise<void>((resolve, reject) => upload(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
   } catch (error) {

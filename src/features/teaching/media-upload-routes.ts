@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
@@ -9,6 +8,7 @@ import type { Logger } from '../../logger.ts';
 import { newKey, type Storage } from '../../storage/index.ts';
 import { THUMBNAIL_MAX_WIDTH, toWebp } from '../../uploads/images.ts';
 import { discardUpload, receiveUpload, type ReceivedUpload } from '../../uploads/receive.ts';
+import { uploadTempDir } from '../../uploads/temp-dir.ts';
 import { recordActivity } from '../audit/activity.ts';
 import { loadCourse, loadLesson } from './load.ts';
 
@@ -30,9 +30,8 @@ type AuditOf = (req: Request, res: Response) => { req: Request; actor: CurrentUs
 /** Images are small: however large uploads may be, an image over this is refused. */
 const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
 
-export function uploadTempDir(config: Pick<Config, 'dataDir'>): string {
-  return path.join(config.dataDir, 'tmp');
-}
+// Where it always was imported from (the account picture route); it lives with the uploads now.
+export { uploadTempDir };
 
 export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
   const { db, storage, config, logger } = deps;
