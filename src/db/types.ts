@@ -318,9 +318,11 @@ export interface ErrorLog {
   endpoint: string | null;
   errorType: string;
   id: Generated<string>;
+  lastSeenAt: Generated<Timestamp>;
   message: string;
   metadata: Json | null;
   method: string | null;
+  occurrences: Generated<number>;
   stack: string | null;
   statusCode: number | null;
   userId: string | null;

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
+import { recordError } from './error-log.ts';
 import { backTo } from './forms.ts';
 import { renderPageOrFragment } from './render.ts';
 
@@ -38,7 +39,8 @@ function statusOf(error: unknown): number {
 
 /**
  * The one error handler: a full page, or a fragment for htmx; 5xx errors are logged and written
- * to `error_log`. Users never see a stack trace or an internal message.
+ * to `error_log` (a repeat within a minute counts up its row: see error-log.ts). Users never see a
+ * stack trace or an internal message.
  */
 export function handleErrors({ db, logger }: { db: Database; logger: Logger }): ErrorRequestHandler {
   return async (error, req, res, next) => {
@@ -49,19 +51,16 @@ export function handleErrors({ db, logger }: { db: Database; logger: Logger }): 
     if (status >= 500) {
       logger.error({ err, method: req.method, path: req.path }, 'request failed');
       const user = res.locals.user as { id?: string } | undefined;
-      await db
-        .insertInto('errorLog')
-        .values({
-          errorType: err.name || 'Error',
-          statusCode: status,
-          message: err.message.slice(0, 2000) || 'Unknown error',
-          stack: err.stack?.slice(0, 10_000) ?? null,
-          endpoint: req.path.slice(0, 500),
-          method: req.method,
-          userId: user?.id ?? null,
-          metadata: JSON.stringify({ requestId: String(req.id ?? '') }),
-        })
-        .execute()
+      await recordError(db, {
+        errorType: err.name || 'Error',
+        statusCode: status,
+        message: err.message.slice(0, 2000) || 'Unknown error',
+        stack: err.stack?.slice(0, 10_000) ?? null,
+        endpoint: req.path.slice(0, 500),
+        method: req.method,
+        userId: user?.id ?? null,
+        metadata: JSON.stringify({ requestId: String(req.id ?? '') }),
+      })
         .catch((logError: unknown) => logger.error({ err: logError }, 'could not write error_log'));
     }
 

@@ -8,6 +8,9 @@ const boom = Router();
 boom.get('/test/boom', async () => {
   throw new Error('database exploded: secret internals');
 });
+boom.get('/test/repeat/:name', (req) => {
+  throw new Error(`repeatable failure: ${req.params.name}`);
+});
 boom.get('/test/forbidden', () => {
   throw new HttpError(403, 'You may not do that.');
 });
@@ -56,5 +59,46 @@ describe('error pages', () => {
 
   it('a malformed body is a 400, not a 500', async () => {
     await t.request().post('/').type('form').send('a=%E0%A4%A').expect((res) => expect(res.status).toBeLessThan(500));
+  });
+
+  describe('error_log is capped: a repeat within a minute counts up one row', () => {
+    const rowsOf = (name: string) =>
+      t.db.selectFrom('errorLog').selectAll().where('message', '=', `repeatable failure: ${name}`).orderBy('createdAt').execute();
+
+    it('50 identical 500s in a row make one row with occurrences 50', async () => {
+      for (let i = 0; i < 50; i++) await t.request().get('/test/repeat/serial').expect(500);
+      const rows = await rowsOf('serial');
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ occurrences: 50, statusCode: 500, endpoint: '/test/repeat/serial' });
+      expect(rows[0]!.lastSeenAt.getTime()).toBeGreaterThan(rows[0]!.createdAt.getTime());
+    });
+
+    it('50 identical 500s in parallel make one row with occurrences 50 too', async () => {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => t.request().get('/test/repeat/parallel')));
+      expect(answers.map((res) => res.status)).toEqual(Array(50).fill(500));
+      const rows = await rowsOf('parallel');
+      expect(rows.map((row) => row.occurrences)).toEqual([50]);
+    });
+
+    it('another message is a row of its own', async () => {
+      await t.request().get('/test/repeat/first').expect(500);
+      await t.request().get('/test/repeat/second').expect(500);
+      await t.request().get('/test/repeat/first').expect(500);
+      expect((await rowsOf('first')).map((row) => row.occurrences)).toEqual([2]);
+      expect((await rowsOf('second')).map((row) => row.occurrences)).toEqual([1]);
+    });
+
+    it('a minute after a row began, the same error starts a new row', async () => {
+      await t.request().get('/test/repeat/later').expect(500);
+      await t.request().get('/test/repeat/later').expect(500);
+      await t.db
+        .updateTable('errorLog')
+        .set({ createdAt: new Date(Date.now() - 61_000) })
+        .where('message', '=', 'repeatable failure: later')
+        .execute();
+      await t.request().get('/test/repeat/later').expect(500);
+      await t.request().get('/test/repeat/later').expect(500);
+      expect((await rowsOf('later')).map((row) => row.occurrences)).toEqual([2, 2]);
+    });
   });
 });
