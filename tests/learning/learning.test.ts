@@ -74,6 +74,23 @@ describe('learning a course', () => {
     expect(sessions[0]).toMatchObject({ browser: 'Firefox', device: 'desktop' });
   });
 
+  it('a lesson viewed again and again (also in parallel) records ViewedLesson once a day, and StartedCourse once', async () => {
+    const { course, lessons, student, enrollment } = await enrolledStudent();
+    const url = `/learn/${course.slug}/lessons/${lessons[0]!.id}`;
+    await Promise.all(Array.from({ length: 10 }, () => student.agent.get(url).expect(200)));
+    for (let i = 0; i < 10; i++) await student.agent.get(url).expect(200);
+    await student.agent.get(`/learn/${course.slug}/lessons/${lessons[1]!.id}`).expect(200);
+    const count = async (type: 'ViewedLesson' | 'StartedCourse') =>
+      (await t.db.selectFrom('studentActivity').select('id').where('enrollmentId', '=', enrollment.id).where('type', '=', type).execute()).length;
+    expect(await count('ViewedLesson')).toBe(2);
+    expect(await count('StartedCourse')).toBe(1);
+    // Yesterday's view does not stand in for today's.
+    await t.db.updateTable('studentActivity').set({ createdAt: days(-1) }).where('enrollmentId', '=', enrollment.id).execute();
+    await student.agent.get(url).expect(200);
+    expect(await count('ViewedLesson')).toBe(3);
+    expect(await count('StartedCourse')).toBe(1);
+  });
+
   it('a badge is awarded once, with its points and a PointsEarned notification', async () => {
     const { course, lessons, student, enrollment } = await enrolledStudent();
     await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303);

@@ -23,18 +23,16 @@ declare module 'express-session' {
 export async function recordLessonView(db: Database, req: Request, enrollmentId: string, lessonId: string, country: string | null): Promise<void> {
   const firstOnDevice = !(req.session.openedCourses ?? []).includes(enrollmentId);
   await db.transaction().execute(async (trx) => {
-    const started = await trx
-      .selectFrom('studentActivity')
-      .select('id')
-      .where('enrollmentId', '=', enrollmentId)
-      .where('type', '=', 'StartedCourse')
-      .executeTakeFirst();
-    const rows: Array<{ type: ActivityType; description: string }> = [];
-    if (!started) rows.push({ type: 'StartedCourse', description: 'Opened the first lesson' });
-    rows.push({ type: 'ViewedLesson', description: 'Opened a lesson' });
+    // Once per course (StartedCourse) and once per lesson a day (ViewedLesson): unique partial
+    // indexes decide (migration lesson-views-once-a-day), so a reload or a race adds nothing.
+    const rows: Array<{ type: ActivityType; description: string }> = [
+      { type: 'StartedCourse', description: 'Opened the first lesson' },
+      { type: 'ViewedLesson', description: 'Opened a lesson' },
+    ];
     await trx
       .insertInto('studentActivity')
-      .values(rows.map((r) => ({ enrollmentId, ...r, metadata: JSON.stringify({ lessonId }) })))
+      .values(rows.map((row) => ({ enrollmentId, ...row, metadata: JSON.stringify({ lessonId }) })))
+      .onConflict((oc) => oc.doNothing())
       .execute();
     await trx.updateTable('enrollment').set({ lastActivityAt: new Date() }).where('id', '=', enrollmentId).execute();
     if (firstOnDevice) {
