@@ -14,7 +14,8 @@ import { HttpError } from '../../http/errors.ts';
 import { newKey, type Storage } from '../../storage/index.ts';
 import { AVATAR_MAX_WIDTH, toWebp } from '../../uploads/images.ts';
 import { discardUpload, receiveUpload } from '../../uploads/receive.ts';
-import { uploadTempDir } from '../teaching/media-upload-routes.ts';
+import { uploadTempDir } from '../../uploads/temp-dir.ts';
+import { replaceStoredFile } from '../media/replace-file.ts';
 import { changePassword, sendVerificationMail, type AccountDeps } from './service.ts';
 import { endDeviceSession } from './sessions.ts';
 
@@ -66,7 +67,8 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
     res.redirect(303, '/account');
   });
 
-  // The profile picture: resized to a 256-pixel-wide WebP; the one it replaces is deleted.
+  // The profile picture: resized to a 256-pixel-wide WebP; the one it replaces is deleted once the
+  // new one is committed (replaceStoredFile: parallel uploads leave exactly one file).
   router.post('/picture', async (req, res) => {
     const user = currentUser(res)!;
     const upload = await receiveUpload(req, res, {
@@ -84,9 +86,8 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
     } finally {
       await discardUpload(upload);
     }
-    const previous = await db.selectFrom('user').select('image').where('id', '=', user.id).executeTakeFirstOrThrow();
-    await db.updateTable('user').set({ image: key }).where('id', '=', user.id).execute();
-    if (previous.image) await storage.delete(previous.image).catch(() => {});
+    const result = await replaceStoredFile({ db, storage, logger: deps.logger }, { table: 'user', column: 'image', id: user.id }, key);
+    if (!result) throw notFound();
     setFlash(req, 'success', 'Your picture is saved.');
     res.redirect(303, '/account');
   });

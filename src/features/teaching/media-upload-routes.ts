@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
-import { HttpError } from '../../http/errors.ts';
+import { HttpError, notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import type { CurrentUser } from '../../http/guards.ts';
 import type { Logger } from '../../logger.ts';
@@ -10,12 +10,13 @@ import { THUMBNAIL_MAX_WIDTH, toWebp } from '../../uploads/images.ts';
 import { discardUpload, receiveUpload, type ReceivedUpload } from '../../uploads/receive.ts';
 import { uploadTempDir } from '../../uploads/temp-dir.ts';
 import { recordActivity } from '../audit/activity.ts';
+import { replaceStoredFile, type FileColumn } from '../media/replace-file.ts';
 import { loadCourse, loadLesson } from './load.ts';
 
 /**
  * Course images, lesson videos and lesson posters. The file is streamed by multer to a temp file,
  * judged by its content, then moved (videos) or resized to WebP (images) into storage under a key we
- * make; the row then points at it, and the file it replaced is deleted.
+ * make; the row then points at it, and the file it replaced is deleted once that is committed.
  */
 
 export interface MediaDeps {
@@ -29,9 +30,6 @@ type AuditOf = (req: Request, res: Response) => { req: Request; actor: CurrentUs
 
 /** Images are small: however large uploads may be, an image over this is refused. */
 const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
-
-// Where it always was imported from (the account picture route); it lives with the uploads now.
-export { uploadTempDir };
 
 export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
   const { db, storage, config, logger } = deps;
@@ -68,55 +66,47 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
     }
   }
 
-  /** Points `column` of the row at the new key (in one transaction with its audit row), then drops the old file. */
-  async function attach(
-    req: Request,
-    res: Response,
-    target: { table: 'course' | 'lesson'; column: 'fileKey' | 'videoKey' | 'thumbnailKey'; id: string; old: string | null },
-    key: string,
-    size: number,
-  ) {
-    try {
-      await db.transaction().execute(async (trx) => {
-        await trx.updateTable(target.table).set({ [target.column]: key }).where('id', '=', target.id).execute();
-        await recordActivity(trx, req, {
-          userId: a(req, res).actor.id,
-          action: 'media_uploaded',
-          entityType: target.table,
-          entityId: target.id,
-          metadata: { field: target.column, key, size },
-        });
-      });
-    } catch (error) {
-      await storage.delete(key).catch(() => {});
-      throw error;
-    }
-    if (target.old) await storage.delete(target.old).catch((err: unknown) => logger.warn({ err, key: target.old }, 'could not delete a replaced file'));
+  /**
+   * Points the row at the new key, with its audit row, and deletes the file it replaced (read under
+   * the row lock: see replaceStoredFile). A row deleted meanwhile is "not found"; the new file goes.
+   */
+  async function attach(req: Request, res: Response, target: FileColumn & { id: string }, key: string, size: number) {
+    const actor = a(req, res).actor;
+    const result = await replaceStoredFile({ db, storage, logger }, target, key, (trx, { replaced }) =>
+      recordActivity(trx, req, {
+        userId: actor.id,
+        action: 'media_uploaded',
+        entityType: target.table,
+        entityId: target.id,
+        metadata: { field: target.column, key, size, replaced },
+      }),
+    );
+    if (!result) throw notFound();
   }
 
   router.post('/courses/:courseId/thumbnail', async (req, res) => {
-    const course = res.locals.course as { id: string; fileKey: string | null };
+    const course = res.locals.course as { id: string };
     const upload = await receive(req, res, 'thumbnail', 'image');
     const key = await store(upload, 'image');
-    await attach(req, res, { table: 'course', column: 'fileKey', id: course.id, old: course.fileKey }, key, upload.size);
+    await attach(req, res, { table: 'course', column: 'fileKey', id: course.id }, key, upload.size);
     setFlash(req, 'success', 'Course image saved.');
     res.redirect(303, `/teach/courses/${course.id}#image-title`);
   });
 
   router.post('/lessons/:lessonId/video', async (req, res) => {
-    const lesson = res.locals.lesson as { id: string; videoKey: string | null };
+    const lesson = res.locals.lesson as { id: string };
     const upload = await receive(req, res, 'video', 'video');
     const key = await store(upload, 'video');
-    await attach(req, res, { table: 'lesson', column: 'videoKey', id: lesson.id, old: lesson.videoKey }, key, upload.size);
+    await attach(req, res, { table: 'lesson', column: 'videoKey', id: lesson.id }, key, upload.size);
     setFlash(req, 'success', 'Video saved.');
     res.redirect(303, `/teach/lessons/${lesson.id}`);
   });
 
   router.post('/lessons/:lessonId/thumbnail', async (req, res) => {
-    const lesson = res.locals.lesson as { id: string; thumbnailKey: string | null };
+    const lesson = res.locals.lesson as { id: string };
     const upload = await receive(req, res, 'thumbnail', 'image');
     const key = await store(upload, 'image');
-    await attach(req, res, { table: 'lesson', column: 'thumbnailKey', id: lesson.id, old: lesson.thumbnailKey }, key, upload.size);
+    await attach(req, res, { table: 'lesson', column: 'thumbnailKey', id: lesson.id }, key, upload.size);
     setFlash(req, 'success', 'Lesson image saved.');
     res.redirect(303, `/teach/lessons/${lesson.id}`);
   });
