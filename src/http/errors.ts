@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { recordError } from './error-log.ts';
 import { backTo } from './forms.ts';
+import { createOutageMonitor, isDatabaseUnavailable, OUTAGE_RETRY_AFTER_SECONDS } from './outage.ts';
 import { renderPageOrFragment } from './render.ts';
 
 /** An error with an HTTP status that is safe to show to the user as it is. */
@@ -28,6 +29,9 @@ const TITLES: Record<number, string> = {
   429: 'Too many requests',
 };
 
+const OUTAGE_TITLE = 'Back shortly';
+const OUTAGE_MESSAGE = 'Edupeak is briefly unavailable; it will be back shortly. Please try again in a minute.';
+
 export const handleNotFound: RequestHandler = (_req, _res, next) => next(notFound());
 
 function statusOf(error: unknown): number {
@@ -40,15 +44,23 @@ function statusOf(error: unknown): number {
 /**
  * The one error handler: a full page, or a fragment for htmx; 5xx errors are logged and written
  * to `error_log` (a repeat within a minute counts up its row: see error-log.ts). Users never see a
- * stack trace or an internal message.
+ * stack trace or an internal message. While the database is unreachable, 503 with Retry-After
+ * instead (see outage.ts): the session store and the current user's lookup fail first, and reach
+ * here too, through next(err).
  */
 export function handleErrors({ db, logger }: { db: Database; logger: Logger }): ErrorRequestHandler {
+  const outages = createOutageMonitor({ db, logger });
   return async (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    const status = statusOf(error);
+    const outage = statusOf(error) >= 500 && isDatabaseUnavailable(error);
+    const status = outage ? 503 : statusOf(error);
     const err = error instanceof Error ? error : new Error(String(error));
 
-    if (status >= 500) {
+    if (outage) {
+      // One log line per outage, not per request; no error_log row: the database is what is down.
+      outages.failed(error);
+      res.setHeader('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+    } else if (status >= 500) {
       logger.error({ err, method: req.method, path: req.path }, 'request failed');
       const user = res.locals.user as { id?: string } | undefined;
       await recordError(db, {
@@ -64,8 +76,9 @@ export function handleErrors({ db, logger }: { db: Database; logger: Logger }): 
         .catch((logError: unknown) => logger.error({ err: logError }, 'could not write error_log'));
     }
 
-    const message =
-      status >= 500
+    const message = outage
+      ? OUTAGE_MESSAGE
+      : status >= 500
         ? 'Something went wrong on our side. It has been logged; please try again in a moment.'
         : error instanceof HttpError || (error as { expose?: unknown })?.expose === true
           ? // http-errors (body-parser, csrf-sync) mark 4xx messages fit to show with `expose`.
@@ -79,7 +92,12 @@ export function handleErrors({ db, logger }: { db: Database; logger: Logger }): 
         req,
         res,
         { page: 'errors/error', fragment: 'errors/_error' },
-        { title: TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'Error'), status, message, back: backTo(req.get('referer'), '') },
+        {
+          title: outage ? OUTAGE_TITLE : (TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'Error')),
+          status,
+          message,
+          back: backTo(req.get('referer'), ''),
+        },
         status,
       );
     } catch (renderError) {
