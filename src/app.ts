@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(refuseControlCharactersInForm);
   app.use(sessions({ db, config }));
   app.use(saveBeforeRedirect);
-  app.use(csrfProtection);
+  app.use(csrfProtection(config));
   app.use(loadCurrentUser(db));
 
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).

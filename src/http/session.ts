@@ -51,6 +51,8 @@ export const saveBeforeRedirect: RequestHandler = (req, res, next) => {
   const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
   res.redirect = ((...args: unknown[]) => {
     if (!req.session || (req.method === 'GET' && req.session.flash === undefined)) return redirect(...args);
+    // An empty session (a visitor who stored nothing) is not saved: save() would write a row anyway.
+    if (Object.keys(req.session).every((key) => key === 'cookie')) return redirect(...args);
     req.session.save((error) => (error ? next(error) : redirect(...args)));
   }) as typeof res.redirect;
   next();

@@ -40,9 +40,11 @@ describe('sign-in and sign-out', () => {
   it('gives the session a new id at sign-in (no fixation), and the old id is not signed in', async () => {
     const user = await createUser(t.db);
     const agent = newAgent(t.app);
-    const form = await agent.get('/auth/login');
-    const before = sessionCookieOf(form);
+    // A visitor with a stored session of their own (a flash message after signing out, here).
+    const out = await submitForm(agent, '/auth/login', '/auth/logout', {});
+    const before = sessionCookieOf(out);
     expect(before).toBeDefined();
+    const form = await agent.get('/auth/login');
     const res = await agent.post('/auth/login').type('form').send({ email: user.email, password: user.password, _csrf: csrfTokenOf(form.text) });
     expect(res.status).toBe(303);
     const after = sessionCookieOf(res);
