@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertSafeKey, assertValidRange, contentTypeForKey, FileNotFoundError, type Storage } from './storage.ts';
+import {
+  assertSafeKey,
+  assertSafePrefix,
+  assertValidRange,
+  contentTypeForKey,
+  FileNotFoundError,
+  isSafeKey,
+  type ListedFile,
+  type Storage,
+} from './storage.ts';
 
 /**
  * Files under `root` (DATA_DIR/uploads), one file per key. No sidecar metadata: the content type
@@ -39,6 +48,38 @@ export function createDiskStorage(root: string): Storage {
     } catch (error) {
       await rm(tempPath, { force: true });
       throw error;
+    }
+  }
+
+  /**
+   * Depth first from the folder `rel` (a key prefix without its trailing slash; '' is the root),
+   * one folder read at a time. Dot-names are skipped: the driver's own `.tmp-*` files are writes
+   * in progress, and no key can name one anyway.
+   */
+  async function* walk(rel: string, prefix: string): AsyncGenerator<ListedFile> {
+    let entries;
+    try {
+      entries = await readdir(rel ? path.join(base, rel) : base, { withFileTypes: true });
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const key = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        // Only folders that can hold keys with the prefix ("avatars/20" reaches avatars/2026/...).
+        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* walk(key, prefix);
+        continue;
+      }
+      if (!entry.isFile() || !key.startsWith(prefix) || !isSafeKey(key)) continue;
+      try {
+        const info = await stat(path.join(base, key));
+        yield { key, size: info.size, lastModified: info.mtime };
+      } catch (error) {
+        // Deleted between the folder read and now: it is simply not there any more.
+        if (errorCode(error) !== 'ENOENT') throw error;
+      }
     }
   }
 
@@ -114,6 +155,13 @@ export function createDiskStorage(root: string): Storage {
       } catch (error) {
         if (errorCode(error) !== 'ENOENT' && errorCode(error) !== 'ENOTDIR') throw error;
       }
+    },
+
+    async *list(prefix = '') {
+      assertSafePrefix(prefix);
+      // Start at the deepest folder the prefix names in full: "videos/2026/1" starts in videos/2026.
+      const slash = prefix.lastIndexOf('/');
+      yield* walk(slash === -1 ? '' : prefix.slice(0, slash), prefix);
     },
   };
 }

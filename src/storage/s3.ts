@@ -8,13 +8,22 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { assertSafeKey, assertValidRange, FileNotFoundError, type Storage } from './storage.ts';
+import {
+  assertSafeKey,
+  assertSafePrefix,
+  assertValidRange,
+  FileNotFoundError,
+  isSafeKey,
+  type ListedFile,
+  type Storage,
+} from './storage.ts';
 
 /** Objects in one S3 (or S3-compatible) bucket; downloads go out as short-lived presigned URLs. */
 
@@ -29,6 +38,8 @@ export interface S3StorageOptions {
   multipartThresholdBytes?: number;
   /** Part size of multipart uploads; S3 requires at least 5 MiB for every part but the last. */
   partSizeBytes?: number;
+  /** Keys per ListObjectsV2 page (S3's own maximum, 1,000, when unset); tests make it small. */
+  listPageSize?: number;
 }
 
 export interface PresignOptions {
@@ -55,6 +66,7 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
   const Bucket = options.bucket;
   const multipartThreshold = options.multipartThresholdBytes ?? 100 * MiB;
   const partSize = Math.max(options.partSizeBytes ?? 16 * MiB, 5 * MiB);
+  const listPageSize = options.listPageSize;
   const client = new S3Client({
     region: options.region,
     endpoint: options.endpoint,
@@ -172,6 +184,22 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
       assertSafeKey(key);
       // S3 answers 204 for a missing key too, so there is nothing to ignore.
       await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+    },
+
+    async *list(prefix = ''): AsyncGenerator<ListedFile> {
+      assertSafePrefix(prefix);
+      // ListObjectsV2 answers at most 1,000 keys a call; the continuation token asks for the next page.
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix || undefined, ContinuationToken, MaxKeys: listPageSize }));
+        for (const object of page.Contents ?? []) {
+          // Folder markers ("avatars/") and names we would never make are not ours to list.
+          if (!object.Key || !isSafeKey(object.Key)) continue;
+          // S3 always sends LastModified; were it missing, "just now" keeps the file from looking old.
+          yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date() };
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
     },
 
     async presignedGetUrl(key, { expiresInSeconds, contentDisposition, contentType }) {

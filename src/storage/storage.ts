@@ -13,6 +13,13 @@ export interface StoredFile {
   lastModified: Date;
 }
 
+/** One entry of `list`: enough to judge age (the orphan collector) without a HEAD per file. */
+export interface ListedFile {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
 export interface Storage {
   readonly driver: 'disk' | 's3';
   /** Streams `body` to `key` (never buffers a whole video in memory). */
@@ -27,6 +34,12 @@ export interface Storage {
   read(key: string, range?: { start: number; end: number }): Promise<Readable>;
   /** No error when the key is missing. */
   delete(key: string): Promise<void>;
+  /**
+   * Every stored file whose key starts with `prefix` (all when none), in no promised order, read
+   * page by page as it is iterated. Only names that are valid keys: the disk driver's dot-named
+   * temp files, and anything else not made by `newKey`, are never listed.
+   */
+  list(prefix?: string): AsyncIterable<ListedFile>;
 }
 
 /** `read` of a key that does not exist (the same error from both drivers). */
@@ -37,7 +50,9 @@ export class FileNotFoundError extends Error {
   }
 }
 
-export type StorageKind = 'videos' | 'thumbnails' | 'avatars' | 'certificates' | 'attachments';
+/** The top-level folders (key prefixes) our keys live under: all a sweep of storage may touch. */
+export const STORAGE_KINDS = ['videos', 'thumbnails', 'avatars', 'certificates', 'attachments'] as const;
+export type StorageKind = (typeof STORAGE_KINDS)[number];
 
 /** A fresh key such as `videos/2026/11/<uuid>.mp4`: unguessable, and never made from user input. */
 export function newKey(kind: StorageKind, extension: string): string {
@@ -68,6 +83,21 @@ export function assertSafeKey(key: string): void {
     if (segment === '') refuse('empty segment');
     if (segment.startsWith('.')) refuse('segment starting with a dot');
   }
+}
+
+export function isSafeKey(key: string): boolean {
+  try {
+    assertSafeKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A `list` prefix: empty, or a safe key with an optional trailing slash ("avatars/", "videos/2026"). */
+export function assertSafePrefix(prefix: string): void {
+  if (prefix === '') return;
+  assertSafeKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix);
 }
 
 const CONTENT_TYPES: Record<string, string> = {
