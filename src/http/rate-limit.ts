@@ -24,6 +24,8 @@ export const RATE_LIMITS = {
   // Whoever the address belongs to (known or not), at most a few reset mails an hour.
   resetEmail: { name: 'reset-email', limit: 3, windowSeconds: 60 * 60 },
   verifyResend: { name: 'verify-resend', limit: 5, windowSeconds: 60 * 60 },
+  // "Someone tried to register with your address" mails to one address.
+  registrationNotice: { name: 'registration-notice', limit: 3, windowSeconds: 60 * 60 },
 } satisfies Record<string, RateLimitRule>;
 
 export class RateLimitedError extends HttpError {

@@ -1,22 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { createUser } from '../setup/factories.ts';
 import { isSignedIn, newAgent, signIn, submitForm } from '../setup/forms.ts';
 import { csrfTokenOf } from '../setup/login.ts';
-import { lastMailTo, linkPath, readOutbox } from '../setup/outbox.ts';
-
-// The reset mail is sent after the answer (so known emails answer as fast as unknown ones).
-async function waitForMailTo(dataDir: string, email: string) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      return await lastMailTo(dataDir, email);
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error(`no mail to ${email}`);
-}
+import { linkPath, readOutbox, waitForMailTo } from '../setup/outbox.ts';
 
 const stripTokens = (html: string) => html.replace(/[A-Za-z0-9_-]{20,}/g, 'TOKEN');
 

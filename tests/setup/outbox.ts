@@ -47,3 +47,14 @@ export function linkPath(mail: OutboxMail, pathPrefix: string): string {
   }
   throw new Error(`no ${pathPrefix} link in "${mail.subject}"`);
 }
+
+/** The newest message to `email`, waiting for it: some mails are sent after the answer (so that a
+ * known address answers as fast as an unknown one). */
+export async function waitForMailTo(dataDir: string, email: string, subject?: string): Promise<OutboxMail> {
+  for (let i = 0; i < 100; i++) {
+    const mail = await lastMailTo(dataDir, email).catch(() => undefined);
+    if (mail && (!subject || mail.subject === subject)) return mail;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no mail to ${email}${subject ? ` with the subject "${subject}"` : ''}`);
+}

@@ -8,11 +8,9 @@ import { render } from '../../http/render.ts';
 import { forgotInput, loginInput, PASSWORD_MIN, registerInput, resetInput, tokenInput } from './schemas.ts';
 import {
   authenticate,
-  recordLoginAttempt,
   register,
   requestPasswordReset,
   resetPassword,
-  sendVerificationMail,
   verifyEmail,
   type AccountDeps,
 } from './service.ts';
@@ -48,21 +46,10 @@ export function authRoutes(deps: AccountDeps): Router {
     if (!parsed.success) {
       return form(req, res, 'auth/register', { title: 'Create your account', next, values: typedValues(req.body, fields), errors: fieldErrors(parsed.error) }, 422);
     }
-    const result = await register(deps, parsed.data);
-    if (!result.ok) {
-      return form(req, res, 'auth/register', { title: 'Create your account', next, values: typedValues(req.body, fields), errors: result.errors }, 422);
-    }
-    await startDeviceSession(db, req, result.userId);
-    await recordLoginAttempt(db, req, result.userId, null);
-    try {
-      await sendVerificationMail(deps, { id: result.userId, email: parsed.data.email, firstName: parsed.data.firstName });
-      setFlash(req, 'success', `Welcome to Edupeak! We sent a link to ${parsed.data.email}: open it to confirm your email address.`);
-    } catch (err) {
-      // The account exists either way; the banner's "send it again" button recovers.
-      deps.logger.error({ err }, 'could not send the verification mail');
-      setFlash(req, 'warning', 'Welcome to Edupeak! We could not send the confirmation mail just now; use "Send the link again" above.');
-    }
-    res.redirect(303, next || '/');
+    const sendMail = await register(deps, parsed.data);
+    // Not awaited: a new address and a known one must answer alike, and as fast.
+    sendMail().catch((err: unknown) => deps.logger.error({ err }, 'could not send the registration mail'));
+    form(req, res, 'auth/register-sent', { title: 'Check your email', email: parsed.data.email, next });
   });
 
   router.get('/login', (req, res) => {

@@ -32,3 +32,17 @@ export function passwordResetMail(to: string, firstName: string, link: string): 
     html: html(lines, { href: link, label: 'Choose a new password' }),
   };
 }
+
+/** Sent instead of a confirmation link when someone registers with an address that has an account. */
+export function registrationAttemptMail(to: string, firstName: string, links: { signIn: string; reset: string }): MailMessage {
+  const lines = [
+    `Hello ${firstName},`,
+    'Someone tried to create an Edupeak account with this email address, which already has one. If it was you, sign in, or reset your password if you forgot it.',
+  ];
+  return {
+    to,
+    subject: 'You already have an Edupeak account',
+    text: `${lines.join('\n\n')}\n\nSign in: ${links.signIn}\nReset your password: ${links.reset}\n\nIf it was not you, ignore this mail: nothing was changed.\n`,
+    html: html(lines, { href: links.signIn, label: 'Sign in to Edupeak' }),
+  };
+}

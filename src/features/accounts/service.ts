@@ -2,11 +2,11 @@ import type { Request } from 'express';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { isUniqueViolation } from '../../http/forms.ts';
-import { clearRateLimit, enforceRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
+import { clearRateLimit, enforceRateLimit, hitRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import type { Logger } from '../../logger.ts';
 import type { Mailer } from '../../mail/mailer.ts';
-import { passwordResetMail, verificationMail } from './mails.ts';
+import { passwordResetMail, registrationAttemptMail, verificationMail } from './mails.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { banMessage, isBanActive } from './sessions.ts';
 import { consumeToken, issueToken, type TokenCheck } from './tokens.ts';
@@ -33,12 +33,16 @@ export async function sendVerificationMail(deps: AccountDeps, user: { id: string
   await deps.mailer.send(verificationMail(user.email, user.firstName, link));
 }
 
-export type RegisterResult = { ok: true; userId: string } | { ok: false; errors: Record<string, string> };
-
+/**
+ * Registers a new account, or, when the address already has one, tells its owner by mail. Both paths
+ * do the same work (an argon2 hash, one insert attempt) and the caller answers both alike, so the
+ * form reveals nothing about who has an account. The mail goes out after the answer.
+ * Returns the mail to send, as a function the caller runs in the background.
+ */
 export async function register(
   deps: AccountDeps,
   input: { firstName: string; lastName: string | null; email: string; password: string },
-): Promise<RegisterResult> {
+): Promise<() => Promise<void>> {
   // argon2 is slow on purpose: hash before the transaction, which then holds no lock for long.
   const passwordHash = await hashPassword(input.password);
   try {
@@ -51,13 +55,22 @@ export async function register(
       await trx.insertInto('account').values({ userId: user.id, accountId: user.id, providerId: 'credential', password: passwordHash }).execute();
       return user.id;
     });
-    return { ok: true, userId };
+    return () => sendVerificationMail(deps, { id: userId, email: input.email, firstName: input.firstName });
   } catch (error) {
-    if (isUniqueViolation(error, 'user_email_lower_key')) {
-      return { ok: false, errors: { email: 'An account with this email already exists. Sign in, or reset your password.' } };
-    }
-    throw error;
+    if (!isUniqueViolation(error, 'user_email_lower_key')) throw error;
+    return () => mailExistingOwner(deps, input.email);
   }
+}
+
+async function mailExistingOwner(deps: AccountDeps, email: string): Promise<void> {
+  const owner = await findUserByEmail(deps.db, email);
+  if (!owner) return;
+  // At most a few such mails an hour to one address: the form must not become a way to spam it.
+  const { allowed } = await hitRateLimit(deps.db, RATE_LIMITS.registrationNotice, owner.email);
+  if (!allowed) return;
+  await deps.mailer.send(
+    registrationAttemptMail(owner.email, owner.firstName, { signIn: `${deps.baseUrl}/auth/login`, reset: `${deps.baseUrl}/auth/forgot` }),
+  );
 }
 
 // Verifying against a real hash for unknown emails too keeps the answer time the same.
@@ -117,7 +130,6 @@ export async function authenticate(deps: AccountDeps, req: Request, input: { ema
   return { ok: true, userId: user.id };
 }
 
-export { recordAttempt as recordLoginAttempt };
 
 /** Mails a reset link when the email has an account; the caller answers the same either way. */
 export async function requestPasswordReset(deps: AccountDeps, email: string): Promise<void> {
