@@ -28,6 +28,7 @@ import { createViewRenderer } from './http/render.ts';
 import { requestLogger } from './http/request-log.ts';
 import { securityHeaders } from './http/security.ts';
 import { saveBeforeRedirect, sessions } from './http/session.ts';
+import { bodyDeadline } from './http/timeouts.ts';
 import type { Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
   app.locals.renderView = createViewRenderer({ assets, cache: config.isProduction });
 
   app.use(requestLogger(logger));
+  app.use(bodyDeadline);
   app.use(securityHeaders(config));
   app.use(refuseControlCharactersInUrl);
   app.use(compression());

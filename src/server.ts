@@ -1,9 +1,9 @@
-import http from 'node:http';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { openDatabase, type OpenDatabase } from './db/connect.ts';
 import { EmbeddedPostgresError } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrator.ts';
+import { createHttpServer } from './http/timeouts.ts';
 import { startJobs } from './jobs/schedule.ts';
 import { createShutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
@@ -53,8 +53,8 @@ if (!config.isProduction && !(await hasAnyUser(db))) {
 }
 
 const app = createApp({ config, db, logger });
-const server = http.createServer(app);
-server.keepAliveTimeout = 5_000;
+// Header, body, upload-pace, idle and keep-alive limits: see src/http/timeouts.ts.
+const server = createHttpServer(app);
 server.on('error', async (error: NodeJS.ErrnoException) => {
   await database.close().catch(() => {});
   fail(
