@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { csrfSync } from 'csrf-sync';
 import type { Config } from '../config.ts';
+import { cookieValue } from './cookies.ts';
 
 /**
  * CSRF tokens. Every form carries `_csrf`; htmx sends the `x-csrf-token` header (set on <body
@@ -41,14 +42,6 @@ interface StatelessCsrf {
 const STATELESS_PREFIX = 's1.';
 // Per request, out of res.locals (which the views see): the secret never comes near a template.
 const settingsOf = new WeakMap<Request, StatelessCsrf>();
-
-function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 const sign = (secret: string, nonce: string) => STATELESS_PREFIX + createHmac('sha256', secret).update(`edupeak-csrf:${nonce}`).digest('base64url');
 

@@ -17,6 +17,8 @@ export interface RateLimitRule {
 export const RATE_LIMITS = {
   // The 6th quick wrong password for one account is refused; a success clears the count.
   loginAccount: { name: 'login-account', limit: 5, windowSeconds: 15 * 60 },
+  // The same, for a browser holding a device cookie for the account it signs in to (its own count).
+  loginDevice: { name: 'login-device', limit: 5, windowSeconds: 15 * 60 },
   // Schools and offices share one address: per IP is generous, per account strict.
   loginIp: { name: 'login-ip', limit: 30, windowSeconds: 15 * 60 },
   registerIp: { name: 'register-ip', limit: 10, windowSeconds: 60 * 60 },

@@ -14,6 +14,7 @@ import {
   verifyEmail,
   type AccountDeps,
 } from './service.ts';
+import { issueDeviceCookie, trustedDeviceFor, type DeviceCookieConfig } from './device-cookie.ts';
 import { endDeviceSession, startDeviceSession } from './sessions.ts';
 import { checkToken, type TokenCheck } from './tokens.ts';
 
@@ -29,7 +30,7 @@ const tokenProblem = (check: Exclude<TokenCheck, { ok: true }>, what: string) =>
     ? `This ${what} link has expired.`
     : `This ${what} link is not valid: it may have been used already, or replaced by a newer one.`;
 
-export function authRoutes(deps: AccountDeps): Router {
+export function authRoutes(deps: AccountDeps & { config: DeviceCookieConfig }): Router {
   const { db } = deps;
   const router = publicRouter(Router());
 
@@ -64,11 +65,12 @@ export function authRoutes(deps: AccountDeps): Router {
     if (!parsed.success) {
       return form(req, res, 'auth/login', { title: 'Sign in', next, values, errors: fieldErrors(parsed.error) }, 422);
     }
-    const result = await authenticate(deps, req, parsed.data);
+    const result = await authenticate(deps, req, parsed.data, trustedDeviceFor(req, deps.config, parsed.data.email));
     if (!result.ok) {
       return form(req, res, 'auth/login', { title: 'Sign in', next, values, errors: { _form: result.message } }, result.status);
     }
     await startDeviceSession(db, req, result.userId);
+    issueDeviceCookie(res, deps.config, parsed.data.email);
     res.redirect(303, next || '/');
   });
 

@@ -99,13 +99,22 @@ function recordAttempt(db: Database, req: Request, userId: string, failureReason
  * Checks a sign-in attempt against the rate limits, the password and bans. Every attempt on a known
  * account writes login_history, good or bad (the table needs a user, so unknown emails are logged only).
  */
-export async function authenticate(deps: AccountDeps, req: Request, input: { email: string; password: string }): Promise<LoginResult> {
+export async function authenticate(
+  deps: AccountDeps,
+  req: Request,
+  input: { email: string; password: string },
+  /** The id of this browser's device cookie for this email (device-cookie.ts), if it has one. */
+  trustedDevice?: string,
+): Promise<LoginResult> {
   const { db } = deps;
   await enforceRateLimit(db, RATE_LIMITS.loginIp, req.ip ?? 'unknown');
   const user = await findUserByEmail(db, input.email);
+  // Counted per email typed, known or not, so the limit reveals nothing about who has an account.
+  // A browser that signed in to this account before counts on its own: guessing from elsewhere
+  // cannot lock the owner out, and the device itself still gets only a few tries.
+  const [rule, subject] = trustedDevice ? [RATE_LIMITS.loginDevice, trustedDevice] : [RATE_LIMITS.loginAccount, input.email];
   try {
-    // Counted per email typed, known or not, so the limit reveals nothing about who has an account.
-    await enforceRateLimit(db, RATE_LIMITS.loginAccount, input.email);
+    await enforceRateLimit(db, rule, subject);
   } catch (error) {
     if (user) await recordAttempt(db, req, user.id, 'rate_limited');
     throw error;
@@ -125,7 +134,7 @@ export async function authenticate(deps: AccountDeps, req: Request, input: { ema
     await recordAttempt(db, req, user.id, 'banned');
     return { ok: false, status: 403, message: banMessage(user) };
   }
-  await clearRateLimit(db, RATE_LIMITS.loginAccount, input.email);
+  await clearRateLimit(db, rule, subject);
   await recordAttempt(db, req, user.id, null);
   return { ok: true, userId: user.id };
 }
