@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
 import Stripe from 'stripe';
 import { z } from 'zod';
+import { recordError } from '../http/error-log.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { currentUser, publicRouter } from '../http/guards.ts';
 import { render } from '../http/render.ts';
@@ -21,18 +22,14 @@ const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
 async function recordRejectedEvent(db: PaymentsDeps['db'], logger: PaymentsDeps['logger'], event: unknown, problem: string): Promise<void> {
   const id = typeof (event as { id?: unknown })?.id === 'string' ? String((event as { id: string }).id).slice(0, 255) : null;
   logger.warn({ eventId: id, problem }, 'a signed Stripe event of the wrong shape was refused');
-  await db
-    .insertInto('errorLog')
-    .values({
-      errorType: 'MalformedStripeEvent',
-      statusCode: 400,
-      message: problem.slice(0, 2000),
-      endpoint: '/webhooks/stripe',
-      method: 'POST',
-      metadata: JSON.stringify({ eventId: id }),
-    })
-    .execute()
-    .catch((err: unknown) => logger.error({ err }, 'could not record a malformed Stripe event'));
+  await recordError(db, {
+    errorType: 'MalformedStripeEvent',
+    statusCode: 400,
+    message: problem.slice(0, 2000),
+    endpoint: '/webhooks/stripe',
+    method: 'POST',
+    metadata: JSON.stringify({ eventId: id }),
+  }).catch((err: unknown) => logger.error({ err }, 'could not record a malformed Stripe event'));
 }
 
 export function webhookRoutes(deps: PaymentsDeps): Router {

@@ -209,7 +209,8 @@ describe('POST /webhooks/stripe', () => {
         expect(res.text).toBe('malformed event');
       }
       const rows = await rejected();
-      expect(rows.length).toBeGreaterThanOrEqual(bad.length);
+      // The same problem within a minute counts up one row (error-log.ts).
+      expect(rows.reduce((sum, row) => sum + row.occurrences, 0)).toBe(bad.length);
       expect(rows.every((row) => row.statusCode === 400)).toBe(true);
       const { transaction, enrollment } = await state(p);
       expect(transaction.status).toBe('Pending');
