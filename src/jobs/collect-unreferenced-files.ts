@@ -10,10 +10,11 @@ import { STORAGE_KINDS, type Storage } from '../storage/index.ts';
  */
 
 /**
- * A file younger than this is never collected, referenced or not: it may belong to an upload
- * still on its way to its row (stored, not yet committed). Its date is when it was written, or on
- * S3 when a multipart upload began, so this must exceed the longest an upload may take
- * (UPLOAD_MAX_DURATION_MS, 6 hours) by a margin: a day. (A test holds the two apart.)
+ * A file younger than this is never collected, referenced or not: it may belong to an upload on
+ * its way to its row (stored, not yet committed). A stored file's date is its temp file's last
+ * write (disk: moved by rename), or when its S3 upload began (multipart: the start), so the time
+ * from that date to the commit is at most the conversion and the move into storage, which
+ * UPLOAD_TEMP_MAX_AGE_MS (6 hours) bounds. A day leaves a wide margin. (A test holds the two apart.)
  */
 export const UNREFERENCED_FILE_GRACE_MS = 24 * 60 * 60 * 1000;
 

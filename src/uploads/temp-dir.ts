@@ -9,13 +9,15 @@ import type { Config } from '../config.ts';
  */
 
 /**
- * The longest an upload may take, from its first byte in DATA_DIR/tmp until it is in storage and
- * referenced by its row: a video at UPLOAD_MAX_MB's ceiling (10 GB) over a 0.5 MB/s link takes
- * about 5.6 hours. Anything older belongs to no live upload. (Node's default requestTimeout,
- * 5 minutes, ends most uploads far sooner; this bound holds even if that is raised.)
- * The orphan collector's grace period for stored files is longer than this.
+ * How long a temp file may go unwritten while an upload still needs it; one unwritten for longer
+ * belongs to no live upload. The age that counts is since the file's last write, not since the
+ * upload began: an upload has no overall deadline (a slow, steady one may take hours), but while it
+ * is received its file is written every minute or two, since the server cuts an upload that sends
+ * under 16 KiB a minute (http/timeouts.ts). Once received, the file waits only for its conversion
+ * and its move into storage: a 10 GB video (UPLOAD_MAX_MB's ceiling) to S3 at 1 MB/s takes under
+ * 3 hours. Six hours bounds that generously.
  */
-export const UPLOAD_MAX_DURATION_MS = 6 * 60 * 60 * 1000;
+export const UPLOAD_TEMP_MAX_AGE_MS = 6 * 60 * 60 * 1000;
 
 export function uploadTempDir(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'tmp');
@@ -26,11 +28,11 @@ const errorCode = (error: unknown) => (error as NodeJS.ErrnoException | undefine
 /**
  * Removes files in `tempDir` last written more than `olderThanMs` ago. Files, not folders; a
  * missing folder is fine (nothing was ever uploaded). Another instance sharing DATA_DIR may be
- * receiving an upload right now: its file is younger than the bound, so it stays.
+ * receiving or storing an upload right now: its file was written within the bound, so it stays.
  */
 export async function cleanUploadTemp(
   tempDir: string,
-  olderThanMs: number = UPLOAD_MAX_DURATION_MS,
+  olderThanMs: number = UPLOAD_TEMP_MAX_AGE_MS,
   now: number = Date.now(),
 ): Promise<{ removed: number; kept: number }> {
   let entries;

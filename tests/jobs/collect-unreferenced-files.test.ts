@@ -10,7 +10,7 @@ import {
   UNREFERENCED_FILE_GRACE_MS,
 } from '../../src/jobs/collect-unreferenced-files.ts';
 import { createDiskStorage, createS3Storage, newKey, type ListedFile, type Storage, type StorageKind } from '../../src/storage/index.ts';
-import { UPLOAD_MAX_DURATION_MS } from '../../src/uploads/temp-dir.ts';
+import { UPLOAD_TEMP_MAX_AGE_MS } from '../../src/uploads/temp-dir.ts';
 import { useTestDatabase } from '../setup/database.ts';
 import { createChapter, createCourse, createEnrollment, createLesson, createUser } from '../setup/factories.ts';
 import { countQueries } from '../setup/queries.ts';
@@ -41,7 +41,7 @@ describe('what the collector counts as a reference', () => {
   });
 
   it('waits longer than the longest upload before collecting a file', () => {
-    expect(UNREFERENCED_FILE_GRACE_MS).toBeGreaterThan(UPLOAD_MAX_DURATION_MS);
+    expect(UNREFERENCED_FILE_GRACE_MS).toBeGreaterThan(UPLOAD_TEMP_MAX_AGE_MS);
   });
 });
 

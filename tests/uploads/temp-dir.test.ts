@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileS
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanUploadTemp, UPLOAD_MAX_DURATION_MS, uploadTempDir } from '../../src/uploads/temp-dir.ts';
+import { cleanUploadTemp, UPLOAD_TEMP_MAX_AGE_MS, uploadTempDir } from '../../src/uploads/temp-dir.ts';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -16,11 +16,11 @@ function fileAged(dir: string, name: string, ageMs: number): string {
 }
 
 describe('cleanUploadTemp (start-up sweep of DATA_DIR/tmp)', () => {
-  it('removes files older than the longest upload and keeps younger ones (another instance may be receiving them)', async () => {
+  it('removes files unwritten for longer than any live upload leaves them and keeps younger ones (another instance may be receiving them)', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'edupeak-tmp-sweep-'));
     const tmp = uploadTempDir({ dataDir });
     mkdirSync(tmp);
-    fileAged(tmp, 'upload-left-by-a-crash', UPLOAD_MAX_DURATION_MS + HOUR);
+    fileAged(tmp, 'upload-left-by-a-crash', UPLOAD_TEMP_MAX_AGE_MS + HOUR);
     fileAged(tmp, 'upload-in-flight', 5 * 60 * 1000);
     mkdirSync(path.join(tmp, 'a-folder'));
 
