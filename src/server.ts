@@ -4,9 +4,12 @@ import { openDatabase, type OpenDatabase } from './db/connect.ts';
 import { EmbeddedPostgresError } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { createHttpServer } from './http/timeouts.ts';
-import { startJobs } from './jobs/schedule.ts';
+import { serverJobs, startJobs } from './jobs/schedule.ts';
 import { createShutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
+import { createStorage } from './storage/index.ts';
+import { discardUnfinishedUploads } from './uploads/receive.ts';
+import { cleanUploadTemp, uploadTempDir } from './uploads/temp-dir.ts';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasAnyUser, seedDemo } from '../seeds/demo.ts';
 
 /** Process entry: config -> database -> migrate -> (demo data) -> app -> listen; cron; graceful shutdown. */
@@ -52,7 +55,13 @@ if (!config.isProduction && !(await hasAnyUser(db))) {
   seeded = true;
 }
 
-const app = createApp({ config, db, logger });
+// Uploads cut by a crash or a kill leave temp files that nothing else would remove.
+const swept = await cleanUploadTemp(uploadTempDir(config));
+if (swept.removed > 0) logger.info(swept, 'stale upload temp files removed');
+
+// One storage for the app and the jobs (the sweep of unreferenced files).
+const storage = createStorage(config);
+const app = createApp({ config, db, logger, storage });
 // Header, body, upload-pace, idle and keep-alive limits: see src/http/timeouts.ts.
 const server = createHttpServer(app);
 server.on('error', async (error: NodeJS.ErrnoException) => {
@@ -63,7 +72,7 @@ server.on('error', async (error: NodeJS.ErrnoException) => {
       : `PORT: cannot listen on ${config.port} (${error.code ?? error.message})`,
   );
 });
-const jobs = startJobs({ db, logger });
+const jobs = startJobs({ db, logger, schedule: serverJobs({ db, storage }) });
 
 server.listen(config.port, () => {
   const lines = [
@@ -83,7 +92,8 @@ const shutdown = createShutdown({
   server,
   graceMs: SHUTDOWN_GRACE_MS,
   logger,
-  after: [() => jobs.stop(), () => database.close()],
+  // Temp files of uploads the shutdown cut go first: their requests never reach their own cleanup.
+  after: [() => discardUnfinishedUploads().then(() => {}), () => jobs.stop(), () => database.close()],
 });
 
 function onSignal(signal: NodeJS.Signals): void {

@@ -2,6 +2,8 @@ import cron from 'node-cron';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
+import type { Storage } from '../storage/index.ts';
+import { collectUnreferencedFiles } from './collect-unreferenced-files.ts';
 import { liftExpiredBans } from './lift-expired-bans.ts';
 import { pruneExpired } from './prune-expired.ts';
 import { releaseScheduledContent } from './release-scheduled-content.ts';
@@ -29,6 +31,15 @@ export const jobs: Job[] = [
   { name: 'prune-expired', schedule: '17 * * * *', run: pruneExpired },
   { name: 'prune-job-runs', schedule: '43 * * * *', run: pruneJobRuns },
 ];
+
+/**
+ * Every job of a running server: the database-only ones, and those that need the file storage.
+ * The file sweep queries through `db`, not the tick's transaction: deleting a file cannot be rolled
+ * back anyway, and the sweep is idempotent (a retried tick finds nothing more to delete).
+ */
+export function serverJobs({ db, storage }: { db: Database; storage: Storage }): Job[] {
+  return [...jobs, { name: 'collect-unreferenced-files', schedule: '27 * * * *', run: () => collectUnreferencedFiles({ db, storage }) }];
+}
 
 /**
  * The tick a run belongs to: the time the schedule named (node-cron's `context.date`, the same on

@@ -36,7 +36,7 @@ describe('migrations', () => {
     const applied = await migrateToLatest(db);
     expect(applied).toHaveLength(files.length);
     const full = await inventory(db);
-    expect(full.tables.length).toBe(46); // the spec's 43, http_session, rate_limit and stripe_event
+    expect(full.tables.length).toBe(47); // the spec's 43, http_session, rate_limit, stripe_event and job_run
     expect(full.types.length).toBe(23);
 
     for (let step = 0; step < files.length; step++) {

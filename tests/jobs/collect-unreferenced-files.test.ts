@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -10,6 +10,7 @@ import {
   UNREFERENCED_FILE_GRACE_MS,
 } from '../../src/jobs/collect-unreferenced-files.ts';
 import { createDiskStorage, createS3Storage, newKey, type ListedFile, type Storage, type StorageKind } from '../../src/storage/index.ts';
+import { runOncePerTick, serverJobs } from '../../src/jobs/schedule.ts';
 import { UPLOAD_TEMP_MAX_AGE_MS } from '../../src/uploads/temp-dir.ts';
 import { useTestDatabase } from '../setup/database.ts';
 import { createChapter, createCourse, createEnrollment, createLesson, createUser } from '../setup/factories.ts';
@@ -127,5 +128,27 @@ describe.each(['disk', 's3'] as const)('collectUnreferencedFiles on %s', (driver
     const later = await collectUnreferencedFiles({ db: t.db, storage, now: new Date(Date.now() + UNREFERENCED_FILE_GRACE_MS + 60_000) });
     expect(later.deleted).toBeGreaterThanOrEqual(1);
     expect(await storage.head(inFlight)).toBeUndefined();
+  });
+});
+
+describe('the running server schedules the sweep', () => {
+  const t = useTestDatabase();
+
+  it('serverJobs adds collect-unreferenced-files, hourly, and its run deletes an old unreferenced file', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'edupeak-serverjobs-'));
+    try {
+      const storage = createDiskStorage(root);
+      const key = newKey('thumbnails', 'webp');
+      await storage.put(key, Buffer.from('x'), { contentType: 'image/webp', contentLength: 1 });
+      const old = new Date(Date.now() - 2 * 86_400_000);
+      utimesSync(path.join(root, key), old, old);
+      const job = serverJobs({ db: t.db, storage }).find((j) => j.name === 'collect-unreferenced-files');
+      expect(job?.schedule).toBe('27 * * * *');
+      const outcome = await runOncePerTick(t.db, job!.name, new Date(), job!.run);
+      expect(outcome).toMatchObject({ ran: true, result: { deleted: 1 } });
+      expect(await storage.head(key)).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
