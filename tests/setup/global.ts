@@ -21,7 +21,13 @@ export default async function setup(project: TestProject) {
     adminUrl = process.env.TEST_DATABASE_URL;
   } else {
     const directory = mkdtempSync(path.join(os.tmpdir(), 'edupeak-test-pg-'));
-    const server = await startEmbeddedPostgres({ directory, port: await freePort(), database: 'postgres' });
+    const server = await startEmbeddedPostgres({
+      directory,
+      port: await freePort(),
+      database: 'postgres',
+      // As root: where the binaries are copied when the postgres user cannot reach this checkout.
+      runtimeDir: process.env.EMBEDDED_PG_RUNTIME_DIR || undefined,
+    });
     adminUrl = server.adminUrl;
     stopServer = async () => {
       await server.stop();
