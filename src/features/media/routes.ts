@@ -10,8 +10,8 @@ import { canOpenLesson } from '../learning/access.ts';
 /**
  * GET /media/<key>: the one way stored files go out. The key is looked up to find what it belongs
  * to, then: course images of published (or archived) courses to anyone; lesson videos and lesson
- * images to those who may open the lesson; profile pictures to anyone; drafts' files to their teacher and admins; anything
- * else, or any key we do not know, 404.
+ * images to those who may open the lesson; profile pictures to anyone; drafts' files to their
+ * teacher and admins; anything else, or any key we do not know, 404.
  */
 
 interface Owner {
