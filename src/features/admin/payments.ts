@@ -14,6 +14,7 @@ import type { PaymentsDeps } from '../../payments/checkout.ts';
 import { refundTransaction } from '../../payments/refunds.ts';
 import { recordActivity } from '../audit/activity.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
+import { auditOf } from '../../http/audit-context.ts';
 
 /**
  * /admin/payments: every payment transaction, filtered by status, date range, course and user,
@@ -107,8 +108,7 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
     }
     const result = await refundTransaction(deps, { transactionId: params.data.id, amountCents, reason: input.reason, adminId: currentUser(res)!.id });
     if (!result.ok) return tablePage(req, res, { id: params.data.id, message: result.message }, 422);
-    await recordActivity(db, req, {
-      userId: currentUser(res)!.id,
+    await recordActivity(db, auditOf(req, res), {
       action: 'payment_refunded',
       entityType: 'payment_transaction',
       entityId: params.data.id,

@@ -10,6 +10,7 @@ import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { recordActivity } from '../audit/activity.ts';
 import { rejectionInput } from '../teaching/schemas.ts';
+import { auditOf } from '../../http/audit-context.ts';
 
 /**
  * /admin/teacher-applications: the applications in a table (filter by status, newest first, pages),
@@ -75,6 +76,7 @@ export function teacherApplicationRoutes({ db }: { db: Database }): Router {
     const params = idParam.safeParse(req.params);
     if (!params.success) throw notFound();
     const admin = currentUser(res)!;
+    const audit = auditOf(req, res);
     const outcome = await db.transaction().execute(async (trx) => {
       const application = await trx
         .updateTable('teacherApplication')
@@ -98,8 +100,7 @@ export function teacherApplicationRoutes({ db }: { db: Database }): Router {
           link: decision === 'Approved' ? '/teach' : '/teach/apply',
         })
         .execute();
-      await recordActivity(trx, req, {
-        userId: admin.id,
+      await recordActivity(trx, audit, {
         action: decision === 'Approved' ? 'teacher_application_approved' : 'teacher_application_rejected',
         entityType: 'teacher_application',
         entityId: application.id,

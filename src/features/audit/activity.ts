@@ -1,7 +1,21 @@
-import type { Request } from 'express';
-import type { Database } from '../../db/database.ts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/types.ts';
 
-/** What a teacher (or admin) did, for the audit trail in `activity_log`. */
+/**
+ * The audit trail in `activity_log`. Services take an AuditContext (who acted, from where) built
+ * by the route (http/audit-context.ts) and write their row in the same transaction as the change.
+ */
+
+/** Who did it and from where; `ipAddress` and `userAgent` are null for work with no request (webhooks, jobs). */
+export interface AuditContext {
+  actorId: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+}
+
+/** For work no person asked for over HTTP (a Stripe event): the person it is done for, no address. */
+export const systemAudit = (actorId: string): AuditContext => ({ actorId, ipAddress: null, userAgent: null });
+
 export type AuditAction =
   | 'course_created'
   | 'course_updated'
@@ -21,23 +35,34 @@ export type AuditAction =
   | 'media_uploaded'
   | 'payment_refunded'
   | 'teacher_application_approved'
-  | 'teacher_application_rejected';
+  | 'teacher_application_rejected'
+  // Enrollment state and the students table (features/enrollments/service.ts).
+  | 'enrollment_created'
+  | 'enrollment_activated'
+  | 'enrollment_cancelled'
+  | 'enrollment_status_changed'
+  | 'student_tagged'
+  | 'student_banned'
+  | 'student_unbanned'
+  | 'certificate_revoked'
+  | 'certificate_reissued';
 
+/** Writes one audit row; pass the transaction of the change it records. */
 export async function recordActivity(
-  db: Database,
-  req: Request,
-  entry: { userId: string; action: AuditAction; entityType: string; entityId: string; metadata?: Record<string, unknown> },
+  db: Kysely<DB>,
+  audit: AuditContext,
+  entry: { action: AuditAction; entityType: string; entityId: string; metadata?: Record<string, unknown> },
 ): Promise<void> {
   await db
     .insertInto('activityLog')
     .values({
-      userId: entry.userId,
+      userId: audit.actorId,
       action: entry.action,
       entityType: entry.entityType,
       entityId: entry.entityId,
       metadata: entry.metadata ? JSON.stringify(entry.metadata) : null,
-      ipAddress: req.ip ?? null,
-      userAgent: req.get('user-agent')?.slice(0, 500) ?? null,
+      ipAddress: audit.ipAddress,
+      userAgent: audit.userAgent?.slice(0, 500) ?? null,
     })
     .execute();
 }

@@ -3,7 +3,6 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
 import { HttpError, notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
-import type { CurrentUser } from '../../http/guards.ts';
 import type { Logger } from '../../logger.ts';
 import { newKey, type Storage } from '../../storage/index.ts';
 import { THUMBNAIL_MAX_WIDTH, toWebp } from '../../uploads/images.ts';
@@ -12,6 +11,7 @@ import { uploadTempDir } from '../../uploads/temp-dir.ts';
 import { recordActivity } from '../audit/activity.ts';
 import { replaceStoredFile, type FileColumn } from '../media/replace-file.ts';
 import { loadCourse, loadLesson } from './load.ts';
+import type { AuditContext } from '../audit/activity.ts';
 
 /**
  * Course images, lesson videos and lesson posters. The file is streamed by multer to a temp file,
@@ -26,7 +26,7 @@ export interface MediaDeps {
   logger: Logger;
 }
 
-type AuditOf = (req: Request, res: Response) => { req: Request; actor: CurrentUser };
+type AuditOf = (req: Request, res: Response) => AuditContext;
 
 /** Images are small: however large uploads may be, an image over this is refused. */
 const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
@@ -71,10 +71,9 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
    * the row lock: see replaceStoredFile). A row deleted meanwhile is "not found"; the new file goes.
    */
   async function attach(req: Request, res: Response, target: FileColumn & { id: string }, key: string, size: number) {
-    const actor = a(req, res).actor;
+    const audit = a(req, res);
     const result = await replaceStoredFile({ db, storage, logger }, target, key, (trx, { replaced }) =>
-      recordActivity(trx, req, {
-        userId: actor.id,
+      recordActivity(trx, audit, {
         action: 'media_uploaded',
         entityType: target.table,
         entityId: target.id,

@@ -13,6 +13,7 @@ import { loadCourse } from './load.ts';
 import { structureRoutes } from './structure-routes.ts';
 import { mediaUploadRoutes, type MediaDeps } from './media-upload-routes.ts';
 import { studentRoutes } from './students.ts';
+import { auditOf } from '../../http/audit-context.ts';
 
 /** /teach (teachers and admins): my courses, the course form, and the course's structure. */
 
@@ -63,7 +64,7 @@ export function teachRoutes(deps: MediaDeps): Router {
   const { db } = deps;
   const router = Router();
   router.param('courseId', loadCourse(db));
-  const a = (req: Request, res: Response) => ({ req, actor: currentUser(res)! });
+  const a = auditOf;
 
   router.get('/', async (_req, res) => {
     const courses = await teacherCourses(db, currentUser(res)!.id);

@@ -1,19 +1,17 @@
-import type { Request } from 'express';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { isUniqueViolation } from '../../http/forms.ts';
 import { slugify } from '../../lib/slug.ts';
-import { recordActivity, type AuditAction } from '../audit/activity.ts';
+import { recordActivity, type AuditAction, type AuditContext } from '../audit/activity.ts';
 import { CHAPTERS, LESSONS, lockParent, move, nextPosition, renumber, type Tree } from './positions.ts';
 import type { CourseInput } from './schemas.ts';
 
 /** Course authoring rules. Each write is one transaction, and its audit row is part of it. */
 
-type Actor = { id: string };
-type Audit = { req: Request; actor: Actor };
+type Audit = AuditContext;
 
-const audit = (trx: Database, { req, actor }: Audit, action: AuditAction, entityType: string, entityId: string, metadata?: Record<string, unknown>) =>
-  recordActivity(trx, req, { userId: actor.id, action, entityType, entityId, ...(metadata ? { metadata } : {}) });
+const audit = (trx: Database, a: Audit, action: AuditAction, entityType: string, entityId: string, metadata?: Record<string, unknown>) =>
+  recordActivity(trx, a, { action, entityType, entityId, ...(metadata ? { metadata } : {}) });
 
 export type CourseWriteResult = { ok: true; id: string; slug: string } | { ok: false; errors: Record<string, string> };
 
@@ -29,7 +27,7 @@ export async function createCourse(db: Database, a: Audit, input: CourseInput): 
       // ON CONFLICT DO NOTHING: two teachers choosing the same title at once both succeed.
       const row = await trx
         .insertInto('course')
-        .values({ ...fields, slug, userId: a.actor.id, status: 'Draft' })
+        .values({ ...fields, slug, userId: a.actorId, status: 'Draft' })
         .onConflict((oc) => oc.column('slug').doNothing())
         .returning(['id', 'slug'])
         .executeTakeFirst();

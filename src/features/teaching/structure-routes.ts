@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { setFlash } from '../../http/flash.ts';
 import { fieldErrors } from '../../http/forms.ts';
-import type { CurrentUser } from '../../http/guards.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { formatBytes } from '../../lib/bytes.ts';
@@ -10,6 +9,7 @@ import { loadChapter, loadLesson } from './load.ts';
 import { renderCoursePage } from './routes.ts';
 import { lessonInput, moveInput, releaseInput, titleInput } from './schemas.ts';
 import { addLesson, deleteItem, moveItem, renameChapter, setRelease, updateLesson } from './service.ts';
+import type { AuditContext } from '../audit/activity.ts';
 
 /**
  * Chapters and lessons: rename, reorder, delete (after a confirmation page), publish or schedule.
@@ -19,7 +19,7 @@ import { addLesson, deleteItem, moveItem, renameChapter, setRelease, updateLesso
 
 type Chapter = { id: string; courseId: string; title: string };
 type Lesson = { id: string; chapterId: string; courseId: string; title: string; description: string | null; status: string; releaseAt: Date | null; videoKey: string | null; thumbnailKey: string | null; courseTitle: string; chapterTitle: string };
-type AuditOf = (req: Request, res: Response) => { req: Request; actor: CurrentUser };
+type AuditOf = (req: Request, res: Response) => AuditContext;
 
 export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
   const { db, storage, config, logger } = deps;
