@@ -3,6 +3,8 @@ import Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { BillingAddress, DB } from '../db/types.ts';
+import type { AuditContext } from '../features/audit/activity.ts';
+import { openPendingEnrollment } from '../features/enrollments/service.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -10,7 +12,8 @@ import type { Logger } from '../logger.ts';
  * Paid enrollment: a Pending enrollment and a Pending payment_transaction, then Stripe Checkout (or,
  * without a Stripe key outside production, our own test checkout). The webhook (events.ts) completes
  * it. Stripe's HTTP calls happen outside any database transaction: tx1 makes sure of the enrollment
- * and the transaction, then Stripe, then the session id is stored.
+ * and the transaction, then Stripe, then the session id is stored. The enrollment itself is made
+ * Pending by features/enrollments/service.ts, in tx1, with its audit row (`audit`: the student's request).
  */
 
 export interface PaymentsDeps {
@@ -37,11 +40,15 @@ interface Prepared {
 }
 
 /** Returns where to send the browser: Stripe Checkout, or our test checkout. */
-export async function startCheckout(deps: PaymentsDeps, input: { userId: string; courseId: string }): Promise<{ url: string; enrollmentId: string }> {
+export async function startCheckout(
+  deps: PaymentsDeps,
+  audit: AuditContext,
+  input: { userId: string; courseId: string },
+): Promise<{ url: string; enrollmentId: string }> {
   const { db, stripe, config } = deps;
   if (!stripe && config.isProduction) throw new HttpError(503, PAYMENTS_UNAVAILABLE);
 
-  const prepared = await prepare(db, input, { withStripe: Boolean(stripe) });
+  const prepared = await prepare(db, audit, input, { withStripe: Boolean(stripe) });
   const { enrollmentId, course } = prepared;
   if (!stripe) return { url: `/checkout/test/${prepared.transaction.id}`, enrollmentId };
 
@@ -78,31 +85,21 @@ export async function startCheckout(deps: PaymentsDeps, input: { userId: string;
 }
 
 /** tx1: the course, the user's enrollment (locked, made Pending) and the transaction to pay. */
-function prepare(db: Database, { userId, courseId }: { userId: string; courseId: string }, { withStripe }: { withStripe: boolean }): Promise<Prepared> {
+function prepare(
+  db: Database,
+  audit: AuditContext,
+  { userId, courseId }: { userId: string; courseId: string },
+  { withStripe }: { withStripe: boolean },
+): Promise<Prepared> {
   return db.transaction().execute(async (tx) => {
     const course = await tx.selectFrom('course').select(['id', 'title', 'slug', 'price', 'status']).where('id', '=', courseId).executeTakeFirst();
     if (!course || course.status !== 'Published') throw notFound();
     if (course.price <= 0) throw new HttpError(409, 'This course is free: enroll without paying.');
 
     // Two clicks at once: one inserts, the other finds the row; both then queue on its lock.
-    await tx
-      .insertInto('enrollment')
-      .values({ userId, courseId, amount: course.price, status: 'Pending' })
-      .onConflict((oc) => oc.columns(['userId', 'courseId']).doNothing())
-      .execute();
-    const enrollment = await tx
-      .selectFrom('enrollment')
-      .select(['id', 'status', 'amount', 'banned'])
-      .where('userId', '=', userId)
-      .where('courseId', '=', courseId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    if (enrollment.status === 'Active') throw new HttpError(409, 'You are already enrolled.');
-    if (enrollment.banned) throw new HttpError(403, 'You cannot enroll in this course.');
-    // A cancelled enrollment (refunded, say) may be bought again, at today's price.
-    if (enrollment.status !== 'Pending' || enrollment.amount !== course.price) {
-      await tx.updateTable('enrollment').set({ status: 'Pending', amount: course.price }).where('id', '=', enrollment.id).execute();
-    }
+    const opened = await openPendingEnrollment(tx, audit, { userId, courseId, amount: course.price });
+    if (!opened.ok) throw opened.reason === 'active' ? new HttpError(409, 'You are already enrolled.') : new HttpError(403, 'You cannot enroll in this course.');
+    const enrollment = { id: opened.enrollmentId };
 
     const pending = await tx
       .selectFrom('paymentTransaction')

@@ -1,6 +1,8 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, PaymentTransaction } from '../db/types.ts';
+import { systemAudit } from '../features/audit/activity.ts';
+import { activateOnPayment, cancelOnRefund } from '../features/enrollments/service.ts';
 
 /**
  * Stripe events -> payment_transaction and enrollment states. Used by the webhook (routes.ts) and by
@@ -21,6 +23,9 @@ import type { DB, PaymentTransaction } from '../db/types.ts';
  * delivery (a retry, a replay, or a parallel duplicate waiting on the primary key) is a no-op.
  * Order does not matter: a completion never undoes a refund, and a failure or an expiry never
  * undoes a completion; refund amounts are Stripe's cumulative `amount_refunded`, never added up.
+ *
+ * Enrollment states change through features/enrollments/service.ts, in this event's transaction.
+ * No person acts in a webhook: the audit row names the enrollment's student, with `via: 'stripe'`.
  */
 
 type Tx = Transaction<DB>;
@@ -106,7 +111,8 @@ export async function handleStripeEvent(db: Database, event: IncomingEvent): Pro
   });
 }
 
-type TransactionRow = Selectable<PaymentTransaction>;
+/** A payment transaction and the student whose enrollment it pays (the audit rows' actor). */
+type TransactionRow = Selectable<PaymentTransaction> & { studentId: string };
 type LookupColumn = 'id' | 'stripePaymentId' | 'stripeSessionId';
 
 /** The first transaction found by these keys, in order, locked for the rest of the transaction. */
@@ -117,11 +123,14 @@ async function lockTransaction(tx: Tx, keys: Array<[LookupColumn, string | undef
     if (column === 'id' && !UUID.test(value)) continue;
     const row = await tx
       .selectFrom('paymentTransaction')
-      .selectAll()
-      .where(column, '=', value)
-      .orderBy('createdAt', 'desc')
+      .innerJoin('enrollment', 'enrollment.id', 'paymentTransaction.enrollmentId')
+      .selectAll('paymentTransaction')
+      .select('enrollment.userId as studentId')
+      .where(`paymentTransaction.${column}`, '=', value)
+      .orderBy('paymentTransaction.createdAt', 'desc')
       .limit(1)
-      .forUpdate()
+      // Only the payment: the enrollment is locked by the service when it changes it.
+      .forUpdate('paymentTransaction')
       .executeTakeFirst();
     if (row) return row;
   }
@@ -159,7 +168,7 @@ async function completePayment(tx: Tx, session: TestEventObject): Promise<EventR
     })
     .where('id', '=', row.id)
     .execute();
-  await tx.updateTable('enrollment').set({ status: 'Active' }).where('id', '=', row.enrollmentId).where('status', '<>', 'Active').execute();
+  await activateOnPayment(tx, systemAudit(row.studentId), { enrollmentId: row.enrollmentId, transactionId: row.id, via: 'stripe' });
   return 'applied';
 }
 
@@ -204,30 +213,6 @@ async function recordRefund(tx: Tx, charge: TestEventObject): Promise<EventResul
     })
     .where('id', '=', row.id)
     .execute();
-  if (full) await cancelEnrollmentIfUnpaid(tx, row.enrollmentId, row.id);
+  if (full) await cancelOnRefund(tx, systemAudit(row.studentId), { enrollmentId: row.enrollmentId, refundedTransactionId: row.id, via: 'stripe' });
   return 'applied';
-}
-
-/**
- * After a full refund: the enrollment is Cancelled, unless another payment of it still stands (two
- * Checkout Sessions both paid, and the duplicate was refunded).
- */
-export async function cancelEnrollmentIfUnpaid(tx: Tx, enrollmentId: string, refundedTransactionId: string): Promise<void> {
-  await tx
-    .updateTable('enrollment')
-    .set({ status: 'Cancelled' })
-    .where('id', '=', enrollmentId)
-    .where('status', '<>', 'Cancelled')
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('paymentTransaction')
-            .select('paymentTransaction.id')
-            .whereRef('paymentTransaction.enrollmentId', '=', 'enrollment.id')
-            .where('paymentTransaction.id', '<>', refundedTransactionId)
-            .where('paymentTransaction.status', '=', 'Completed'),
-        ),
-      ),
-    )
-    .execute();
 }

@@ -1,7 +1,8 @@
 import Stripe from 'stripe';
 import { formatPrice } from '../lib/money.ts';
+import type { AuditContext } from '../features/audit/activity.ts';
+import { cancelOnRefund } from '../features/enrollments/service.ts';
 import { PAYMENTS_UNAVAILABLE, type PaymentsDeps } from './checkout.ts';
-import { cancelEnrollmentIfUnpaid } from './events.ts';
 
 /**
  * Refunds, in full or in part, by an admin. Stripe is asked first (with an idempotency key, so a
@@ -13,10 +14,12 @@ import { cancelEnrollmentIfUnpaid } from './events.ts';
  *
  * Stripe then sends charge.refunded with the cumulative `amount_refunded`: events.ts takes the larger
  * of that and what is stored, so the same refund is never counted twice.
+ *
+ * `audit` (who, from where) goes on the enrollment's audit row; without it, the admin alone.
  */
 export async function refundTransaction(
   deps: PaymentsDeps,
-  input: { transactionId: string; amountCents?: number; reason: string; adminId: string },
+  input: { transactionId: string; amountCents?: number; reason: string; adminId: string; audit?: AuditContext },
 ): Promise<{ ok: true } | { ok: false; message: string }> {
   const { db, stripe, config, logger } = deps;
   const reason = input.reason.trim();
@@ -90,7 +93,10 @@ export async function refundTransaction(
       })
       .where('id', '=', row.id)
       .execute();
-    if (full) await cancelEnrollmentIfUnpaid(tx, row.enrollmentId, row.id);
+    if (full) {
+      const who = input.audit ?? { actorId: input.adminId, ipAddress: null, userAgent: null };
+      await cancelOnRefund(tx, who, { enrollmentId: row.enrollmentId, refundedTransactionId: row.id, reason });
+    }
   });
   return { ok: true };
 }

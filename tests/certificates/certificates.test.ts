@@ -44,6 +44,7 @@ describe('course-completion certificates', () => {
   let course: { id: string; title: string };
   let enrollmentId: string;
   const page = () => `/certificates/${enrollmentId}`;
+  const byTeacher = () => ({ actorId: teacher.user.id, ipAddress: '203.0.113.9', userAgent: 'vitest' });
   const dbRow = () => t.db.selectFrom('enrollment').selectAll().where('id', '=', enrollmentId).executeTakeFirstOrThrow();
 
   beforeAll(async () => {
@@ -60,7 +61,7 @@ describe('course-completion certificates', () => {
     await t.request().get(page()).expect(404);
     await student.agent.get(`${page()}/download`).expect(404);
     expect(await certificateForPage(t.db, enrollmentId)).toBeUndefined();
-    expect(await revokeCertificate(t.db, enrollmentId)).toBe(false);
+    expect(await revokeCertificate(t.db, byTeacher(), enrollmentId)).toBe('none');
   });
 
   it('issuing renders the PDF into storage and sets the fields', async () => {
@@ -143,7 +144,7 @@ describe('course-completion certificates', () => {
     const { certificateKey } = await dbRow();
     expect((await t.request().get(page()).expect(200)).text).toContain('VALID');
 
-    expect(await revokeCertificate(t.db, enrollmentId)).toBe(true);
+    expect(await revokeCertificate(t.db, byTeacher(), enrollmentId)).toBe('revoked');
     const row = await dbRow();
     expect(row.certificateRevoked).toBe(true);
     expect(row.certificateRevokedAt).toBeInstanceOf(Date);
@@ -159,8 +160,8 @@ describe('course-completion certificates', () => {
     await student.agent.get(`${page()}/download`).expect(200);
     await t.request().get(`${page()}/download`).expect(404);
 
-    // Revoking again keeps the first date.
-    expect(await revokeCertificate(t.db, enrollmentId)).toBe(true);
+    // Revoking again keeps the first date, and logs nothing more.
+    expect(await revokeCertificate(t.db, byTeacher(), enrollmentId)).toBe('already_revoked');
     expect((await dbRow()).certificateRevokedAt!.getTime()).toBe(row.certificateRevokedAt!.getTime());
   });
 
@@ -228,7 +229,7 @@ describe('course-completion certificates', () => {
   it('the service refuses what is not an enrollment', async () => {
     await expect(issueCertificate(deps, 'nope')).rejects.toThrow(/not an enrollment id/);
     await expect(issueCertificate(deps, '00000000-0000-4000-8000-000000000000')).rejects.toThrow(/no enrollment/);
-    expect(await revokeCertificate(t.db, 'nope')).toBe(false);
+    expect(await revokeCertificate(t.db, byTeacher(), 'nope')).toBe('none');
     expect(await certificateForPage(t.db, 'nope')).toBeUndefined();
   });
 });

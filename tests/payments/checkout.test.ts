@@ -3,7 +3,7 @@ import { startCheckout } from '../../src/payments/checkout.ts';
 import { createCourse, createUser } from '../setup/factories.ts';
 import { useTestDatabase } from '../setup/database.ts';
 import { startFakeStripe, type FakeStripe } from '../setup/fake-stripe.ts';
-import { paymentsDeps } from './harness.ts';
+import { paymentsDeps, requestBy } from './harness.ts';
 
 describe('startCheckout with Stripe', () => {
   const t = useTestDatabase();
@@ -22,7 +22,7 @@ describe('startCheckout with Stripe', () => {
     const user = await createUser(t.db);
     const course = await createCourse(t.db, { price: 1999, status: 'Published', title: 'Pandas & <Python>' });
 
-    const { url, enrollmentId } = await startCheckout(deps(), { userId: user.id, courseId: course.id });
+    const { url, enrollmentId } = await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id });
 
     const enrollment = await t.db.selectFrom('enrollment').selectAll().where('id', '=', enrollmentId).executeTakeFirstOrThrow();
     expect(enrollment).toMatchObject({ userId: user.id, courseId: course.id, status: 'Pending', amount: 1999 });
@@ -73,8 +73,8 @@ describe('startCheckout with Stripe', () => {
   it('a second click reuses the open session; the customer is made once across checkouts', async () => {
     const user = await createUser(t.db);
     const course = await createCourse(t.db, { price: 2500, status: 'Published' });
-    const first = await startCheckout(deps(), { userId: user.id, courseId: course.id });
-    const second = await startCheckout(deps(), { userId: user.id, courseId: course.id });
+    const first = await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id });
+    const second = await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id });
     expect(second).toEqual(first);
     expect(stripe.requests('POST', '/v1/checkout/sessions')).toHaveLength(1);
     expect(stripe.requests('GET', /^\/v1\/checkout\/sessions\//)).toHaveLength(1);
@@ -82,7 +82,7 @@ describe('startCheckout with Stripe', () => {
 
     // Another course: a new session, the same customer.
     const other = await createCourse(t.db, { price: 900, status: 'Published' });
-    await startCheckout(deps(), { userId: user.id, courseId: other.id });
+    await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: other.id });
     const creates = stripe.requests('POST', '/v1/checkout/sessions');
     expect(creates).toHaveLength(2);
     expect(stripe.requests('POST', '/v1/customers')).toHaveLength(1);
@@ -92,7 +92,7 @@ describe('startCheckout with Stripe', () => {
   it('two clicks at once make one enrollment and keep one customer', async () => {
     const user = await createUser(t.db);
     const course = await createCourse(t.db, { price: 1500, status: 'Published' });
-    const results = await Promise.all([1, 2].map(() => startCheckout(deps(), { userId: user.id, courseId: course.id })));
+    const results = await Promise.all([1, 2].map(() => startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id })));
     expect(results[0]!.enrollmentId).toBe(results[1]!.enrollmentId);
     expect(await t.db.selectFrom('enrollment').select('id').where('userId', '=', user.id).execute()).toHaveLength(1);
     const stored = await t.db.selectFrom('user').select('stripeCustomerId').where('id', '=', user.id).executeTakeFirstOrThrow();
@@ -102,11 +102,11 @@ describe('startCheckout with Stripe', () => {
   it('an expired session is replaced: a new transaction and a new session; a completed one is not paid twice', async () => {
     const user = await createUser(t.db);
     const course = await createCourse(t.db, { price: 1999, status: 'Published' });
-    const first = await startCheckout(deps(), { userId: user.id, courseId: course.id });
+    const first = await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id });
     const old = await t.db.selectFrom('paymentTransaction').selectAll().where('enrollmentId', '=', first.enrollmentId).executeTakeFirstOrThrow();
     stripe.setSessionStatus(old.stripeSessionId!, 'expired');
 
-    const second = await startCheckout(deps(), { userId: user.id, courseId: course.id });
+    const second = await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id });
     expect(second.url).not.toBe(first.url);
     expect(stripe.requests('POST', '/v1/checkout/sessions')).toHaveLength(2);
     const rows = await t.db.selectFrom('paymentTransaction').selectAll().where('enrollmentId', '=', first.enrollmentId).orderBy('createdAt').execute();
@@ -115,7 +115,7 @@ describe('startCheckout with Stripe', () => {
 
     // Paid, but the webhook has not arrived yet: to the success page, not to a second payment.
     stripe.setSessionStatus(rows[1]!.stripeSessionId!, 'complete');
-    const third = await startCheckout(deps(), { userId: user.id, courseId: course.id });
+    const third = await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id });
     expect(third.url).toBe(`http://edupeak.test/checkout/success?enrollment=${first.enrollmentId}`);
     expect(stripe.requests('POST', '/v1/checkout/sessions')).toHaveLength(2);
   });
@@ -138,7 +138,7 @@ describe('startCheckout with Stripe', () => {
       })
       .execute();
     const course = await createCourse(t.db, { price: 1999, status: 'Published' });
-    await startCheckout(deps(), { userId: user.id, courseId: course.id });
+    await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id });
     const [create] = stripe.requests('POST', '/v1/customers');
     expect(create!.body).toMatchObject({
       name: 'Ada Lovelace',
@@ -153,7 +153,7 @@ describe('startCheckout with Stripe', () => {
 
     await t.db.updateTable('billingAddress').set({ addressLine1: '1 New Street' }).where('userId', '=', user.id).execute();
     const other = await createCourse(t.db, { price: 500, status: 'Published' });
-    await startCheckout(deps(), { userId: user.id, courseId: other.id });
+    await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: other.id });
     expect(stripe.requests('POST', '/v1/customers')).toHaveLength(1);
     const [update] = stripe.requests('POST', /^\/v1\/customers\/cus_/);
     expect(update!.body['address[line1]']).toBe('1 New Street');
@@ -164,11 +164,11 @@ describe('startCheckout with Stripe', () => {
     const user = await createUser(t.db);
     const course = await createCourse(t.db, { price: 1999, status: 'Published' });
     await t.db.insertInto('enrollment').values({ userId: user.id, courseId: course.id, amount: 1999, status: 'Active' }).execute();
-    await expect(startCheckout(deps(), { userId: user.id, courseId: course.id })).rejects.toMatchObject({ status: 409, message: 'You are already enrolled.' });
+    await expect(startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id })).rejects.toMatchObject({ status: 409, message: 'You are already enrolled.' });
     const free = await createCourse(t.db, { price: 0, status: 'Published' });
-    await expect(startCheckout(deps(), { userId: user.id, courseId: free.id })).rejects.toMatchObject({ status: 409 });
+    await expect(startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: free.id })).rejects.toMatchObject({ status: 409 });
     const draft = await createCourse(t.db, { price: 1999, status: 'Draft' });
-    await expect(startCheckout(deps(), { userId: user.id, courseId: draft.id })).rejects.toMatchObject({ status: 404 });
+    await expect(startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: draft.id })).rejects.toMatchObject({ status: 404 });
     expect(stripe.requests()).toHaveLength(0);
   });
 });
@@ -181,17 +181,17 @@ describe('startCheckout without Stripe', () => {
     const course = await createCourse(t.db, { price: 1999, status: 'Published' });
     const deps = paymentsDeps(t.db);
     expect(deps.stripe).toBeUndefined();
-    const first = await startCheckout(deps, { userId: user.id, courseId: course.id });
+    const first = await startCheckout(deps, requestBy(user.id), { userId: user.id, courseId: course.id });
     const transaction = await t.db.selectFrom('paymentTransaction').selectAll().where('enrollmentId', '=', first.enrollmentId).executeTakeFirstOrThrow();
     expect(first.url).toBe(`/checkout/test/${transaction.id}`);
-    expect(await startCheckout(deps, { userId: user.id, courseId: course.id })).toEqual(first);
+    expect(await startCheckout(deps, requestBy(user.id), { userId: user.id, courseId: course.id })).toEqual(first);
   });
 
   it('in production: 503, and nothing is written', async () => {
     const user = await createUser(t.db);
     const course = await createCourse(t.db, { price: 1999, status: 'Published' });
     const deps = paymentsDeps(t.db, { env: { NODE_ENV: 'production' } });
-    await expect(startCheckout(deps, { userId: user.id, courseId: course.id })).rejects.toMatchObject({
+    await expect(startCheckout(deps, requestBy(user.id), { userId: user.id, courseId: course.id })).rejects.toMatchObject({
       status: 503,
       message: 'Payments are not available right now. Please try again later.',
     });

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import Stripe from 'stripe';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
+import type { AuditContext } from '../../src/features/audit/activity.ts';
 import { buildAssetManifest } from '../../src/http/assets.ts';
 import { handleErrors, handleNotFound } from '../../src/http/errors.ts';
 import type { CurrentUser, Role } from '../../src/http/guards.ts';
@@ -69,6 +70,9 @@ export function tinyApp(db: Database, routers: { beforeBody?: Router[]; afterBod
     },
   };
 }
+
+/** The audit context a route builds for a signed-in user's request (http/audit-context.ts). */
+export const requestBy = (actorId: string): AuditContext => ({ actorId, ipAddress: '203.0.113.7', userAgent: 'vitest' });
 
 /** A webhook body and its Stripe-Signature header, signed as Stripe would. */
 export function signedEvent(event: { id: string; type: string; data: { object: Record<string, unknown> } }, secret = WEBHOOK_SECRET) {

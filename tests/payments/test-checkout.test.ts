@@ -4,7 +4,7 @@ import { startCheckout } from '../../src/payments/checkout.ts';
 import { testCheckoutRoutes } from '../../src/payments/routes.ts';
 import { createCourse, createUser } from '../setup/factories.ts';
 import { useTestDatabase } from '../setup/database.ts';
-import { paymentsDeps, tinyApp } from './harness.ts';
+import { paymentsDeps, requestBy, tinyApp } from './harness.ts';
 
 /** Without a Stripe key, outside production: our own checkout page stands in for Stripe's. */
 describe('test checkout', () => {
@@ -16,7 +16,7 @@ describe('test checkout', () => {
     const user = await createUser(t.db);
     signIn(user);
     const course = await createCourse(t.db, { price: 1999, status: 'Published', title: 'Bread & <b>Butter</b>' });
-    const { url, enrollmentId } = await startCheckout(paymentsDeps(t.db), { userId: user.id, courseId: course.id });
+    const { url, enrollmentId } = await startCheckout(paymentsDeps(t.db), requestBy(user.id), { userId: user.id, courseId: course.id });
     const as = (who: { id: string }) => ({
       get: (path: string) => supertest(app).get(path).set('x-test-user', who.id),
       post: (path: string) => supertest(app).post(path).set('x-test-user', who.id).type('form').send({ _csrf: 'test-csrf-token' }),

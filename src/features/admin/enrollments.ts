@@ -2,18 +2,27 @@ import { Router, type Request, type Response } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
+import { auditOf } from '../../http/audit-context.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
-import { backTo } from '../../http/forms.ts';
+import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { formatPrice } from '../../lib/money.ts';
+import { changeStatus, paidOrFree } from '../enrollments/service.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 
-/** /admin/enrollments: every enrollment, filtered by status, course, user and date; cancel or reactivate in place. */
+/**
+ * /admin/enrollments: every enrollment, filtered by status, course, user and date; cancel or
+ * activate in place. The change itself is the enrollments service's (rules, lock, audit row); this
+ * route parses, calls and renders. Activating an enrollment that is neither paid nor free needs a
+ * reason: without one, 422 and the table again (as it was: the Referer's filters, sort and page),
+ * with what was typed and the message beside the row.
+ */
 
+const PATH = '/admin/enrollments';
 const STATUSES = ['Pending', 'Active', 'Cancelled'] as const;
 const query = tableQuery(['createdAt', 'lastActivityAt', 'amount'] as const, 'createdAt', {
   status: z.enum(STATUSES).optional().catch(undefined),
@@ -21,14 +30,23 @@ const query = tableQuery(['createdAt', 'lastActivityAt', 'amount'] as const, 'cr
   user: textFilter,
   ...dateRange,
 });
+type Query = z.infer<typeof query>;
 const idParam = z.object({ id: z.uuid() });
 const actionInput = z.object({ status: z.enum(['Active', 'Cancelled']) });
+const reasonInput = z.object({
+  reason: z.string({ error: 'Type the reason as text.' }).trim().max(500, 'Keep the reason to 500 characters.').optional(),
+});
+
+interface Problem {
+  id: string;
+  errors: FieldErrors;
+  values: Record<string, string>;
+}
 
 export function enrollmentAdminRoutes({ db }: { db: Database }): Router {
   const router = Router();
 
-  router.get('/', async (req: Request, res: Response) => {
-    const q = query.parse(req.query);
+  async function tablePage(res: Response, q: Query, problem?: Problem, status = 200) {
     const { start, end } = dayBounds(q.from, q.to);
     let base = db.selectFrom('enrollment as e').innerJoin('course as c', 'c.id', 'e.courseId').innerJoin('user as u', 'u.id', 'e.userId');
     if (q.status) base = base.where('e.status', '=', q.status);
@@ -40,29 +58,68 @@ export function enrollmentAdminRoutes({ db }: { db: Database }): Router {
       base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow(),
       base
         .select(['e.id', 'e.status', 'e.amount', 'e.createdAt', 'e.lastActivityAt', 'e.banned', 'c.title', 'c.slug', 'u.email', 'u.firstName', 'u.lastName'])
+        // The service's own rule, so the page says beforehand which activations need a reason.
+        .select(paidOrFree('e').as('paidOrFree'))
         .orderBy(sql.ref(`e.${q.sort}`), sql.raw(q.dir === 'asc' ? 'asc nulls first' : 'desc nulls last'))
         .orderBy('e.id')
         .limit(PER_PAGE)
         .offset((q.page - 1) * PER_PAGE)
         .execute(),
     ]);
-    render(res, 'admin/enrollments', {
-      title: 'Enrollments',
-      rows: rows.map((r) => ({ ...r, amountLabel: formatPrice(r.amount), dateLabel: formatDate(r.createdAt), activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt) : '—' })),
-      filter: q,
-      statuses: STATUSES,
-      pageInfo: pageInfo('/admin/enrollments', q, total),
-    });
-  });
+    render(
+      res,
+      'admin/enrollments',
+      {
+        title: 'Enrollments',
+        rows: rows.map((r) => ({
+          ...r,
+          amountLabel: formatPrice(r.amount),
+          dateLabel: formatDate(r.createdAt),
+          activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt) : '—',
+          needsReason: r.status !== 'Active' && !r.paidOrFree,
+        })),
+        filter: q,
+        statuses: STATUSES,
+        problem,
+        pageInfo: pageInfo(PATH, q, total),
+      },
+      status,
+    );
+  }
+
+  router.get('/', (req, res) => tablePage(res, query.parse(req.query)));
+
+  /** Where the form was posted from: this table with its filters, sort and page. */
+  const back = (req: Request) => backTo(req.get('referer'), PATH, PATH);
+
+  /** Invalid input: the table the form came from again, with the message beside the row. */
+  function refuse(req: Request, res: Response, problem: Problem) {
+    const url = new URL(back(req), 'http://edupeak.invalid');
+    return tablePage(res, query.parse(url.pathname === PATH ? Object.fromEntries(url.searchParams) : {}), problem, 422);
+  }
 
   router.post('/:id/status', async (req, res) => {
     const params = idParam.safeParse(req.params);
-    const input = actionInput.safeParse(req.body);
-    if (!params.success || !input.success) throw notFound();
-    const updated = await db.updateTable('enrollment').set({ status: input.data.status }).where('id', '=', params.data.id).executeTakeFirst();
-    if (updated.numUpdatedRows === 0n) throw notFound();
-    setFlash(req, 'success', input.data.status === 'Active' ? 'Enrollment reactivated.' : 'Enrollment cancelled.');
-    res.redirect(303, backTo(req.get('referer'), '/admin/enrollments', '/admin/enrollments'));
+    const action = actionInput.safeParse(req.body);
+    // Only the table's two buttons send a status: anything else is not an action we offer.
+    if (!params.success || !action.success) throw notFound();
+    const id = params.data.id;
+    const values = typedValues(req.body, ['reason']);
+    const input = reasonInput.safeParse(req.body);
+    if (!input.success) return refuse(req, res, { id, errors: fieldErrors(input.error), values });
+
+    const result = await changeStatus(db, auditOf(req, res), { enrollmentId: id, status: action.data.status, reason: input.data.reason });
+    if (!result.ok) {
+      if (result.problem === 'not_found') throw notFound();
+      return refuse(req, res, { id, errors: result.errors, values });
+    }
+    const message = !result.changed
+      ? `This enrollment was ${result.to === 'Active' ? 'active' : 'cancelled'} already.`
+      : result.to === 'Active'
+        ? 'Enrollment activated.'
+        : 'Enrollment cancelled.';
+    setFlash(req, result.changed ? 'success' : 'info', message);
+    res.redirect(303, back(req));
   });
 
   return router;

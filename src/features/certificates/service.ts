@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
+import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { newKey, type Storage } from '../../storage/index.ts';
 import { renderCertificatePdf } from './pdf.ts';
 
@@ -9,7 +10,9 @@ import { renderCertificatePdf } from './pdf.ts';
  * and the public verification URL is /certificates/<enrollment id>.
  *
  * Deciding *when* a student has earned one (course completed, enrollment active) is the caller's
- * rule; this module only issues, revokes and reads.
+ * rule; this module only issues, revokes and reads. It is the only writer of the certificate*
+ * columns; a revocation and a re-issue by a person write their activity_log row in the same
+ * transaction as the change.
  */
 
 export interface CertificateDeps {
@@ -33,7 +36,23 @@ export const verificationUrl = (baseUrl: string, certificateId: string): string 
  * A certificate that is already valid is left as it is (its key is returned): calling this twice,
  * or from two requests at once, never makes two PDFs for one enrollment.
  */
-export async function issueCertificate(deps: CertificateDeps, enrollmentId: string): Promise<{ key: string }> {
+export function issueCertificate(deps: CertificateDeps, enrollmentId: string): Promise<{ key: string }> {
+  return issue(deps, enrollmentId);
+}
+
+/**
+ * A revoked certificate issued again by the teacher or an admin (`who`): a new PDF, valid from now,
+ * and a `certificate_reissued` audit row. Not ok when the certificate is not revoked (or was never
+ * earned). Two at once make one PDF and one audit row: only the call whose update wins logs.
+ */
+export async function reissueCertificate(deps: CertificateDeps, who: AuditContext, enrollmentId: string): Promise<{ ok: true; key: string } | { ok: false }> {
+  if (!isCertificateId(enrollmentId)) return { ok: false };
+  const row = await deps.db.selectFrom('enrollment').select(['certificateEarned', 'certificateRevoked']).where('id', '=', enrollmentId).executeTakeFirst();
+  if (!row?.certificateEarned || !row.certificateRevoked) return { ok: false };
+  return { ok: true, ...(await issue(deps, enrollmentId, who)) };
+}
+
+async function issue(deps: CertificateDeps, enrollmentId: string, who?: AuditContext): Promise<{ key: string }> {
   const { db, storage, logger } = deps;
   if (!isCertificateId(enrollmentId)) throw new Error(`issueCertificate: not an enrollment id: ${JSON.stringify(enrollmentId)}`);
 
@@ -83,9 +102,12 @@ export async function issueCertificate(deps: CertificateDeps, enrollmentId: stri
         .set({ certificateEarned: true, certificateIssuedAt: issuedAt, certificateKey: key, certificateRevoked: false, certificateRevokedAt: null })
         .where('id', '=', enrollmentId)
         .where('certificateKey', 'is not distinct from', oldKey)
-        .returning('id')
+        .returning(['id', 'courseId', 'userId'])
         .executeTakeFirst();
-      if (updated) return key;
+      if (updated) {
+        if (who) await auditCertificate(trx, who, 'certificate_reissued', updated);
+        return key;
+      }
       const current = await trx.selectFrom('enrollment').select('certificateKey').where('id', '=', enrollmentId).executeTakeFirst();
       if (!current?.certificateKey) throw new Error(`issueCertificate: enrollment ${enrollmentId} changed while issuing`);
       return current.certificateKey;
@@ -109,23 +131,35 @@ export async function issueCertificate(deps: CertificateDeps, enrollmentId: stri
   return { key };
 }
 
+const auditCertificate = (db: Database, who: AuditContext, action: 'certificate_revoked' | 'certificate_reissued', row: { id: string; courseId: string; userId: string }) =>
+  recordActivity(db, who, { action, entityType: 'enrollment', entityId: row.id, metadata: { courseId: row.courseId, studentId: row.userId } });
+
+export type Revocation = 'revoked' | 'already_revoked' | 'none';
+
 /**
- * Revokes an enrollment's certificate; false when it has none. The PDF is kept, so a re-issue or
- * an appeal can look at it. Revoking again keeps the first revocation date.
+ * Revokes an enrollment's certificate, by the teacher or an admin (`who`, kept in the audit row).
+ * Conditional, so that two at once revoke once: 'already_revoked' keeps the first revocation (and its
+ * date) and logs nothing; 'none' when there is no certificate. The PDF is kept, so a re-issue or an
+ * appeal can look at it.
  */
-export async function revokeCertificate(db: Database, enrollmentId: string): Promise<boolean> {
-  if (!isCertificateId(enrollmentId)) return false;
-  const row = await db
-    .updateTable('enrollment')
-    .set((eb) => ({
-      certificateRevoked: true,
-      certificateRevokedAt: eb.fn.coalesce('certificateRevokedAt', eb.fn<Date>('now')),
-    }))
-    .where('id', '=', enrollmentId)
-    .where('certificateEarned', '=', true)
-    .returning('id')
-    .executeTakeFirst();
-  return row !== undefined;
+export async function revokeCertificate(db: Database, who: AuditContext, enrollmentId: string): Promise<Revocation> {
+  if (!isCertificateId(enrollmentId)) return 'none';
+  return db.transaction().execute(async (trx): Promise<Revocation> => {
+    const row = await trx
+      .updateTable('enrollment')
+      .set({ certificateRevoked: true, certificateRevokedAt: new Date() })
+      .where('id', '=', enrollmentId)
+      .where('certificateEarned', '=', true)
+      .where('certificateRevoked', '=', false)
+      .returning(['id', 'courseId', 'userId'])
+      .executeTakeFirst();
+    if (row) {
+      await auditCertificate(trx, who, 'certificate_revoked', row);
+      return 'revoked';
+    }
+    const current = await trx.selectFrom('enrollment').select('certificateEarned').where('id', '=', enrollmentId).executeTakeFirst();
+    return current?.certificateEarned ? 'already_revoked' : 'none';
+  });
 }
 
 export interface CertificateForPage {

@@ -1,15 +1,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { auditOf } from '../../http/audit-context.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { currentUser } from '../../http/guards.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { startCheckout, type PaymentsDeps } from '../../payments/checkout.ts';
+import { enrollFree } from './service.ts';
 
 /**
  * POST /courses/:slug/enroll (mounted behind requireVerified): a free course is Active at once; a
  * paid one goes to checkout. GET /checkout/success: the enrollment's state after paying, refreshed
  * by htmx until it is Active (a minute at most), with a link for browsers without JavaScript.
+ * The enrollment's state is changed by service.ts only.
  */
 
 export function enrollRoutes(deps: PaymentsDeps): Router {
@@ -27,18 +30,14 @@ export function enrollRoutes(deps: PaymentsDeps): Router {
       return res.redirect(303, `/courses/${course.slug}`);
     }
     if (course.price > 0) {
-      const { url } = await startCheckout(deps, { userId: user.id, courseId: course.id });
+      const { url } = await startCheckout(deps, auditOf(req, res), { userId: user.id, courseId: course.id });
       return res.redirect(303, url);
     }
-    // Free: Active at once. A course ban stays in place (a banned student is refused below).
-    const enrolled = await db
-      .insertInto('enrollment')
-      .values({ userId: user.id, courseId: course.id, amount: 0, status: 'Active' })
-      .onConflict((oc) => oc.columns(['userId', 'courseId']).doUpdateSet({ status: 'Active', amount: 0 }).where('enrollment.banned', 'is not', true))
-      .returning('id')
-      .executeTakeFirst();
-    if (!enrolled) {
-      setFlash(req, 'error', 'You cannot enroll in this course.');
+    // Free: Active at once. A course ban stays in place (a banned student is refused).
+    const enrolled = await enrollFree(db, auditOf(req, res), { userId: user.id, courseId: course.id });
+    if (!enrolled.ok) {
+      // not_free: the price was set between our two reads; the course page shows it now.
+      setFlash(req, 'error', enrolled.reason === 'banned' ? 'You cannot enroll in this course.' : 'This course is no longer free: please look again.');
       return res.redirect(303, `/courses/${course.slug}`);
     }
     setFlash(req, 'success', `You are enrolled in "${course.title}". Enjoy the course!`);

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
+import { auditOf } from '../../http/audit-context.ts';
 import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
-import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { formatDate } from '../../lib/dates.ts';
-import { issueCertificate, type CertificateDeps } from '../certificates/service.ts';
+import { reissueCertificate, revokeCertificate, type CertificateDeps } from '../certificates/service.ts';
+import { banStudent, tagStudent, unbanStudent } from '../enrollments/service.ts';
 import { percentOf } from '../learning/progress.ts';
 import { loadCourse } from './load.ts';
 import { ENROLLMENT_STATUSES, listStudents, STUDENT_TAGS, studentsQuery, type StudentRow, type StudentsQuery } from './students-query.ts';
@@ -17,12 +18,13 @@ import { ENROLLMENT_STATUSES, listStudents, STUDENT_TAGS, studentsQuery, type St
  * /teach/courses/:courseId/students (the course's teacher, or an admin): the course's enrollments
  * with progress, tags, bans and certificates, and small forms to act on each row. Success answers
  * 303 back to the table as it was (filters, sort, page); invalid input 422 with the table again and
- * the message beside the row.
+ * the message beside the row. Tags and bans are the enrollments service's, certificates the
+ * certificates service's: each writes its audit row in its own transaction; this file parses,
+ * calls and renders.
  */
 
 type Course = { id: string; title: string };
 type Enrollment = { id: string; courseId: string; userId: string; firstName: string; lastName: string | null; email: string };
-type StudentAction = 'student_tagged' | 'student_banned' | 'student_unbanned' | 'certificate_revoked' | 'certificate_reissued';
 interface Problem {
   enrollmentId: string;
   form: 'tags' | 'ban' | 'certificate';
@@ -74,23 +76,6 @@ const banInput = z
     }
     return { banType: v.banType, banUntil: until, banReason: v.reason };
   });
-
-/** The audit row recordActivity would write, for the actions its closed AuditAction type leaves out. */
-async function logStudentAction(db: Database, req: Request, res: Response, action: StudentAction, metadata: Record<string, unknown> = {}) {
-  const enrollment = res.locals.enrollment as Enrollment;
-  await db
-    .insertInto('activityLog')
-    .values({
-      userId: currentUser(res)!.id,
-      action,
-      entityType: 'enrollment',
-      entityId: enrollment.id,
-      metadata: JSON.stringify({ courseId: enrollment.courseId, studentId: enrollment.userId, ...metadata }),
-      ipAddress: req.ip ?? null,
-      userAgent: req.get('user-agent')?.slice(0, 500) ?? null,
-    })
-    .execute();
-}
 
 const fullName = (r: { firstName: string; lastName: string | null }) => [r.firstName, r.lastName].filter(Boolean).join(' ');
 
@@ -192,10 +177,7 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
     const parsed = tagsInput.safeParse(req.body);
     if (!parsed.success) return refuse(req, res, { form: 'tags', errors: { tags: 'Choose tags from the list.' }, values: {} });
     const tags = parsed.data.tags;
-    await db.transaction().execute(async (trx) => {
-      await trx.updateTable('enrollment').set({ tags }).where('id', '=', enrollment.id).execute();
-      await logStudentAction(trx, req, res, 'student_tagged', { tags });
-    });
+    await tagStudent(db, auditOf(req, res), { enrollmentId: enrollment.id, tags });
     done(req, res, tags.length ? `Tags saved for ${fullName(enrollment)}.` : `Tags cleared for ${fullName(enrollment)}.`);
   });
 
@@ -206,51 +188,31 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
       return refuse(req, res, { form: 'ban', errors: fieldErrors(parsed.error), values: typedValues(req.body, ['banType', 'banUntil', 'reason']) });
     }
     const ban = parsed.data;
-    await db.transaction().execute(async (trx) => {
-      await trx.updateTable('enrollment').set({ banned: true, ...ban }).where('id', '=', enrollment.id).execute();
-      await logStudentAction(trx, req, res, 'student_banned', { banType: ban.banType, banUntil: ban.banUntil, reason: ban.banReason });
-    });
+    await banStudent(db, auditOf(req, res), { enrollmentId: enrollment.id, banType: ban.banType, banUntil: ban.banUntil, reason: ban.banReason });
     const until = ban.banUntil ? `until ${formatDate(ban.banUntil)}` : 'permanently';
     done(req, res, `${fullName(enrollment)} is banned from this course ${until}.`);
   });
 
   router.post('/courses/:courseId/students/:enrollmentId/unban', async (req, res) => {
     const enrollment = res.locals.enrollment as Enrollment;
-    await db.transaction().execute(async (trx) => {
-      await trx.updateTable('enrollment').set({ banned: false, banType: null, banUntil: null, banReason: null }).where('id', '=', enrollment.id).execute();
-      await logStudentAction(trx, req, res, 'student_unbanned');
-    });
+    // No ban in place (a second click): nothing to lift, and the same answer.
+    await unbanStudent(db, auditOf(req, res), { enrollmentId: enrollment.id });
     done(req, res, `${fullName(enrollment)} may take this course again.`);
   });
 
   router.post('/courses/:courseId/students/:enrollmentId/certificate/revoke', async (req, res) => {
     const enrollment = res.locals.enrollment as Enrollment;
-    const revoked = await db.transaction().execute(async (trx) => {
-      // Conditional: only an issued certificate that is not revoked yet (two clicks revoke once).
-      const row = await trx
-        .updateTable('enrollment')
-        .set({ certificateRevoked: true, certificateRevokedAt: new Date() })
-        .where('id', '=', enrollment.id)
-        .where('certificateEarned', '=', true)
-        .where('certificateRevoked', '=', false)
-        .returning('id')
-        .executeTakeFirst();
-      if (row) await logStudentAction(trx, req, res, 'certificate_revoked');
-      return !!row;
-    });
-    if (!revoked) return refuse(req, res, { form: 'certificate', errors: { certificate: 'This student has no certificate to revoke.' }, values: {} });
+    // Only an issued certificate that is not revoked yet: two clicks revoke (and log) once.
+    const revoked = await revokeCertificate(db, auditOf(req, res), enrollment.id);
+    if (revoked !== 'revoked') return refuse(req, res, { form: 'certificate', errors: { certificate: 'This student has no certificate to revoke.' }, values: {} });
     done(req, res, `Certificate of ${fullName(enrollment)} revoked.`);
   });
 
   // A revoked certificate issued again: a new PDF, valid from now (certificates/service.ts).
   router.post('/courses/:courseId/students/:enrollmentId/certificate/issue', async (req, res) => {
     const enrollment = res.locals.enrollment as Enrollment;
-    const row = await db.selectFrom('enrollment').select(['certificateEarned', 'certificateRevoked']).where('id', '=', enrollment.id).executeTakeFirstOrThrow();
-    if (!row.certificateEarned || !row.certificateRevoked || !deps.certificates) {
-      return refuse(req, res, { form: 'certificate', errors: { certificate: 'Only a revoked certificate can be issued again.' }, values: {} });
-    }
-    await issueCertificate(deps.certificates, enrollment.id);
-    await logStudentAction(db, req, res, 'certificate_reissued');
+    const reissued = deps.certificates ? await reissueCertificate(deps.certificates, auditOf(req, res), enrollment.id) : { ok: false };
+    if (!reissued.ok) return refuse(req, res, { form: 'certificate', errors: { certificate: 'Only a revoked certificate can be issued again.' }, values: {} });
     done(req, res, `Certificate of ${fullName(enrollment)} issued again.`);
   });
 
