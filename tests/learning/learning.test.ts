@@ -56,6 +56,9 @@ describe('learning a course', () => {
       .send({});
     expect(again.text).toContain('1 of 2 lessons · 50%');
     expect(again.text).toContain('✓ Completed');
+    // The contents' tick for this lesson comes along, swapped out of band.
+    expect(again.text).toMatch(new RegExp(`<a id="toc-${lessons[0]!.id}" href="[^"]+" hx-swap-oob="true">✓ `));
+    expect(htmx.text).toMatch(new RegExp(`<a id="toc-${lessons[0]!.id}" href="[^"]+" hx-swap-oob="true">(?!✓)`));
   });
 
   it('records activity: StartedCourse once, ViewedLesson, CompletedLesson, lastActivityAt and one login_session per device', async () => {
@@ -91,9 +94,25 @@ describe('learning a course', () => {
     expect(await count('StartedCourse')).toBe(1);
   });
 
+  it('every lesson completed at once: the course badge and the certificate come exactly once', async () => {
+    const { course, chapter, lessons, student, enrollment } = await enrolledStudent();
+    for (let i = 0; i < 4; i++) lessons.push(await createLesson(t.db, { chapterId: chapter.id, title: `Extra ${i}` }));
+    const answers = await Promise.all(lessons.map((l) => student.post(`/learn/${course.slug}/lessons/${l.id}/complete`)));
+    expect(answers.map((a) => a.status)).toEqual(lessons.map(() => 303));
+    const badges = (await t.db.selectFrom('studentBadge').select('badgeType').where('enrollmentId', '=', enrollment.id).execute()).map((b) => b.badgeType).sort();
+    expect(badges).toEqual(['FirstLessonCompleted', 'HundredPercentProgress']);
+    const row = await t.db.selectFrom('enrollment').select(['certificateEarned', 'certificateKey']).where('id', '=', enrollment.id).executeTakeFirstOrThrow();
+    expect(row.certificateEarned).toBe(true);
+    expect(row.certificateKey).toBeTruthy();
+  });
+
   it('a badge is awarded once, with its points and a PointsEarned notification', async () => {
     const { course, lessons, student, enrollment } = await enrolledStudent();
     await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303);
+    // The flash names the badge as a person reads it, never the enum.
+    const shown = await student.agent.get(`/learn/${course.slug}/lessons/${lessons[0]!.id}`);
+    expect(shown.text).toContain('Badge earned: First lesson completed.');
+    expect(shown.text).not.toContain('FirstLessonCompleted');
     await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303); // undone
     await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303); // done again
     const badges = await t.db.selectFrom('studentBadge').select('badgeType').where('enrollmentId', '=', enrollment.id).execute();

@@ -1,16 +1,21 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { CurrentUser } from '../../http/guards.ts';
+import { canSeeCoursePage, courseRole, isWaiting, lessonIsOpen, type LessonViewer } from '../access/course-policy.ts';
+
+const NO_USER = '00000000-0000-0000-0000-000000000000';
 
 /**
- * A course as a visitor sees it: Published for anyone; Archived only for its enrolled students;
- * Draft never (its teacher and admins preview every state).
+ * A course page's course, with the viewer's enrollment and role (the course policy's), in one
+ * query; undefined when the viewer may not see the page (canSeeCoursePage): a Draft is for those
+ * who manage it, an Archived course for its enrolled students.
  */
 export async function courseForVisitor(db: Database, slug: string, user: CurrentUser | undefined) {
   if (slug.length > 100) return undefined;
-  const course = await db
+  const row = await db
     .selectFrom('course as c')
     .innerJoin('user as u', 'u.id', 'c.userId')
+    .leftJoin('enrollment as e', (join) => join.onRef('e.courseId', '=', 'c.id').on('e.userId', '=', user?.id ?? NO_USER))
     .select([
       'c.id',
       'c.title',
@@ -29,30 +34,28 @@ export async function courseForVisitor(db: Database, slug: string, user: Current
       'u.designation as teacherDesignation',
       'u.bio as teacherBio',
       'u.image as teacherImage',
-      (eb) =>
-        eb
-          .exists(
-            eb
-              .selectFrom('enrollment as e')
-              .whereRef('e.courseId', '=', 'c.id')
-              .where('e.userId', '=', user?.id ?? '00000000-0000-0000-0000-000000000000')
-              .where('e.status', '=', 'Active'),
-          )
-          .as('viewerEnrolled'),
+      'e.id as enrollmentId',
+      'e.status as enrollmentStatus',
+      'e.banned',
+      'e.banType',
+      'e.banUntil',
+      'e.banReason',
     ])
     .where('c.slug', '=', slug)
     .executeTakeFirst();
-  if (!course) return undefined;
-  const preview = !!user && (user.id === course.userId || user.role === 'admin');
-  if (course.status === 'Published' || preview || (course.status === 'Archived' && course.viewerEnrolled)) return course;
-  return undefined;
+  if (!row) return undefined;
+  const { enrollmentId, enrollmentStatus, banned, banType, banUntil, banReason, ...course } = row;
+  const enrollment = enrollmentId ? { id: enrollmentId, status: enrollmentStatus!, banned, banType, banUntil, banReason } : undefined;
+  const role = courseRole(user, course, enrollment);
+  return canSeeCoursePage(role, course) ? { course, enrollment, role } : undefined;
 }
 
 /**
- * The curriculum: titles only (nothing that leads to a video), published and scheduled chapters and
- * lessons in order; drafts never. Two queries however long the course.
+ * The curriculum: titles only, published and scheduled chapters and lessons in order; drafts never.
+ * Each lesson says whether it is open to the viewer (the course policy's lessonIsOpen), so an
+ * enrolled student can go straight to it. Two queries however long the course.
  */
-export async function curriculum(db: Database, courseId: string) {
+export async function curriculum(db: Database, courseId: string, viewer: LessonViewer | undefined) {
   const chapters = await db
     .selectFrom('chapter')
     .select(['id', 'title', 'status', 'releaseAt'])
@@ -62,24 +65,23 @@ export async function curriculum(db: Database, courseId: string) {
     .execute();
   const lessons = chapters.length
     ? await db
-        .selectFrom('lesson')
-        .select(['id', 'chapterId', 'title', 'status', 'releaseAt'])
-        .where(
-          'chapterId',
-          'in',
-          chapters.map((c) => c.id),
-        )
-        .where('status', '!=', 'Draft')
-        .orderBy('position')
+        .selectFrom('lesson as l')
+        .innerJoin('chapter as ch', 'ch.id', 'l.chapterId')
+        .innerJoin('course as c', 'c.id', 'ch.courseId')
+        .select(['l.id', 'l.chapterId', 'l.title', 'l.status', 'l.releaseAt', (viewer ? sql<boolean>`${lessonIsOpen(viewer)}` : sql<boolean>`false`).as('open')])
+        .where('ch.courseId', '=', courseId)
+        .where('ch.status', '!=', 'Draft')
+        .where('l.status', '!=', 'Draft')
+        .orderBy('ch.position')
+        .orderBy('l.position')
         .execute()
     : [];
   const now = Date.now();
-  const upcoming = (item: { status: string; releaseAt: Date | null }) =>
-    item.status === 'Scheduled' && item.releaseAt !== null && new Date(item.releaseAt).getTime() > now ? item.releaseAt : null;
+  const upcoming = (item: { status: string; releaseAt: Date | null }) => (isWaiting(item, now) && item.releaseAt !== null ? item.releaseAt : null);
   return chapters.map((chapter) => ({
     title: chapter.title,
     releaseAt: upcoming(chapter),
-    lessons: lessons.filter((l) => l.chapterId === chapter.id).map((l) => ({ title: l.title, releaseAt: upcoming(l) })),
+    lessons: lessons.filter((l) => l.chapterId === chapter.id).map((l) => ({ id: l.id, title: l.title, releaseAt: upcoming(l), open: l.open })),
   }));
 }
 
@@ -90,13 +92,4 @@ export async function ratingSummary(db: Database, courseId: string) {
     .where('courseId', '=', courseId)
     .executeTakeFirstOrThrow();
   return row;
-}
-
-export function viewerEnrollment(db: Database, courseId: string, userId: string) {
-  return db
-    .selectFrom('enrollment')
-    .select(['id', 'status', 'banned', 'banType', 'banUntil', 'banReason'])
-    .where('courseId', '=', courseId)
-    .where('userId', '=', userId)
-    .executeTakeFirst();
 }

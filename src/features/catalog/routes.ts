@@ -7,8 +7,9 @@ import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { formatDate, formatDuration } from '../../lib/dates.ts';
 import { formatPrice } from '../../lib/money.ts';
+import { canLearn, canManage } from '../access/course-policy.ts';
 import { LEVELS } from '../teaching/schemas.ts';
-import { courseForVisitor, curriculum, ratingSummary, viewerEnrollment } from './course-queries.ts';
+import { courseForVisitor, curriculum, ratingSummary } from './course-queries.ts';
 import { CATALOG_PER_PAGE, CATALOG_SORTS, catalogCategories, searchCatalog } from './queries.ts';
 import { MAX_QUERY_LENGTH } from './search.ts';
 
@@ -72,13 +73,14 @@ export function catalogRoutes({ db }: { db: Database }): Router {
 
   router.get('/courses/:slug', async (req, res) => {
     const user = currentUser(res);
-    const course = await courseForVisitor(db, String(req.params.slug), user);
-    if (!course) throw notFound('We could not find that course.');
+    const found = await courseForVisitor(db, String(req.params.slug), user);
+    if (!found) throw notFound('We could not find that course.');
+    const { course, enrollment, role } = found;
     const from = fromSearch.parse(req.query.from);
-    const [chapters, rating, enrollment] = await Promise.all([
-      curriculum(db, course.id),
+    const viewer = user ? { userId: user.id, manages: canManage(role) } : undefined;
+    const [chapters, rating] = await Promise.all([
+      curriculum(db, course.id, viewer),
       ratingSummary(db, course.id),
-      user ? viewerEnrollment(db, course.id, user.id) : Promise.resolve(undefined),
       // Following a search result: that search row learns which result was chosen.
       from
         ? db.updateTable('searchAnalytics').set({ clickedResult: course.id }).where('id', '=', from).where('clickedResult', 'is', null).execute()
@@ -92,6 +94,8 @@ export function catalogRoutes({ db }: { db: Database }): Router {
       lessonCount: chapters.reduce((n, c) => n + c.lessons.length, 0),
       rating,
       enrollment,
+      role,
+      canLearn: canLearn(role, course),
       checkoutCancelled: req.query.checkout === 'cancelled',
       formatDate,
     });

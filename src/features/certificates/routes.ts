@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../http/errors.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
+import { managesCourse } from '../access/course-policy.ts';
 import { sendStoredFile } from '../../storage/send.ts';
 import { formatCertificateDate } from './pdf.ts';
 import { certificateForPage, type CertificateDeps, type CertificateForPage } from './service.ts';
@@ -20,7 +21,7 @@ const NOT_FOUND = 'We could not find that certificate.';
 /** The student themself, the course's teacher, or an admin. */
 function mayDownload(res: Response, certificate: CertificateForPage): boolean {
   const user = currentUser(res);
-  return !!user && (user.id === certificate.studentId || user.id === certificate.teacherId || user.role === 'admin');
+  return !!user && (user.id === certificate.studentId || managesCourse(user, certificate.teacherId));
 }
 
 export function certificateRoutes(deps: CertificateDeps): Router {

@@ -1,13 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Database } from '../../db/database.ts';
-import { notFound } from '../../http/errors.ts';
 import { currentUser, type CurrentUser } from '../../http/guards.ts';
+import { canLearn, canManage } from '../access/course-policy.ts';
+import { accessOf, courseBySlug } from '../access/load-course.ts';
 
 /**
- * Load-and-authorize for /learn/:slug: the course and the learner's enrollment into res.locals.
- * Allowed: an Active enrollment that is not banned (a Temporary ban whose date has passed counts as
- * lifted), in a Published or Archived course; or the course's teacher or an admin, who preview
- * everything. Everyone else: 404, as for a course that does not exist.
+ * /learn/:slug: the course policy's loader (access/load-course.ts), allowing those who may learn
+ * the course (canLearn) and those who manage it (a preview of everything); everyone else 404.
+ * The learner is that access, shaped for the player.
  */
 
 export interface Learner {
@@ -18,54 +18,29 @@ export interface Learner {
   preview: boolean;
 }
 
-export function isBanned(e: { banned: boolean | null; banType: string | null; banUntil: Date | null }, now = Date.now()): boolean {
-  if (e.banned !== true) return false;
-  if (e.banType === 'Temporary') return e.banUntil !== null && new Date(e.banUntil).getTime() > now;
-  return true;
-}
-
 export function loadLearner(db: Database) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const user = currentUser(res)!;
-    const slug = String(req.params.slug ?? '');
-    if (slug.length > 100) return next(notFound());
-    const row = await db
-      .selectFrom('course as c')
-      .leftJoin('enrollment as e', (join) => join.onRef('e.courseId', '=', 'c.id').on('e.userId', '=', user.id))
-      .select([
-        'c.id',
-        'c.title',
-        'c.slug',
-        'c.userId',
-        'c.status',
-        'e.id as enrollmentId',
-        'e.status as enrollmentStatus',
-        'e.banned',
-        'e.banType',
-        'e.banUntil',
-        'e.lastActivityAt',
-        'e.certificateEarned',
-        'e.certificateRevoked',
-      ])
-      .where('c.slug', '=', slug)
-      .executeTakeFirst();
-    if (!row) return next(notFound());
-    const preview = row.userId === user.id || user.role === 'admin';
-    const enrolled =
-      row.enrollmentId !== null &&
-      row.enrollmentStatus === 'Active' &&
-      (row.status === 'Published' || row.status === 'Archived') &&
-      !isBanned({ banned: row.banned, banType: row.banType, banUntil: row.banUntil });
-    if (!preview && !enrolled) return next(notFound());
-    const learner: Learner = {
-      user,
-      course: { id: row.id, title: row.title, slug: row.slug, userId: row.userId, status: row.status },
-      preview: !enrolled,
-      ...(enrolled
-        ? { enrollment: { id: row.enrollmentId!, lastActivityAt: row.lastActivityAt, certificateEarned: !!row.certificateEarned, certificateRevoked: !!row.certificateRevoked } }
-        : {}),
-    };
-    res.locals.learner = learner;
-    next();
-  };
+  const load = courseBySlug(db, (access) => canLearn(access.role, access.course) || canManage(access.role));
+  return (req: Request, res: Response, next: NextFunction) =>
+    load(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      const { course, role, enrollment } = accessOf(res);
+      const enrolled = canLearn(role, course) && enrollment !== undefined;
+      const learner: Learner = {
+        user: currentUser(res)!,
+        course: { id: course.id, title: course.title, slug: course.slug, userId: course.userId, status: course.status },
+        preview: !enrolled,
+        ...(enrolled
+          ? {
+              enrollment: {
+                id: enrollment.id,
+                lastActivityAt: enrollment.lastActivityAt,
+                certificateEarned: !!enrollment.certificateEarned,
+                certificateRevoked: !!enrollment.certificateRevoked,
+              },
+            }
+          : {}),
+      };
+      res.locals.learner = learner;
+      next();
+    });
 }

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { isReleased, isWaiting, lessonIsOpen, type LessonViewer } from '../access/course-policy.ts';
 
 /**
  * The course as one learner sees it: every chapter and lesson that is not a draft, in order, each
  * with whether it is open to them now, completed, or scheduled (and whether they unlocked it early).
- * Two queries however long the course. The rules match canOpenLesson (access.ts); a preview by the
- * teacher or an admin opens everything, drafts included.
+ * Two queries however long the course.
  */
 
 export interface LessonState {
@@ -31,11 +31,13 @@ export interface ChapterState {
   lessons: LessonState[];
 }
 
-const released = (item: { status: string; releaseAt: Date | null }, now: number) =>
-  item.status === 'Published' && (item.releaseAt === null || new Date(item.releaseAt).getTime() <= now);
-const waiting = (item: { status: string; releaseAt: Date | null }, now: number) => item.status === 'Scheduled' || (item.status === 'Published' && !released(item, now));
-
-export async function learnerCurriculum(db: Database, courseId: string, userId: string, preview: boolean): Promise<ChapterState[]> {
+/**
+ * One learner's curriculum: whether each lesson is open comes from the course policy's one rule
+ * (lessonIsOpen, in SQL); `scheduled` and `countsTowardProgress` from its named predicates.
+ * `viewer.manages` (the teacher, an admin) opens everything, drafts included.
+ */
+export async function learnerCurriculum(db: Database, courseId: string, viewer: LessonViewer): Promise<ChapterState[]> {
+  const userId = viewer.userId;
   const chapters = await db
     .selectFrom('chapter as ch')
     .select([
@@ -46,12 +48,14 @@ export async function learnerCurriculum(db: Database, courseId: string, userId: 
       (eb) => eb.exists(eb.selectFrom('earlyUnlock as u').whereRef('u.chapterId', '=', 'ch.id').where('u.userId', '=', userId)).as('unlocked'),
     ])
     .where('ch.courseId', '=', courseId)
-    .$if(!preview, (q) => q.where('ch.status', '!=', 'Draft'))
+    .$if(!viewer.manages, (q) => q.where('ch.status', '!=', 'Draft'))
     .orderBy('ch.position')
     .execute();
   if (chapters.length === 0) return [];
   const lessons = await db
     .selectFrom('lesson as l')
+    .innerJoin('chapter as ch', 'ch.id', 'l.chapterId')
+    .innerJoin('course as c', 'c.id', 'ch.courseId')
     .leftJoin('lessonProgress as p', (join) => join.onRef('p.lessonId', '=', 'l.id').on('p.userId', '=', userId))
     .select([
       'l.id',
@@ -60,42 +64,37 @@ export async function learnerCurriculum(db: Database, courseId: string, userId: 
       'l.status',
       'l.releaseAt',
       sql<boolean>`coalesce(p.completed, false)`.as('completed'),
+      sql<boolean>`${lessonIsOpen(viewer)}`.as('open'),
       (eb) => eb.exists(eb.selectFrom('earlyUnlock as u').whereRef('u.lessonId', '=', 'l.id').where('u.userId', '=', userId)).as('unlocked'),
     ])
-    .where(
-      'l.chapterId',
-      'in',
-      chapters.map((c) => c.id),
-    )
-    .$if(!preview, (q) => q.where('l.status', '!=', 'Draft'))
+    .where('ch.courseId', '=', courseId)
+    .$if(!viewer.manages, (q) => q.where('l.status', '!=', 'Draft'))
+    .orderBy('ch.position')
     .orderBy('l.position')
     .execute();
 
   const now = Date.now();
-  return chapters.map((ch) => {
-    const chapterOpen = preview || released(ch, now) || Boolean(ch.unlocked);
-    return {
-      id: ch.id,
-      title: ch.title,
-      status: ch.status,
-      releaseAt: ch.releaseAt,
-      open: chapterOpen,
-      scheduled: waiting(ch, now) && !ch.unlocked,
-      lessons: lessons
-        .filter((l) => l.chapterId === ch.id)
-        .map((l) => ({
-          id: l.id,
-          chapterId: l.chapterId,
-          title: l.title,
-          status: l.status,
-          releaseAt: l.releaseAt,
-          completed: l.completed,
-          open: preview || (chapterOpen && (released(l, now) || Boolean(l.unlocked) || Boolean(ch.unlocked))),
-          scheduled: waiting(l, now) && !l.unlocked && !ch.unlocked,
-          countsTowardProgress: released(l, now) && released(ch, now),
-        })),
-    };
-  });
+  return chapters.map((ch) => ({
+    id: ch.id,
+    title: ch.title,
+    status: ch.status,
+    releaseAt: ch.releaseAt,
+    open: viewer.manages || isReleased(ch, now) || Boolean(ch.unlocked),
+    scheduled: isWaiting(ch, now) && !ch.unlocked,
+    lessons: lessons
+      .filter((l) => l.chapterId === ch.id)
+      .map((l) => ({
+        id: l.id,
+        chapterId: l.chapterId,
+        title: l.title,
+        status: l.status,
+        releaseAt: l.releaseAt,
+        completed: l.completed,
+        open: l.open,
+        scheduled: isWaiting(l, now) && !l.unlocked && !ch.unlocked,
+        countsTowardProgress: isReleased(l, now) && isReleased(ch, now),
+      })),
+  }));
 }
 
 export function progressOf(chapters: ChapterState[]) {

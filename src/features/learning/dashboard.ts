@@ -3,18 +3,10 @@ import type { Database } from '../../db/database.ts';
 import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { formatDate } from '../../lib/dates.ts';
+import { BADGE_NAMES } from './badges.ts';
 import { progressInCourses } from './progress.ts';
 
 /** /dashboard (signed in): my courses with progress, last activity and a continue link; badges; notifications. */
-
-const BADGE_NAMES: Record<string, string> = {
-  FirstLessonCompleted: 'First lesson completed',
-  SevenDayStreak: 'Seven-day streak',
-  HundredPercentProgress: 'Course completed',
-  DiscussionContributor: 'Discussion contributor',
-  MonthlyTopPerformer: 'Top performer of the month',
-  WeeklyTopPerformer: 'Top performer of the week',
-};
 
 export function dashboardRoutes({ db }: { db: Database }): Router {
   const router = Router();
@@ -56,7 +48,7 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
     render(res, 'learn/dashboard', {
       title: 'Your dashboard',
       courses: enrollments.map((e) => ({ ...e, progress: progress.get(e.courseId)!, lastActivityLabel: e.lastActivityAt ? formatDate(e.lastActivityAt) : 'not started' })),
-      badges: badges.map((b) => ({ ...b, name: BADGE_NAMES[b.badgeType] ?? b.badgeType })),
+      badges: badges.map((b) => ({ ...b, name: BADGE_NAMES[b.badgeType] })),
       notifications: notifications.map((n) => ({ ...n, dateLabel: formatDate(n.createdAt) })),
       points: me.points,
     });

@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { releasedSql } from '../access/course-policy.ts';
 
 /**
  * Progress counts only lessons a student can take today: the lesson and its chapter Published, and
  * their release time (if any) passed. Drafts and scheduled lessons are out of both the count and the
  * total, so a teacher adding a draft never lowers anyone's progress.
  */
-const countsTowardProgress = sql`l.status = 'Published' and ch.status = 'Published'
-  and coalesce(l.release_at, '-infinity') <= now() and coalesce(ch.release_at, '-infinity') <= now()`;
+const countsTowardProgress = sql`${releasedSql('l')} and ${releasedSql('ch')}`;
 
 export interface Progress {
   completed: number;

@@ -9,11 +9,18 @@ import { formatBytes } from '../../lib/bytes.ts';
 import { formatDate } from '../../lib/dates.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
-import { issueCertificate } from '../certificates/service.ts';
 import { setting } from '../system/settings.ts';
+import { toggleLessonCompletion } from './completion.ts';
 import { loadLearner, type Learner } from './context.ts';
 import { learnerCurriculum, progressOf, type ChapterState } from './curriculum.ts';
-import { rateCourse, recordLessonView, recordWatchTime, toggleCompletion, unlockEarly } from './service.ts';
+import { rateCourse, recordLessonView, recordWatchTime, unlockEarly } from './service.ts';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Enrollments this signed-in device has opened (one login_session row each). */
+    openedCourses?: string[];
+  }
+}
 
 /** /learn/:slug (signed in): the player, lessons, completion, early unlocks, watch time and ratings. */
 
@@ -45,12 +52,14 @@ export function learningRoutes(deps: LearningDeps): Router {
   router.use(loadLearner(db));
 
   const lessonsOf = (chapters: ChapterState[]) => chapters.flatMap((c) => c.lessons);
+  // The learner as the course policy sees lessons: a preview (teacher, admin) opens everything.
+  const curriculumOf = (learner: Learner) => learnerCurriculum(db, learner.course.id, { userId: learner.user.id, manages: learner.preview });
   const country = (req: Request) => (deps.config.trustProxy ? (req.get('cf-ipcountry') ?? null) : null);
 
   // The player opens at the first open lesson not yet completed (or the first one).
   router.get('/', async (_req, res) => {
     const learner = learnerOf(res);
-    const chapters = await learnerCurriculum(db, learner.course.id, learner.user.id, learner.preview);
+    const chapters = await curriculumOf(learner);
     const open = lessonsOf(chapters).filter((l) => l.open);
     const next = open.find((l) => !l.completed) ?? open[0];
     if (next) return res.redirect(`/learn/${learner.course.slug}/lessons/${next.id}`);
@@ -59,7 +68,7 @@ export function learningRoutes(deps: LearningDeps): Router {
 
   async function lessonPage(req: Request, res: Response, lessonId: string, extras: { ratingErrors?: Record<string, string> } = {}, status = 200) {
     const learner = learnerOf(res);
-    const chapters = await learnerCurriculum(db, learner.course.id, learner.user.id, learner.preview);
+    const chapters = await curriculumOf(learner);
     const all = lessonsOf(chapters);
     const index = all.findIndex((l) => l.id === lessonId);
     const state = all[index];
@@ -74,7 +83,11 @@ export function learningRoutes(deps: LearningDeps): Router {
     ]);
     const video = lesson.videoKey ? await storage.head(lesson.videoKey) : undefined;
     if (learner.enrollment && status === 200 && !isHtmx(req)) {
-      await recordLessonView(db, req, learner.enrollment.id, lessonId, country(req));
+      const enrollmentId = learner.enrollment.id;
+      const opened = req.session.openedCourses ?? [];
+      const firstOnDevice = !opened.includes(enrollmentId);
+      await recordLessonView(db, enrollmentId, lessonId, { firstOnDevice, ipAddress: req.ip ?? null, userAgent: req.get('user-agent') ?? null, country: country(req) });
+      if (firstOnDevice) req.session.openedCourses = [...opened, enrollmentId].slice(-50);
     }
     render(
       res,
@@ -107,36 +120,17 @@ export function learningRoutes(deps: LearningDeps): Router {
     const learner = learnerOf(res);
     const lessonId = String(req.params.lessonId);
     if (!uuid.safeParse(lessonId).success) throw notFound();
-    const chapters = await learnerCurriculum(db, learner.course.id, learner.user.id, learner.preview);
-    const state = lessonsOf(chapters).find((l) => l.id === lessonId);
-    if (!state || !state.open) throw notFound();
-    // A preview (the teacher, an admin) changes nothing: the page shows the state as it is.
-    let completed = state.completed;
-    let badges: string[] = [];
-    let certificate = false;
-    if (learner.enrollment) {
-      const enrollment = learner.enrollment;
-      const result = await toggleCompletion(db, {
-        userId: learner.user.id,
-        enrollmentId: enrollment.id,
-        lessonId,
-        courseTitle: learner.course.title,
-        courseComplete: async (trx) => progressOf(await learnerCurriculum(trx, learner.course.id, learner.user.id, false)).percent === 100,
-      });
-      completed = result.completed;
-      badges = result.badges;
-      // At 100%: the certificate, once (a revoked one is re-issued only by the teacher or an admin).
-      if (completed && !enrollment.certificateEarned) {
-        const now = progressOf(await learnerCurriculum(db, learner.course.id, learner.user.id, false));
-        if (now.percent === 100) {
-          await issueCertificate({ db, storage, baseUrl: deps.config.baseUrl, logger }, enrollment.id);
-          certificate = true;
-        }
-      }
-    }
+    const outcome = await toggleLessonCompletion(
+      { db, storage, baseUrl: deps.config.baseUrl, logger },
+      { userId: learner.user.id, courseId: learner.course.id, courseTitle: learner.course.title, ...(learner.enrollment ? { enrollmentId: learner.enrollment.id } : {}) },
+      lessonId,
+    );
+    if (!outcome.found) throw notFound();
+    const { completed, badges, certificate, chapters, progress } = outcome;
     if (isHtmx(req)) {
-      const after = await learnerCurriculum(db, learner.course.id, learner.user.id, learner.preview);
-      return render(res, 'learn/_completion', { learner, lesson: { id: lessonId, completed }, progress: progressOf(after), badges, certificate });
+      // The button and progress bar, and (out of band) this lesson's tick in the contents.
+      const state = lessonsOf(chapters).find((l) => l.id === lessonId)!;
+      return render(res, 'learn/_completion', { learner, lesson: { id: lessonId, completed }, progress, badges, certificate, tocLesson: state, slug: learner.course.slug });
     }
     if (certificate) setFlash(req, 'success', 'Course completed: your certificate is ready on your dashboard.');
     else if (badges.length) setFlash(req, 'success', `Well done! Badge earned: ${badges.join(', ')}.`);
@@ -147,7 +141,7 @@ export function learningRoutes(deps: LearningDeps): Router {
     const learner = learnerOf(res);
     const input = unlockInput.safeParse(req.body);
     if (!input.success || !learner.enrollment) throw notFound();
-    const chapters = await learnerCurriculum(db, learner.course.id, learner.user.id, false);
+    const chapters = await curriculumOf(learner);
     const target =
       'lessonId' in input.data ? lessonsOf(chapters).find((l) => l.id === (input.data as { lessonId: string }).lessonId) : chapters.find((c) => c.id === (input.data as { chapterId: string }).chapterId);
     // Only what is scheduled in this course can be opened early: never a draft, never another course's.
@@ -164,7 +158,7 @@ export function learningRoutes(deps: LearningDeps): Router {
     const input = watchInput.safeParse(req.body);
     if (!input.success) return res.status(422).end();
     if (!learner.enrollment) return res.status(204).end();
-    const state = lessonsOf(await learnerCurriculum(db, learner.course.id, learner.user.id, false)).find((l) => l.id === input.data.lessonId);
+    const state = lessonsOf(await curriculumOf(learner)).find((l) => l.id === input.data.lessonId);
     if (!state?.open) return res.status(404).end();
     await recordWatchTime(db, { userId: learner.user.id, ...input.data });
     res.status(204).end();

@@ -1,27 +1,26 @@
-import type { Request } from 'express';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import { setting } from '../system/settings.ts';
 
-/** Learning rules: activity, completion, badges and points, early unlocks, watch time, ratings. */
+/** Learning rules: activity, early unlocks, watch time, ratings (completion: completion.ts; badges: badges.ts). */
 
-type ActivityType = 'StartedCourse' | 'ViewedLesson' | 'CompletedLesson';
-type BadgeType = 'FirstLessonCompleted' | 'SevenDayStreak' | 'HundredPercentProgress';
+type ActivityType = 'StartedCourse' | 'ViewedLesson';
 
-declare module 'express-session' {
-  interface SessionData {
-    /** Enrollments this signed-in device has opened (one login_session row each). */
-    openedCourses?: string[];
-  }
+/** Where a lesson was opened from: this signed-in device, as the route describes it. */
+export interface ViewingDevice {
+  /** The first time this signed-in device opens the course (the route keeps that in the session). */
+  firstOnDevice: boolean;
+  ipAddress: string | null;
+  userAgent: string | null;
+  country: string | null;
 }
 
 /**
- * A lesson opened: ViewedLesson (and StartedCourse the first time), lastActivityAt, and a
+ * A lesson opened: ViewedLesson (once a day) and StartedCourse (once), lastActivityAt, and a
  * login_session row the first time this signed-in device opens the course.
  */
-export async function recordLessonView(db: Database, req: Request, enrollmentId: string, lessonId: string, country: string | null): Promise<void> {
-  const firstOnDevice = !(req.session.openedCourses ?? []).includes(enrollmentId);
+export async function recordLessonView(db: Database, enrollmentId: string, lessonId: string, device: ViewingDevice): Promise<void> {
   await db.transaction().execute(async (trx) => {
     // Once per course (StartedCourse) and once per lesson a day (ViewedLesson): unique partial
     // indexes decide (migration lesson-views-once-a-day), so a reload or a race adds nothing.
@@ -35,95 +34,20 @@ export async function recordLessonView(db: Database, req: Request, enrollmentId:
       .onConflict((oc) => oc.doNothing())
       .execute();
     await trx.updateTable('enrollment').set({ lastActivityAt: new Date() }).where('id', '=', enrollmentId).execute();
-    if (firstOnDevice) {
-      const ua = req.get('user-agent') ?? null;
-      const device = describeUserAgent(ua);
+    if (device.firstOnDevice) {
+      const described = describeUserAgent(device.userAgent);
       await trx
         .insertInto('loginSession')
-        .values({ enrollmentId, device: device.device, browser: device.browser, country, ipAddress: req.ip ?? null, userAgent: ua?.slice(0, 500) ?? null })
+        .values({
+          enrollmentId,
+          device: described.device,
+          browser: described.browser,
+          country: device.country,
+          ipAddress: device.ipAddress,
+          userAgent: device.userAgent?.slice(0, 500) ?? null,
+        })
         .execute();
     }
-  });
-  if (firstOnDevice) req.session.openedCourses = [...(req.session.openedCourses ?? []), enrollmentId].slice(-50);
-}
-
-async function awardBadge(trx: Database, enrollmentId: string, userId: string, badge: BadgeType, points: number, courseTitle: string): Promise<boolean> {
-  // Once per enrollment: the unique (enrollment, badge) decides, also between racing requests.
-  const row = await trx
-    .insertInto('studentBadge')
-    .values({ enrollmentId, badgeType: badge, metadata: JSON.stringify({ points }) })
-    .onConflict((oc) => oc.columns(['enrollmentId', 'badgeType']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!row) return false;
-  if (points > 0) {
-    await trx.updateTable('user').set((eb) => ({ points: eb('points', '+', points) })).where('id', '=', userId).execute();
-  }
-  const names: Record<BadgeType, string> = {
-    FirstLessonCompleted: 'First lesson completed',
-    SevenDayStreak: 'Seven-day streak',
-    HundredPercentProgress: 'Course completed',
-  };
-  await trx
-    .insertInto('notification')
-    .values({
-      userId,
-      type: 'PointsEarned',
-      title: `Badge earned: ${names[badge]}`,
-      message: `You earned ${points} points in "${courseTitle}".`,
-      link: '/dashboard',
-    })
-    .execute();
-  return true;
-}
-
-/** Activity on each of the last seven days (today included), counted in UTC. */
-async function hasSevenDayStreak(trx: Database, enrollmentId: string): Promise<boolean> {
-  const { rows } = await sql<{ days: number }>`
-    select count(distinct (created_at at time zone 'UTC')::date)::int as days
-    from student_activity
-    where enrollment_id = ${enrollmentId}
-      and created_at >= (date_trunc('day', now() at time zone 'UTC') - interval '6 days') at time zone 'UTC'`.execute(trx);
-  return (rows[0]?.days ?? 0) >= 7;
-}
-
-export interface CompletionResult {
-  completed: boolean;
-  badges: BadgeType[];
-}
-
-/**
- * Marks a lesson done (or not done again). Completing writes CompletedLesson and checks the badges;
- * `courseComplete` (run inside the same transaction) says whether every counted lesson is now done.
- */
-export async function toggleCompletion(
-  db: Database,
-  input: { userId: string; enrollmentId: string; lessonId: string; courseTitle: string; courseComplete: (trx: Database) => Promise<boolean> },
-): Promise<CompletionResult> {
-  const badgePoints = await setting(db, 'learning.badgePoints');
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('lessonProgress')
-      .values({ userId: input.userId, lessonId: input.lessonId, completed: true })
-      .onConflict((oc) => oc.columns(['userId', 'lessonId']).doUpdateSet({ completed: sql`not lesson_progress.completed` }))
-      .returning('completed')
-      .executeTakeFirstOrThrow();
-    const badges: BadgeType[] = [];
-    if (!row.completed) return { completed: false, badges };
-
-    await trx
-      .insertInto('studentActivity')
-      .values({ enrollmentId: input.enrollmentId, type: 'CompletedLesson', description: 'Completed a lesson', metadata: JSON.stringify({ lessonId: input.lessonId }) })
-      .execute();
-    await trx.updateTable('enrollment').set({ lastActivityAt: new Date() }).where('id', '=', input.enrollmentId).execute();
-
-    const award = async (badge: BadgeType) => {
-      if (await awardBadge(trx, input.enrollmentId, input.userId, badge, badgePoints[badge], input.courseTitle)) badges.push(badge);
-    };
-    await award('FirstLessonCompleted');
-    if (await hasSevenDayStreak(trx, input.enrollmentId)) await award('SevenDayStreak');
-    if (await input.courseComplete(trx)) await award('HundredPercentProgress');
-    return { completed: true, badges };
   });
 }
 

@@ -5,7 +5,7 @@ import { notFound } from '../../http/errors.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { assertSafeKey, type Storage } from '../../storage/index.ts';
 import { sendStoredFile } from '../../storage/send.ts';
-import { canOpenLesson } from '../learning/access.ts';
+import { canOpenLesson, isCourseOut, managesCourse } from '../access/course-policy.ts';
 
 /**
  * GET /media/<key>: the one way stored files go out. The key is looked up to find what it belongs
@@ -54,8 +54,8 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
     const owner = await findOwner(db, key);
     if (!owner) throw notFound();
     const user = currentUser(res);
-    const isOwner = !!user && (user.id === owner.ownerId || user.role === 'admin');
-    const courseIsOut = owner.courseStatus === 'Published' || owner.courseStatus === 'Archived';
+    const isOwner = managesCourse(user, owner.ownerId);
+    const courseIsOut = owner.courseStatus !== null && isCourseOut(owner.courseStatus);
     const extension = key.slice(key.lastIndexOf('.'));
 
     let allowed: boolean;
@@ -72,7 +72,7 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
       // what is coming (and the player is the only page that shows it).
       case 'lesson-thumbnail':
       case 'lesson-video':
-        allowed = isOwner || (await canOpenLesson(db, user, owner.lessonId!));
+        allowed = await canOpenLesson(db, user, owner.lessonId!);
         cacheControl = PRIVATE;
         break;
     }

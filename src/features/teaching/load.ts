@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { currentUser } from '../../http/guards.ts';
+import { canManage, managesCourse } from '../access/course-policy.ts';
+import { accessOf, courseById } from '../access/load-course.ts';
 
 /**
  * Load-and-authorize for /teach: the course (or chapter, or lesson, with its course) goes into
@@ -12,19 +14,17 @@ import { currentUser } from '../../http/guards.ts';
 
 const uuid = z.uuid();
 
-function mayEdit(res: Response, ownerId: string): boolean {
-  const user = currentUser(res);
-  return !!user && (user.id === ownerId || user.role === 'admin');
-}
+const mayEdit = (res: Response, ownerId: string): boolean => managesCourse(currentUser(res), ownerId);
 
+/** The course policy's loader, for those who manage the course; `res.locals.course` as /teach views expect. */
 export function loadCourse(db: Database) {
-  return async (_req: Request, res: Response, next: NextFunction, id: string) => {
-    if (!uuid.safeParse(id).success) return next(notFound());
-    const course = await db.selectFrom('course').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!course || !mayEdit(res, course.userId)) return next(notFound());
-    res.locals.course = course;
-    next();
-  };
+  const load = courseById(db, (access) => canManage(access.role));
+  return (req: Request, res: Response, next: NextFunction, id: string) =>
+    load(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      res.locals.course = accessOf(res).course;
+      next();
+    }, id);
 }
 
 export function loadChapter(db: Database) {

@@ -1,0 +1,58 @@
+import { sql, type Transaction } from 'kysely';
+import type { DB, Studentbadgetype } from '../../db/types.ts';
+
+/** Badges: what people read for each, and how one is awarded (once per enrollment). */
+
+export type BadgeType = Studentbadgetype;
+
+/** The one place a badge's name is written: notifications, flashes, the completion answer, the dashboard. */
+export const BADGE_NAMES: Record<BadgeType, string> = {
+  FirstLessonCompleted: 'First lesson completed',
+  SevenDayStreak: 'Seven-day streak',
+  HundredPercentProgress: 'Course completed',
+  DiscussionContributor: 'Discussion contributor',
+  MonthlyTopPerformer: 'Top performer of the month',
+  WeeklyTopPerformer: 'Top performer of the week',
+};
+
+/**
+ * Awards a badge once per enrollment (the unique (enrollment, badge) decides, also between racing
+ * requests), with its points and a PointsEarned notification. Takes the transaction of the
+ * completion it belongs to: points and badge commit together or not at all.
+ */
+export async function awardBadge(
+  trx: Transaction<DB>,
+  award: { enrollmentId: string; userId: string; badge: BadgeType; points: number; courseTitle: string },
+): Promise<boolean> {
+  const row = await trx
+    .insertInto('studentBadge')
+    .values({ enrollmentId: award.enrollmentId, badgeType: award.badge, metadata: JSON.stringify({ points: award.points }) })
+    .onConflict((oc) => oc.columns(['enrollmentId', 'badgeType']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!row) return false;
+  if (award.points > 0) {
+    await trx.updateTable('user').set((eb) => ({ points: eb('points', '+', award.points) })).where('id', '=', award.userId).execute();
+  }
+  await trx
+    .insertInto('notification')
+    .values({
+      userId: award.userId,
+      type: 'PointsEarned',
+      title: `Badge earned: ${BADGE_NAMES[award.badge]}`,
+      message: `You earned ${award.points} points in "${award.courseTitle}".`,
+      link: '/dashboard',
+    })
+    .execute();
+  return true;
+}
+
+/** Activity on each of the last seven days (today included), counted in UTC. */
+export async function hasSevenDayStreak(trx: Transaction<DB>, enrollmentId: string): Promise<boolean> {
+  const { rows } = await sql<{ days: number }>`
+    select count(distinct (created_at at time zone 'UTC')::date)::int as days
+    from student_activity
+    where enrollment_id = ${enrollmentId}
+      and created_at >= (date_trunc('day', now() at time zone 'UTC') - interval '6 days') at time zone 'UTC'`.execute(trx);
+  return (rows[0]?.days ?? 0) >= 7;
+}

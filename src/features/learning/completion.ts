@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import { issueCertificate, type CertificateDeps } from '../certificates/service.ts';
+import { setting } from '../system/settings.ts';
+import { awardBadge, BADGE_NAMES, hasSevenDayStreak } from './badges.ts';
+
+/** The badges a completion can earn (the others are for later features). */
+type CourseBadge = 'FirstLessonCompleted' | 'SevenDayStreak' | 'HundredPercentProgress';
+import { learnerCurriculum, progressOf, type ChapterState } from './curriculum.ts';
+
+/**
+ * A lesson marked done (or not done again), as one step: the curriculum is read once, under a lock
+ * on the enrollment (so two completions at once see each other's result), the toggle, the activity,
+ * the badges with their points, and whether the certificate is now due are decided together in one
+ * transaction; the certificate (a PDF in storage) is issued right after it commits.
+ */
+
+export interface CompletionLearner {
+  userId: string;
+  courseId: string;
+  courseTitle: string;
+  /** Undefined for a preview by the teacher or an admin: nothing changes. */
+  enrollmentId?: string;
+}
+
+export type CompletionOutcome =
+  | { found: false }
+  | {
+      found: true;
+      completed: boolean;
+      /** Badges earned by this step, by name. */
+      badges: string[];
+      certificate: boolean;
+      /** The curriculum after the step (for the progress bar and the contents' ticks). */
+      chapters: ChapterState[];
+      progress: ReturnType<typeof progressOf>;
+    };
+
+export async function toggleLessonCompletion(deps: CertificateDeps, learner: CompletionLearner, lessonId: string): Promise<CompletionOutcome> {
+  const { db } = deps;
+  if (!learner.enrollmentId) {
+    const chapters = await learnerCurriculum(db, learner.courseId, { userId: learner.userId, manages: true });
+    const state = chapters.flatMap((c) => c.lessons).find((l) => l.id === lessonId);
+    if (!state) return { found: false };
+    return { found: true, completed: state.completed, badges: [], certificate: false, chapters, progress: progressOf(chapters) };
+  }
+  const enrollmentId = learner.enrollmentId;
+  const badgePoints = await setting(db, 'learning.badgePoints');
+
+  const outcome = await db.transaction().execute(async (trx) => {
+    const enrollment = await trx.selectFrom('enrollment').select(['certificateEarned']).where('id', '=', enrollmentId).forUpdate().executeTakeFirstOrThrow();
+    const chapters = await learnerCurriculum(trx, learner.courseId, { userId: learner.userId, manages: false });
+    const state = chapters.flatMap((c) => c.lessons).find((l) => l.id === lessonId);
+    if (!state?.open) return { found: false as const };
+
+    const row = await trx
+      .insertInto('lessonProgress')
+      .values({ userId: learner.userId, lessonId, completed: true })
+      .onConflict((oc) => oc.columns(['userId', 'lessonId']).doUpdateSet({ completed: sql`not lesson_progress.completed` }))
+      .returning('completed')
+      .executeTakeFirstOrThrow();
+    state.completed = row.completed;
+    const progress = progressOf(chapters);
+    const earned: CourseBadge[] = [];
+    if (row.completed) {
+      await trx
+        .insertInto('studentActivity')
+        .values({ enrollmentId, type: 'CompletedLesson', description: 'Completed a lesson', metadata: JSON.stringify({ lessonId }) })
+        .execute();
+      await trx.updateTable('enrollment').set({ lastActivityAt: new Date() }).where('id', '=', enrollmentId).execute();
+      const award = async (badge: CourseBadge) => {
+        if (await awardBadge(trx, { enrollmentId, userId: learner.userId, badge, points: badgePoints[badge], courseTitle: learner.courseTitle })) earned.push(badge);
+      };
+      await award('FirstLessonCompleted');
+      if (await hasSevenDayStreak(trx, enrollmentId)) await award('SevenDayStreak');
+      if (progress.percent === 100) await award('HundredPercentProgress');
+    }
+    // At 100%, once: a revoked certificate is issued again only by the teacher or an admin.
+    const certificate = row.completed && progress.percent === 100 && !enrollment.certificateEarned;
+    return { found: true as const, completed: row.completed, badges: earned.map((b) => BADGE_NAMES[b]), certificate, chapters, progress };
+  });
+
+  if (outcome.found && outcome.certificate) await issueCertificate(deps, enrollmentId);
+  return outcome;
+}
