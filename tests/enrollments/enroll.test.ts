@@ -26,6 +26,20 @@ describe('enrollment', () => {
     expect(await t.db.selectFrom('enrollment').select('id').where('userId', '=', student.user.id).execute()).toHaveLength(1);
   });
 
+  it('a free enrollment writes one enrollment_created row from the request (who, address, browser); enrolling again, none', async () => {
+    const course = await createCourse(t.db, { price: 0 });
+    const student = await signedInAs(t.app, t.db, 'student');
+    await student.post(`/courses/${course.slug}/enroll`).expect(303);
+    await student.post(`/courses/${course.slug}/enroll`).expect(303);
+    const enrollment = await t.db.selectFrom('enrollment').select('id').where('userId', '=', student.user.id).executeTakeFirstOrThrow();
+    const log = await t.db.selectFrom('activityLog').selectAll().where('entityId', '=', enrollment.id).execute();
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ action: 'enrollment_created', userId: student.user.id, entityType: 'enrollment' });
+    expect(log[0]!.ipAddress).toBeTruthy();
+    expect(log[0]!.userAgent).toContain('Firefox');
+    expect(log[0]!.metadata).toMatchObject({ status: 'Active', amount: 0, courseId: course.id, studentId: student.user.id });
+  });
+
   it('only verified users may enroll; visitors are sent to sign in', async () => {
     const course = await createCourse(t.db, { price: 0 });
     const unverified = await signedInAs(t.app, t.db, 'student', { emailVerified: false });

@@ -1,10 +1,14 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Router } from 'express';
 import { sql } from 'kysely';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { studentRoutes } from '../../src/features/teaching/students.ts';
 import { requireRole } from '../../src/http/guards.ts';
 import { formatDate } from '../../src/lib/dates.ts';
-import { useTestApp } from '../setup/app.ts';
+import { createDiskStorage } from '../../src/storage/index.ts';
+import { silentLogger, useTestApp } from '../setup/app.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createChapter, createCourse, createEnrollment, createLesson, createUser } from '../setup/factories.ts';
 import { countQueries } from '../setup/queries.ts';
@@ -37,7 +41,8 @@ function postForm(who: SignedIn, path: string, fields: Record<string, string | s
 describe('teacher: students table', () => {
   const t = useTestApp({ extraRoutes: extra });
   beforeAll(() => {
-    routes = studentRoutes({ db: t.db });
+    const storage = createDiskStorage(mkdtempSync(path.join(os.tmpdir(), 'edupeak-students-')));
+    routes = studentRoutes({ db: t.db, certificates: { db: t.db, storage, baseUrl: 'http://edupeak.test', logger: silentLogger } });
   });
   beforeEach(async () => {
     await t.db.deleteFrom('rateLimit').execute();
@@ -335,5 +340,31 @@ describe('teacher: students table', () => {
     }
     expect(log[0]!.metadata).toMatchObject({ tags: ['TopPerformer', 'NeedsHelp'] });
     expect(log[1]!.metadata).toMatchObject({ banType: 'Permanent', banUntil: null, reason: 'Cheating on quizzes' });
+  });
+
+  it('revoking twice at once, and lifting a ban twice, each write one row; issuing again writes certificate_reissued once', async () => {
+    const { teacher, course, table } = await teacherWithCourse();
+    const e = await createEnrollment(t.db, { courseId: course.id, banned: true, banType: 'Permanent', banReason: 'Rude' });
+    await t.db.updateTable('enrollment').set({ certificateEarned: true, certificateIssuedAt: new Date() }).where('id', '=', e.id).execute();
+    const actions = async () => (await t.db.selectFrom('activityLog').select('action').where('entityId', '=', e.id).orderBy('createdAt').orderBy('id').execute()).map((r) => r.action);
+
+    const revokes = await Promise.all([1, 2].map(() => postForm(teacher, `${table}/${e.id}/certificate/revoke`, {}, table)));
+    expect(revokes.map((r) => r.status).sort()).toEqual([303, 422]);
+    await postForm(teacher, `${table}/${e.id}/unban`, {}, table).expect(303);
+    await postForm(teacher, `${table}/${e.id}/unban`, {}, table).expect(303);
+    expect(await actions()).toEqual(['certificate_revoked', 'student_unbanned']);
+
+    const issued = await postForm(teacher, `${table}/${e.id}/certificate/issue`, {}, table);
+    expect(issued.status).toBe(303);
+    expect(await enrollmentOf(e.id)).toMatchObject({ certificateEarned: true, certificateRevoked: false });
+    expect((await enrollmentOf(e.id)).certificateKey).toMatch(/^certificates\//);
+    // Valid now: nothing to issue again.
+    const again = await postForm(teacher, `${table}/${e.id}/certificate/issue`, {}, table);
+    expect(again.status).toBe(422);
+    expect(rowOf(again.text, e.id)).toContain('Only a revoked certificate can be issued again.');
+    expect(await actions()).toEqual(['certificate_revoked', 'student_unbanned', 'certificate_reissued']);
+    const reissued = await t.db.selectFrom('activityLog').selectAll().where('entityId', '=', e.id).where('action', '=', 'certificate_reissued').executeTakeFirstOrThrow();
+    expect(reissued).toMatchObject({ userId: teacher.user.id, entityType: 'enrollment' });
+    expect(reissued.metadata).toMatchObject({ courseId: course.id, studentId: e.userId });
   });
 });
