@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { liftExpiredCourseBans } from '../features/enrollments/service.ts';
 
 /** Site bans and temporary course bans whose end has passed are lifted. Permanent ones never are. */
 export async function liftExpiredBans(db: Database): Promise<{ users: number; enrollments: number }> {
@@ -9,12 +10,7 @@ export async function liftExpiredBans(db: Database): Promise<{ users: number; en
     .where('banned', '=', true)
     .where('banExpires', '<=', now)
     .executeTakeFirst();
-  const enrollments = await db
-    .updateTable('enrollment')
-    .set({ banned: false, banType: null, banReason: null, banUntil: null })
-    .where('banned', '=', true)
-    .where('banType', '=', 'Temporary')
-    .where('banUntil', '<=', now)
-    .executeTakeFirst();
-  return { users: Number(users.numUpdatedRows), enrollments: Number(enrollments.numUpdatedRows) };
+  // Course bans belong to the enrollments service (each lifted one gets its audit row).
+  const enrollments = await liftExpiredCourseBans(db, now);
+  return { users: Number(users.numUpdatedRows), enrollments };
 }

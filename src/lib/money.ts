@@ -1,7 +1,13 @@
-/** Prices are integer cents everywhere; only forms and pages use major units. */
-export function formatPrice(cents: number, currency = 'usd'): string {
-  if (cents === 0) return 'Free';
+/** Money is integer cents everywhere; only forms and pages use major units. */
+
+/** An amount of money as it reads in a table or a total: "$0.00", "$19.99". */
+export function formatAmount(cents: number, currency = 'usd'): string {
   return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+}
+
+/** A course's price: "Free" for nothing, else the amount. */
+export function formatPrice(cents: number, currency = 'usd'): string {
+  return cents === 0 ? 'Free' : formatAmount(cents, currency);
 }
 
 /** "19.99" -> 1999; undefined for anything that is not a non-negative amount with at most 2 decimals. */

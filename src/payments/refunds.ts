@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { formatPrice } from '../lib/money.ts';
-import type { AuditContext } from '../features/audit/activity.ts';
+import { formatAmount } from '../lib/money.ts';
+import { recordActivity, type AuditContext } from '../features/audit/activity.ts';
 import { cancelOnRefund } from '../features/enrollments/service.ts';
 import { PAYMENTS_UNAVAILABLE, type PaymentsDeps } from './checkout.ts';
 
@@ -15,7 +15,8 @@ import { PAYMENTS_UNAVAILABLE, type PaymentsDeps } from './checkout.ts';
  * Stripe then sends charge.refunded with the cumulative `amount_refunded`: events.ts takes the larger
  * of that and what is stored, so the same refund is never counted twice.
  *
- * `audit` (who, from where) goes on the enrollment's audit row; without it, the admin alone.
+ * `audit` (who, from where) goes on the refund's audit row and the enrollment's, written in the same
+ * transaction as the refund; without it, the admin alone.
  */
 export async function refundTransaction(
   deps: PaymentsDeps,
@@ -38,7 +39,7 @@ export async function refundTransaction(
   const amount = input.amountCents ?? left;
   if (!Number.isInteger(amount) || amount <= 0) return { ok: false, message: 'The refund must be more than zero.' };
   if (amount > left) {
-    return { ok: false, message: `At most ${formatPrice(left, payment.currency)} is left to refund.` };
+    return { ok: false, message: `At most ${formatAmount(left, payment.currency)} is left to refund.` };
   }
 
   let stripeRefundId: string | undefined;
@@ -93,10 +94,14 @@ export async function refundTransaction(
       })
       .where('id', '=', row.id)
       .execute();
-    if (full) {
-      const who = input.audit ?? { actorId: input.adminId, ipAddress: null, userAgent: null };
-      await cancelOnRefund(tx, who, { enrollmentId: row.enrollmentId, refundedTransactionId: row.id, reason });
-    }
+    const who = input.audit ?? { actorId: input.adminId, ipAddress: null, userAgent: null };
+    await recordActivity(tx, who, {
+      action: 'payment_refunded',
+      entityType: 'payment_transaction',
+      entityId: row.id,
+      metadata: { amountCents: input.amountCents ?? 'rest', refunded: amount, reason },
+    });
+    if (full) await cancelOnRefund(tx, who, { enrollmentId: row.enrollmentId, refundedTransactionId: row.id, reason });
   });
   return { ok: true };
 }

@@ -65,7 +65,8 @@ export function authRoutes(deps: AccountDeps & { config: DeviceCookieConfig }): 
     if (!parsed.success) {
       return form(req, res, 'auth/login', { title: 'Sign in', next, values, errors: fieldErrors(parsed.error) }, 422);
     }
-    const result = await authenticate(deps, req, parsed.data, trustedDeviceFor(req, deps.config, parsed.data.email));
+    const client = { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
+    const result = await authenticate(deps, client, parsed.data, trustedDeviceFor(req, deps.config, parsed.data.email));
     if (!result.ok) {
       return form(req, res, 'auth/login', { title: 'Sign in', next, values, errors: { _form: result.message } }, result.status);
     }

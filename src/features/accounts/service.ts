@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { isUniqueViolation } from '../../http/forms.ts';
@@ -80,16 +79,22 @@ export type LoginResult =
   | { ok: true; userId: string }
   | { ok: false; status: 422 | 403; message: string };
 
-function recordAttempt(db: Database, req: Request, userId: string, failureReason: string | null) {
-  const device = describeUserAgent(req.get('user-agent'));
+/** Where a sign-in attempt came from, as the route read it off the request. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+function recordAttempt(db: Database, client: ClientInfo, userId: string, failureReason: string | null) {
+  const device = describeUserAgent(client.userAgent);
   return db
     .insertInto('loginHistory')
     .values({
       userId,
       success: failureReason === null,
       failureReason,
-      ipAddress: req.ip ?? null,
-      userAgent: req.get('user-agent')?.slice(0, 500) ?? null,
+      ipAddress: client.ip,
+      userAgent: client.userAgent?.slice(0, 500) ?? null,
       deviceInfo: JSON.stringify(device),
     })
     .execute();
@@ -101,13 +106,13 @@ function recordAttempt(db: Database, req: Request, userId: string, failureReason
  */
 export async function authenticate(
   deps: AccountDeps,
-  req: Request,
+  client: ClientInfo,
   input: { email: string; password: string },
   /** The id of this browser's device cookie for this email (device-cookie.ts), if it has one. */
   trustedDevice?: string,
 ): Promise<LoginResult> {
   const { db } = deps;
-  await enforceRateLimit(db, RATE_LIMITS.loginIp, req.ip ?? 'unknown');
+  await enforceRateLimit(db, RATE_LIMITS.loginIp, client.ip ?? 'unknown');
   const user = await findUserByEmail(db, input.email);
   // Counted per email typed, known or not, so the limit reveals nothing about who has an account.
   // A browser that signed in to this account before counts on its own: guessing from elsewhere
@@ -116,26 +121,26 @@ export async function authenticate(
   try {
     await enforceRateLimit(db, rule, subject);
   } catch (error) {
-    if (user) await recordAttempt(db, req, user.id, 'rate_limited');
+    if (user) await recordAttempt(db, client, user.id, 'rate_limited');
     throw error;
   }
   const wrong = { ok: false as const, status: 422 as const, message: 'Email or password is incorrect.' };
   if (!user || !user.password) {
     await verifyPassword(await dummyHash, input.password);
-    if (user) await recordAttempt(db, req, user.id, 'no_password');
-    else deps.logger.info({ ip: req.ip }, 'sign-in attempt for an unknown email');
+    if (user) await recordAttempt(db, client, user.id, 'no_password');
+    else deps.logger.info({ ip: client.ip }, 'sign-in attempt for an unknown email');
     return wrong;
   }
   if (!(await verifyPassword(user.password, input.password))) {
-    await recordAttempt(db, req, user.id, 'wrong_password');
+    await recordAttempt(db, client, user.id, 'wrong_password');
     return wrong;
   }
   if (isBanActive(user)) {
-    await recordAttempt(db, req, user.id, 'banned');
+    await recordAttempt(db, client, user.id, 'banned');
     return { ok: false, status: 403, message: banMessage(user) };
   }
   await clearRateLimit(db, rule, subject);
-  await recordAttempt(db, req, user.id, null);
+  await recordAttempt(db, client, user.id, null);
   return { ok: true, userId: user.id };
 }
 

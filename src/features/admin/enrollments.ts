@@ -10,7 +10,7 @@ import { render } from '../../http/render.ts';
 import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { containsPattern } from '../../lib/like.ts';
-import { formatPrice } from '../../lib/money.ts';
+import { formatAmount } from '../../lib/money.ts';
 import { changeStatus, paidOrFree } from '../enrollments/service.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 
@@ -73,7 +73,7 @@ export function enrollmentAdminRoutes({ db }: { db: Database }): Router {
         title: 'Enrollments',
         rows: rows.map((r) => ({
           ...r,
-          amountLabel: formatPrice(r.amount),
+          amountLabel: formatAmount(r.amount),
           dateLabel: formatDate(r.createdAt),
           activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt) : '—',
           needsReason: r.status !== 'Active' && !r.paidOrFree,

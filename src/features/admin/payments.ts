@@ -4,15 +4,13 @@ import { z } from 'zod';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { backTo } from '../../http/forms.ts';
-import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { containsPattern } from '../../lib/like.ts';
-import { formatPrice, parsePrice } from '../../lib/money.ts';
+import { formatAmount, parsePrice } from '../../lib/money.ts';
 import type { PaymentsDeps } from '../../payments/checkout.ts';
 import { refundTransaction } from '../../payments/refunds.ts';
-import { recordActivity } from '../audit/activity.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 import { auditOf } from '../../http/audit-context.ts';
 
@@ -81,12 +79,12 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
         title: 'Payments',
         rows: rows.map((r) => ({
           ...r,
-          amountLabel: formatPrice(r.amount, r.currency),
+          amountLabel: formatAmount(r.amount, r.currency),
           leftLabel: ((r.amount - (r.refundAmount ?? 0)) / 100).toFixed(2),
-          refundLabel: r.refundAmount ? formatPrice(r.refundAmount, r.currency) : '',
+          refundLabel: r.refundAmount ? formatAmount(r.refundAmount, r.currency) : '',
           dateLabel: formatDate(r.createdAt),
         })),
-        netLabel: formatPrice(sum).replace('Free', '$0.00'),
+        netLabel: formatAmount(sum),
         filter: q,
         statuses: STATUSES,
         problem,
@@ -106,14 +104,9 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
     if (input.amount && amountCents === undefined) {
       return tablePage(req, res, { id: params.data.id, message: 'Enter an amount like 9.99, or leave it empty to refund what is left.' }, 422);
     }
-    const result = await refundTransaction(deps, { transactionId: params.data.id, amountCents, reason: input.reason, adminId: currentUser(res)!.id });
+    const audit = auditOf(req, res);
+    const result = await refundTransaction(deps, { transactionId: params.data.id, amountCents, reason: input.reason, adminId: audit.actorId, audit });
     if (!result.ok) return tablePage(req, res, { id: params.data.id, message: result.message }, 422);
-    await recordActivity(db, auditOf(req, res), {
-      action: 'payment_refunded',
-      entityType: 'payment_transaction',
-      entityId: params.data.id,
-      metadata: { amountCents: amountCents ?? 'rest', reason: input.reason },
-    });
     setFlash(req, 'success', 'Refund made.');
     res.redirect(303, backTo(req.get('referer'), '/admin/payments', '/admin/payments'));
   });

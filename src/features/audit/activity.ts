@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/types.ts';
 
 /**
@@ -63,6 +63,9 @@ export async function recordActivity(
       metadata: entry.metadata ? JSON.stringify(entry.metadata) : null,
       ipAddress: audit.ipAddress,
       userAgent: audit.userAgent?.slice(0, 500) ?? null,
+      // The moment of the write, not the transaction's start (now()): rows written after waiting on a
+      // lock keep their real order.
+      createdAt: sql<Date>`clock_timestamp()`,
     })
     .execute();
 }

@@ -5,7 +5,7 @@ import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts'
 import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { formatDate } from '../../lib/dates.ts';
-import { formatPrice } from '../../lib/money.ts';
+import { formatAmount } from '../../lib/money.ts';
 import { BILLING_FIELDS, billingInput } from './schemas.ts';
 
 /** /account/billing (one address per user, used to prefill Checkout) and /account/payments. */
@@ -53,8 +53,8 @@ export function billingRoutes({ db }: { db: Database }): Router {
       title: 'Your payments',
       payments: rows.map((p) => ({
         ...p,
-        amountLabel: formatPrice(p.amount, p.currency),
-        refundLabel: p.refundAmount ? formatPrice(p.refundAmount, p.currency) : '',
+        amountLabel: formatAmount(p.amount, p.currency),
+        refundLabel: p.refundAmount ? formatAmount(p.refundAmount, p.currency) : '',
         dateLabel: formatDate(p.createdAt),
       })),
     });

@@ -1,5 +1,9 @@
 import { sql } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import type { Transaction } from 'kysely';
+import type { DB } from '../../db/types.ts';
+
+/** Every helper here runs inside the caller's transaction: the parent's lock lasts until it commits. */
+type Tx = Transaction<DB>;
 
 /**
  * Ordered children (chapters of a course, lessons of a chapter) keep positions 1..n, unique within
@@ -18,18 +22,18 @@ export interface Tree {
 export const CHAPTERS: Tree = { table: 'chapter', parentTable: 'course', parentColumn: 'course_id' };
 export const LESSONS: Tree = { table: 'lesson', parentTable: 'chapter', parentColumn: 'chapter_id' };
 
-export async function lockParent(trx: Database, tree: Tree, parentId: string): Promise<void> {
+export async function lockParent(trx: Tx, tree: Tree, parentId: string): Promise<void> {
   await sql`select 1 from ${sql.table(tree.parentTable)} where id = ${parentId} for no key update`.execute(trx);
 }
 
-export async function nextPosition(trx: Database, tree: Tree, parentId: string): Promise<number> {
+export async function nextPosition(trx: Tx, tree: Tree, parentId: string): Promise<number> {
   const { rows } = await sql<{ next: number }>`
     select coalesce(max(position), 0)::int + 1 as next from ${sql.table(tree.table)} where ${sql.ref(tree.parentColumn)} = ${parentId}`.execute(trx);
   return rows[0]!.next;
 }
 
 /** Closes gaps (after a delete): positions become 1..n in their current order. */
-export async function renumber(trx: Database, tree: Tree, parentId: string): Promise<void> {
+export async function renumber(trx: Tx, tree: Tree, parentId: string): Promise<void> {
   await sql`
     update ${sql.table(tree.table)} as t set position = r.n
     from (select id, row_number() over (order by position, id)::int as n
@@ -38,7 +42,7 @@ export async function renumber(trx: Database, tree: Tree, parentId: string): Pro
 }
 
 /** Swaps a child with its neighbour above or below; false when it is already first or last. */
-export async function move(trx: Database, tree: Tree, parentId: string, id: string, direction: 'up' | 'down'): Promise<boolean> {
+export async function move(trx: Tx, tree: Tree, parentId: string, id: string, direction: 'up' | 'down'): Promise<boolean> {
   const { rows } = await sql<{ id: string; position: number }>`
     select id, position from ${sql.table(tree.table)} where ${sql.ref(tree.parentColumn)} = ${parentId} order by position`.execute(trx);
   const index = rows.findIndex((r) => r.id === id);

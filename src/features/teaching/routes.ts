@@ -1,12 +1,11 @@
-import { Router, type Request, type Response } from 'express';
-import type { Database } from '../../db/database.ts';
+import { Router } from 'express';
 import { setFlash } from '../../http/flash.ts';
-import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
+import { fieldErrors, typedValues } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
 import { isHtmx, render } from '../../http/render.ts';
-import { formatDate } from '../../lib/dates.ts';
-import { formatPrice } from '../../lib/money.ts';
-import { courseStructure, teacherCourses } from './queries.ts';
+import { formatAmount, formatPrice } from '../../lib/money.ts';
+import { COURSE_FIELDS, renderCoursePage, type Course } from './course-page.ts';
+import { teacherCourses } from './queries.ts';
 import { courseInput, courseStatusInput, LEVELS, titleInput } from './schemas.ts';
 import { addChapter, createCourse, setCourseStatus, updateCourse } from './service.ts';
 import { loadCourse } from './load.ts';
@@ -16,49 +15,6 @@ import { studentRoutes } from './students.ts';
 import { auditOf } from '../../http/audit-context.ts';
 
 /** /teach (teachers and admins): my courses, the course form, and the course's structure. */
-
-export const COURSE_FIELDS = ['title', 'smallDescription', 'description', 'category', 'level', 'price', 'duration', 'slug'] as const;
-
-type Course = { id: string; title: string; slug: string; smallDescription: string; description: string; category: string; level: string; price: number; duration: number; status: string; fileKey: string | null };
-
-function courseValues(course: Course): Record<string, string> {
-  return {
-    title: course.title,
-    smallDescription: course.smallDescription,
-    description: course.description,
-    category: course.category,
-    level: course.level,
-    price: (course.price / 100).toFixed(2),
-    duration: String(course.duration),
-    slug: course.slug,
-  };
-}
-
-export interface CoursePageExtras {
-  values?: Record<string, string>;
-  errors?: FieldErrors;
-  /** A problem with one of the structure forms: which form (its id) and what. */
-  structureError?: { target: string; message: string };
-  statusError?: string;
-}
-
-export async function renderCoursePage(db: Database, req: Request, res: Response, extras: CoursePageExtras = {}, status = 200): Promise<void> {
-  const course = res.locals.course as Course;
-  const chapters = await courseStructure(db, course.id);
-  const data = {
-    title: course.title,
-    course,
-    chapters,
-    levels: LEVELS,
-    values: extras.values ?? courseValues(course),
-    errors: extras.errors ?? {},
-    structureError: extras.structureError,
-    statusError: extras.statusError,
-    formatDate,
-  };
-  // htmx structure actions swap the chapter list only.
-  render(res, isHtmx(req) ? 'teach/_structure' : 'teach/course', data, status);
-}
 
 export function teachRoutes(deps: MediaDeps): Router {
   const { db } = deps;
@@ -70,7 +26,7 @@ export function teachRoutes(deps: MediaDeps): Router {
     const courses = await teacherCourses(db, currentUser(res)!.id);
     render(res, 'teach/index', {
       title: 'Your courses',
-      courses: courses.map((c) => ({ ...c, priceLabel: formatPrice(c.price), revenueLabel: formatPrice(Number(c.revenue ?? 0)).replace('Free', '$0.00') })),
+      courses: courses.map((c) => ({ ...c, priceLabel: formatPrice(c.price), revenueLabel: formatAmount(Number(c.revenue ?? 0)) })),
     });
   });
 

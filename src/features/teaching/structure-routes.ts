@@ -6,7 +6,7 @@ import { formatDate } from '../../lib/dates.ts';
 import { formatBytes } from '../../lib/bytes.ts';
 import type { MediaDeps } from './media-upload-routes.ts';
 import { loadChapter, loadLesson } from './load.ts';
-import { renderCoursePage } from './routes.ts';
+import { renderCoursePage } from './course-page.ts';
 import { lessonInput, moveInput, releaseInput, titleInput } from './schemas.ts';
 import { addLesson, deleteItem, moveItem, renameChapter, setRelease, updateLesson } from './service.ts';
 import type { AuditContext } from '../audit/activity.ts';
