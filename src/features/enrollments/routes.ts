@@ -6,6 +6,7 @@ import { setFlash } from '../../http/flash.ts';
 import { currentUser } from '../../http/guards.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { startCheckout, type PaymentsDeps } from '../../payments/checkout.ts';
+import { accessOf, courseBySlug } from '../access/load-course.ts';
 import { enrollFree } from './service.ts';
 
 /**
@@ -19,13 +20,13 @@ export function enrollRoutes(deps: PaymentsDeps): Router {
   const { db } = deps;
   const router = Router({ mergeParams: true });
 
+  // The course policy's loader: only a Published course can be joined (404 otherwise, as for none).
+  router.use(courseBySlug(db, (access) => access.course.status === 'Published'));
+
   router.post('/', async (req, res) => {
     const user = currentUser(res)!;
-    const slug = String((req.params as { slug?: string }).slug ?? '');
-    const course = await db.selectFrom('course').select(['id', 'slug', 'title', 'price']).where('slug', '=', slug).where('status', '=', 'Published').executeTakeFirst();
-    if (!course) throw notFound('We could not find that course.');
-    const existing = await db.selectFrom('enrollment').select(['status', 'banned']).where('userId', '=', user.id).where('courseId', '=', course.id).executeTakeFirst();
-    if (existing?.status === 'Active') {
+    const { course, role } = accessOf(res);
+    if (role === 'student' || role === 'banned') {
       setFlash(req, 'info', 'You are already enrolled in this course.');
       return res.redirect(303, `/courses/${course.slug}`);
     }
