@@ -26,7 +26,40 @@ export interface CourseAccess {
   enrollment?: ViewerEnrollment;
 }
 
-const NO_USER = '00000000-0000-0000-0000-000000000000';
+/** Stands in for "no user" in the enrollment join of a signed-out visitor: matches no row. */
+export const NO_USER = '00000000-0000-0000-0000-000000000000';
+
+/** The viewer's enrollment columns, selected beside a course's (`e` joined on the course and user). */
+export const VIEWER_ENROLLMENT_COLUMNS = [
+  'e.id as enrollmentId',
+  'e.status as enrollmentStatus',
+  'e.banned',
+  'e.banType',
+  'e.banUntil',
+  'e.banReason',
+  'e.lastActivityAt',
+  'e.certificateEarned',
+  'e.certificateRevoked',
+] as const;
+
+type ViewerEnrollmentColumns = {
+  enrollmentId: string | null;
+  enrollmentStatus: string | null;
+  banned: boolean | null;
+  banType: string | null;
+  banUntil: Date | null;
+  banReason: string | null;
+  lastActivityAt: Date | null;
+  certificateEarned: boolean | null;
+  certificateRevoked: boolean | null;
+};
+
+/** Splits such a row into the course's own columns and the viewer's enrollment (none: undefined). */
+export function splitViewerRow<R extends ViewerEnrollmentColumns>(row: R): { rest: Omit<R, keyof ViewerEnrollmentColumns>; enrollment?: ViewerEnrollment } {
+  const { enrollmentId, enrollmentStatus, banned, banType, banUntil, banReason, lastActivityAt, certificateEarned, certificateRevoked, ...rest } = row;
+  if (!enrollmentId) return { rest };
+  return { rest, enrollment: { id: enrollmentId, status: enrollmentStatus!, banned, banType, banUntil, banReason, lastActivityAt, certificateEarned, certificateRevoked } };
+}
 const uuid = z.uuid();
 
 /** The course (by id or slug), the user's enrollment and role; undefined when there is no such course. */
@@ -36,25 +69,12 @@ export async function findCourseAccess(db: Database, where: { id: string } | { s
     .selectFrom('course as c')
     .leftJoin('enrollment as e', (join) => join.onRef('e.courseId', '=', 'c.id').on('e.userId', '=', user?.id ?? NO_USER))
     .selectAll('c')
-    .select([
-      'e.id as enrollmentId',
-      'e.status as enrollmentStatus',
-      'e.banned',
-      'e.banType',
-      'e.banUntil',
-      'e.banReason',
-      'e.lastActivityAt',
-      'e.certificateEarned',
-      'e.certificateRevoked',
-    ])
+    .select(VIEWER_ENROLLMENT_COLUMNS)
     .$if('id' in where, (q) => q.where('c.id', '=', (where as { id: string }).id))
     .$if('slug' in where, (q) => q.where('c.slug', '=', (where as { slug: string }).slug))
     .executeTakeFirst();
   if (!row) return undefined;
-  const { enrollmentId, enrollmentStatus, banned, banType, banUntil, banReason, lastActivityAt, certificateEarned, certificateRevoked, ...course } = row;
-  const enrollment: ViewerEnrollment | undefined = enrollmentId
-    ? { id: enrollmentId, status: enrollmentStatus!, banned, banType, banUntil, banReason, lastActivityAt, certificateEarned, certificateRevoked }
-    : undefined;
+  const { rest: course, enrollment } = splitViewerRow(row);
   return { course, role: courseRole(user, course, enrollment), ...(enrollment ? { enrollment } : {}) };
 }
 

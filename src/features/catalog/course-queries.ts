@@ -2,8 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { CurrentUser } from '../../http/guards.ts';
 import { canSeeCoursePage, courseRole, isWaiting, lessonIsOpen, type LessonViewer } from '../access/course-policy.ts';
-
-const NO_USER = '00000000-0000-0000-0000-000000000000';
+import { NO_USER, splitViewerRow, VIEWER_ENROLLMENT_COLUMNS } from '../access/load-course.ts';
 
 /**
  * A course page's course, with the viewer's enrollment and role (the course policy's), in one
@@ -34,18 +33,12 @@ export async function courseForVisitor(db: Database, slug: string, user: Current
       'u.designation as teacherDesignation',
       'u.bio as teacherBio',
       'u.image as teacherImage',
-      'e.id as enrollmentId',
-      'e.status as enrollmentStatus',
-      'e.banned',
-      'e.banType',
-      'e.banUntil',
-      'e.banReason',
+      ...VIEWER_ENROLLMENT_COLUMNS,
     ])
     .where('c.slug', '=', slug)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { enrollmentId, enrollmentStatus, banned, banType, banUntil, banReason, ...course } = row;
-  const enrollment = enrollmentId ? { id: enrollmentId, status: enrollmentStatus!, banned, banType, banUntil, banReason } : undefined;
+  const { rest: course, enrollment } = splitViewerRow(row);
   const role = courseRole(user, course, enrollment);
   return canSeeCoursePage(role, course) ? { course, enrollment, role } : undefined;
 }
