@@ -25,6 +25,19 @@ function form(req: Request, res: Response, view: string, data: { values?: Record
   render(res, view, { values: {}, errors: {}, passwordMin: PASSWORD_MIN, ...data }, status);
 }
 
+/** Why a page sent the visitor here, said on the sign-in form (a bare sign-in page loses people). */
+const SIGN_IN_REASONS: Array<[prefix: string, reason: string]> = [
+  ['/teach/apply', 'to apply to teach on Edupeak'],
+  ['/teach', 'to build and manage your courses'],
+  ['/courses/', 'to enroll in this course'],
+  ['/learn/', 'to continue this course'],
+  ['/dashboard', 'to see your courses and certificates'],
+  ['/account', 'to manage your account'],
+  ['/admin', 'to use the administration pages'],
+];
+const signInReason = (next: string): string | undefined =>
+  next ? (SIGN_IN_REASONS.find(([prefix]) => next.startsWith(prefix))?.[1] ?? 'to see that page') : undefined;
+
 const tokenProblem = (check: Exclude<TokenCheck, { ok: true }>, what: string) =>
   check.reason === 'expired'
     ? `This ${what} link has expired.`
@@ -55,7 +68,8 @@ export function authRoutes(deps: AccountDeps & { config: DeviceCookieConfig }): 
 
   router.get('/login', (req, res) => {
     if (currentUser(res)) return res.redirect(303, safeNext(req.query.next));
-    form(req, res, 'auth/login', { title: 'Sign in', next: safeNext(req.query.next, '') });
+    const next = safeNext(req.query.next, '');
+    form(req, res, 'auth/login', { title: 'Sign in', next, reason: signInReason(next) });
   });
 
   router.post('/login', async (req, res) => {

@@ -6,6 +6,7 @@ import { setFlash } from '../../http/flash.ts';
 import { currentUser } from '../../http/guards.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { startCheckout, type PaymentsDeps } from '../../payments/checkout.ts';
+import { canManage } from '../access/course-policy.ts';
 import { accessOf, courseBySlug } from '../access/load-course.ts';
 import { enrollFree } from './service.ts';
 
@@ -26,6 +27,11 @@ export function enrollRoutes(deps: PaymentsDeps): Router {
   router.post('/', async (req, res) => {
     const user = currentUser(res)!;
     const { course, role } = accessOf(res);
+    // The teacher (or an admin) never pays for a course they manage: they preview it instead.
+    if (canManage(role)) {
+      setFlash(req, 'info', role === 'owner' ? 'This is your course: here it is as your students see it.' : 'You manage this course: here is its preview.');
+      return res.redirect(303, `/learn/${course.slug}`);
+    }
     if (role === 'student' || role === 'banned') {
       setFlash(req, 'info', 'You are already enrolled in this course.');
       return res.redirect(303, `/courses/${course.slug}`);

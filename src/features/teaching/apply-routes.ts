@@ -37,6 +37,10 @@ export function applyRoutes({ db }: { db: Database }): Router {
       setFlash(req, 'info', user.role !== 'student' ? 'You can already teach.' : 'Your application is being reviewed.');
       return res.redirect(303, '/teach/apply');
     }
+    // Admins answer by mail too: an application needs an address that is known to work.
+    if (!user.emailVerified) {
+      return render(res, 'teach/apply', { title: 'Teach on Edupeak', application, formatDate, values: typedValues(req.body, FIELDS), errors: {} }, 403);
+    }
     const parsed = applicationInput.safeParse(req.body);
     if (!parsed.success) {
       return render(res, 'teach/apply', { title: 'Teach on Edupeak', application, formatDate, values: typedValues(req.body, FIELDS), errors: fieldErrors(parsed.error) }, 422);
