@@ -145,3 +145,33 @@ describe('catalog and search', () => {
     console.info(`catalog (200 courses): ${catalogSize} bytes gzipped, ${many.count} queries; course page: ${courseSize} bytes, ${coursePage.count} queries`);
   });
 });
+
+describe('reviews on the course page', () => {
+  const t = useTestApp();
+
+  it('lists written reviews newest first, ten a page, with the reviewer as a first name and initial, escaped', async () => {
+    const course = await createCourse(t.db, { status: 'Published' });
+    for (let i = 0; i < 12; i++) {
+      const student = await createUser(t.db, { firstName: `Reader${i}`, lastName: 'Zed' });
+      await t.db
+        .insertInto('courseRating')
+        .values({ userId: student.id, courseId: course.id, rating: (i % 5) + 1, comment: i === 11 ? '<b>Great</b> course' : `Comment number ${i}`, createdAt: new Date(Date.now() - (12 - i) * 60_000) })
+        .execute();
+    }
+    const silent = await createUser(t.db);
+    await t.db.insertInto('courseRating').values({ userId: silent.id, courseId: course.id, rating: 5, comment: null }).execute();
+
+    const first = await t.request().get(`/courses/${course.slug}`).expect(200);
+    expect(first.text).toContain('Reader11 Z.');
+    expect(first.text).toContain('&lt;b&gt;Great&lt;/b&gt; course');
+    expect(first.text.indexOf('Reader11 Z.')).toBeLessThan(first.text.indexOf('Reader10 Z.'));
+    expect(first.text).not.toContain('Comment number 1<');
+    expect(first.text).toContain('Page 1 of 2 (12)');
+    expect(first.text).toContain(`/courses/${course.slug}?reviews=2#reviews`);
+    const second = await t.request().get(`/courses/${course.slug}?reviews=2`).expect(200);
+    expect(second.text).toContain('Comment number 0');
+    expect(second.text).toContain('Comment number 1<');
+    expect(second.text).not.toContain('Reader11 Z.');
+    await t.request().get(`/courses/${course.slug}?reviews=abc`).expect(200);
+  });
+});

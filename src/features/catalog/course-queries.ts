@@ -78,6 +78,30 @@ export async function curriculum(db: Database, courseId: string, viewer: LessonV
   }));
 }
 
+export const REVIEWS_PER_PAGE = 10;
+
+/**
+ * The written reviews (ratings with a comment), newest first, a page at a time, with their total in
+ * the same query. The reviewer shows as a first name and an initial.
+ */
+export async function ratingComments(db: Database, courseId: string, page: number) {
+  const rows = await db
+    .selectFrom('courseRating as r')
+    .innerJoin('user as u', 'u.id', 'r.userId')
+    .select(['r.id', 'r.rating', 'r.comment', 'r.createdAt', 'u.firstName', 'u.lastName', sql<number>`count(*) over ()::int`.as('total')])
+    .where('r.courseId', '=', courseId)
+    .where('r.comment', 'is not', null)
+    .orderBy('r.createdAt', 'desc')
+    .orderBy('r.id')
+    .limit(REVIEWS_PER_PAGE)
+    .offset((page - 1) * REVIEWS_PER_PAGE)
+    .execute();
+  return {
+    total: rows[0]?.total ?? 0,
+    reviews: rows.map((r) => ({ id: r.id, rating: r.rating, comment: r.comment!, createdAt: r.createdAt, reviewer: r.lastName ? `${r.firstName} ${r.lastName.slice(0, 1)}.` : r.firstName })),
+  };
+}
+
 export async function ratingSummary(db: Database, courseId: string) {
   const row = await db
     .selectFrom('courseRating')

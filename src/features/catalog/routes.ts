@@ -9,7 +9,10 @@ import { formatDate, formatDuration } from '../../lib/dates.ts';
 import { formatPrice } from '../../lib/money.ts';
 import { canLearn, canManage } from '../access/course-policy.ts';
 import { LEVELS } from '../teaching/schemas.ts';
-import { courseForVisitor, curriculum, ratingSummary } from './course-queries.ts';
+import { courseForVisitor, curriculum, ratingComments, ratingSummary, REVIEWS_PER_PAGE } from './course-queries.ts';
+
+// The page of written reviews on a course page (`?reviews=2`); anything odd is the first page.
+const reviewsQuery = z.coerce.number().int().min(1).max(10_000).catch(1);
 import { CATALOG_PER_PAGE, CATALOG_SORTS, catalogCategories, searchCatalog } from './queries.ts';
 import { MAX_QUERY_LENGTH } from './search.ts';
 
@@ -78,9 +81,11 @@ export function catalogRoutes({ db }: { db: Database }): Router {
     const { course, enrollment, role } = found;
     const from = fromSearch.parse(req.query.from);
     const viewer = user ? { userId: user.id, manages: canManage(role) } : undefined;
-    const [chapters, rating] = await Promise.all([
+    const reviewsPage = reviewsQuery.parse(req.query.reviews);
+    const [chapters, rating, reviews] = await Promise.all([
       curriculum(db, course.id, viewer),
       ratingSummary(db, course.id),
+      ratingComments(db, course.id, reviewsPage),
       // Following a search result: that search row learns which result was chosen.
       from
         ? db.updateTable('searchAnalytics').set({ clickedResult: course.id }).where('id', '=', from).where('clickedResult', 'is', null).execute()
@@ -93,6 +98,8 @@ export function catalogRoutes({ db }: { db: Database }): Router {
       chapters,
       lessonCount: chapters.reduce((n, c) => n + c.lessons.length, 0),
       rating,
+      reviews,
+      reviewsPage: { page: reviewsPage, pages: Math.max(1, Math.ceil(reviews.total / REVIEWS_PER_PAGE)) },
       enrollment,
       role,
       canLearn: canLearn(role, course),
