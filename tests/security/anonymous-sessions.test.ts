@@ -3,7 +3,7 @@ import { useTestApp } from '../setup/app.ts';
 import { createUser } from '../setup/factories.ts';
 import { newAgent, sessionCookieOf } from '../setup/forms.ts';
 import { csrfTokenOf } from '../setup/login.ts';
-import { signedInAs } from '../setup/users.ts';
+import { signedInThroughForm } from '../setup/users.ts';
 
 /** A visitor who only looks costs no stored session: a bot could otherwise fill http_session. */
 describe('anonymous visitors and CSRF without a stored session', () => {
@@ -42,7 +42,7 @@ describe('anonymous visitors and CSRF without a stored session', () => {
   });
 
   it('signed in, a stateless token is not enough: the session token is required', async () => {
-    const student = await signedInAs(t.app, t.db, 'student');
+    const student = await signedInThroughForm(t.app, t.db, 'student');
     // The same browser still holds its signed-out nonce cookie; a token made from it is refused now.
     const stateless = csrfTokenOf((await newAgent(t.app).get('/auth/login')).text);
     await student.agent.post('/account').type('form').send({ firstName: 'Changed', _csrf: stateless }).expect(403);

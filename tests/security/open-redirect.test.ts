@@ -4,7 +4,7 @@ import { useTestApp } from '../setup/app.ts';
 import { createUser } from '../setup/factories.ts';
 import { newAgent } from '../setup/forms.ts';
 import { csrfTokenOf } from '../setup/login.ts';
-import { signedInAs } from '../setup/users.ts';
+import { signedInThroughForm } from '../setup/users.ts';
 
 /**
  * `?next=` may only lead to a path on this site. Each value below is resolved as a browser resolves
@@ -69,7 +69,7 @@ describe('?next= never leaves the site', () => {
   });
 
   it('signed in, GET /auth/login?next= redirects only within the site', async () => {
-    const { agent } = await signedInAs(t.app, t.db, 'student');
+    const { agent } = await signedInThroughForm(t.app, t.db, 'student');
     for (const value of HOSTILE) {
       const res = await agent.get('/auth/login').query({ next: value });
       // Control characters are refused at the edge (control-characters.test.ts): no redirect at all.

@@ -15,11 +15,14 @@ export const silentLogger = pino({ level: 'silent' });
 
 const assets = buildAssetManifest();
 
+/** The session secret of every test app (users.ts signs session cookies with it). */
+export const TEST_SESSION_SECRET = 'test-secret-test-secret-test-secret-0123';
+
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'edupeak-test-data-')),
-    SESSION_SECRET: 'test-secret-test-secret-test-secret-0123',
+    SESSION_SECRET: TEST_SESSION_SECRET,
     LOG_LEVEL: 'silent',
     BASE_URL: 'http://edupeak.test',
     ...overrides,

@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShutdown } from '../../src/lifecycle.ts';
 import { discardUnfinishedUploads } from '../../src/uploads/receive.ts';
 import { silentLogger, useTestApp } from '../setup/app.ts';
-import { createChapter, createCourse, createLesson, createTeacher } from '../setup/factories.ts';
-import { newAgent, sessionCookieOf, signIn } from '../setup/forms.ts';
-import { csrfTokenOf } from '../setup/login.ts';
+import { createChapter, createCourse, createLesson } from '../setup/factories.ts';
 import { mp4Video } from '../setup/media.ts';
+import { signedInAs } from '../setup/users.ts';
 
 /**
  * An upload cut half-way (the client goes away, or shutdown closes the connection) must not leave
@@ -44,11 +43,9 @@ describe('an upload cut half-way leaves no temp file', () => {
   let lessonId: string;
 
   beforeAll(async () => {
-    const teacher = await createTeacher(t.db);
-    const agent = newAgent(t.app);
-    cookie = sessionCookieOf(await signIn(agent, teacher.email, teacher.password))!;
-    csrf = csrfTokenOf((await agent.get('/')).text);
-    const course = await createCourse(t.db, { userId: teacher.id, status: 'Draft' });
+    const teacher = await signedInAs(t.app, t.db, 'teacher');
+    ({ cookie, csrf } = teacher);
+    const course = await createCourse(t.db, { userId: teacher.user.id, status: 'Draft' });
     const chapter = await createChapter(t.db, { courseId: course.id });
     lessonId = (await createLesson(t.db, { chapterId: chapter.id })).id;
     server = http.createServer(t.app);
