@@ -29,6 +29,12 @@ export default async function setup(project: TestProject) {
       runtimeDir: process.env.EMBEDDED_PG_RUNTIME_DIR || undefined,
     });
     adminUrl = server.adminUrl;
+    // A throwaway cluster: durability buys nothing here, and a flush to disk at every commit and
+    // checkpoint costs (a server TEST_DATABASE_URL names is left as it is configured).
+    await withAdmin(adminUrl, async (client) => {
+      for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']) await client.query(`alter system set ${setting}`);
+      await client.query('select pg_reload_conf()');
+    });
     stopServer = async () => {
       await server.stop();
       rmSync(directory, { recursive: true, force: true });
