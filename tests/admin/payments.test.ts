@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createCourse, createEnrollment, createUser } from '../setup/factories.ts';
@@ -7,9 +7,6 @@ import { signedInAs } from '../setup/users.ts';
 
 describe('admin payments and enrollments tables', () => {
   const t = useTestApp();
-  beforeEach(async () => {
-    await t.db.deleteFrom('rateLimit').execute();
-  });
 
   async function paid(title: string, amount: number, email?: string) {
     const user = await createUser(t.db, email ? { email } : {});

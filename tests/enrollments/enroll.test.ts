@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createCourse, createEnrollment } from '../setup/factories.ts';
@@ -7,9 +7,6 @@ import { signedInAs } from '../setup/users.ts';
 
 describe('enrollment', () => {
   const t = useTestApp();
-  beforeEach(async () => {
-    await t.db.deleteFrom('rateLimit').execute();
-  });
 
   it('a free course is Active at once; enrolling again says so', async () => {
     const course = await createCourse(t.db, { price: 0 });

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
@@ -9,9 +9,6 @@ const days = (n: number) => new Date(Date.now() + n * 86_400_000);
 
 describe('learning a course', () => {
   const t = useTestApp();
-  beforeEach(async () => {
-    await t.db.deleteFrom('rateLimit').execute();
-  });
 
   async function enrolledStudent(points = 0) {
     const course = await createCourse(t.db, { title: 'Learning Course' });

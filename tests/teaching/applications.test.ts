@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createUser } from '../setup/factories.ts';
@@ -14,9 +14,6 @@ const application = {
 
 describe('teacher applications', () => {
   const t = useTestApp();
-  beforeEach(async () => {
-    await t.db.deleteFrom('rateLimit').execute();
-  });
 
   it('a student applies once; the form says what is wrong and keeps what was typed', async () => {
     const student = await signedInAs(t.app, t.db, 'student');

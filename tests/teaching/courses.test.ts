@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
@@ -17,9 +17,6 @@ const form = {
 
 describe('teacher courses', () => {
   const t = useTestApp();
-  beforeEach(async () => {
-    await t.db.deleteFrom('rateLimit').execute();
-  });
 
   it('creates a draft course: price in major units stored in cents, address from the title, audit row', async () => {
     const teacher = await signedInAs(t.app, t.db, 'teacher');

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, testConfig, useTestApp } from '../setup/app.ts';
 import { useTestDatabase } from '../setup/database.ts';
 import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
@@ -22,9 +22,6 @@ describe('media on disk: uploads and who may see them', () => {
     course = await createCourse(t.db, { userId: teacher.user.id, status: 'Draft', fileKey: null });
     const chapter = await createChapter(t.db, { courseId: course.id, status: 'Published' });
     lesson = await createLesson(t.db, { chapterId: chapter.id, status: 'Published' });
-  });
-  beforeEach(async () => {
-    await t.db.deleteFrom('rateLimit').execute();
   });
   const upload = (path: string, field: string, body: Buffer, name: string, type: string, csrf = teacher.csrf) =>
     teacher.agent.post(`${path}?_csrf=${encodeURIComponent(csrf)}`).attach(field, body, { filename: name, contentType: type });

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { releaseScheduledContent } from '../../src/jobs/release-scheduled-content.ts';
 import { useTestApp } from '../setup/app.ts';
 import { createChapter, createCourse, createLesson } from '../setup/factories.ts';
@@ -6,9 +6,6 @@ import { signedInAs } from '../setup/users.ts';
 
 describe('chapters and lessons', () => {
   const t = useTestApp();
-  beforeEach(async () => {
-    await t.db.deleteFrom('rateLimit').execute();
-  });
 
   const chapterOrder = async (courseId: string) =>
     (await t.db.selectFrom('chapter').select(['title', 'position']).where('courseId', '=', courseId).orderBy('position').execute()).map(

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Router } from 'express';
 import { sql } from 'kysely';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { studentRoutes } from '../../src/features/teaching/students.ts';
 import { requireRole } from '../../src/http/guards.ts';
 import { formatDate } from '../../src/lib/dates.ts';
@@ -43,9 +43,6 @@ describe('teacher: students table', () => {
   beforeAll(() => {
     const storage = createDiskStorage(mkdtempSync(path.join(os.tmpdir(), 'edupeak-students-')));
     routes = studentRoutes({ db: t.db, certificates: { db: t.db, storage, baseUrl: 'http://edupeak.test', logger: silentLogger } });
-  });
-  beforeEach(async () => {
-    await t.db.deleteFrom('rateLimit').execute();
   });
 
   async function teacherWithCourse() {
