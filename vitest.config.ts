@@ -2,13 +2,13 @@ import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects over one PostgreSQL:
+ * Three projects over one PostgreSQL:
  * - `fast`: everything in-process (supertest over createApp, real HTTP servers in the test process);
  *   `npm run test:fast` runs only this one.
  * - `slow`: the suites that start a browser or other processes (the server, PostgreSQL clusters of
  *   their own, kysely-codegen, s3rver in a child process), and `slow-alone`, one of them that runs
- *   last, on its own.
- * `npm test` (scripts/test.mjs) runs both, with the type check beside them.
+ *   first, on its own.
+ * `npm test` (scripts/test.mjs) runs them all, with the type check beside them.
  *
  * globalSetup is the root's only: Vitest runs the root project's global setup once per run and
  * hands what it provides to every project. A project that listed it again (or `extends: true`,
@@ -24,9 +24,10 @@ export const SLOW = [
 ];
 
 /**
- * Also slow (s3rver in a child process), and run alone after everything else: its S3 case allows
+ * Also slow (s3rver in a child process), and run alone before everything else: its S3 case allows
  * a few hundred milliseconds between two sweeps (S3 dates are whole seconds), which a busy 2-core
- * machine overruns (it failed in 2 of 3 runs beside the other files).
+ * machine overruns (it failed in 2 of 3 runs beside the other files). First rather than last: the
+ * type check (scripts/test.mjs) uses the core it leaves idle.
  */
 export const ALONE = ['tests/jobs/collect-unreferenced-files.test.ts'];
 
@@ -37,6 +38,11 @@ const shared = {
   env: { NODE_ENV: 'test' },
   // Cheap argon2 under NODE_ENV=test (src/features/accounts/password.ts).
   setupFiles: ['tests/setup/password.ts'],
+  // A worker keeps its loaded modules from one file to the next instead of importing the app again
+  // for each (Vitest counted 130 s of imports with isolation, 19 s without, in the fast project).
+  // Every file still has a database and an app of its own; src/ keeps no module state that one app
+  // could leave to the next (checked: no vi.mock, no process.env writes in tests).
+  isolate: false,
 };
 
 export default defineConfig({
@@ -49,22 +55,19 @@ export default defineConfig({
     // 68 s with 8 (and 184 s with 2 workers and isolation).
     maxWorkers: Math.max(4, os.availableParallelism()),
     projects: [
+      // Groups run one after the other, lowest groupOrder first; in a group, files of every project
+      // share the workers.
+      { test: { ...shared, name: 'slow-alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 0 } } },
       {
         test: {
           ...shared,
           name: 'fast',
           include: ['tests/**/*.test.ts'],
           exclude: ['tests/bench/**', 'node_modules/**', ...SLOW, ...ALONE],
-          // A worker keeps its loaded modules from one file to the next instead of importing the
-          // app again for each (Vitest counted 130 s of imports with isolation, 19 s without). Every
-          // file still has a database and an app of its own; src/ keeps no module state that one
-          // app could leave to the next (checked: no vi.mock, no process.env writes in tests).
-          isolate: false,
+          sequence: { groupOrder: 1 },
         },
       },
-      { test: { ...shared, name: 'slow', include: SLOW, exclude: ['tests/bench/**', 'node_modules/**'] } },
-      // A later group (groupOrder 1) of one worker: nothing else runs meanwhile.
-      { test: { ...shared, name: 'slow-alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      { test: { ...shared, name: 'slow', include: SLOW, exclude: ['tests/bench/**', 'node_modules/**'], sequence: { groupOrder: 1 } } },
     ],
   },
 });

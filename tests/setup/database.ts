@@ -13,12 +13,18 @@ export interface TestDatabase {
 export async function createTestDatabase({ empty = false }: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const name = uniqueName('edupeak_test');
-  await withAdmin(adminUrl, (client) =>
-    client.query(
+  await withAdmin(adminUrl, async (client) => {
+    await client.query(
       `create database ${client.escapeIdentifier(name)}` +
-        (empty ? ' template template0' : ` template ${client.escapeIdentifier(inject('pgTemplate'))}`),
-    ),
-  );
+        (empty ? ' template template0' : ` template ${client.escapeIdentifier(inject('pgTemplate'))}`) +
+        // Copying the template's files beats writing all of it through the WAL (the default), once
+        // the checkpoint it needs has no disk flush to wait for: so on the embedded cluster only.
+        (inject('pgDurable') ? '' : ' strategy file_copy'),
+    );
+    // A throwaway database: a commit need not wait for its flush to disk (global.ts does the same
+    // for the whole embedded cluster; this covers a server TEST_DATABASE_URL names).
+    await client.query(`alter database ${client.escapeIdentifier(name)} set synchronous_commit = off`);
+  });
   const url = databaseUrl(adminUrl, name);
   const db = createDatabase({ connectionString: url, max: 5 });
   return {

@@ -30,9 +30,10 @@ export default async function setup(project: TestProject) {
     });
     adminUrl = server.adminUrl;
     // A throwaway cluster: durability buys nothing here, and a flush to disk at every commit and
-    // checkpoint costs (a server TEST_DATABASE_URL names is left as it is configured).
+    // checkpoint costs; so does autovacuum visiting some 70 databases of a few rows each, which live
+    // a minute. (A server TEST_DATABASE_URL names is left as it is configured.)
     await withAdmin(adminUrl, async (client) => {
-      for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']) await client.query(`alter system set ${setting}`);
+      for (const setting of ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'autovacuum = off']) await client.query(`alter system set ${setting}`);
       await client.query('select pg_reload_conf()');
     });
     stopServer = async () => {
@@ -56,6 +57,8 @@ export default async function setup(project: TestProject) {
 
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplate', template);
+  // Whether the server flushes to disk (TEST_DATABASE_URL's does; our embedded one does not).
+  project.provide('pgDurable', Boolean(process.env.TEST_DATABASE_URL));
 
   return async () => {
     await dropDatabase(adminUrl, template);
@@ -67,5 +70,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
     pgTemplate: string;
+    pgDurable: boolean;
   }
 }
