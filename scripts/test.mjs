@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: the type check (tsc --noEmit) beside the whole Vitest run (both projects), not before
+// `npm test`: the type check (tsc --noEmit) beside the whole Vitest run (every project), not before
 // it. Vitest's output streams as usual (its "Tests N passed" summary included); tsc's lines are
 // printed as they come, prefixed "[tsc]", and its verdict comes after Vitest's summary. Exits non-zero
 // when either fails. Arguments go to Vitest: `npm test -- tests/accounts` (the type check still runs).
@@ -46,7 +46,17 @@ const tscDone = new Promise((resolve) => {
 const vitest = spawn(process.execPath, [vitestBin, 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
 const vitestDone = new Promise((resolve) => {
   vitest.on('error', (error) => resolve({ code: 1, error }));
-  vitest.on('exit', (code, signal) => resolve({ code: code ?? 1, signal }));
+  vitest.on('exit', (code, signal) => {
+    // Nothing left to yield to: back to normal priority (only permitted to root; otherwise it stays).
+    if (tsc.exitCode === null) {
+      try {
+        os.setPriority(tsc.pid, 0);
+      } catch {
+        // Not permitted: it finishes at the lower priority.
+      }
+    }
+    resolve({ code: code ?? 1, signal });
+  });
 });
 
 // Ctrl+C reaches both children from the terminal; a SIGTERM sent to this process alone is passed on.
