@@ -21,6 +21,7 @@ export const SLOW = [
   'tests/db/embedded.test.ts', // PostgreSQL clusters of its own; a tsx child process
   'tests/db/types.test.ts', // kysely-codegen in a child process
   'tests/storage/list.test.ts', // s3rver in a child process
+  'tests/server/npm-start.test.ts', // npm start, its server and embedded PostgreSQL
 ];
 
 /**

@@ -15,6 +15,7 @@ import { DEMO_LOGINS, DEMO_PASSWORD, hasAnyUser, seedDemo } from '../seeds/demo.
 /** Process entry: config -> database -> migrate -> (demo data) -> app -> listen; cron; graceful shutdown. */
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const PARENT_CHECK_MS = 1_000;
 
 function fail(message: string): never {
   console.error(message);
@@ -110,3 +111,15 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+
+// `npm start` runs this process with `exec` (package.json), so npm hands a SIGTERM or SIGINT
+// straight to it. A wrapper that dies without passing the signal on (a shell, a package manager
+// killed with SIGKILL) would leave us running with our PostgreSQL: when the process that started
+// us is gone (we are re-parented), stop as if it had sent SIGTERM.
+const parentAtStart = process.ppid;
+const parentWatch = setInterval(() => {
+  if (process.ppid === parentAtStart) return;
+  clearInterval(parentWatch);
+  logger.warn({ parentAtStart }, 'the process that started us is gone');
+  onSignal('SIGTERM');
+}, PARENT_CHECK_MS).unref();
