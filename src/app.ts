@@ -109,7 +109,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/dashboard', requireUser, dashboardRoutes({ db }));
   app.use('/learn/:slug', requireUser, learningRoutes({ db, storage, config, logger }));
   app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
-  app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes(payments));
+  app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes({ ...payments, mailer }));
   app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));
 
   if (deps.extraRoutes) app.use(deps.extraRoutes);

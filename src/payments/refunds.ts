@@ -16,31 +16,73 @@ import { PAYMENTS_UNAVAILABLE, type PaymentsDeps } from './checkout.ts';
  * of that and what is stored, so the same refund is never counted twice.
  *
  * `audit` (who, from where) goes on the refund's audit row and the enrollment's, written in the same
- * transaction as the refund; without it, the admin alone.
+ * transaction as the refund; without it, the admin alone. The student's notification is written in
+ * that transaction too; the caller mails them after it commits (a mail failure undoes nothing).
+ *
+ * Two requests for the same refund at once (a double submit, two admins confirming together) share
+ * Stripe's idempotency key; the second finds the key in the payment's refund history once it has the
+ * row lock, and records nothing (`duplicate`).
  */
+/** What a refund would do, or why it cannot be made: the confirmation page and the refund itself ask the same. */
+export type RefundCheck =
+  | { ok: true; amount: number; left: number; alreadyRefunded: number; full: boolean; reason: string }
+  | { ok: false; field: 'amount' | 'reason' | 'payment'; message: string };
+
+export function checkRefund(
+  payment: { status: string; amount: number; refundAmount: number | null; currency: string },
+  input: { amountCents?: number; reason: string },
+): RefundCheck {
+  if (payment.status === 'Refunded') return { ok: false, field: 'payment', message: 'This payment has already been refunded in full.' };
+  if (payment.status !== 'Completed') return { ok: false, field: 'payment', message: 'Only a completed payment can be refunded.' };
+  const reason = input.reason.trim();
+  if (!reason) return { ok: false, field: 'reason', message: 'A reason is required.' };
+  const alreadyRefunded = payment.refundAmount ?? 0;
+  const left = payment.amount - alreadyRefunded;
+  const amount = input.amountCents ?? left;
+  if (!Number.isInteger(amount) || amount <= 0) return { ok: false, field: 'amount', message: 'The refund must be more than zero.' };
+  if (amount > left) {
+    return { ok: false, field: 'amount', message: `At most ${formatAmount(left, payment.currency)} is left to refund.` };
+  }
+  return { ok: true, amount, left, alreadyRefunded, full: alreadyRefunded + amount >= payment.amount, reason };
+}
+
+/** A refund that was recorded: what the student is told (notification in the transaction, mail after it). */
+export interface RecordedRefund {
+  amount: number;
+  currency: string;
+  reason: string;
+  /** The payment is refunded in full. */
+  full: boolean;
+  /** The enrollment was cancelled by it (a full refund, unless another completed payment pays for it). */
+  enrollmentCancelled: boolean;
+  student: { id: string; email: string; firstName: string };
+  course: { title: string; slug: string };
+}
+
+export type RefundResult =
+  | { ok: true; refund: RecordedRefund }
+  /** The same refund was already recorded by a request that ran at the same time (a double submit, two admins). */
+  | { ok: true; duplicate: true }
+  | { ok: false; message: string };
+
 export async function refundTransaction(
   deps: PaymentsDeps,
   input: { transactionId: string; amountCents?: number; reason: string; adminId: string; audit?: AuditContext },
-): Promise<{ ok: true } | { ok: false; message: string }> {
+): Promise<RefundResult> {
   const { db, stripe, config, logger } = deps;
-  const reason = input.reason.trim();
-  if (!reason) return { ok: false, message: 'A reason is required.' };
+  if (!input.reason.trim()) return { ok: false, message: 'A reason is required.' };
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.transactionId)) {
     return { ok: false, message: 'We could not find that payment.' };
   }
 
   const payment = await db.selectFrom('paymentTransaction').selectAll().where('id', '=', input.transactionId).executeTakeFirst();
   if (!payment) return { ok: false, message: 'We could not find that payment.' };
-  if (payment.status === 'Refunded') return { ok: false, message: 'This payment has already been refunded in full.' };
-  if (payment.status !== 'Completed') return { ok: false, message: 'Only a completed payment can be refunded.' };
-
-  const alreadyRefunded = payment.refundAmount ?? 0;
-  const left = payment.amount - alreadyRefunded;
-  const amount = input.amountCents ?? left;
-  if (!Number.isInteger(amount) || amount <= 0) return { ok: false, message: 'The refund must be more than zero.' };
-  if (amount > left) {
-    return { ok: false, message: `At most ${formatAmount(left, payment.currency)} is left to refund.` };
-  }
+  const check = checkRefund(payment, input);
+  if (!check.ok) return { ok: false, message: check.message };
+  const { amount, alreadyRefunded, reason } = check;
+  // Stripe's idempotency key, also kept in the refund's history: the same refund asked twice at once
+  // (a double submit, two admins confirming together) is recorded, notified and mailed once.
+  const key = `refund-${payment.id}-${alreadyRefunded}-${amount}`;
 
   let stripeRefundId: string | undefined;
   if (stripe) {
@@ -55,7 +97,7 @@ export async function refundTransaction(
         },
         // The same refund asked twice (a double submit) is one refund; the next part refund, made
         // after this one is recorded, has another key.
-        { idempotencyKey: `refund-${payment.id}-${alreadyRefunded}-${amount}` },
+        { idempotencyKey: key },
       );
       stripeRefundId = refund.id;
     } catch (error) {
@@ -71,7 +113,7 @@ export async function refundTransaction(
   }
   // Without Stripe (a test checkout payment, outside production) there is nothing to call.
 
-  await db.transaction().execute(async (tx) => {
+  return db.transaction().execute(async (tx): Promise<RefundResult> => {
     const row = await tx.selectFrom('paymentTransaction').selectAll().where('id', '=', payment.id).forUpdate().executeTakeFirstOrThrow();
     // The webhook may have recorded this very refund already: the larger cumulative amount wins.
     const total = Math.min(row.amount, Math.max(row.refundAmount ?? 0, alreadyRefunded + amount));
@@ -79,6 +121,7 @@ export async function refundTransaction(
     const history = Array.isArray((row.metadata as { refunds?: unknown } | null)?.refunds)
       ? ((row.metadata as { refunds: unknown[] }).refunds)
       : [];
+    if (history.some((entry) => (entry as { key?: unknown } | null)?.key === key)) return { ok: true, duplicate: true };
     await tx
       .updateTable('paymentTransaction')
       .set({
@@ -89,7 +132,7 @@ export async function refundTransaction(
         status: full ? 'Refunded' : row.status,
         metadata: JSON.stringify({
           ...(row.metadata && typeof row.metadata === 'object' && !Array.isArray(row.metadata) ? row.metadata : {}),
-          refunds: [...history, { amount, reason, adminId: input.adminId, stripeRefundId: stripeRefundId ?? null, at: new Date().toISOString() }],
+          refunds: [...history, { key, amount, reason, adminId: input.adminId, stripeRefundId: stripeRefundId ?? null, at: new Date().toISOString() }],
         }),
       })
       .where('id', '=', row.id)
@@ -101,7 +144,45 @@ export async function refundTransaction(
       entityId: row.id,
       metadata: { amountCents: input.amountCents ?? 'rest', refunded: amount, reason },
     });
-    if (full) await cancelOnRefund(tx, who, { enrollmentId: row.enrollmentId, refundedTransactionId: row.id, reason });
+    const enrollmentCancelled = full ? await cancelOnRefund(tx, who, { enrollmentId: row.enrollmentId, refundedTransactionId: row.id, reason }) : false;
+    const about = await tx
+      .selectFrom('enrollment as e')
+      .innerJoin('user as u', 'u.id', 'e.userId')
+      .innerJoin('course as c', 'c.id', 'e.courseId')
+      .select(['u.id as userId', 'u.email', 'u.firstName', 'c.title', 'c.slug'])
+      .where('e.id', '=', row.enrollmentId)
+      .executeTakeFirstOrThrow();
+    const refund: RecordedRefund = {
+      amount,
+      currency: row.currency,
+      reason,
+      full,
+      enrollmentCancelled,
+      student: { id: about.userId, email: about.email, firstName: about.firstName },
+      course: { title: about.title, slug: about.slug },
+    };
+    // The student's notification commits with the refund; the mail goes after the commit (the caller's).
+    await tx.insertInto('notification').values(refundNotification(refund)).execute();
+    return { ok: true, refund };
   });
-  return { ok: true };
+}
+
+/** What happens to the student's access, in one sentence for them. */
+export function accessAfterRefund(refund: Pick<RecordedRefund, 'enrollmentCancelled' | 'full'>): string {
+  if (refund.enrollmentCancelled) return 'Your enrollment was cancelled: you no longer have access to the course. You can enroll again from the course page at any time.';
+  return 'You keep your access to the course.';
+}
+
+/**
+ * The notification row (type AdminReply: the spec's NotificationType has no payment type, and a
+ * refund is an admin's answer about the student's payment).
+ */
+export function refundNotification(refund: RecordedRefund) {
+  return {
+    userId: refund.student.id,
+    type: 'AdminReply' as const,
+    title: `Refund of ${formatAmount(refund.amount, refund.currency)} for "${refund.course.title}"`,
+    message: `Reason: ${refund.reason} ${accessAfterRefund(refund)}`,
+    link: '/account/payments',
+  };
 }

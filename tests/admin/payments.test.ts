@@ -63,13 +63,13 @@ describe('admin payments and enrollments tables', () => {
     expect(tooMuch.status).toBe(422);
     expect(tooMuch.text).toContain('is left to refund');
 
-    await admin.post(`/admin/payments/${transaction.id}/refund`, { amount: '5.00', reason: 'Late video' }).expect(303);
+    await admin.post(`/admin/payments/${transaction.id}/refund`, { amount: '5.00', reason: 'Late video', confirm: 'yes' }).expect(303);
     let row = await t.db.selectFrom('paymentTransaction').selectAll().where('id', '=', transaction.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ refunded: true, refundAmount: 500, refundReason: 'Late video', status: 'Completed' });
     expect(row.refundedAt).not.toBeNull();
     expect((await t.db.selectFrom('enrollment').select('status').where('id', '=', enrollment.id).executeTakeFirstOrThrow()).status).toBe('Active');
 
-    await admin.post(`/admin/payments/${transaction.id}/refund`, { amount: '', reason: 'Student left' }).expect(303);
+    await admin.post(`/admin/payments/${transaction.id}/refund`, { amount: '', reason: 'Student left', confirm: 'yes' }).expect(303);
     row = await t.db.selectFrom('paymentTransaction').selectAll().where('id', '=', transaction.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ refunded: true, refundAmount: 2000, status: 'Refunded' });
     expect((await t.db.selectFrom('enrollment').select('status').where('id', '=', enrollment.id).executeTakeFirstOrThrow()).status).toBe('Cancelled');

@@ -56,7 +56,7 @@ describe('payments: enrollment audit rows', () => {
     await handleStripeEvent(t.db, completed(p) as never);
     const admin = await createAdmin(t.db);
     const result = await refundTransaction(paymentsDeps(t.db), { transactionId: p.transaction.id, reason: 'Course withdrawn', adminId: admin.id, audit: requestBy(admin.id) });
-    expect(result).toEqual({ ok: true });
+    expect(result).toMatchObject({ ok: true, refund: { full: true, enrollmentCancelled: true } });
     await handleStripeEvent(t.db, chargeRefunded(p, p.transaction.amount) as never);
     expect(await statusOf(p.enrollment.id)).toBe('Cancelled');
     const log = await auditOf(p.enrollment.id);

@@ -4,7 +4,7 @@ import type { MailMessage } from '../../mail/mailer.ts';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function html(lines: string[], link: { href: string; label: string }): string {
+export function html(lines: string[], link: { href: string; label: string }): string {
   return (
     `<div style="font-family:sans-serif;line-height:1.5;max-width:32rem">` +
     lines.map((l) => `<p>${escape(l)}</p>`).join('') +

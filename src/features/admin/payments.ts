@@ -3,20 +3,26 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
-import { backTo } from '../../http/forms.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { formatAmount, parsePrice } from '../../lib/money.ts';
 import type { PaymentsDeps } from '../../payments/checkout.ts';
-import { refundTransaction } from '../../payments/refunds.ts';
+import { refundMail } from '../../payments/refund-mail.ts';
+import { checkRefund, refundTransaction } from '../../payments/refunds.ts';
+import type { Mailer } from '../../mail/mailer.ts';
+import { safeNext } from '../../http/forms.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 import { auditOf } from '../../http/audit-context.ts';
 
 /**
  * /admin/payments: every payment transaction, filtered by status, date range, course and user,
  * sorted and paged; a refund (in full or in part, with a reason) goes through Stripe's refund API.
+ *
+ * A refund is confirmed first: the row's form (or GET /admin/payments/:id/refund) shows what will be
+ * refunded and what happens to the student's access; only the confirmation's POST (`confirm=yes`)
+ * refunds. The student gets a notification (with the refund, in its transaction) and a mail (after it).
  */
 
 const STATUSES = ['Pending', 'Completed', 'Failed', 'Refunded', 'Cancelled'] as const;
@@ -28,12 +34,24 @@ const query = tableQuery(['createdAt', 'amount', 'status'] as const, 'createdAt'
 });
 const idParam = z.object({ id: z.uuid() });
 const refundInput = z.object({
-  amount: z.string().trim().max(12).optional().default(''),
-  reason: z.string().trim().max(500).default(''),
+  amount: z.string().trim().max(12).optional().default('').catch(''),
+  reason: z.string().trim().max(500, 'Keep the reason under 500 characters.').default(''),
+  confirm: z.literal('yes').optional().catch(undefined),
+  back: z.string().optional().catch(undefined),
 });
 
-export function paymentAdminRoutes(deps: PaymentsDeps): Router {
-  const { db } = deps;
+/** Back to the payments table as it was (its filters, sort and page): a local /admin/payments address only. */
+function tableAddress(back: unknown): string {
+  const path = safeNext(back, '');
+  return /^\/admin\/payments(\?|$)/.test(path) ? path : '/admin/payments';
+}
+
+export interface PaymentAdminDeps extends PaymentsDeps {
+  mailer: Mailer;
+}
+
+export function paymentAdminRoutes(deps: PaymentAdminDeps): Router {
+  const { db, mailer, logger, config } = deps;
   const router = Router();
 
   async function tablePage(req: Request, res: Response, problem?: { id: string; message: string }, status = 200) {
@@ -96,19 +114,126 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
 
   router.get('/', (req, res) => tablePage(req, res));
 
+  /** The payment, its student and course, for the confirmation page; undefined when there is none. */
+  function paymentToRefund(id: string) {
+    return db
+      .selectFrom('paymentTransaction as p')
+      .innerJoin('enrollment as e', 'e.id', 'p.enrollmentId')
+      .innerJoin('course as c', 'c.id', 'e.courseId')
+      .innerJoin('user as u', 'u.id', 'e.userId')
+      .select((eb) => [
+        'p.id',
+        'p.amount',
+        'p.currency',
+        'p.status',
+        'p.refundAmount',
+        'p.paymentMethod',
+        'p.createdAt',
+        'c.title',
+        'u.email',
+        'u.firstName',
+        'u.lastName',
+        // cancelOnRefund keeps the enrollment when another completed payment pays for it.
+        eb
+          .exists(
+            eb
+              .selectFrom('paymentTransaction as o')
+              .select('o.id')
+              .whereRef('o.enrollmentId', '=', 'p.enrollmentId')
+              .whereRef('o.id', '<>', 'p.id')
+              .where('o.status', '=', 'Completed'),
+          )
+          .as('otherPayment'),
+      ])
+      .where('p.id', '=', id)
+      .executeTakeFirst();
+  }
+
+  /**
+   * The confirmation page: what will be refunded and what follows, with a "Refund $x" button; or,
+   * when the amount or reason will not do, the two fields again with the message (what was typed kept).
+   */
+  async function confirmationPage(req: Request, res: Response, id: string, entered: { amount: string; reason: string; back: string }, opts: { problem?: string; showErrors: boolean }) {
+    const payment = await paymentToRefund(id);
+    if (!payment) throw notFound('We could not find that payment.');
+    const amountCents = entered.amount ? parsePrice(entered.amount) : undefined;
+    const check =
+      entered.amount && amountCents === undefined
+        ? ({ ok: false, field: 'amount', message: 'Enter an amount like 9.99, or leave it empty to refund what is left.' } as const)
+        : checkRefund(payment, { amountCents, reason: entered.reason });
+    const problem = opts.problem ?? (check.ok ? undefined : check.message);
+    const errors: Record<string, string> = {};
+    if (opts.showErrors && !check.ok && check.field !== 'payment') errors[check.field] = check.message;
+    if (opts.problem && check.ok) errors.amount = opts.problem;
+    const ready = check.ok && !opts.problem;
+    const left = payment.amount - (payment.refundAmount ?? 0);
+    render(
+      res,
+      'admin/refund-confirm',
+      {
+        title: ready ? `Refund ${formatAmount(check.amount, payment.currency)}?` : 'Refund a payment',
+        payment: {
+          ...payment,
+          student: [payment.firstName, payment.lastName].filter(Boolean).join(' '),
+          amountLabel: formatAmount(payment.amount, payment.currency),
+          refundedLabel: payment.refundAmount ? formatAmount(payment.refundAmount, payment.currency) : '',
+          leftLabel: formatAmount(left, payment.currency),
+          leftValue: (left / 100).toFixed(2),
+          dateLabel: formatDate(payment.createdAt),
+        },
+        ready,
+        closed: !check.ok && check.field === 'payment',
+        refund: check.ok
+          ? {
+              amountLabel: formatAmount(check.amount, payment.currency),
+              amountValue: (check.amount / 100).toFixed(2),
+              reason: check.reason,
+              full: check.full,
+              losesAccess: check.full && !payment.otherPayment,
+            }
+          : undefined,
+        values: { amount: entered.amount, reason: entered.reason },
+        errors,
+        problem: opts.showErrors || check.ok || (!check.ok && check.field === 'payment') ? problem : undefined,
+        back: entered.back,
+      },
+      opts.showErrors && problem ? 422 : 200,
+    );
+  }
+
+  router.get('/:id/refund', async (req, res) => {
+    const params = idParam.safeParse(req.params);
+    if (!params.success) throw notFound();
+    const input = refundInput.safeParse(req.query);
+    const q = input.success ? input.data : { amount: '', reason: '', back: undefined };
+    const entered = { amount: q.amount, reason: q.reason, back: tableAddress(q.back ?? req.get('referer')?.replace(/^https?:\/\/[^/]+/, '')) };
+    // Opened from the table's form (a reason given): say what is wrong; opened bare: just the fields.
+    return confirmationPage(req, res, params.data.id, entered, { showErrors: typeof req.query.reason === 'string' });
+  });
+
   router.post('/:id/refund', async (req, res) => {
     const params = idParam.safeParse(req.params);
     if (!params.success) throw notFound();
-    const input = refundInput.parse(req.body ?? {});
+    const parsed = refundInput.safeParse(req.body ?? {});
+    const input = parsed.success ? parsed.data : { amount: String(req.body?.amount ?? '').slice(0, 12), reason: String(req.body?.reason ?? '').slice(0, 500), confirm: undefined, back: undefined };
+    const entered = { amount: input.amount, reason: input.reason, back: tableAddress(input.back ?? req.get('referer')?.replace(/^https?:\/\/[^/]+/, '')) };
+    if (!parsed.success) return confirmationPage(req, res, params.data.id, entered, { showErrors: true, problem: 'Keep the reason under 500 characters.' });
+    // Without the confirmation page's `confirm=yes` (the table's own form, a replayed request), nothing is refunded yet.
+    if (input.confirm !== 'yes') return confirmationPage(req, res, params.data.id, entered, { showErrors: true });
     const amountCents = input.amount ? parsePrice(input.amount) : undefined;
-    if (input.amount && amountCents === undefined) {
-      return tablePage(req, res, { id: params.data.id, message: 'Enter an amount like 9.99, or leave it empty to refund what is left.' }, 422);
-    }
+    if (input.amount && amountCents === undefined) return confirmationPage(req, res, params.data.id, entered, { showErrors: true });
     const audit = auditOf(req, res);
     const result = await refundTransaction(deps, { transactionId: params.data.id, amountCents, reason: input.reason, adminId: audit.actorId, audit });
-    if (!result.ok) return tablePage(req, res, { id: params.data.id, message: result.message }, 422);
-    setFlash(req, 'success', 'Refund made.');
-    res.redirect(303, backTo(req.get('referer'), '/admin/payments', '/admin/payments'));
+    if (!result.ok) return confirmationPage(req, res, params.data.id, entered, { showErrors: true, problem: result.message });
+    if ('duplicate' in result) {
+      setFlash(req, 'warning', 'This refund had already been made (by another request at the same moment); nothing more was refunded.');
+      return res.redirect(303, entered.back);
+    }
+    const { refund } = result;
+    // After the commit, and not awaited: a mail that fails is logged; the refund stands.
+    mailer.send(refundMail(refund, config.baseUrl)).catch((err: unknown) => logger.error({ err, transactionId: params.data.id }, 'could not mail the refund to the student'));
+    setFlash(req, 'success', `Refunded ${formatAmount(refund.amount, refund.currency)} to ${refund.student.email}; they were notified by mail.`);
+    res.redirect(303, entered.back);
   });
 
   return router;
