@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Database } from '../src/db/database.ts';
 import { hashPassword } from '../src/features/accounts/password.ts';
+import { storeCourseImage } from '../src/features/media/course-image.ts';
+import type { Storage } from '../src/storage/index.ts';
 
 /**
  * Demo data for development: the default workspace, three demo users, three published courses
@@ -185,11 +187,35 @@ export async function hasAnyUser(db: Database): Promise<boolean> {
   return row !== undefined;
 }
 
+/**
+ * Course images, drawn here as SVG and stored like an upload (two WebP widths, storeCourseImage),
+ * so a newcomer sees cards with pictures. One course has none on purpose: its cards show the
+ * generated placeholder. Shapes only: SVG text would depend on the fonts of the machine.
+ */
+const art = (from: string, to: string, shapes: string) =>
+  `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="720" viewBox="0 0 160 90"><defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/></linearGradient></defs><rect width="160" height="90" fill="url(#g)"/>${shapes}</svg>`;
+const COURSE_ART: Record<string, string> = {
+  // A browser window with a page being built: a header bar, a heading, lines of text, a picture.
+  'web-basics-on-any-connection': art(
+    '#0b5cad',
+    '#3aa0a0',
+    '<rect x="30" y="14" width="100" height="64" rx="4" fill="#fff"/><rect x="30" y="14" width="100" height="9" rx="4" fill="#dbe7f3"/><circle cx="36" cy="18.5" r="1.6" fill="#e5534b"/><circle cx="41" cy="18.5" r="1.6" fill="#f2b705"/><circle cx="46" cy="18.5" r="1.6" fill="#2da44e"/><rect x="38" y="30" width="46" height="6" rx="1.5" fill="#0b5cad"/><rect x="38" y="41" width="50" height="3" rx="1.5" fill="#9fb3c8"/><rect x="38" y="48" width="44" height="3" rx="1.5" fill="#9fb3c8"/><rect x="38" y="55" width="48" height="3" rx="1.5" fill="#9fb3c8"/><rect x="95" y="30" width="27" height="28" rx="2" fill="#f2b705"/><path d="M97 56l8-10 6 6 4-4 5 8z" fill="#c47f00"/><rect x="38" y="65" width="22" height="7" rx="3.5" fill="#3aa0a0"/>',
+  ),
+  // A chart: bars rising, a trend line with points.
+  'data-analysis-with-python': art(
+    '#23395d',
+    '#6a4c93',
+    '<rect x="24" y="16" width="112" height="60" rx="4" fill="#fff" opacity=".96"/><path d="M34 68h92" stroke="#9fb3c8" stroke-width="1"/><rect x="40" y="50" width="10" height="18" fill="#4c8bf5"/><rect x="56" y="40" width="10" height="28" fill="#4c8bf5"/><rect x="72" y="44" width="10" height="24" fill="#4c8bf5"/><rect x="88" y="32" width="10" height="36" fill="#4c8bf5"/><rect x="104" y="24" width="10" height="44" fill="#f2b705"/><path d="M45 44L61 34 77 38 93 27 109 19" fill="none" stroke="#6a4c93" stroke-width="2"/><circle cx="45" cy="44" r="2" fill="#6a4c93"/><circle cx="61" cy="34" r="2" fill="#6a4c93"/><circle cx="77" cy="38" r="2" fill="#6a4c93"/><circle cx="93" cy="27" r="2" fill="#6a4c93"/><circle cx="109" cy="19" r="2" fill="#6a4c93"/>',
+  ),
+};
+
 export interface SeedOptions {
   env: 'development' | 'production' | 'test';
+  /** Where the demo course images go; without it (most tests) the courses have none. */
+  storage?: Storage;
 }
 
-export async function seedDemo(db: Database, { env }: SeedOptions): Promise<void> {
+export async function seedDemo(db: Database, { env, storage }: SeedOptions): Promise<void> {
   if (env === 'production') throw new Error('The demo seed refuses to run in production (NODE_ENV=production).');
   // Hash before the transaction: argon2 is deliberately slow and must not hold locks.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
@@ -249,11 +275,15 @@ export async function seedDemo(db: Database, { env }: SeedOptions): Promise<void
       const exists = await trx.selectFrom('course').select('id').where('slug', '=', course.slug).executeTakeFirst();
       if (exists) continue;
       const { chapters, ...fields } = course;
+      const artwork = COURSE_ART[course.slug];
+      // Stored before the row that points at it, like an upload; if this transaction rolls back,
+      // the hourly sweep of unreferenced files takes it.
+      const image = storage && artwork ? await storeCourseImage(storage, Buffer.from(artwork)) : undefined;
       const created = await trx
         .insertInto('course')
         .values({
           ...fields,
-          fileKey: null, // no image: the pages show none rather than a broken one
+          fileKey: image?.key ?? null, // none: the cards show a generated placeholder
           status: 'Published',
           userId: teacherId,
           // Distinct creation times keep "newest first" stable.

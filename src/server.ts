@@ -52,7 +52,7 @@ try {
 
 let seeded = false;
 if (!config.isProduction && !(await hasAnyUser(db))) {
-  await seedDemo(db, { env: config.env });
+  await seedDemo(db, { env: config.env, storage: createStorage(config) });
   seeded = true;
 }
 

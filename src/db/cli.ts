@@ -4,6 +4,7 @@ import { openDatabase } from './connect.ts';
 import { EmbeddedPostgresError } from './embedded.ts';
 import { migrateDown, migrateToLatest } from './migrator.ts';
 import { seedDemo } from '../../seeds/demo.ts';
+import { createStorage } from '../storage/index.ts';
 
 /**
  * `npm run migrate` (up to the latest), `npm run migrate:down` (one step back), `npm run seed`.
@@ -20,7 +21,7 @@ const commands = {
     return reverted.length ? `reverted: ${reverted.join(', ')}` : 'nothing to revert';
   },
   seed: async (db, config) => {
-    await seedDemo(db, { env: config.env });
+    await seedDemo(db, { env: config.env, storage: createStorage(config) });
     return 'demo data in place (admin@example.com, teacher@example.com, student@example.com; password edupeak-demo)';
   },
 } satisfies Record<string, (db: Awaited<ReturnType<typeof openDatabase>>['db'], config: ReturnType<typeof loadConfig>) => Promise<string>>;

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/types.ts';
 import { STORAGE_KINDS, type Storage } from '../storage/index.ts';
+import { primaryKeyOf } from '../storage/variants.ts';
 
 /**
  * Deletes stored files that no row references: what a failed delete, a crash between storing and
@@ -107,10 +108,15 @@ export async function collectUnreferencedFiles({
   async function settle(): Promise<void> {
     const keys = page;
     page = [];
-    const referenced = await referencedAmong(db, keys);
-    result.referenced += referenced.size;
-    for (const key of keys) {
-      if (referenced.has(key)) continue;
+    // A derived file (a course image's 320 px copy: storage/variants.ts) is referenced through
+    // its primary key: it stays while the primary's row does, and goes with it.
+    const owners = keys.map((key) => primaryKeyOf(key) ?? key);
+    const referenced = await referencedAmong(db, [...new Set(owners)]);
+    for (const [i, key] of keys.entries()) {
+      if (referenced.has(owners[i]!)) {
+        result.referenced++;
+        continue;
+      }
       try {
         await storage.delete(key);
         result.deleted++;

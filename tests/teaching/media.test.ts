@@ -28,18 +28,18 @@ describe('media on disk: uploads and who may see them', () => {
   const uploadsDir = () => path.join(t.config.dataDir, 'uploads');
   const tmpDir = () => path.join(t.config.dataDir, 'tmp');
 
-  it('a course image is resized to a 640-pixel WebP, audited, and public once the course is published', async () => {
+  it('a course image is cropped to a 640 by 360 WebP (and a 320-pixel copy), audited, and public once the course is published', async () => {
     const res = await upload(`/teach/courses/${course.id}/thumbnail`, 'thumbnail', await pngImage(), 'photo.png', 'image/png');
     expect(res.status).toBe(303);
     const { fileKey } = await t.db.selectFrom('course').select('fileKey').where('id', '=', course.id).executeTakeFirstOrThrow();
-    expect(fileKey).toMatch(/^thumbnails\/\d{4}\/\d{2}\/[0-9a-f-]{36}\.webp$/);
+    expect(fileKey).toMatch(/^thumbnails\/\d{4}\/\d{2}\/[0-9a-f-]{36}-640w\.webp$/);
 
     const mine = await teacher.agent.get(`/media/${fileKey}`).buffer(true).expect(200);
     expect(mine.headers['content-type']).toBe('image/webp');
     expect(mine.headers['x-content-type-options']).toBe('nosniff');
     expect(mine.headers['content-disposition']).toMatch(/^inline; filename="/);
     const meta = await sharp(mine.body as Buffer).metadata();
-    expect(meta).toMatchObject({ format: 'webp', width: 640, height: 427 });
+    expect(meta).toMatchObject({ format: 'webp', width: 640, height: 360 });
 
     // A draft's image is the teacher's alone.
     await t.request().get(`/media/${fileKey}`).expect(404);

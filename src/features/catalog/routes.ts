@@ -8,6 +8,7 @@ import { pageInfo } from '../../http/table.ts';
 import { formatDate, formatDuration } from '../../lib/dates.ts';
 import { formatPrice } from '../../lib/money.ts';
 import { canLearn, canManage } from '../access/course-policy.ts';
+import { courseImage } from '../media/course-image.ts';
 import { LEVELS } from '../teaching/schemas.ts';
 import { courseForVisitor, curriculum, ratingComments, ratingSummary, REVIEWS_PER_PAGE } from './course-queries.ts';
 
@@ -29,10 +30,15 @@ const catalogQuery = z.object({
 
 const fromSearch = z.uuid().optional().catch(undefined);
 
-export const withLabels = <T extends { price: number; duration: number; teacherFirstName: string; teacherLastName: string | null }>(c: T) => ({
+export const withLabels = <
+  T extends { id: string; title: string; category: string; fileKey: string | null; price: number; duration: number; teacherFirstName: string; teacherLastName: string | null },
+>(
+  c: T,
+) => ({
   ...c,
   priceLabel: formatPrice(c.price),
   durationLabel: formatDuration(c.duration),
+  image: courseImage(c),
 });
 
 export function catalogRoutes({ db }: { db: Database }): Router {

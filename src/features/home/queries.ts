@@ -10,8 +10,10 @@ export function featuredCourses(db: Database, limit = 6) {
     .orderBy('course.id')
     .limit(limit)
     .select([
+      'course.id',
       'course.title',
       'course.slug',
+      'course.fileKey',
       'course.smallDescription',
       'course.price',
       'course.level',

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
+import { withDerivedKeys } from '../../storage/variants.ts';
 
 /**
  * Points a row's file column at a newly stored file and deletes the file it replaced.
@@ -40,7 +41,11 @@ export async function replaceStoredFile(
   key: string,
   audit?: AuditReplacement,
 ): Promise<{ replaced: string | null } | undefined> {
-  const dropNewFile = () => storage.delete(key).catch((err: unknown) => logger.warn({ err, key }, 'could not delete an unused stored file'));
+  // A key's derived files (the 320 px copy of a course image: storage/variants.ts) go with it.
+  const dropNewFile = () =>
+    Promise.all(
+      withDerivedKeys(key).map((k) => storage.delete(k).catch((err: unknown) => logger.warn({ err, key: k }, 'could not delete an unused stored file'))),
+    );
   let outcome: { replaced: string | null } | undefined;
   try {
     outcome = await db.transaction().execute(async (trx) => {
@@ -65,8 +70,11 @@ export async function replaceStoredFile(
   // After the commit: if this delete fails, the file is merely unreferenced, and the orphan
   // collector (jobs/collect-unreferenced-files.ts) removes it later.
   if (outcome.replaced && outcome.replaced !== key) {
-    const old = outcome.replaced;
-    await storage.delete(old).catch((err: unknown) => logger.warn({ err, key: old }, 'could not delete a replaced file'));
+    await Promise.all(
+      withDerivedKeys(outcome.replaced).map((old) =>
+        storage.delete(old).catch((err: unknown) => logger.warn({ err, key: old }, 'could not delete a replaced file')),
+      ),
+    );
   }
   return outcome;
 }

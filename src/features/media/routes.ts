@@ -5,13 +5,15 @@ import { notFound } from '../../http/errors.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { assertSafeKey, type Storage } from '../../storage/index.ts';
 import { sendStoredFile } from '../../storage/send.ts';
+import { primaryKeyOf } from '../../storage/variants.ts';
 import { canOpenLesson, isCourseOut, managesCourse } from '../access/course-policy.ts';
 
 /**
  * GET /media/<key>: the one way stored files go out. The key is looked up to find what it belongs
  * to, then: course images of published (or archived) courses to anyone; lesson videos and lesson
  * images to those who may open the lesson; profile pictures to anyone; drafts' files to their
- * teacher and admins; anything else, or any key we do not know, 404.
+ * teacher and admins; anything else, or any key we do not know, 404. A course image's 320 px
+ * copy (storage/variants.ts) is served by the rules of the course image it was made from.
  */
 
 interface Owner {
@@ -51,8 +53,10 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
     } catch {
       throw notFound();
     }
-    const owner = await findOwner(db, key);
-    if (!owner) throw notFound();
+    // A derived file (a course image's 320 px copy) belongs to whatever its primary key belongs to.
+    const primary = primaryKeyOf(key);
+    const owner = await findOwner(db, primary ?? key);
+    if (!owner || (primary && owner.kind !== 'course-thumbnail')) throw notFound();
     const user = currentUser(res);
     const isOwner = managesCourse(user, owner.ownerId);
     const courseIsOut = owner.courseStatus !== null && isCourseOut(owner.courseStatus);

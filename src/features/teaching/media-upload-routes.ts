@@ -9,6 +9,7 @@ import { THUMBNAIL_MAX_WIDTH, toWebp } from '../../uploads/images.ts';
 import { discardUpload, receiveUpload, type ReceivedUpload } from '../../uploads/receive.ts';
 import { uploadTempDir } from '../../uploads/temp-dir.ts';
 import { recordActivity } from '../audit/activity.ts';
+import { storeCourseImage } from '../media/course-image.ts';
 import { replaceStoredFile, type FileColumn } from '../media/replace-file.ts';
 import { loadCourse, loadLesson } from './load.ts';
 import type { AuditContext } from '../audit/activity.ts';
@@ -49,9 +50,13 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
     return upload;
   }
 
-  /** Stores the upload under a new key; returns the key. The temp file is gone afterwards. */
-  async function store(upload: ReceivedUpload, kind: 'image' | 'video'): Promise<string> {
+  /**
+   * Stores the upload under a new key; returns the key. The temp file is gone afterwards. A course
+   * image is stored in two widths (features/media/course-image.ts); the key is the wider one's.
+   */
+  async function store(upload: ReceivedUpload, kind: 'image' | 'video' | 'course-image'): Promise<string> {
     try {
+      if (kind === 'course-image') return (await storeCourseImage(storage, upload.path)).key;
       if (kind === 'video') {
         const key = newKey('videos', upload.type);
         await storage.putFile(key, upload.path, { contentType: `video/${upload.type}` });
@@ -86,7 +91,7 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
   router.post('/courses/:courseId/thumbnail', async (req, res) => {
     const course = res.locals.course as { id: string };
     const upload = await receive(req, res, 'thumbnail', 'image');
-    const key = await store(upload, 'image');
+    const key = await store(upload, 'course-image');
     await attach(req, res, { table: 'course', column: 'fileKey', id: course.id }, key, upload.size);
     setFlash(req, 'success', 'Course image saved.');
     res.redirect(303, `/teach/courses/${course.id}#image-title`);
