@@ -19,6 +19,7 @@ import { mediaRoutes } from './features/media/routes.ts';
 import { applyRoutes } from './features/teaching/apply-routes.ts';
 import { teachRoutes } from './features/teaching/routes.ts';
 import { homeRoutes } from './features/home/routes.ts';
+import { styleguideRoutes } from './features/styleguide/routes.ts';
 import { buildAssetManifest, serveAssets, type AssetManifest } from './http/assets.ts';
 import { refuseControlCharactersInForm, refuseControlCharactersInUrl } from './http/control-characters.ts';
 import { csrfProtection } from './http/csrf.ts';
@@ -85,6 +86,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(publicRouter(healthRoutes({ db })));
   // Before any body parser: Stripe's signature is over the raw bytes.
   app.use(webhookRoutes(payments));
+  // A lesson's text (Markdown, up to 100,000 characters, lib/markdown.ts) makes a larger form than
+  // any other: its own limit, so that text too long is told so (422) with the text kept, not a 413.
+  app.use('/teach/lessons', express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(refuseControlCharactersInForm);
   app.use(sessions({ db, config }));
@@ -112,6 +116,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes({ ...payments, mailer }));
   app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));
 
+  // The design system's components on one page, for development only (a 404 in production).
+  if (!config.isProduction) app.use('/styleguide', publicRouter(styleguideRoutes()));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(handleNotFound);
   app.use(handleErrors({ db, logger }));

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
+import { DEFAULT_TIME_ZONE, formatDate, formatDateTime } from '../lib/dates.ts';
 import type { AssetManifest } from './assets.ts';
+import { dataTable } from './table.ts';
 import { takeFlash } from './flash.ts';
 
 /**
@@ -15,7 +17,7 @@ export type ViewRenderer = (view: string, data: Record<string, unknown>) => stri
 
 export function createViewRenderer(options: { assets: AssetManifest; cache: boolean }): ViewRenderer {
   const eta = new Eta({ views: viewsDir, cache: options.cache, autoEscape: true, autoTrim: [false, 'nl'] });
-  const helpers = { asset: (name: string) => options.assets.url(name) };
+  const helpers = { asset: (name: string) => options.assets.url(name), dataTable };
   return (view, data) => eta.render(view, { ...helpers, ...data });
 }
 
@@ -36,7 +38,14 @@ export function render(res: Response, view: string, data: Record<string, unknown
   // Only a page a person is shown takes the pending flash: not a fragment, not an error answer, not
   // a subresource, and not a page the browser fetches ahead on its own (link prefetching).
   const flash = status < 400 && isShownPage(res.req) ? takeFlash(res.req) : undefined;
-  res.status(status).type('html').send(renderView(view, { ...res.locals, ...(flash ? { flash } : {}), ...data }));
+  // Dates in views are the reader's: the signed-in user's zone, UTC for visitors (lib/dates.ts).
+  const timeZone = (res.locals.user as { timeZone?: string } | undefined)?.timeZone ?? DEFAULT_TIME_ZONE;
+  const dates = {
+    timeZone,
+    formatDate: (value: Date | string) => formatDate(value, timeZone),
+    formatDateTime: (value: Date | string) => formatDateTime(value, timeZone),
+  };
+  res.status(status).type('html').send(renderView(view, { ...res.locals, ...(flash ? { flash } : {}), ...data, ...dates }));
 }
 
 /** The whole page for a normal request, or only its fragment for htmx. */

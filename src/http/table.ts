@@ -55,3 +55,63 @@ export function pageInfo(path: string, query: Record<string, unknown>, total: nu
     dir,
   };
 }
+
+/**
+ * The one table component (`table.data` in app.css, `views/components/_table_head.eta`). A view
+ * names its columns once; the head renders from them (sort links, `aria-sort`) and each cell takes
+ * its attributes from `td(key)`: `data-label` (the column's name, shown on phones where each row
+ * becomes a card) and the class that keeps numbers and dates on one line.
+ */
+export interface ColumnSpec {
+  label: string;
+  /** The `?sort=` value, when the column sorts (needs a PageInfo). */
+  sort?: string;
+  /** num: right-aligned, one line; date: one line. */
+  kind?: 'num' | 'date';
+  /** A name for screen readers only (e.g. an actions column); its cells show no label on phones. */
+  hideLabel?: boolean;
+}
+
+export interface HeadCell {
+  label: string;
+  className: string;
+  hideLabel: boolean;
+  href?: string;
+  ariaSort?: 'ascending' | 'descending';
+}
+
+export interface DataTable {
+  head: HeadCell[];
+  /** The attributes of a cell of the column `key`, for `<td<%~ t.td('amount') %>>`. */
+  td(key: string): string;
+}
+
+const escapeAttribute = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function dataTable(columns: Record<string, ColumnSpec>, pageInfo?: Pick<PageInfo, 'sort' | 'dir' | 'sortHref'>): DataTable {
+  const head = Object.values(columns).map((c): HeadCell => {
+    const sorted = c.sort !== undefined && pageInfo?.sort === c.sort;
+    return {
+      label: c.label,
+      className: c.kind ?? '',
+      hideLabel: c.hideLabel ?? false,
+      href: c.sort !== undefined && pageInfo ? pageInfo.sortHref(c.sort) : undefined,
+      ariaSort: sorted ? (pageInfo!.dir === 'asc' ? 'ascending' : 'descending') : undefined,
+    };
+  });
+  const cells = new Map(
+    Object.entries(columns).map(([key, c]) => [
+      key,
+      ` data-label="${c.hideLabel ? '' : escapeAttribute(c.label)}"${c.kind ? ` class="${c.kind}"` : ''}`,
+    ]),
+  );
+  return {
+    head,
+    td(key) {
+      const attributes = cells.get(key);
+      if (attributes === undefined) throw new Error(`unknown table column ${key}`);
+      return attributes;
+    },
+  };
+}

@@ -93,7 +93,7 @@ describe('catalog and search', () => {
     expect(res.text).not.toContain('Secret draft');
     expect(res.text).not.toContain('secret-video');
     expect(res.text).not.toContain('/learn/');
-    expect(res.text).toContain('4.5 ★ from 2 ratings');
+    expect(res.text).toContain('4.5 of 5 from 2 ratings');
     expect(res.text).toContain('$15.00');
     expect(res.text).toContain('Sign in to enroll');
   });

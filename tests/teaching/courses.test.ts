@@ -100,7 +100,7 @@ describe('teacher courses', () => {
     const text = few.result.text;
     expect(text).toContain('Counted Course');
     expect(text).not.toContain('Someone else');
-    expect(text).toMatch(/Counted Course<\/a><\/td>\s*<td><span class="status status-published">Published<\/span><\/td>\s*<td>1<\/td>\s*<td>2<\/td>\s*<td>1<\/td>\s*<td>\$10\.00<\/td>\s*<td>\$10\.00<\/td>/);
+    expect(text).toMatch(/Counted Course<\/a><\/td>\s*<td[^>]*><span class="status status-published">Published<\/span><\/td>\s*<td[^>]*>1<\/td>\s*<td[^>]*>2<\/td>\s*<td[^>]*>1<\/td>\s*<td[^>]*>\$10\.00<\/td>\s*<td[^>]*>\$10\.00<\/td>/);
 
     for (let i = 0; i < 15; i++) await createCourse(t.db, { userId: teacher.user.id });
     const many = await countQueries(t.db, () => teacher.agent.get('/teach').expect(200));

@@ -1,0 +1,110 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildAssetManifest } from '../../src/http/assets.ts';
+import { viewsDir } from '../../src/http/render.ts';
+import { useTestApp } from '../setup/app.ts';
+import { gzippedSize, PAGE_BUDGET_BYTES } from '../setup/budget.ts';
+import { signedInAs } from '../setup/users.ts';
+import { designFixture } from './fixture.ts';
+
+/**
+ * A first visit is one round trip: the HTML of `/`, `/courses` or a course page plus the CSS and
+ * JavaScript it references fit in 14 KB gzipped. htmx (17.5 KB gzipped alone) is loaded only by the
+ * pages that use it.
+ */
+
+type Get = (path: string) => Promise<{ status: number; text: string; body: unknown }>;
+
+/** The page and every stylesheet and script it references, gzipped as the server sends them. */
+async function firstVisit(get: Get, path: string) {
+  const page = await get(path);
+  expect(page.status, path).toBe(200);
+  const refs = [
+    ...[...page.text.matchAll(/<link\b[^>]*\brel="stylesheet"[^>]*>/g)].map((m) => /href="([^"]+)"/.exec(m[0])![1]!),
+    ...[...page.text.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!),
+  ];
+  const parts = [{ url: path, bytes: gzippedSize(page.text) }];
+  for (const url of refs) {
+    const res = await get(url);
+    expect(res.status, url).toBe(200);
+    parts.push({ url, bytes: gzippedSize(res.text ?? String(res.body)) });
+  }
+  return { refs, parts, total: parts.reduce((sum, p) => sum + p.bytes, 0) };
+}
+
+describe('page weight of a first visit', () => {
+  const t = useTestApp();
+
+  it('/, /courses and a course page with their CSS and JS fit in 14 KB gzipped, without htmx', async () => {
+    const { paths } = await designFixture(t.db);
+    const get: Get = (path) => t.request().get(path);
+    for (const path of [paths.home, paths.catalog, paths.course]) {
+      const visit = await firstVisit(get, path);
+      expect(visit.refs.some((r) => r.includes('htmx')), `${path} loads htmx`).toBe(false);
+      expect(visit.refs.some((r) => r.includes('.css')), `${path} has its stylesheet`).toBe(true);
+      expect(visit.total, `${path}: ${JSON.stringify(visit.parts)}`).toBeLessThanOrEqual(PAGE_BUDGET_BYTES);
+      console.info(`first visit ${path}: ${visit.total} bytes gzipped (${visit.parts.map((p) => `${p.url.replace(/\.[0-9a-f]{10}\./, '.')} ${p.bytes}`).join(', ')})`);
+    }
+  });
+
+  it('the pages with hx- attributes load htmx (lesson, course editor, checkout status); the others do not', async () => {
+    const f = await designFixture(t.db);
+    const student = await signedInAs(t.app, t.db, 'student', {});
+    const asOwner = await signedInAs(t.app, t.db, 'teacher');
+    await t.db.updateTable('course').set({ userId: asOwner.user.id }).where('id', '=', f.course.id).execute();
+    await t.db.insertInto('enrollment').values({ userId: student.user.id, courseId: f.course.id, status: 'Active', amount: 0 }).execute();
+    const htmxOf = (text: string) => /<script src="\/static\/js\/htmx\.min\.[0-9a-f]{10}\.js" defer><\/script>/.test(text);
+
+    const lesson = await student.agent.get(f.paths.lesson).expect(200);
+    expect(lesson.text).toContain('hx-post=');
+    expect(htmxOf(lesson.text)).toBe(true);
+    const editor = await asOwner.agent.get(f.paths.editor).expect(200);
+    expect(editor.text).toContain('hx-post=');
+    expect(htmxOf(editor.text)).toBe(true);
+    for (const path of ['/dashboard', '/account', f.paths.course, '/teach']) {
+      const res = await (path === '/teach' ? asOwner : student).agent.get(path).expect(200);
+      expect(res.text, path).not.toContain('hx-get=');
+      expect(res.text, path).not.toContain('hx-post=');
+      expect(htmxOf(res.text), `${path} loads htmx it does not use`).toBe(false);
+    }
+    // The layout keeps the CSRF header for htmx and the meta tag on every page.
+    expect(lesson.text).toContain(`hx-headers='{"x-csrf-token": "${student.csrf}"}'`);
+    expect(lesson.text).toContain(`<meta name="csrf-token" content="${student.csrf}">`);
+  });
+
+  it('every page whose template (or a partial it includes) has hx- attributes asks the layout for htmx', () => {
+    const views = new Map<string, string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (entry.name.endsWith('.eta')) views.set('/' + path.relative(viewsDir, file).replace(/\\/g, '/').replace(/\.eta$/, ''), readFileSync(file, 'utf8'));
+      }
+    };
+    walk(viewsDir);
+    const usesHtmx = (name: string, seen = new Set<string>()): boolean => {
+      if (seen.has(name)) return false;
+      seen.add(name);
+      const text = views.get(name) ?? '';
+      if (/\shx-(get|post|put|patch|delete|swap-oob|trigger|target)=/.test(text)) return true;
+      return [...text.matchAll(/include\('([^']+)'/g)].some((m) => usesHtmx(m[1]!, seen));
+    };
+    const pages = [...views].filter(([name, text]) => name !== '/layouts/app' && /layout\('\/layouts\/app'/.test(text));
+    const needing = pages.filter(([name]) => usesHtmx(name)).map(([name]) => name);
+    expect(needing).toEqual(expect.arrayContaining(['/learn/lesson', '/teach/course', '/enrollments/checkout-success']));
+    for (const [name, text] of pages) {
+      const asks = /layout\('\/layouts\/app',\s*\{[^}]*htmx:\s*true/.test(text);
+      expect(asks, `${name} ${needing.includes(name) ? 'uses htmx but does not load it' : 'loads htmx it does not use'}`).toBe(needing.includes(name));
+    }
+  });
+
+  it('keeps all CSS within 10 KB gzipped (aim: 7 KB, leaving room for features)', () => {
+    const css = buildAssetManifest()
+      .entries()
+      .filter((e) => e.name.endsWith('.css'))
+      .reduce((sum, e) => sum + gzippedSize(readFileSync(e.file)), 0);
+    console.info(`CSS: ${css} bytes gzipped`);
+    expect(css).toBeLessThanOrEqual(10 * 1024);
+  });
+});
