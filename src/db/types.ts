@@ -528,6 +528,11 @@ export interface SearchAnalytics {
   userId: string | null;
 }
 
+export interface SearchWord {
+  ndoc: number;
+  word: string;
+}
+
 export interface Session {
   createdAt: Generated<Timestamp>;
   expiresAt: Timestamp;
@@ -691,6 +696,7 @@ export interface DB {
   quizSubmission: QuizSubmission;
   rateLimit: RateLimit;
   searchAnalytics: SearchAnalytics;
+  searchWord: SearchWord;
   session: Session;
   stripeEvent: StripeEvent;
   studentActivity: StudentActivity;

@@ -15,7 +15,8 @@ import { courseForVisitor, curriculum, ratingComments, ratingSummary, REVIEWS_PE
 // The page of written reviews on a course page (`?reviews=2`); anything odd is the first page.
 const reviewsQuery = z.coerce.number().int().min(1).max(10_000).catch(1);
 import { CATALOG_PER_PAGE, CATALOG_SORTS, catalogCategories, searchCatalog } from './queries.ts';
-import { MAX_QUERY_LENGTH } from './search.ts';
+import { MAX_QUERY_LENGTH, searchWords } from './search.ts';
+import { correctSpelling } from './spelling.ts';
 
 /** /courses: the catalog with search, and each course's page. */
 
@@ -26,6 +27,8 @@ const catalogQuery = z.object({
   price: z.enum(['free', 'paid']).optional().catch(undefined),
   sort: z.enum(CATALOG_SORTS).catch('relevance').default('relevance'),
   page: z.coerce.number().int().min(1).max(1000).catch(1).default(1),
+  // "Search instead for <what was typed>": no spelling correction.
+  exact: z.literal('1').optional().catch(undefined),
 });
 
 const fromSearch = z.uuid().optional().catch(undefined);
@@ -46,10 +49,13 @@ export function catalogRoutes({ db }: { db: Database }): Router {
 
   router.get('/courses', async (req, res) => {
     const f = catalogQuery.parse(req.query);
-    const [{ rows, total, sort }, categories] = await Promise.all([
-      searchCatalog(db, { ...f, category: f.category || undefined }),
-      catalogCategories(db),
-    ]);
+    // A word that matches nothing is corrected against the catalog's words ("pyton" -> "python"),
+    // in one query beside the categories; the search then runs with the corrected words.
+    const words = f.exact ? [] : searchWords(f.q);
+    const [correction, categories] = await Promise.all([correctSpelling(db, words), catalogCategories(db)]);
+    const { rows, total, sort } = await searchCatalog(db, { ...f, q: correction?.query ?? f.q, category: f.category || undefined });
+    // Said only when the corrected words find something; otherwise the page says nothing matched.
+    const corrected = correction && total > 0 ? correction.query : undefined;
     // Every search is recorded (queries, result counts, and later the result followed).
     let searchId: string | undefined;
     if (f.q) {
@@ -66,7 +72,7 @@ export function catalogRoutes({ db }: { db: Database }): Router {
         .executeTakeFirstOrThrow();
       searchId = row.id;
     }
-    const filters = { q: f.q, category: f.category, level: f.level, price: f.price, sort: f.sort === 'relevance' ? undefined : f.sort, page: f.page };
+    const filters = { q: f.q, category: f.category, level: f.level, price: f.price, sort: f.sort === 'relevance' ? undefined : f.sort, exact: f.exact, page: f.page };
     render(res, 'catalog/index', {
       title: f.q ? `Courses matching "${f.q.slice(0, 60)}"` : 'Courses',
       courses: rows.map(withLabels),
@@ -76,6 +82,9 @@ export function catalogRoutes({ db }: { db: Database }): Router {
       categories,
       levels: LEVELS,
       searchId,
+      corrected,
+      // The same search (filters and sort kept, first page) with the words as typed.
+      exactHref: corrected ? pageInfo('/courses', { ...filters, exact: '1', page: 1 }, total).href(1) : undefined,
       pageInfo: pageInfo('/courses', filters, total, CATALOG_PER_PAGE),
     });
   });
