@@ -146,5 +146,8 @@ describe('typo-tolerant catalog search', () => {
     expect(counted.count).toBe(1);
     expect(counted.result).toEqual({ words: ['sourdough', 'bread', 'baking', 'starter', 'the', 'qqqqq'], query: 'sourdough bread baking starter the qqqqq' });
     expect(await correctSpelling(t.db, [])).toBeUndefined();
+    // Equally common and one edit away either way: the word of the length typed (a swap, "htlm" -> "html", not "htm").
+    await createCourse(t.db, { title: 'Zop and Zorp Drills', smallDescription: 'Practice.', category: 'Drills' });
+    expect(await correctSpelling(t.db, ['zopr'])).toEqual({ words: ['zorp'], query: 'zorp' });
   });
 });

@@ -10,7 +10,8 @@ import type { Database } from '../../db/database.ts';
  * same first letter with a length within one (short words, where a swap like "htlm" shares no
  * trigram with "html"). Levenshtein bounds them in SQL; the final choice counts a swap of two
  * neighbouring letters as one edit (optimal string alignment): at most one edit for words of 4 to 6
- * letters, two from 7. Fewer edits first, then the word more courses use.
+ * letters, two from 7. Fewer edits first, then the word more courses use, then one of the length
+ * typed, then a longer one.
  */
 
 export interface Correction {
@@ -40,6 +41,11 @@ export function editDistance(a: string, b: string): number {
   }
   return d[x.length]![y.length]!;
 }
+
+const isBefore = (a: number[], b: number[]) => {
+  const i = a.findIndex((x, k) => x !== b[k]);
+  return i >= 0 && a[i]! < b[i]!;
+};
 
 interface CandidateRow {
   ord: number;
@@ -83,11 +89,13 @@ export async function correctSpelling(db: Database, words: string[]): Promise<Co
   let changed = false;
   const corrected = words.map((word, i) => {
     const candidates = rows.filter((r) => r.ord === i + 1 && !r.known && r.candidate !== null);
-    let best: { word: string; edits: number; ndoc: number } | undefined;
+    let best: { word: string; rank: number[] } | undefined;
     for (const c of candidates) {
       const edits = editDistance(word, c.candidate!);
       if (edits === 0 || edits > allowedEdits(word)) continue;
-      if (!best || edits < best.edits || (edits === best.edits && c.ndoc! > best.ndoc)) best = { word: c.candidate!, edits, ndoc: c.ndoc! };
+      // Fewer edits, then the commoner word, then the length typed (a swap or a wrong letter), then a letter missed.
+      const rank = [edits, -c.ndoc!, Math.abs(c.candidate!.length - word.length), word.length - c.candidate!.length];
+      if (!best || isBefore(rank, best.rank)) best = { word: c.candidate!, rank };
     }
     if (!best) return word;
     changed = true;
