@@ -372,6 +372,8 @@ export interface JobRun {
 
 export interface Lesson {
   chapterId: string;
+  contentHtml: string | null;
+  contentMarkdown: string | null;
   createdAt: Generated<Timestamp>;
   description: string | null;
   id: Generated<string>;
@@ -382,6 +384,17 @@ export interface Lesson {
   title: string;
   updatedAt: Generated<Timestamp>;
   videoKey: string | null;
+}
+
+export interface LessonAttachment {
+  contentType: string;
+  createdAt: Generated<Timestamp>;
+  fileKey: string;
+  fileName: string;
+  id: Generated<string>;
+  lessonId: string;
+  position: number;
+  sizeBytes: number;
 }
 
 export interface LessonProgress {
@@ -683,6 +696,7 @@ export interface DB {
   invitation: Invitation;
   jobRun: JobRun;
   lesson: Lesson;
+  lessonAttachment: LessonAttachment;
   lessonProgress: LessonProgress;
   lessonWatchAnalytics: LessonWatchAnalytics;
   loginHistory: LoginHistory;

@@ -33,6 +33,7 @@ export const STORAGE_KEY_COLUMNS = [
   { table: 'course', column: 'fileKey' },
   { table: 'lesson', column: 'thumbnailKey' },
   { table: 'lesson', column: 'videoKey' },
+  { table: 'lessonAttachment', column: 'fileKey' },
   { table: 'enrollment', column: 'certificateKey' },
   { table: 'assignment', column: 'fileKey' },
   { table: 'assignmentSubmission', column: 'fileKey' },

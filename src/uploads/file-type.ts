@@ -5,13 +5,17 @@ import { open } from 'node:fs/promises';
  * chosen by the sender and prove nothing.
  */
 
-export type UploadType = 'mp4' | 'webm' | 'jpeg' | 'png' | 'webp';
+export type UploadType = 'mp4' | 'webm' | 'jpeg' | 'png' | 'webp' | 'gif' | 'pdf' | 'zip' | 'cfb' | 'text';
 
 // ISO base media brands browsers play as MP4 (major or compatible brand of the `ftyp` box).
 const MP4_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'mp41', 'mp42', 'avc1', 'dash', 'M4V ', 'M4VH', 'M4VP', 'mmp4', 'MSNV']);
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
+// A ZIP's first local file header (also .docx, .xlsx, .pptx, .odt ...), or an empty archive.
+const ZIP_MAGIC = [Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from([0x50, 0x4b, 0x05, 0x06])];
+// An OLE compound file: legacy .doc, .xls, .ppt (and .msi, .msg: the name decides, see attachments).
+const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 
 const ascii = (head: Buffer, start: number, end: number) => head.subarray(start, end).toString('latin1');
 
@@ -31,12 +35,43 @@ function isWebm(head: Buffer): boolean {
   return head.subarray(0, 4).equals(EBML_MAGIC) && head.subarray(4, 64).includes('webm', 0, 'latin1');
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Plain text: no NUL and no control character other than tab, line feed, form feed, carriage
+ * return and escape (binary formats show one within their first bytes), and either valid UTF-8
+ * (a character cut at the end of the head aside) or mostly ASCII (a CSV saved as Windows-1252).
+ */
+function isText(head: Buffer): boolean {
+  if (head.length === 0) return false;
+  let ascii = 0;
+  for (const byte of head) {
+    if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d && byte !== 0x1b) || byte === 0x7f) return false;
+    if (byte < 0x80) ascii++;
+  }
+  if (ascii === head.length || ascii >= head.length * 0.95) return true;
+  for (let cut = 0; cut < 4 && cut < head.length; cut++) {
+    try {
+      utf8.decode(head.subarray(0, head.length - cut));
+      return true;
+    } catch {
+      // Try again without the last bytes: a UTF-8 sequence may be cut by the head's end.
+    }
+  }
+  return false;
+}
+
 export function sniffFileType(head: Buffer): UploadType | undefined {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
   if (head.subarray(0, 8).equals(PNG_SIGNATURE)) return 'png';
   if (head.length >= 12 && ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return 'webp';
   if (isWebm(head)) return 'webm';
   if (isMp4(head)) return 'mp4';
+  if (ascii(head, 0, 6) === 'GIF87a' || ascii(head, 0, 6) === 'GIF89a') return 'gif';
+  if (ascii(head, 0, 5) === '%PDF-') return 'pdf';
+  if (ZIP_MAGIC.some((magic) => head.subarray(0, 4).equals(magic))) return 'zip';
+  if (head.subarray(0, 8).equals(CFB_MAGIC)) return 'cfb';
+  if (isText(head)) return 'text';
   return undefined;
 }
 

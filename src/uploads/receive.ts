@@ -29,7 +29,19 @@ export interface ReceivedUpload {
   originalName: string;
 }
 
-const TYPE_NAMES: Record<UploadType, string> = { mp4: 'MP4', webm: 'WebM', jpeg: 'JPEG', png: 'PNG', webp: 'WebP' };
+const TYPE_NAMES: Record<UploadType, string> = {
+  mp4: 'MP4',
+  webm: 'WebM',
+  jpeg: 'JPEG',
+  png: 'PNG',
+  webp: 'WebP',
+  gif: 'GIF',
+  pdf: 'PDF',
+  zip: 'ZIP',
+  cfb: 'Word, Excel or PowerPoint',
+  text: 'plain text',
+};
+const IMAGE_TYPES: UploadType[] = ['jpeg', 'png', 'webp', 'gif'];
 const VIDEO_TYPES: UploadType[] = ['mp4', 'webm'];
 
 /**
@@ -70,7 +82,7 @@ function notAcceptedMessage(accept: UploadType[]): string {
   const names = accept.map((type) => TYPE_NAMES[type]);
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '');
   if (accept.every((type) => VIDEO_TYPES.includes(type))) return `That file is not a video we accept (${list}).`;
-  if (accept.every((type) => !VIDEO_TYPES.includes(type))) return `That file is not an image we accept (${list}).`;
+  if (accept.every((type) => IMAGE_TYPES.includes(type))) return `That file is not an image we accept (${list}).`;
   return `That file is not a type we accept (${list}).`;
 }
 

@@ -83,7 +83,8 @@ describe.each(['disk', 's3'] as const)('collectUnreferencedFiles on %s', (driver
     const submissionFile = await put('attachments', 'pdf');
     const blogCover = await put('thumbnails', 'webp');
     const attachments = [await put('attachments', 'pdf'), await put('attachments', 'pdf')];
-    const referenced = [avatar, courseImage, poster, video, certificate, assignmentFile, submissionFile, blogCover, ...attachments];
+    const lessonFile = await put('attachments', 'zip');
+    const referenced = [avatar, courseImage, poster, video, certificate, assignmentFile, submissionFile, blogCover, ...attachments, lessonFile];
     const orphans = [await put('avatars', 'webp'), await put('thumbnails', 'webp'), await put('videos', 'webm'), await put('certificates', 'pdf'), await put('attachments', 'pdf')];
     // Not under one of our key kinds (say, someone else's in a shared bucket): never ours to take.
     const foreign = 'backups/2026/db.dump';
@@ -99,6 +100,10 @@ describe.each(['disk', 's3'] as const)('collectUnreferencedFiles on %s', (driver
     const lesson = await createLesson(t.db, { chapterId: (await createChapter(t.db, { courseId: course.id })).id, thumbnailKey: poster, videoKey: video });
     await createEnrollment(t.db, { userId: user.id, courseId: course.id, certificateKey: certificate });
     const assignment = await t.db.insertInto('assignment').values({ lessonId: lesson.id, title: 'Homework', fileKey: assignmentFile }).returning('id').executeTakeFirstOrThrow();
+    await t.db
+      .insertInto('lessonAttachment')
+      .values({ lessonId: lesson.id, fileKey: lessonFile, fileName: 'Exercises.zip', contentType: 'application/zip', sizeBytes: 6, position: 1 })
+      .execute();
     await t.db.insertInto('assignmentSubmission').values({ assignmentId: assignment.id, userId: user.id, fileKey: submissionFile }).execute();
     await t.db.insertInto('blog').values({ authorId: user.id, title: 'Post', slug: `post-${driver}`, content: 'Text', coverImageKey: blogCover }).execute();
     await t.db
@@ -110,7 +115,7 @@ describe.each(['disk', 's3'] as const)('collectUnreferencedFiles on %s', (driver
     const { result, count } = await countQueries(t.db, () => collectUnreferencedFiles({ db: t.db, storage, graceMs, pageSize: 4 }));
     const old = referenced.length + orphans.length;
     expect(result).toEqual({ listed: old + fresh.length, fresh: fresh.length, referenced: referenced.length, deleted: orphans.length, failed: 0 });
-    // 15 old files, 4 a page: 4 lookups, however many files.
+    // 16 old files, 4 a page: 4 lookups, however many files.
     expect(count).toBe(Math.ceil(old / 4));
     expect(await keysIn(storage)).toEqual([...referenced, ...fresh, foreign].sort());
 

@@ -33,6 +33,8 @@ export type AuditAction =
   | 'lesson_deleted'
   | 'lesson_published'
   | 'media_uploaded'
+  | 'attachment_added'
+  | 'attachment_deleted'
   | 'payment_refunded'
   | 'teacher_application_approved'
   | 'teacher_application_rejected'

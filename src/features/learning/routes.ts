@@ -10,7 +10,9 @@ import { formatDate } from '../../lib/dates.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import { setting } from '../system/settings.ts';
+import { lessonAttachments } from '../teaching/attachments.ts';
 import { toggleLessonCompletion } from './completion.ts';
+import { downloadRoutes } from './downloads.ts';
 import { loadLearner, type Learner } from './context.ts';
 import { learnerCurriculum, progressOf, type ChapterState } from './curriculum.ts';
 import { rateCourse, recordLessonView, recordWatchTime, unlockEarly } from './service.ts';
@@ -75,8 +77,9 @@ export function learningRoutes(deps: LearningDeps): Router {
     if (!state || !state.open) throw notFound();
     const openLessons = all.filter((l) => l.open);
     const at = openLessons.findIndex((l) => l.id === lessonId);
-    const [lesson, rating, unlockPrice, points] = await Promise.all([
-      db.selectFrom('lesson').select(['id', 'title', 'description', 'videoKey', 'thumbnailKey']).where('id', '=', lessonId).executeTakeFirstOrThrow(),
+    const [lesson, attachments, rating, unlockPrice, points] = await Promise.all([
+      db.selectFrom('lesson').select(['id', 'title', 'description', 'contentHtml', 'videoKey', 'thumbnailKey']).where('id', '=', lessonId).executeTakeFirstOrThrow(),
+      lessonAttachments(db, lessonId),
       db.selectFrom('courseRating').select(['rating', 'comment']).where('courseId', '=', learner.course.id).where('userId', '=', learner.user.id).executeTakeFirst(),
       setting(db, 'learning.earlyUnlockPoints'),
       db.selectFrom('user').select('points').where('id', '=', learner.user.id).executeTakeFirstOrThrow(),
@@ -97,6 +100,7 @@ export function learningRoutes(deps: LearningDeps): Router {
         learner,
         chapters,
         lesson: { ...lesson, completed: state.completed },
+        attachments,
         videoSize: video ? formatBytes(video.size) : '',
         previous: openLessons[at - 1],
         next: openLessons[at + 1],
@@ -115,6 +119,8 @@ export function learningRoutes(deps: LearningDeps): Router {
     if (!uuid.safeParse(req.params.lessonId).success) throw notFound();
     await lessonPage(req, res, String(req.params.lessonId));
   });
+
+  router.use(downloadRoutes({ db, storage }));
 
   router.post('/lessons/:lessonId/complete', async (req, res) => {
     const learner = learnerOf(res);

@@ -5,7 +5,7 @@ import { setting } from '../system/settings.ts';
 
 /** Learning rules: activity, early unlocks, watch time, ratings (completion: completion.ts; badges: badges.ts). */
 
-type ActivityType = 'StartedCourse' | 'ViewedLesson';
+type ActivityType = 'StartedCourse' | 'ViewedLesson' | 'DownloadedFile';
 
 /** Where a lesson was opened from: this signed-in device, as the route describes it. */
 export interface ViewingDevice {
@@ -48,6 +48,23 @@ export async function recordLessonView(db: Database, enrollmentId: string, lesso
         })
         .execute();
     }
+  });
+}
+
+/**
+ * A lesson's file downloaded: DownloadedFile once per enrollment, attachment and UTC day (a unique
+ * partial index decides, migration rich-lessons, so reloads and parallel clicks add nothing), and
+ * lastActivityAt.
+ */
+export async function recordDownload(db: Database, enrollmentId: string, file: { attachmentId: string; lessonId: string }): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const type: ActivityType = 'DownloadedFile';
+    await trx
+      .insertInto('studentActivity')
+      .values({ enrollmentId, type, description: 'Downloaded a lesson file', metadata: JSON.stringify(file) })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await trx.updateTable('enrollment').set({ lastActivityAt: new Date() }).where('id', '=', enrollmentId).execute();
   });
 }
 

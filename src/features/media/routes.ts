@@ -10,14 +10,14 @@ import { canOpenLesson, isCourseOut, managesCourse } from '../access/course-poli
 
 /**
  * GET /media/<key>: the one way stored files go out. The key is looked up to find what it belongs
- * to, then: course images of published (or archived) courses to anyone; lesson videos and lesson
- * images to those who may open the lesson; profile pictures to anyone; drafts' files to their
+ * to, then: course images of published (or archived) courses to anyone; lesson videos, lesson
+ * images and lesson attachments to those who may open the lesson; profile pictures to anyone; drafts' files to their
  * teacher and admins; anything else, or any key we do not know, 404. A course image's 320 px
  * copy (storage/variants.ts) is served by the rules of the course image it was made from.
  */
 
 interface Owner {
-  kind: 'course-thumbnail' | 'lesson-thumbnail' | 'lesson-video' | 'avatar';
+  kind: 'course-thumbnail' | 'lesson-thumbnail' | 'lesson-video' | 'lesson-attachment' | 'avatar';
   courseStatus: string | null;
   ownerId: string;
   lessonId: string | null;
@@ -34,6 +34,10 @@ async function findOwner(db: Database, key: string): Promise<Owner | undefined> 
     union all
     select 'lesson-video', c.status::text, c.user_id, l.id, l.title
       from lesson l join chapter ch on ch.id = l.chapter_id join course c on c.id = ch.course_id where l.video_key = ${key}
+    union all
+    select 'lesson-attachment', c.status::text, c.user_id, l.id, a.file_name
+      from lesson_attachment a join lesson l on l.id = a.lesson_id join chapter ch on ch.id = l.chapter_id join course c on c.id = ch.course_id
+      where a.file_key = ${key}
     union all
     select 'avatar', null, u.id, null, u.first_name from "user" u where u.image = ${key}
     limit 1`.execute(db.withoutPlugins());
@@ -76,11 +80,19 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
       // what is coming (and the player is the only page that shows it).
       case 'lesson-thumbnail':
       case 'lesson-video':
+      // A lesson's attached file: images show in the lesson text; the player links every file to
+      // its download route (learning/downloads.ts), which counts the download.
+      case 'lesson-attachment':
         allowed = await canOpenLesson(db, user, owner.lessonId!);
         cacheControl = PRIVATE;
         break;
     }
     if (!allowed) throw notFound();
+    if (owner.kind === 'lesson-attachment') {
+      // The name already has its extension; only images are shown in place, anything else downloads.
+      const image = /\.(?:jpe?g|png|webp|gif)$/.test(key);
+      return sendStoredFile(req, res, storage, key, { disposition: image ? 'inline' : 'attachment', filename: owner.name, cacheControl });
+    }
     await sendStoredFile(req, res, storage, key, { disposition: 'inline', filename: owner.name + extension, cacheControl });
   });
 

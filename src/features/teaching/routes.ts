@@ -11,6 +11,7 @@ import { addChapter, createCourse, setCourseStatus, updateCourse } from './servi
 import { loadCourse } from './load.ts';
 import { structureRoutes } from './structure-routes.ts';
 import { mediaUploadRoutes, type MediaDeps } from './media-upload-routes.ts';
+import { attachmentRoutes } from './attachment-routes.ts';
 import { studentRoutes } from './students.ts';
 import { auditOf } from '../../http/audit-context.ts';
 
@@ -79,6 +80,7 @@ export function teachRoutes(deps: MediaDeps): Router {
 
   router.use(structureRoutes(deps, a));
   router.use(mediaUploadRoutes(deps, a));
+  router.use(attachmentRoutes(deps, a));
   router.use(studentRoutes({ db, certificates: { db, storage: deps.storage, baseUrl: deps.config.baseUrl, logger: deps.logger } }));
   return router;
 }

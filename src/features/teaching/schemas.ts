@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MARKDOWN_MAX_CHARS } from '../../lib/markdown.ts';
 import { parsePrice } from '../../lib/money.ts';
 import { SLUG_PATTERN } from '../../lib/slug.ts';
 
@@ -56,6 +57,17 @@ export const lessonInput = z.object({
     .optional()
     .transform((v) => (v ? v : null)),
 });
+
+/** The lesson page's form: the details and the lesson text in Markdown (absent: left as it is; empty: none). */
+export const lessonUpdateInput = lessonInput.extend({
+  content: z
+    .string()
+    .max(MARKDOWN_MAX_CHARS, `The lesson text must be at most ${MARKDOWN_MAX_CHARS.toLocaleString('en')} characters: shorten it, or split it over two lessons.`)
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v.trim() === '' ? null : v.replace(/\r\n?/g, '\n').trimEnd())),
+});
+
+export const attachmentIdInput = z.object({ attachmentId: z.uuid() });
 
 export const moveInput = z.object({ direction: z.enum(['up', 'down'], { message: 'Choose up or down.' }) });
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { isUniqueViolation } from '../../http/forms.ts';
+import { renderMarkdown } from '../../lib/markdown.ts';
 import { slugify } from '../../lib/slug.ts';
 import { recordActivity, type AuditAction, type AuditContext } from '../audit/activity.ts';
 import { CHAPTERS, LESSONS, lockParent, move, nextPosition, renumber, type Tree } from './positions.ts';
@@ -112,11 +113,44 @@ export async function renameChapter(db: Database, a: Audit, chapterId: string, t
   });
 }
 
-export async function updateLesson(db: Database, a: Audit, lessonId: string, input: { title: string; description: string | null }): Promise<void> {
+/**
+ * Title, description and (when given) the lesson text: its Markdown source, and the safe HTML
+ * rendered from it here, once, in the same write. Images in the text show only when they are this
+ * course's own stored files (its image, lesson posters, image attachments), by their /media path.
+ */
+export async function updateLesson(
+  db: Database,
+  a: Audit,
+  lessonId: string,
+  input: { title: string; description: string | null; content?: string | null },
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('lesson').set(input).where('id', '=', lessonId).execute();
-    await audit(trx, a, 'lesson_updated', 'lesson', lessonId, { title: input.title });
+    const { content, ...fields } = input;
+    const text =
+      content === undefined
+        ? {}
+        : content === null
+          ? { contentMarkdown: null, contentHtml: null }
+          : { contentMarkdown: content, contentHtml: renderMarkdown(content, { allowImage: allowedIn(await courseMediaPaths(trx, lessonId)) }) };
+    await trx.updateTable('lesson').set({ ...fields, ...text }).where('id', '=', lessonId).execute();
+    await audit(trx, a, 'lesson_updated', 'lesson', lessonId, { title: input.title, ...(content !== undefined ? { contentChars: content?.length ?? 0 } : {}) });
   });
+}
+
+const allowedIn = (paths: Set<string>) => (src: string) => paths.has(src);
+
+/** `/media/<key>` of every image stored for the lesson's course: one query. */
+async function courseMediaPaths(db: Database, lessonId: string): Promise<Set<string>> {
+  const { rows } = await sql<{ key: string }>`
+    with this_course as (
+      select ch.course_id as id from lesson l join chapter ch on ch.id = l.chapter_id where l.id = ${lessonId}
+    ), lessons as (
+      select l.id, l.thumbnail_key from lesson l join chapter ch on ch.id = l.chapter_id where ch.course_id = (select id from this_course)
+    )
+    select c.file_key as key from course c where c.id = (select id from this_course) and c.file_key is not null
+    union all select thumbnail_key from lessons where thumbnail_key is not null
+    union all select a.file_key from lesson_attachment a where a.lesson_id in (select id from lessons) and a.content_type like 'image/%'`.execute(db);
+  return new Set(rows.map((r) => `/media/${r.key}`));
 }
 
 const entity = { chapter: CHAPTERS, lesson: LESSONS } as const;

@@ -7,7 +7,8 @@ import { formatBytes } from '../../lib/bytes.ts';
 import type { MediaDeps } from './media-upload-routes.ts';
 import { loadChapter, loadLesson } from './load.ts';
 import { renderCoursePage } from './course-page.ts';
-import { lessonInput, moveInput, releaseInput, titleInput } from './schemas.ts';
+import { lessonInput, lessonUpdateInput, moveInput, releaseInput, titleInput } from './schemas.ts';
+import { ATTACHMENT_MAX_BYTES, lessonAttachments } from './attachments.ts';
 import { addLesson, deleteItem, moveItem, renameChapter, setRelease, updateLesson } from './service.ts';
 import type { AuditContext } from '../audit/activity.ts';
 
@@ -18,7 +19,20 @@ import type { AuditContext } from '../audit/activity.ts';
  */
 
 type Chapter = { id: string; courseId: string; title: string };
-type Lesson = { id: string; chapterId: string; courseId: string; title: string; description: string | null; status: string; releaseAt: Date | null; videoKey: string | null; thumbnailKey: string | null; courseTitle: string; chapterTitle: string };
+type Lesson = {
+  id: string;
+  chapterId: string;
+  courseId: string;
+  title: string;
+  description: string | null;
+  contentMarkdown: string | null;
+  status: string;
+  releaseAt: Date | null;
+  videoKey: string | null;
+  thumbnailKey: string | null;
+  courseTitle: string;
+  chapterTitle: string;
+};
 type AuditOf = (req: Request, res: Response) => AuditContext;
 
 export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
@@ -81,7 +95,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
       title: `Delete the chapter "${chapter.title}"?`,
       what: 'chapter',
       name: chapter.title,
-      consequence: Number(n) === 0 ? 'It has no lessons.' : `Its ${n} lesson${Number(n) === 1 ? '' : 's'}, with their videos and students' progress, will be deleted too.`,
+      consequence: Number(n) === 0 ? 'It has no lessons.' : `Its ${n} lesson${Number(n) === 1 ? '' : 's'}, with their videos, attached files and students' progress, will be deleted too.`,
       action: `/teach/chapters/${chapter.id}/delete`,
       back: `/teach/courses/${chapter.courseId}#chapter-${chapter.id}`,
     });
@@ -95,7 +109,14 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
       .$if(!!where.chapterId, (q) => q.where('chapterId', '=', where.chapterId!))
       .$if(!!where.lessonId, (q) => q.where('id', '=', where.lessonId!))
       .execute();
-    return rows.flatMap((r) => [r.videoKey, r.thumbnailKey]).filter((k): k is string => !!k);
+    const attached = await db
+      .selectFrom('lessonAttachment')
+      .innerJoin('lesson', 'lesson.id', 'lessonAttachment.lessonId')
+      .select('lessonAttachment.fileKey')
+      .$if(!!where.chapterId, (q) => q.where('lesson.chapterId', '=', where.chapterId!))
+      .$if(!!where.lessonId, (q) => q.where('lesson.id', '=', where.lessonId!))
+      .execute();
+    return [...rows.flatMap((r) => [r.videoKey, r.thumbnailKey]), ...attached.map((r) => r.fileKey)].filter((k): k is string => !!k);
   }
   const removeFiles = (keys: string[]) =>
     Promise.all(keys.map((key) => storage.delete(key).catch((err: unknown) => logger.warn({ err, key }, 'could not delete a stored file'))));
@@ -119,20 +140,27 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
 
   // Lessons
 
-  async function lessonPage(_req: Request, res: Response, extras: { values?: Record<string, string>; errors?: Record<string, string> } = {}, status = 200) {
+  async function lessonPage(
+    _req: Request,
+    res: Response,
+    extras: { values?: Record<string, string>; errors?: Record<string, string> } = {},
+    status = 200,
+  ) {
     const lesson = res.locals.lesson as Lesson;
-    const video = lesson.videoKey ? await storage.head(lesson.videoKey) : undefined;
+    const [video, attachments] = await Promise.all([lesson.videoKey ? storage.head(lesson.videoKey) : undefined, lessonAttachments(db, lesson.id)]);
     render(
       res,
       'teach/lesson',
       {
         title: lesson.title,
         lesson,
-        values: extras.values ?? { title: lesson.title, description: lesson.description ?? '' },
+        values: extras.values ?? { title: lesson.title, description: lesson.description ?? '', content: lesson.contentMarkdown ?? '' },
         errors: extras.errors ?? {},
         releaseAtValue: lesson.releaseAt ? new Date(lesson.releaseAt).toISOString().slice(0, 16) : '',
         videoSize: video ? formatBytes(video.size) : '',
         uploadMaxMb: Math.round(config.uploadMaxBytes / 1024 / 1024),
+        attachments,
+        attachmentMaxMb: Math.round(Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes) / 1024 / 1024),
         formatDate,
       },
       status,
@@ -143,9 +171,11 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
 
   router.post('/lessons/:lessonId', async (req, res) => {
     const lesson = res.locals.lesson as Lesson;
-    const parsed = lessonInput.safeParse(req.body);
+    const parsed = lessonUpdateInput.safeParse(req.body);
     if (!parsed.success) {
-      const values = { title: String(req.body?.title ?? ''), description: String(req.body?.description ?? '') };
+      // What was typed comes back as it was, the lesson text too, however long.
+      const typed = (name: string) => (typeof req.body?.[name] === 'string' ? (req.body[name] as string) : '');
+      const values = { title: typed('title'), description: typed('description'), content: typed('content') };
       return lessonPage(req, res, { values, errors: fieldErrors(parsed.error) }, 422);
     }
     await updateLesson(db, a(req, res), lesson.id, parsed.data);
@@ -182,7 +212,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
       title: `Delete the lesson "${lesson.title}"?`,
       what: 'lesson',
       name: lesson.title,
-      consequence: "Its video and students' progress will be deleted too.",
+      consequence: "Its video, attached files and students' progress will be deleted too.",
       action: `/teach/lessons/${lesson.id}/delete`,
       back: `/teach/courses/${lesson.courseId}#lesson-${lesson.id}`,
     });

@@ -1,0 +1,63 @@
+import { Router, type Request, type Response } from 'express';
+import { HttpError, notFound } from '../../http/errors.ts';
+import { setFlash } from '../../http/flash.ts';
+import { receiveUpload, discardUpload } from '../../uploads/receive.ts';
+import { uploadTempDir } from '../../uploads/temp-dir.ts';
+import type { AuditContext } from '../audit/activity.ts';
+import { addAttachment, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, attachmentFile, attachmentKey, deleteAttachment } from './attachments.ts';
+import { loadLesson } from './load.ts';
+import type { MediaDeps } from './media-upload-routes.ts';
+import { attachmentIdInput } from './schemas.ts';
+
+/**
+ * A lesson's attached files, on the teacher's lesson page: POST a file (`file`), POST delete one.
+ * Uploads are received as lesson videos are (multer to a temp file, limits set, judged by content,
+ * the CSRF token in the query string), then moved into storage under a new `attachments/` key.
+ */
+
+type AuditOf = (req: Request, res: Response) => AuditContext;
+
+export function attachmentRoutes(deps: MediaDeps, a: AuditOf): Router {
+  const { db, storage, config, logger } = deps;
+  const router = Router();
+  router.param('lessonId', loadLesson(db));
+  const tempDir = uploadTempDir(config);
+
+  router.post('/lessons/:lessonId/attachments', async (req, res) => {
+    const lesson = res.locals.lesson as { id: string };
+    const upload = await receiveUpload(req, res, {
+      field: 'file',
+      tempDir,
+      maxBytes: Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes),
+      accept: ATTACHMENT_TYPES,
+    });
+    if (!upload) throw new HttpError(422, 'Choose a file to attach: PDF, image, text, ZIP or office document.');
+    const file = attachmentFile(upload.type, upload.originalName);
+    if (!file) {
+      await discardUpload(upload);
+      throw new HttpError(422, 'That file is not one we accept: office files must be named .doc, .xls or .ppt (or their newer x forms).');
+    }
+    const key = attachmentKey(file.extension);
+    try {
+      await storage.putFile(key, upload.path, { contentType: file.contentType });
+    } finally {
+      await discardUpload(upload);
+    }
+    const result = await addAttachment({ db, storage, logger }, a(req, res), lesson.id, { key, fileName: file.fileName, contentType: file.contentType, sizeBytes: upload.size });
+    if (!result.ok) throw new HttpError(result.status, result.message);
+    setFlash(req, 'success', `"${file.fileName}" attached.`);
+    res.redirect(303, `/teach/lessons/${lesson.id}#attachments-title`);
+  });
+
+  router.post('/lessons/:lessonId/attachments/:attachmentId/delete', async (req, res) => {
+    const lesson = res.locals.lesson as { id: string };
+    const parsed = attachmentIdInput.safeParse(req.params);
+    if (!parsed.success) throw notFound();
+    const deleted = await deleteAttachment({ db, storage, logger }, a(req, res), lesson.id, parsed.data.attachmentId);
+    if (!deleted) throw notFound();
+    setFlash(req, 'success', 'File deleted.');
+    res.redirect(303, `/teach/lessons/${lesson.id}#attachments-title`);
+  });
+
+  return router;
+}

@@ -1,0 +1,95 @@
+import MarkdownIt from 'markdown-it';
+import sanitizeHtml from 'sanitize-html';
+
+/**
+ * User-written text in Markdown, rendered once (at save) to HTML that is safe to output raw.
+ *
+ * Two layers: markdown-it with raw HTML off (`<script>` typed in a lesson stays text), then
+ * sanitize-html with a strict allow-list, so that whatever markdown-it ever emits (a bug, a
+ * plugin, a future option) only known tags and attributes reach a page: paragraphs, h2-h4
+ * (a page's h1 is its title: `#` becomes h2, `#####` h4), lists, quotes, code, tables, links
+ * (http, https, mailto and paths on this site, with rel="nofollow noopener") and images from our
+ * own /media. No classes but `language-*` on code, no style, no event handlers, no hx-* or data-*.
+ * Pages still put the result inside an `hx-disable` element (DESIGN.md).
+ *
+ * Used by lessons (features/teaching); meant for blog posts and announcements too.
+ */
+
+/** Longest source accepted, in characters (a long chapter of a book is ~60,000). */
+export const MARKDOWN_MAX_CHARS = 100_000;
+
+export interface MarkdownOptions {
+  /**
+   * Whether an image may show, given its `src` as written. The default allows paths of our own
+   * stored files (`/media/<key>`); callers narrow it (a lesson: only its course's files). Images
+   * refused are dropped.
+   */
+  allowImage?: (src: string) => boolean;
+}
+
+const md = new MarkdownIt('default', { html: false, linkify: true, typographer: false, breaks: false });
+
+/** A stored file of ours, by path: `/media/` then a key as storage/newKey makes them. */
+const MEDIA_PATH = /^\/media\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+export const isMediaPath = (src: string): boolean => MEDIA_PATH.test(src) && !src.includes('..');
+
+/**
+ * A link target we accept: http(s), mailto, or a path on this site ("/courses", "#part-2", "notes").
+ * Never "//host" or "/\host" (another host to a browser), never another scheme.
+ */
+function isSafeHref(href: string): boolean {
+  if (/[\x00-\x20\\]/.test(href)) return false;
+  if (/^(https?:\/\/[^/]|mailto:)/i.test(href)) return true;
+  if (href.startsWith('//')) return false;
+  // A relative reference: a colon before any / ? # would make it a scheme ("javascript:").
+  return !/^[^/?#]*:/.test(href);
+}
+
+const HEADING: Record<string, string> = { h1: 'h2', h2: 'h2', h3: 'h3', h4: 'h4', h5: 'h4', h6: 'h4' };
+
+function sanitizeOptions(allowImage: (src: string) => boolean): sanitizeHtml.IOptions {
+  return {
+    allowedTags: ['p', 'h2', 'h3', 'h4', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre', 'em', 'strong', 'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'hr', 'br'],
+    allowedAttributes: { a: ['href', 'rel'], img: ['src', 'alt', 'title', 'loading'], ol: ['start'], code: ['class'] },
+    allowedClasses: { code: ['language-*'] },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: [] },
+    allowProtocolRelative: false,
+    allowedStyles: {},
+    // Anything else is dropped with its content when it can only be code, kept as text otherwise.
+    disallowedTagsMode: 'discard',
+    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template', 'svg', 'math'],
+    transformTags: {
+      ...Object.fromEntries(Object.entries(HEADING).map(([from, to]) => [from, sanitizeHtml.simpleTransform(to, {}, false)])),
+      // A link we would not follow keeps its text and loses its target (a bare <a>: the tag's name
+      // must not change conditionally, or sanitize-html closes later links with the wrong name).
+      a: (tagName, attribs): sanitizeHtml.Tag => {
+        const href = attribs.href ?? '';
+        return { tagName, attribs: isSafeHref(href) ? { href, rel: 'nofollow noopener' } : {} };
+      },
+      // One class, a plain language name ("language-python"), or none.
+      code: (tagName, attribs): sanitizeHtml.Tag => {
+        const language = (attribs.class ?? '').split(/\s+/).find((name) => /^language-[A-Za-z0-9_+#-]{1,30}$/.test(name));
+        return { tagName, attribs: language ? { class: language } : {} };
+      },
+      img: (tagName, attribs) => ({
+        tagName,
+        attribs: { src: attribs.src ?? '', alt: attribs.alt ?? '', ...(attribs.title ? { title: attribs.title } : {}), loading: 'lazy' },
+      }),
+    },
+    // An image from anywhere else is dropped whole.
+    exclusiveFilter: (frame) => frame.tag === 'img' && !(isMediaPath(frame.attribs.src ?? '') && allowImage(frame.attribs.src ?? '')),
+  };
+}
+
+/** Any HTML through the allow-list above (what renderMarkdown does after markdown-it). */
+export function sanitizeUserHtml(html: string, options: MarkdownOptions = {}): string {
+  return sanitizeHtml(html, sanitizeOptions(options.allowImage ?? (() => true))).trim();
+}
+
+/** Markdown to safe HTML. Throws nothing for any input; the caller limits the size (MARKDOWN_MAX_CHARS). */
+export function renderMarkdown(source: string, options: MarkdownOptions = {}): string {
+  // markdown-it's own link check refuses javascript:, vbscript:, file: and most data: URLs; the
+  // allow-list is the rule that counts.
+  return sanitizeUserHtml(md.render(source.replace(/\r\n?/g, '\n')), options);
+}
