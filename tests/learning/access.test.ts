@@ -37,7 +37,9 @@ describe('learning access matrix', () => {
   });
 
   const allowed = ['active', 'banExpired', 'teacher', 'admin'];
-  const refused = ['notEnrolled', 'pending', 'cancelled', 'bannedTemporary', 'bannedPermanent', 'otherTeacher'];
+  const refused = ['notEnrolled', 'pending', 'otherTeacher'];
+  // Former and suspended students know the course: they are told why (403), and open nothing.
+  const told = ['cancelled', 'bannedTemporary', 'bannedPermanent'];
 
   it.each(allowed)('%s may open the player, the lesson and complete it', async (who) => {
     const p = people[who]!;
@@ -53,6 +55,15 @@ describe('learning access matrix', () => {
     const p = people[who]!;
     await p.agent.get(`/learn/${course.slug}`).expect(404);
     await p.agent.get(`/learn/${course.slug}/lessons/${lesson.id}`).expect(404);
+    await p.post(`/learn/${course.slug}/lessons/${lesson.id}/complete`).expect(404);
+    await p.agent.get('/media/videos/2026/01/00000000-0000-0000-0000-00000000000a.mp4').expect(404);
+  });
+
+  it.each(told)('%s is told why (403) on the player and the lesson pages, and gets nothing (404 elsewhere)', async (who) => {
+    const p = people[who]!;
+    expect((await p.agent.get(`/learn/${course.slug}`).expect(403)).text).toMatch(/was cancelled|You are suspended/);
+    const lessonPage = await p.agent.get(`/learn/${course.slug}/lessons/${lesson.id}`).expect(403);
+    expect(lessonPage.text).not.toContain('Open lesson');
     await p.post(`/learn/${course.slug}/lessons/${lesson.id}/complete`).expect(404);
     await p.agent.get('/media/videos/2026/01/00000000-0000-0000-0000-00000000000a.mp4').expect(404);
   });

@@ -9,6 +9,7 @@ import { formatDate, formatDuration } from '../../lib/dates.ts';
 import { formatPrice } from '../../lib/money.ts';
 import { canLearn, canManage } from '../access/course-policy.ts';
 import { courseImage } from '../media/course-image.ts';
+import { cancellationOf } from '../enrollments/cancellation.ts';
 import { LEVELS } from '../teaching/schemas.ts';
 import { courseForVisitor, curriculum, ratingComments, ratingSummary, REVIEWS_PER_PAGE } from './course-queries.ts';
 
@@ -106,6 +107,8 @@ export function catalogRoutes({ db }: { db: Database }): Router {
         ? db.updateTable('searchAnalytics').set({ clickedResult: course.id }).where('id', '=', from).where('clickedResult', 'is', null).execute()
         : Promise.resolve(),
     ]);
+    // A student whose enrollment was cancelled is told so above the enroll button.
+    const cancellation = enrollment?.status === 'Cancelled' ? await cancellationOf(db, enrollment.id) : undefined;
     render(res, 'catalog/course', {
       title: course.title,
       description: course.smallDescription,
@@ -116,6 +119,7 @@ export function catalogRoutes({ db }: { db: Database }): Router {
       reviews,
       reviewsPage: { page: reviewsPage, pages: Math.max(1, Math.ceil(reviews.total / REVIEWS_PER_PAGE)) },
       enrollment,
+      cancellation,
       role,
       canLearn: canLearn(role, course),
       checkoutCancelled: req.query.checkout === 'cancelled',

@@ -1,14 +1,49 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Database } from '../../db/database.ts';
+import { notFound } from '../../http/errors.ts';
 import { currentUser, type CurrentUser } from '../../http/guards.ts';
-import { canLearn, canManage } from '../access/course-policy.ts';
-import { accessOf, courseBySlug } from '../access/load-course.ts';
+import { render } from '../../http/render.ts';
+import { formatAmount } from '../../lib/money.ts';
+import { formatDate } from '../../lib/dates.ts';
+import { canLearn, canManage, isCourseOut } from '../access/course-policy.ts';
+import { accessOf, courseBySlug, type CourseAccess } from '../access/load-course.ts';
+import { cancellationOf } from '../enrollments/cancellation.ts';
 
 /**
  * /learn/:slug: the course policy's loader (access/load-course.ts), allowing those who may learn
- * the course (canLearn) and those who manage it (a preview of everything); everyone else 404.
+ * the course (canLearn) and those who manage it (a preview of everything). A student who was
+ * enrolled and no longer may learn (enrollment cancelled, or a ban in force) is told why on the
+ * player and lesson pages, with 403: the course is no secret to them. Everyone else gets 404, the
+ * same as for a course that does not exist.
  * The learner is that access, shaped for the player.
  */
+
+/** A former or suspended student of a course that is out: they know the course, so they are told. */
+const toldWhy = (access: CourseAccess): boolean =>
+  isCourseOut(access.course.status) && (access.role === 'banned' || (access.role === 'visitor' && access.enrollment?.status === 'Cancelled'));
+
+async function explainRefusal(db: Database, req: Request, res: Response, next: NextFunction, access: CourseAccess): Promise<void> {
+  const { course, enrollment } = access;
+  const banned = access.role === 'banned';
+  // The player and lesson pages (the links a student keeps) tell the story; anything else under
+  // /learn (forms, downloads, htmx calls) answers as for anyone who may not learn there: 404.
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || !/^\/(lessons\/[^/]+\/?)?$/.test(req.path)) return next(notFound());
+  const cancellation = banned ? undefined : await cancellationOf(db, enrollment!.id);
+  render(
+    res,
+    'learn/refused',
+    {
+      title: banned ? 'Suspended from this course' : 'Enrollment cancelled',
+      course,
+      banned,
+      enrollment,
+      cancellation,
+      refundLabel: cancellation?.refund ? formatAmount(cancellation.refund.amount, cancellation.refund.currency) : '',
+      formatDate,
+    },
+    403,
+  );
+}
 
 export interface Learner {
   user: CurrentUser;
@@ -19,11 +54,13 @@ export interface Learner {
 }
 
 export function loadLearner(db: Database) {
-  const load = courseBySlug(db, (access) => canLearn(access.role, access.course) || canManage(access.role));
+  const load = courseBySlug(db, (access) => canLearn(access.role, access.course) || canManage(access.role) || toldWhy(access));
   return (req: Request, res: Response, next: NextFunction) =>
     load(req, res, (error?: unknown) => {
       if (error) return next(error);
-      const { course, role, enrollment } = accessOf(res);
+      const access = accessOf(res);
+      if (!canLearn(access.role, access.course) && !canManage(access.role)) return void explainRefusal(db, req, res, next, access).catch(next);
+      const { course, role, enrollment } = access;
       const enrolled = canLearn(role, course) && enrollment !== undefined;
       const learner: Learner = {
         user: currentUser(res)!,
