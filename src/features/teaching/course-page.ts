@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.ts';
 import type { FieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { formatDate } from '../../lib/dates.ts';
+import { publishChecklist, type PublishChecklist } from './publish.ts';
 import { courseStructure } from './queries.ts';
 import { LEVELS } from './schemas.ts';
 
@@ -35,11 +36,13 @@ export interface CoursePageExtras {
   /** A problem with one of the structure forms: which form (its id) and what. */
   structureError?: { target: string; message: string };
   statusError?: string;
+  /** The checklist a refused publish-all found (else it is asked here). */
+  checklist?: PublishChecklist;
 }
 
 export async function renderCoursePage(db: Database, req: Request, res: Response, extras: CoursePageExtras = {}, status = 200): Promise<void> {
   const course = res.locals.course as Course;
-  const chapters = await courseStructure(db, course.id);
+  const [chapters, checklist] = await Promise.all([courseStructure(db, course.id), extras.checklist ?? publishChecklist(db, course.id)]);
   const data = {
     title: course.title,
     course,
@@ -49,9 +52,10 @@ export async function renderCoursePage(db: Database, req: Request, res: Response
     errors: extras.errors ?? {},
     structureError: extras.structureError,
     statusError: extras.statusError,
+    checklist,
     formatDate,
   };
-  // htmx structure actions swap the chapter list only.
-  render(res, isHtmx(req) ? 'teach/_structure' : 'teach/course', data, status);
+  // htmx structure actions swap the chapter list, and the publish checklist out of band.
+  render(res, isHtmx(req) ? 'teach/_structure_update' : 'teach/course', data, status);
 }
 

@@ -10,6 +10,7 @@ import { courseInput, courseStatusInput, LEVELS, titleInput } from './schemas.ts
 import { addChapter, createCourse, setCourseStatus, updateCourse } from './service.ts';
 import { loadCourse } from './load.ts';
 import { structureRoutes } from './structure-routes.ts';
+import { publishRoutes } from './publish-routes.ts';
 import { mediaUploadRoutes, type MediaDeps } from './media-upload-routes.ts';
 import { attachmentRoutes } from './attachment-routes.ts';
 import { studentRoutes } from './students.ts';
@@ -79,6 +80,7 @@ export function teachRoutes(deps: MediaDeps): Router {
   });
 
   router.use(structureRoutes(deps, a));
+  router.use(publishRoutes(db, a));
   router.use(mediaUploadRoutes(deps, a));
   router.use(attachmentRoutes(deps, a));
   router.use(studentRoutes({ db, certificates: { db, storage: deps.storage, baseUrl: deps.config.baseUrl, logger: deps.logger } }));

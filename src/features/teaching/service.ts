@@ -5,6 +5,7 @@ import { renderMarkdown } from '../../lib/markdown.ts';
 import { slugify } from '../../lib/slug.ts';
 import { recordActivity, type AuditAction, type AuditContext } from '../audit/activity.ts';
 import { CHAPTERS, LESSONS, lockParent, move, nextPosition, renumber, type Tree } from './positions.ts';
+import { missingOf, publishChecklist } from './publish.ts';
 import type { CourseInput } from './schemas.ts';
 
 /** Course authoring rules. Each write is one transaction, and its audit row is part of it. */
@@ -60,24 +61,16 @@ export async function updateCourse(db: Database, a: Audit, courseId: string, inp
   }
 }
 
-/** Whether a course has a published chapter holding a published lesson: needed to publish it. */
-export async function hasPublishedContent(db: Database, courseId: string): Promise<boolean> {
-  const { rows } = await sql<{ ok: boolean }>`
-    select exists (
-      select 1 from chapter ch join lesson l on l.chapter_id = ch.id
-      where ch.course_id = ${courseId} and ch.status = 'Published' and l.status = 'Published'
-    ) as ok`.execute(db);
-  return rows[0]!.ok;
-}
-
 export type StatusResult = { ok: true } | { ok: false; message: string };
 
 export async function setCourseStatus(db: Database, a: Audit, courseId: string, status: 'Published' | 'Draft' | 'Archived'): Promise<StatusResult> {
   return db.transaction().execute(async (trx) => {
     // Locked, so that content cannot be unpublished between the check and the change.
     await lockParent(trx, CHAPTERS, courseId);
-    if (status === 'Published' && !(await hasPublishedContent(trx, courseId))) {
-      return { ok: false as const, message: 'Publish at least one chapter with a published lesson first: students would find nothing to learn.' };
+    // The course page's checklist decides (publish.ts): what it shows missing is what refuses here.
+    if (status === 'Published') {
+      const checklist = await publishChecklist(trx, courseId);
+      if (!checklist.canPublish) return { ok: false as const, message: `Not published yet. ${missingOf(checklist)}` };
     }
     await trx.updateTable('course').set({ status }).where('id', '=', courseId).execute();
     const action: AuditAction = status === 'Published' ? 'course_published' : status === 'Archived' ? 'course_archived' : 'course_unpublished';
