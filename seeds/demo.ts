@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import type { Database } from '../src/db/database.ts';
 import { hashPassword } from '../src/features/accounts/password.ts';
 import { storeCourseImage } from '../src/features/media/course-image.ts';
-import type { Storage } from '../src/storage/index.ts';
+import { renderMarkdown } from '../src/lib/markdown.ts';
+import { newKey, type Storage } from '../src/storage/index.ts';
+import { DEMO_ATTACHMENT, LESSON_TEXT } from './demo-lessons.ts';
 
 /**
  * Demo data for development: the default workspace, three demo users, three published courses
@@ -297,10 +299,28 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
           .values({ courseId: created.id, title: chapter.title, position: c + 1, status: 'Published' })
           .returning('id')
           .executeTakeFirstOrThrow();
-        await trx
+        // Lesson text as a teacher's save leaves it: the Markdown and its rendered, sanitised HTML.
+        const lessons = await trx
           .insertInto('lesson')
-          .values(chapter.lessons.map((l, i) => ({ ...l, chapterId, position: i + 1, status: 'Published' as const })))
+          .values(
+            chapter.lessons.map((l, i) => {
+              const text = LESSON_TEXT[l.title] ?? null;
+              return { ...l, chapterId, position: i + 1, status: 'Published' as const, contentMarkdown: text, contentHtml: text ? renderMarkdown(text) : null };
+            }),
+          )
+          .returning(['id', 'title'])
           .execute();
+        const attachTo = lessons.find((l) => l.title === DEMO_ATTACHMENT.lessonTitle);
+        if (storage && attachTo) {
+          // Stored like an upload, before its row (the sweep of unreferenced files takes it on a rollback).
+          const body = Buffer.from(DEMO_ATTACHMENT.body);
+          const key = newKey('attachments', 'txt');
+          await storage.put(key, body, { contentType: DEMO_ATTACHMENT.contentType, contentLength: body.length });
+          await trx
+            .insertInto('lessonAttachment')
+            .values({ lessonId: attachTo.id, fileKey: key, fileName: DEMO_ATTACHMENT.fileName, contentType: DEMO_ATTACHMENT.contentType, sizeBytes: body.length, position: 1 })
+            .execute();
+        }
       }
     }
 

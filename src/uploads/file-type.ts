@@ -49,7 +49,7 @@ function isText(head: Buffer): boolean {
     if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d && byte !== 0x1b) || byte === 0x7f) return false;
     if (byte < 0x80) ascii++;
   }
-  if (ascii === head.length || ascii >= head.length * 0.95) return true;
+  if (ascii >= head.length * 0.7) return true;
   for (let cut = 0; cut < 4 && cut < head.length; cut++) {
     try {
       utf8.decode(head.subarray(0, head.length - cut));
@@ -61,7 +61,11 @@ function isText(head: Buffer): boolean {
   return false;
 }
 
-export function sniffFileType(head: Buffer): UploadType | undefined {
+/**
+ * The type of a file by its first bytes. Plain text has no magic bytes: it is recognised only when
+ * the caller accepts it (`text: true`, lesson attachments), so anything else unknown stays unknown.
+ */
+export function sniffFileType(head: Buffer, options: { text?: boolean } = {}): UploadType | undefined {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
   if (head.subarray(0, 8).equals(PNG_SIGNATURE)) return 'png';
   if (head.length >= 12 && ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return 'webp';
@@ -71,7 +75,7 @@ export function sniffFileType(head: Buffer): UploadType | undefined {
   if (ascii(head, 0, 5) === '%PDF-') return 'pdf';
   if (ZIP_MAGIC.some((magic) => head.subarray(0, 4).equals(magic))) return 'zip';
   if (head.subarray(0, 8).equals(CFB_MAGIC)) return 'cfb';
-  if (isText(head)) return 'text';
+  if (options.text && isText(head)) return 'text';
   return undefined;
 }
 

@@ -136,7 +136,7 @@ export async function receiveUpload(req: Request, res: Response, options: Receiv
   const file = req.file;
   if (!file) return undefined;
   try {
-    const type = sniffFileType(await readFileHead(file.path));
+    const type = sniffFileType(await readFileHead(file.path), { text: options.accept.includes('text') });
     if (!type || !options.accept.includes(type)) throw new HttpError(422, notAcceptedMessage(options.accept));
     return { path: file.path, size: file.size, type, originalName: file.originalname };
   } catch (error) {

@@ -6,6 +6,8 @@ import { useTestApp } from '../setup/app.ts';
 import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
 import { exeFile, pngImage } from '../setup/media.ts';
 import { signedInAs, type SignedIn } from '../setup/users.ts';
+import { attachmentFile } from '../../src/features/teaching/attachments.ts';
+import { sniffFileType } from '../../src/uploads/file-type.ts';
 
 /** Small real files of each kind we accept, judged by their first bytes. */
 const pdfFile = (size = 2000) => Buffer.concat([Buffer.from('%PDF-1.4\n% worksheet\n'), Buffer.alloc(size - 21, 0x41)]);
@@ -210,5 +212,35 @@ describe('lesson attachments: the teacher adds, lists and deletes files; student
     await teacher.post(`/teach/lessons/${doomed.id}/delete`).expect(303);
     expect(await rows(doomed.id)).toEqual([]);
     for (const key of keys) expect(existsSync(path.join(uploadsDir(), key))).toBe(false);
+  });
+});
+
+describe('what an attachment is, by its content', () => {
+  it('knows PDF, GIF, ZIP and OLE files by their first bytes, and plain text only when text is accepted', () => {
+    expect(sniffFileType(pdfFile())).toBe('pdf');
+    expect(sniffFileType(Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1'))).toBe('gif');
+    expect(sniffFileType(zipFile())).toBe('zip');
+    expect(sniffFileType(cfbFile())).toBe('cfb');
+    expect(sniffFileType(csvText())).toBeUndefined();
+    expect(sniffFileType(csvText(), { text: true })).toBe('text');
+    expect(sniffFileType(Buffer.from('prix,caf\xe9\n2,50\n', 'latin1'), { text: true })).toBe('text');
+    expect(sniffFileType(Buffer.from('Grüße, 😀 ok\n'), { text: true })).toBe('text');
+    expect(sniffFileType(exeFile(), { text: true })).toBeUndefined();
+    expect(sniffFileType(Buffer.from('a\x00b'), { text: true })).toBeUndefined();
+    expect(sniffFileType(Buffer.alloc(0), { text: true })).toBeUndefined();
+  });
+
+  it('names: the last path segment, cleaned, always ending with the stored extension', () => {
+    expect(attachmentFile('pdf', 'Week 1.PDF')).toEqual({ extension: 'pdf', fileName: 'Week 1.pdf', contentType: 'application/pdf' });
+    expect(attachmentFile('text', '../../etc/passwd')!.fileName).toBe('passwd.txt');
+    expect(attachmentFile('text', 'evil\u202egnp.html')!.fileName).toBe('evilgnp.txt');
+    expect(attachmentFile('text', '.bashrc')!.fileName).toBe('bashrc.txt');
+    expect(attachmentFile('zip', 'Budget.XLSX')).toMatchObject({ extension: 'xlsx', fileName: 'Budget.xlsx' });
+    expect(attachmentFile('jpeg', 'photo.jpeg')!.extension).toBe('jpeg');
+    expect(attachmentFile('png', 'photo.jpg')!.fileName).toBe('photo.png');
+    expect(attachmentFile('cfb', 'Old report.doc')).toMatchObject({ extension: 'doc', contentType: 'application/msword' });
+    expect(attachmentFile('cfb', 'installer.msi')).toBeUndefined();
+    expect(attachmentFile('pdf', '')!.fileName).toBe('attachment.pdf');
+    expect(attachmentFile('pdf', `${'x'.repeat(300)}.pdf`)!.fileName).toHaveLength(200);
   });
 });
