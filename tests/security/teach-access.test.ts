@@ -9,6 +9,7 @@ function routesFor(ids: { course: string; chapter: string; lesson: string }): Ar
     ['GET', `/teach/courses/${ids.course}`],
     ['POST', `/teach/courses/${ids.course}`],
     ['POST', `/teach/courses/${ids.course}/publish`],
+    ['POST', `/teach/courses/${ids.course}/publish-all`],
     ['POST', `/teach/courses/${ids.course}/chapters`],
     ['POST', `/teach/courses/${ids.course}/thumbnail`],
     ['POST', `/teach/chapters/${ids.chapter}`],
