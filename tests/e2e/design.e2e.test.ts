@@ -1,0 +1,156 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { designFixture } from '../design/fixture.ts';
+import { useTestApp } from '../setup/app.ts';
+import { skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+
+/**
+ * Every page type at 320, 360 and 1280 px, signed in as the role that sees it, with JavaScript on
+ * (and a few with it off): the page never scrolls sideways, no table cell is narrower than a word
+ * in it (no "Activa/te", "Pend/ing"), every image has its width and height. A screenshot of each
+ * goes to test-output/screenshots/<page>-<width>.png for people to look at.
+ */
+
+const shots = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
+type Role = 'visitor' | 'student' | 'teacher' | 'admin';
+const WIDTHS = [320, 360, 1280] as const;
+
+/** Runs in the page: what a person would see as broken. */
+function layoutProblems(): string[] {
+  const problems: string[] = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > doc.clientWidth) {
+    // The culprits: elements past the right edge that no scrolling box of their own holds.
+    const clipped = (el: Element) => {
+      for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) if (getComputedStyle(up).overflowX !== 'visible') return true;
+      return false;
+    };
+    const wide = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > doc.clientWidth + 1 && !clipped(el))
+      .slice(0, 3)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`);
+    problems.push(`scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth} (${wide.join(', ')})`);
+  }
+  for (const cell of document.querySelectorAll<HTMLElement>('td, th')) {
+    if (cell.scrollWidth > cell.clientWidth + 1) problems.push(`cell overflows: "${cell.innerText.trim().slice(0, 40)}" ${cell.scrollWidth} > ${cell.clientWidth}`);
+    // A word split over two lines, unless it is wider than the cell could ever be. A line may end
+    // after a hyphen ("Featherstone-" / "haugh"), so the parts between hyphens count as the words.
+    const style = getComputedStyle(cell);
+    const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent ?? '';
+      for (const match of text.matchAll(/[^\s-]{2,}/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+        if (rects.length < 2) continue;
+        const width = rects.reduce((sum, r) => sum + r.width, 0);
+        if (width <= room) problems.push(`word broken in a cell: "${match[0]}" (${Math.round(width)} px in ${Math.round(room)} px)`);
+      }
+    }
+  }
+  for (const img of document.querySelectorAll('img')) {
+    if (!img.hasAttribute('width') || !img.hasAttribute('height')) problems.push(`image without width and height: ${img.getAttribute('src')}`);
+  }
+  return problems;
+}
+
+describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => {
+  const t = useTestApp();
+  const b = useBrowser(() => t.app);
+  const sessions = new Map<Role, BrowserContextOptions['storageState']>();
+  let pages: Array<{ name: string; path: string; role: Role }> = [];
+
+  async function signIn(browser: Browser, email: string, password: string) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(b.url + '/auth/login');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('header', { hasText: 'Signed in as' }).waitFor({ timeout: 15_000 });
+    const state = await context.storageState();
+    await context.close();
+    return state;
+  }
+
+  beforeAll(async () => {
+    const f = await designFixture(t.db);
+    sessions.set('visitor', undefined);
+    sessions.set('student', await signIn(b.browser, f.student.email, f.student.password));
+    sessions.set('teacher', await signIn(b.browser, f.teacher.email, f.teacher.password));
+    sessions.set('admin', await signIn(b.browser, f.admin.email, f.admin.password));
+    pages = [
+      { name: 'home', path: '/', role: 'visitor' },
+      { name: 'catalog', path: '/courses', role: 'visitor' },
+      { name: 'course', path: f.paths.course, role: 'visitor' },
+      { name: 'sign-in', path: '/auth/login', role: 'visitor' },
+      { name: 'register', path: '/auth/register', role: 'visitor' },
+      { name: 'styleguide', path: '/styleguide', role: 'visitor' },
+      { name: 'dashboard', path: '/dashboard', role: 'student' },
+      { name: 'lesson', path: f.paths.lesson, role: 'student' },
+      { name: 'account', path: '/account', role: 'student' },
+      { name: 'billing-payments', path: '/account/payments', role: 'student' },
+      { name: 'teach-index', path: '/teach', role: 'teacher' },
+      { name: 'course-editor', path: f.paths.editor, role: 'teacher' },
+      { name: 'students', path: f.paths.students, role: 'teacher' },
+      { name: 'admin-payments', path: '/admin/payments', role: 'admin' },
+      { name: 'admin-enrollments', path: '/admin/enrollments', role: 'admin' },
+      { name: 'admin-applications', path: '/admin/teacher-applications', role: 'admin' },
+    ];
+    mkdirSync(shots, { recursive: true });
+  });
+
+  async function check(page: Page, name: string, url: string, width: number, suffix = '') {
+    const res = await page.goto(b.url + url);
+    expect(res?.status(), `${name} ${url}`).toBe(200);
+    const problems = await page.evaluate(layoutProblems);
+    await page.screenshot({ path: path.join(shots, `${name}-${width}${suffix}.png`), fullPage: true });
+    return problems.map((p) => `${name} at ${width}px${suffix}: ${p}`);
+  }
+
+  for (const width of WIDTHS) {
+    it(`every page type at ${width} px, JavaScript on`, { timeout: 180_000 }, async () => {
+      const problems: string[] = [];
+      for (const role of ['visitor', 'student', 'teacher', 'admin'] as const) {
+        const context = await b.browser.newContext({ viewport: { width, height: 800 }, storageState: sessions.get(role) });
+        const page = await context.newPage();
+        page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
+        for (const p of pages.filter((x) => x.role === role)) problems.push(...(await check(page, p.name, p.path, width)));
+        await context.close();
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+
+  it('the same without JavaScript, on a phone', { timeout: 120_000 }, async () => {
+    const problems: string[] = [];
+    const noScript = ['home', 'course', 'lesson', 'course-editor', 'students', 'admin-payments', 'styleguide'];
+    for (const role of ['visitor', 'student', 'teacher', 'admin'] as const) {
+      const context = await b.browser.newContext({ viewport: { width: 360, height: 800 }, storageState: sessions.get(role), javaScriptEnabled: false });
+      const page = await context.newPage();
+      for (const p of pages.filter((x) => x.role === role && noScript.includes(x.name))) problems.push(...(await check(page, p.name, p.path, 360, '-nojs')));
+      await context.close();
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('tables turn into labelled cards on a phone, and stay tables on a desktop', { timeout: 60_000 }, async () => {
+    const students = pages.find((p) => p.name === 'students')!;
+    for (const [width, display] of [[360, 'block'], [1280, 'table-cell']] as const) {
+      const context = await b.browser.newContext({ viewport: { width, height: 800 }, storageState: sessions.get('teacher') });
+      const page = await context.newPage();
+      await page.goto(b.url + students.path);
+      const cell = page.locator('table.data tbody td[data-label="Status"]').first();
+      expect(await cell.evaluate((td) => getComputedStyle(td).display)).toBe(display);
+      const label = await cell.evaluate((td) => getComputedStyle(td, '::before').content);
+      expect(label).toBe(width === 360 ? '"Status"' : 'none');
+      await context.close();
+    }
+  });
+});
