@@ -650,6 +650,7 @@ export interface User {
   socialTwitter: string | null;
   socialWebsite: string | null;
   stripeCustomerId: string | null;
+  timeZone: Generated<string>;
   updatedAt: Generated<Timestamp>;
   username: string | null;
 }

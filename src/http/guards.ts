@@ -18,6 +18,8 @@ export interface CurrentUser {
   role: Role;
   emailVerified: boolean;
   image: string | null;
+  /** IANA zone the user reads and types dates in (lib/dates.ts); 'UTC' by default. */
+  timeZone: string;
 }
 
 export const GUARD = Symbol('edupeak.guard');
@@ -36,6 +38,11 @@ export function publicRouter(router: Router): Router {
 
 export function currentUser(res: Response): CurrentUser | undefined {
   return res.locals.user as CurrentUser | undefined;
+}
+
+/** The zone dates are shown and read in for this request: the signed-in user's, else UTC. */
+export function timeZoneOf(res: Response): string {
+  return currentUser(res)?.timeZone ?? 'UTC';
 }
 
 function toSignIn(req: Request, res: Response): void {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
-import { DEFAULT_TIME_ZONE, formatDate, formatDateTime } from '../lib/dates.ts';
+import { DEFAULT_TIME_ZONE, formatDate, formatDateTime, utcToZonedInput } from '../lib/dates.ts';
 import type { AssetManifest } from './assets.ts';
 import { dataTable } from './table.ts';
 import { takeFlash } from './flash.ts';
@@ -44,6 +44,8 @@ export function render(res: Response, view: string, data: Record<string, unknown
     timeZone,
     formatDate: (value: Date | string) => formatDate(value, timeZone),
     formatDateTime: (value: Date | string) => formatDateTime(value, timeZone),
+    /** The value of <input type="datetime-local"> for a stored instant, on the reader's clock. */
+    zonedInput: (value: Date | string | null) => (value ? utcToZonedInput(value, timeZone) : ''),
   };
   res.status(status).type('html').send(renderView(view, { ...res.locals, ...(flash ? { flash } : {}), ...data, ...dates }));
 }

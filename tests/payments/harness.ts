@@ -66,7 +66,7 @@ export function tinyApp(db: Database, routers: { beforeBody?: Router[]; afterBod
   return {
     app,
     signIn(user: { id: string; firstName: string; lastName: string | null; email: string; role: string | null }) {
-      users.set(user.id, { ...user, role: (user.role ?? 'student') as Role, emailVerified: true, image: null });
+      users.set(user.id, { ...user, role: (user.role ?? 'student') as Role, emailVerified: true, image: null, timeZone: 'UTC' });
     },
   };
 }

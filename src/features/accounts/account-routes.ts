@@ -6,7 +6,7 @@ import { notFound } from '../../http/errors.ts';
 import { currentUser } from '../../http/guards.ts';
 import { enforceRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
 import { render } from '../../http/render.ts';
-import { formatDate } from '../../lib/dates.ts';
+import { formatDate, TIME_ZONES } from '../../lib/dates.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import { PASSWORD_MIN, passwordChangeInput, profileInput } from './schemas.ts';
 import type { Config } from '../../config.ts';
@@ -33,6 +33,7 @@ export const PROFILE_FIELDS = [
   'socialFacebook',
   'socialTwitter',
   'socialLinkedin',
+  'timeZone',
 ] as const;
 
 const sessionIdParam = z.object({ id: z.uuid() });
@@ -47,7 +48,7 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
     const user = currentUser(res)!;
     const saved = await db.selectFrom('user').select([...PROFILE_FIELDS, 'email', 'image']).where('id', '=', user.id).executeTakeFirstOrThrow();
     const values = extra.values ?? Object.fromEntries(PROFILE_FIELDS.map((f) => [f, saved[f] ?? '']));
-    render(res, 'account/profile', { title: 'Your profile', email: saved.email, image: saved.image, values, errors: extra.errors ?? {}, passwordErrors: extra.passwordErrors ?? {}, passwordMin: PASSWORD_MIN }, status);
+    render(res, 'account/profile', { title: 'Your profile', email: saved.email, image: saved.image, values, errors: extra.errors ?? {}, passwordErrors: extra.passwordErrors ?? {}, passwordMin: PASSWORD_MIN, timeZones: TIME_ZONES }, status);
   }
 
   router.get('/', (req, res) => profilePage(req, res));
@@ -127,8 +128,8 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
       ...row,
       ...describeUserAgent(row.userAgent),
       current: row.id === res.locals.deviceSessionId,
-      signedInLabel: formatDate(row.createdAt),
-      lastActiveLabel: formatDate(row.updatedAt),
+      signedInLabel: formatDate(row.createdAt, user.timeZone),
+      lastActiveLabel: formatDate(row.updatedAt, user.timeZone),
     }));
     render(res, 'account/sessions', { title: 'Signed-in devices', devices });
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TIME_ZONE, normalizeTimeZone } from '../../lib/dates.ts';
 
 /** Form inputs. Unknown fields (role, points, emailVerified ...) are dropped by zod, never stored. */
 
@@ -30,7 +31,29 @@ export const newPassword = z
 const firstName = text('First name', 100).min(1, 'Enter your first name.');
 const lastName = optionalText('Last name', 100);
 
-export const registerInput = z.object({ firstName, lastName, email, password: newPassword });
+/**
+ * The zone guessed by the browser at sign-up (public/js/time-zone.js fills a hidden field). Not the
+ * user's typing, so nothing to tell them: missing (no JavaScript) or not a zone, it is UTC, and
+ * the profile form changes it.
+ */
+const guessedTimeZone = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'string' && normalizeTimeZone(v)) || DEFAULT_TIME_ZONE);
+
+/** The zone chosen on the profile form: an IANA name Intl knows (lib/dates.ts). */
+export const timeZone = z
+  .string({ message: 'Choose your time zone.' })
+  .trim()
+  .min(1, 'Choose your time zone.')
+  .max(64, 'Choose a time zone from the list, such as Europe/Berlin.')
+  .transform((v, ctx) => {
+    const zone = normalizeTimeZone(v);
+    if (!zone) ctx.addIssue({ code: 'custom', message: 'Choose a time zone from the list, such as Europe/Berlin or America/New_York.' });
+    return zone ?? z.NEVER;
+  });
+
+export const registerInput = z.object({ firstName, lastName, email, password: newPassword, timeZone: guessedTimeZone });
 
 export const loginInput = z.object({
   email,
@@ -70,6 +93,8 @@ export const profileInput = z.object({
   socialFacebook: socialUrl('Facebook'),
   socialTwitter: socialUrl('Twitter / X'),
   socialLinkedin: socialUrl('LinkedIn'),
+  // The form always sends it; a post without it (an older form) leaves the zone as it was.
+  timeZone: timeZone.optional(),
 });
 
 export const passwordChangeInput = z.object({

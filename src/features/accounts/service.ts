@@ -21,7 +21,7 @@ export function findUserByEmail(db: Database, email: string) {
   return db
     .selectFrom('user')
     .leftJoin('account', (join) => join.onRef('account.userId', '=', 'user.id').on('account.providerId', '=', 'credential'))
-    .select(['user.id', 'user.firstName', 'user.email', 'user.emailVerified', 'user.banned', 'user.banReason', 'user.banExpires', 'account.password'])
+    .select(['user.id', 'user.firstName', 'user.email', 'user.emailVerified', 'user.banned', 'user.banReason', 'user.banExpires', 'user.timeZone', 'account.password'])
     .where(sql<string>`lower("user".email)`, '=', email.toLowerCase())
     .executeTakeFirst();
 }
@@ -40,7 +40,7 @@ export async function sendVerificationMail(deps: AccountDeps, user: { id: string
  */
 export async function register(
   deps: AccountDeps,
-  input: { firstName: string; lastName: string | null; email: string; password: string },
+  input: { firstName: string; lastName: string | null; email: string; password: string; timeZone: string },
 ): Promise<() => Promise<void>> {
   // argon2 is slow on purpose: hash before the transaction, which then holds no lock for long.
   const passwordHash = await hashPassword(input.password);
@@ -48,7 +48,7 @@ export async function register(
     const userId = await deps.db.transaction().execute(async (trx) => {
       const user = await trx
         .insertInto('user')
-        .values({ firstName: input.firstName, lastName: input.lastName, email: input.email, role: 'student', emailVerified: false })
+        .values({ firstName: input.firstName, lastName: input.lastName, email: input.email, role: 'student', emailVerified: false, timeZone: input.timeZone })
         .returning('id')
         .executeTakeFirstOrThrow();
       await trx.insertInto('account').values({ userId: user.id, accountId: user.id, providerId: 'credential', password: passwordHash }).execute();

@@ -60,6 +60,8 @@ export interface Ban {
   banned: boolean | null;
   banReason: string | null;
   banExpires: Date | string | null;
+  /** The user's zone, for the date in the message (UTC when not known). */
+  timeZone?: string;
 }
 
 export function isBanActive(user: Ban, now = Date.now()): boolean {
@@ -67,7 +69,7 @@ export function isBanActive(user: Ban, now = Date.now()): boolean {
 }
 
 export function banMessage(user: Ban): string {
-  const until = user.banExpires ? ` until ${formatDate(user.banExpires)}` : '';
+  const until = user.banExpires ? ` until ${formatDate(user.banExpires, user.timeZone)}` : '';
   const reason = user.banReason ? ` Reason: ${user.banReason}` : '';
   return `Your account is suspended${until}.${reason}`;
 }
@@ -97,6 +99,7 @@ export function loadCurrentUser(db: Database): RequestHandler {
         'user.banned',
         'user.banReason',
         'user.banExpires',
+        'user.timeZone',
       ])
       .where('session.token', '=', token)
       .executeTakeFirst();
@@ -131,6 +134,7 @@ export function loadCurrentUser(db: Database): RequestHandler {
       role,
       emailVerified: row.emailVerified,
       image: row.image,
+      timeZone: row.timeZone,
     };
     res.locals.user = user;
     res.locals.deviceSessionId = row.deviceSessionId;

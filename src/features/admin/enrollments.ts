@@ -9,6 +9,7 @@ import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/f
 import { render } from '../../http/render.ts';
 import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
 import { formatDate } from '../../lib/dates.ts';
+import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { formatAmount } from '../../lib/money.ts';
 import { changeStatus, paidOrFree } from '../enrollments/service.ts';
@@ -47,7 +48,7 @@ export function enrollmentAdminRoutes({ db }: { db: Database }): Router {
   const router = Router();
 
   async function tablePage(res: Response, q: Query, problem?: Problem, status = 200) {
-    const { start, end } = dayBounds(q.from, q.to);
+    const { start, end } = dayBounds(q.from, q.to, timeZoneOf(res));
     let base = db.selectFrom('enrollment as e').innerJoin('course as c', 'c.id', 'e.courseId').innerJoin('user as u', 'u.id', 'e.userId');
     if (q.status) base = base.where('e.status', '=', q.status);
     if (q.course) base = base.where('c.title', 'ilike', containsPattern(q.course));
@@ -74,8 +75,8 @@ export function enrollmentAdminRoutes({ db }: { db: Database }): Router {
         rows: rows.map((r) => ({
           ...r,
           amountLabel: formatAmount(r.amount),
-          dateLabel: formatDate(r.createdAt),
-          activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt) : '—',
+          dateLabel: formatDate(r.createdAt, timeZoneOf(res)),
+          activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt, timeZoneOf(res)) : '—',
           needsReason: r.status !== 'Active' && !r.paidOrFree,
         })),
         filter: q,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nextDay, zonedToUtc } from '../../lib/dates.ts';
 
 /** Query-string filters shared by the admin tables; a bad value is dropped, never an error. */
 
@@ -12,10 +13,12 @@ const day = z
 export const dateRange = { from: day, to: day };
 export const textFilter = z.string().trim().max(100).optional().catch(undefined);
 
-/** [from 00:00 UTC, the day after `to` 00:00 UTC): whole days, inclusive. */
-export function dayBounds(from?: string, to?: string): { start?: Date; end?: Date } {
-  return {
-    ...(from ? { start: new Date(`${from}T00:00:00Z`) } : {}),
-    ...(to ? { end: new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000) } : {}),
-  };
+/**
+ * [`from` at midnight, the day after `to` at midnight): whole days, inclusive, on the admin's clock
+ * (their time zone: a day in Tokyo starts at 15:00 UTC the evening before).
+ */
+export function dayBounds(from: string | undefined, to: string | undefined, timeZone: string): { start?: Date; end?: Date } {
+  const start = from ? zonedToUtc(from, timeZone) : undefined;
+  const end = to ? zonedToUtc(nextDay(to), timeZone) : undefined;
+  return { ...(start ? { start } : {}), ...(end ? { end } : {}) };
 }

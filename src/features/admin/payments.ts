@@ -6,6 +6,7 @@ import { setFlash } from '../../http/flash.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
 import { formatDate } from '../../lib/dates.ts';
+import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { formatAmount, parsePrice } from '../../lib/money.ts';
 import type { PaymentsDeps } from '../../payments/checkout.ts';
@@ -56,7 +57,7 @@ export function paymentAdminRoutes(deps: PaymentAdminDeps): Router {
 
   async function tablePage(req: Request, res: Response, problem?: { id: string; message: string }, status = 200) {
     const q = query.parse(req.query);
-    const { start, end } = dayBounds(q.from, q.to);
+    const { start, end } = dayBounds(q.from, q.to, timeZoneOf(res));
     let base = db
       .selectFrom('paymentTransaction as p')
       .innerJoin('enrollment as e', 'e.id', 'p.enrollmentId')
@@ -100,7 +101,7 @@ export function paymentAdminRoutes(deps: PaymentAdminDeps): Router {
           amountLabel: formatAmount(r.amount, r.currency),
           leftLabel: ((r.amount - (r.refundAmount ?? 0)) / 100).toFixed(2),
           refundLabel: r.refundAmount ? formatAmount(r.refundAmount, r.currency) : '',
-          dateLabel: formatDate(r.createdAt),
+          dateLabel: formatDate(r.createdAt, timeZoneOf(res)),
         })),
         netLabel: formatAmount(sum),
         filter: q,
@@ -179,7 +180,7 @@ export function paymentAdminRoutes(deps: PaymentAdminDeps): Router {
           refundedLabel: payment.refundAmount ? formatAmount(payment.refundAmount, payment.currency) : '',
           leftLabel: formatAmount(left, payment.currency),
           leftValue: (left / 100).toFixed(2),
-          dateLabel: formatDate(payment.createdAt),
+          dateLabel: formatDate(payment.createdAt, timeZoneOf(res)),
         },
         ready,
         closed: !check.ok && check.field === 'payment',

@@ -55,7 +55,7 @@ export function billingRoutes({ db }: { db: Database }): Router {
         ...p,
         amountLabel: formatAmount(p.amount, p.currency),
         refundLabel: p.refundAmount ? formatAmount(p.refundAmount, p.currency) : '',
-        dateLabel: formatDate(p.createdAt),
+        dateLabel: formatDate(p.createdAt, user.timeZone),
       })),
     });
   });

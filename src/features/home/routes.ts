@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Database } from '../../db/database.ts';
 import { formatDate, formatDuration } from '../../lib/dates.ts';
+import { timeZoneOf } from '../../http/guards.ts';
 import { formatPrice } from '../../lib/money.ts';
 import { render } from '../../http/render.ts';
 import { courseImage } from '../media/course-image.ts';
@@ -16,7 +17,7 @@ export function homeRoutes({ db }: { db: Database }): Router {
       posts: posts.map((p) => ({
         ...p,
         isoDate: p.publishedAt ? new Date(p.publishedAt).toISOString() : '',
-        dateLabel: p.publishedAt ? formatDate(p.publishedAt) : '',
+        dateLabel: p.publishedAt ? formatDate(p.publishedAt, timeZoneOf(res)) : '',
       })),
     });
   });

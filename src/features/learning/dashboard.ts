@@ -47,9 +47,9 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
     );
     render(res, 'learn/dashboard', {
       title: 'Your dashboard',
-      courses: enrollments.map((e) => ({ ...e, progress: progress.get(e.courseId)!, lastActivityLabel: e.lastActivityAt ? formatDate(e.lastActivityAt) : 'not started' })),
+      courses: enrollments.map((e) => ({ ...e, progress: progress.get(e.courseId)!, lastActivityLabel: e.lastActivityAt ? formatDate(e.lastActivityAt, user.timeZone) : 'not started' })),
       badges: badges.map((b) => ({ ...b, name: BADGE_NAMES[b.badgeType] })),
-      notifications: notifications.map((n) => ({ ...n, dateLabel: formatDate(n.createdAt) })),
+      notifications: notifications.map((n) => ({ ...n, dateLabel: formatDate(n.createdAt, user.timeZone) })),
       points: me.points,
     });
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zonedToUtc } from '../../lib/dates.ts';
 import { MARKDOWN_MAX_CHARS } from '../../lib/markdown.ts';
 import { parsePrice } from '../../lib/money.ts';
 import { SLUG_PATTERN } from '../../lib/slug.ts';
@@ -71,22 +72,28 @@ export const attachmentIdInput = z.object({ attachmentId: z.uuid() });
 
 export const moveInput = z.object({ direction: z.enum(['up', 'down'], { message: 'Choose up or down.' }) });
 
-/** Publishing: Published now, Scheduled for `releaseAt` (in the future), or back to Draft. */
-export const releaseInput = z
-  .object({
-    status: z.enum(['Published', 'Scheduled', 'Draft']).default('Published'),
-    releaseAt: z
-      .string()
-      .trim()
-      .optional()
-      .transform((v) => (v ? new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`) : undefined))
-      .refine((d) => d === undefined || !Number.isNaN(d.getTime()), 'Enter a date and time, like 2027-01-31 09:00.'),
-  })
-  .superRefine((v, ctx) => {
-    if (v.status === 'Scheduled' && (!v.releaseAt || v.releaseAt.getTime() <= Date.now())) {
-      ctx.addIssue({ code: 'custom', path: ['releaseAt'], message: 'A scheduled release needs a date and time in the future (UTC).' });
-    }
-  });
+/**
+ * Publishing: Published now, Scheduled for `releaseAt` (in the future), or back to Draft. The
+ * datetime-local value ("2026-12-01T09:00") is the teacher's wall clock in their zone, stored as
+ * the UTC instant it names (lib/dates.ts); a value with its own offset ("...Z") is taken as it is.
+ */
+export const releaseInput = (timeZone: string) =>
+  z
+    .object({
+      status: z.enum(['Published', 'Scheduled', 'Draft']).default('Published'),
+      releaseAt: z
+        .string()
+        .trim()
+        .max(40)
+        .optional()
+        .transform((v) => (v ? (/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? new Date(v) : (zonedToUtc(v, timeZone) ?? new Date(NaN))) : undefined))
+        .refine((d) => d === undefined || !Number.isNaN(d.getTime()), 'Enter a date and time, like 2027-01-31 09:00.'),
+    })
+    .superRefine((v, ctx) => {
+      if (v.status === 'Scheduled' && (!v.releaseAt || v.releaseAt.getTime() <= Date.now())) {
+        ctx.addIssue({ code: 'custom', path: ['releaseAt'], message: `A scheduled release needs a date and time in the future (${timeZone}).` });
+      }
+    });
 
 export const courseStatusInput = z.object({ status: z.enum(['Published', 'Draft', 'Archived']).default('Published') });
 

@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { setFlash } from '../../http/flash.ts';
 import { fieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
-import { formatDate } from '../../lib/dates.ts';
+import { timeZoneOf } from '../../http/guards.ts';
+import { formatDate, utcToZonedInput } from '../../lib/dates.ts';
 import { formatBytes } from '../../lib/bytes.ts';
 import type { MediaDeps } from './media-upload-routes.ts';
 import { loadChapter, loadLesson } from './load.ts';
@@ -78,7 +79,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
 
   router.post('/chapters/:chapterId/publish', async (req, res) => {
     const chapter = res.locals.chapter as Chapter;
-    const parsed = releaseInput.safeParse(req.body);
+    const parsed = releaseInput(timeZoneOf(res)).safeParse(req.body);
     if (!parsed.success) return problem(req, res, chapter.courseId, `chapter-${chapter.id}`, Object.values(fieldErrors(parsed.error))[0]!);
     await setRelease(db, a(req, res), 'chapter', chapter.id, parsed.data);
     return done(req, res, chapter.courseId, `chapter-${chapter.id}`);
@@ -156,7 +157,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
         lesson,
         values: extras.values ?? { title: lesson.title, description: lesson.description ?? '', content: lesson.contentMarkdown ?? '' },
         errors: extras.errors ?? {},
-        releaseAtValue: lesson.releaseAt ? new Date(lesson.releaseAt).toISOString().slice(0, 16) : '',
+        releaseAtValue: lesson.releaseAt ? utcToZonedInput(lesson.releaseAt, timeZoneOf(res)) : '',
         videoSize: video ? formatBytes(video.size) : '',
         uploadMaxMb: Math.round(config.uploadMaxBytes / 1024 / 1024),
         attachments,
@@ -192,7 +193,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
 
   router.post('/lessons/:lessonId/publish', async (req, res) => {
     const lesson = res.locals.lesson as Lesson;
-    const parsed = releaseInput.safeParse(req.body);
+    const parsed = releaseInput(timeZoneOf(res)).safeParse(req.body);
     if (!parsed.success) {
       // From the lesson page, the problem is shown there; from the course page, in its structure.
       if (req.body?.from === 'lesson') return lessonPage(req, res, { errors: fieldErrors(parsed.error) }, 422);

@@ -7,7 +7,8 @@ import { auditOf } from '../../http/audit-context.ts';
 import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
-import { formatDate } from '../../lib/dates.ts';
+import { timeZoneOf } from '../../http/guards.ts';
+import { formatDate, nextDay, utcToZonedDate, zonedToUtc } from '../../lib/dates.ts';
 import { reissueCertificate, revokeCertificate, type CertificateDeps } from '../certificates/service.ts';
 import { banStudent, tagStudent, unbanStudent } from '../enrollments/service.ts';
 import { percentOf } from '../learning/progress.ts';
@@ -50,14 +51,15 @@ const tagsInput = z.object({
     .transform((v) => STUDENT_TAGS.filter((tag) => (v === undefined ? [] : [v].flat()).includes(tag))),
 });
 
-/** "2026-12-03" -> the end of that day, UTC; undefined when it is not a real date. */
-function endOfDay(value: string | undefined): Date | undefined {
-  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
-  const end = new Date(`${value}T23:59:59.999Z`);
-  return Number.isNaN(end.getTime()) || end.toISOString().slice(0, 10) !== value ? undefined : end;
+/** "2026-12-03" -> the end of that day in the teacher's zone; undefined when it is not a real date. */
+function endOfDay(value: string | undefined, timeZone: string): Date | undefined {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value) || !zonedToUtc(value, timeZone)) return undefined;
+  const nextMidnight = zonedToUtc(nextDay(value), timeZone);
+  return nextMidnight && new Date(nextMidnight.getTime() - 1);
 }
 
-const banInput = z
+/** The ban form; its "until" day is read in the teacher's zone. */
+const banInput = (timeZone: string) => z
   .object({
     banType: z.enum(['Temporary', 'Permanent'], { error: 'Choose a temporary or a permanent ban.' }),
     banUntil: z.string().trim().optional(),
@@ -69,7 +71,7 @@ const banInput = z
   })
   .transform((v, ctx) => {
     if (v.banType === 'Permanent') return { banType: v.banType, banUntil: null, banReason: v.reason };
-    const until = endOfDay(v.banUntil);
+    const until = endOfDay(v.banUntil, timeZone);
     if (!until || until.getTime() <= Date.now()) {
       ctx.addIssue({ code: 'custom', path: ['banUntil'], message: until ? 'A temporary ban must end in the future.' : 'Enter the last day of a temporary ban (YYYY-MM-DD).' });
       return z.NEVER;
@@ -79,16 +81,16 @@ const banInput = z
 
 const fullName = (r: { firstName: string; lastName: string | null }) => [r.firstName, r.lastName].filter(Boolean).join(' ');
 
-function banLabel(r: StudentRow, now: number): string {
+function banLabel(r: StudentRow, now: number, timeZone: string): string {
   if (!r.banned) return '';
   if (r.banType === 'Permanent') return 'Banned permanently';
-  if (r.banUntil) return r.banUntil.getTime() > now ? `Banned until ${formatDate(r.banUntil)}` : `Ban ended ${formatDate(r.banUntil)}`;
+  if (r.banUntil) return r.banUntil.getTime() > now ? `Banned until ${formatDate(r.banUntil, timeZone)}` : `Ban ended ${formatDate(r.banUntil, timeZone)}`;
   return 'Banned';
 }
 
-function certificateLabel(r: StudentRow): string {
-  if (r.certificateRevoked) return r.certificateRevokedAt ? `Revoked on ${formatDate(r.certificateRevokedAt)}` : 'Revoked';
-  if (r.certificateEarned) return r.certificateIssuedAt ? `Issued on ${formatDate(r.certificateIssuedAt)}` : 'Issued';
+function certificateLabel(r: StudentRow, timeZone: string): string {
+  if (r.certificateRevoked) return r.certificateRevokedAt ? `Revoked on ${formatDate(r.certificateRevokedAt, timeZone)}` : 'Revoked';
+  if (r.certificateEarned) return r.certificateIssuedAt ? `Issued on ${formatDate(r.certificateIssuedAt, timeZone)}` : 'Issued';
   return 'None';
 }
 
@@ -119,6 +121,7 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
     const path = tablePath(res);
     const { total, rows, lessons, completedBy } = await listStudents(db, course.id, q);
     const now = Date.now();
+    const zone = timeZoneOf(res);
     render(
       res,
       'teach/students',
@@ -132,11 +135,11 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
             ...r,
             name: fullName(r),
             tags: STUDENT_TAGS.filter((tag) => r.tags.includes(tag)),
-            enrolledLabel: formatDate(r.createdAt),
-            activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt) : 'never',
+            enrolledLabel: formatDate(r.createdAt, zone),
+            activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt, zone) : 'never',
             progressLabel: `${done} / ${lessons} (${percentOf(done, lessons)}%)`,
-            banLabel: banLabel(r, now),
-            certificateLabel: certificateLabel(r),
+            banLabel: banLabel(r, now, zone),
+            certificateLabel: certificateLabel(r, zone),
             mayRevoke: r.certificateEarned && !r.certificateRevoked,
             mayReissue: r.certificateEarned && r.certificateRevoked,
           };
@@ -146,7 +149,7 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
         tags: STUDENT_TAGS,
         tagLabels: TAG_LABELS,
         problem,
-        today: new Date(now).toISOString().slice(0, 10),
+        today: utcToZonedDate(new Date(now), zone),
         pageInfo: pageInfo(path, q, total),
       },
       status,
@@ -183,13 +186,13 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
 
   router.post('/courses/:courseId/students/:enrollmentId/ban', async (req, res) => {
     const enrollment = res.locals.enrollment as Enrollment;
-    const parsed = banInput.safeParse(req.body);
+    const parsed = banInput(timeZoneOf(res)).safeParse(req.body);
     if (!parsed.success) {
       return refuse(req, res, { form: 'ban', errors: fieldErrors(parsed.error), values: typedValues(req.body, ['banType', 'banUntil', 'reason']) });
     }
     const ban = parsed.data;
     await banStudent(db, auditOf(req, res), { enrollmentId: enrollment.id, banType: ban.banType, banUntil: ban.banUntil, reason: ban.banReason });
-    const until = ban.banUntil ? `until ${formatDate(ban.banUntil)}` : 'permanently';
+    const until = ban.banUntil ? `until ${formatDate(ban.banUntil, timeZoneOf(res))}` : 'permanently';
     done(req, res, `${fullName(enrollment)} is banned from this course ${until}.`);
   });
 
