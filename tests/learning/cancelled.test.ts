@@ -101,6 +101,18 @@ describe('a cancelled student opening the course', () => {
     expect((await student.agent.get(`/courses/${course.slug}`)).text).toContain('You are suspended from this course');
   });
 
+  it('cancelled and suspended: told they are suspended, and not invited to enroll again', async () => {
+    const { course } = await paidCourse();
+    const student = await signedInAs(t.app, t.db, 'student');
+    await createEnrollment(t.db, { userId: student.user.id, courseId: course.id, status: 'Cancelled', banned: true, banType: 'Permanent', banReason: 'Cheating' });
+    const player = await student.agent.get(`/learn/${course.slug}`).expect(403);
+    expect(player.text).toContain(`You are suspended from <strong>${course.title}</strong>. Reason: Cheating`);
+    expect(player.text).not.toContain('Enroll again');
+    const page = await student.agent.get(`/courses/${course.slug}`).expect(200);
+    expect(page.text).toContain('You are also suspended from this course (Cheating), so you cannot enroll again.');
+    expect(page.text).not.toContain('You can enroll again below');
+  });
+
   it('enrolled again, the student learns again', async () => {
     const { course, lesson, student, enrollment } = await refundedStudent();
     await t.db.updateTable('enrollment').set({ status: 'Active' }).where('id', '=', enrollment.id).execute();

@@ -7,7 +7,7 @@ import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { formatDate, formatDuration } from '../../lib/dates.ts';
 import { formatPrice } from '../../lib/money.ts';
-import { canLearn, canManage } from '../access/course-policy.ts';
+import { canLearn, canManage, isBanInForce } from '../access/course-policy.ts';
 import { courseImage } from '../media/course-image.ts';
 import { cancellationOf } from '../enrollments/cancellation.ts';
 import { LEVELS } from '../teaching/schemas.ts';
@@ -120,6 +120,8 @@ export function catalogRoutes({ db }: { db: Database }): Router {
       reviewsPage: { page: reviewsPage, pages: Math.max(1, Math.ceil(reviews.total / REVIEWS_PER_PAGE)) },
       enrollment,
       cancellation,
+      // Cancelled and suspended: enrolling again is refused, so the notice does not offer it.
+      suspended: enrollment ? isBanInForce(enrollment) : false,
       role,
       canLearn: canLearn(role, course),
       checkoutCancelled: req.query.checkout === 'cancelled',

@@ -5,7 +5,7 @@ import { currentUser, type CurrentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { formatAmount } from '../../lib/money.ts';
 import { formatDate } from '../../lib/dates.ts';
-import { canLearn, canManage, isCourseOut } from '../access/course-policy.ts';
+import { canLearn, canManage, isBanInForce, isCourseOut } from '../access/course-policy.ts';
 import { accessOf, courseBySlug, type CourseAccess } from '../access/load-course.ts';
 import { cancellationOf } from '../enrollments/cancellation.ts';
 
@@ -24,7 +24,8 @@ const toldWhy = (access: CourseAccess): boolean =>
 
 async function explainRefusal(db: Database, req: Request, res: Response, next: NextFunction, access: CourseAccess): Promise<void> {
   const { course, enrollment } = access;
-  const banned = access.role === 'banned';
+  // A ban in force on a cancelled enrollment too: enrolling again is refused, so say that instead.
+  const banned = access.role === 'banned' || (enrollment !== undefined && isBanInForce(enrollment));
   // The player and lesson pages (the links a student keeps) tell the story; anything else under
   // /learn (forms, downloads, htmx calls) answers as for anyone who may not learn there: 404.
   if ((req.method !== 'GET' && req.method !== 'HEAD') || !/^\/(lessons\/[^/]+\/?)?$/.test(req.path)) return next(notFound());
