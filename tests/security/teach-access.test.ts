@@ -4,7 +4,7 @@ import { createChapter, createCourse, createLesson } from '../setup/factories.ts
 import { signedInAs, type SignedIn } from '../setup/users.ts';
 
 /** Every /teach route of one course, with ids filled in. */
-function routesFor(ids: { course: string; chapter: string; lesson: string }): Array<[string, string]> {
+function routesFor(ids: { course: string; chapter: string; lesson: string; attachment?: string }): Array<[string, string]> {
   return [
     ['GET', `/teach/courses/${ids.course}`],
     ['POST', `/teach/courses/${ids.course}`],
@@ -26,6 +26,8 @@ function routesFor(ids: { course: string; chapter: string; lesson: string }): Ar
     ['POST', `/teach/lessons/${ids.lesson}/delete`],
     ['POST', `/teach/lessons/${ids.lesson}/video`],
     ['POST', `/teach/lessons/${ids.lesson}/thumbnail`],
+    ['POST', `/teach/lessons/${ids.lesson}/attachments`],
+    ['POST', `/teach/lessons/${ids.lesson}/attachments/${ids.attachment ?? '00000000-0000-4000-8000-000000000000'}/delete`],
   ];
 }
 
@@ -35,7 +37,7 @@ describe('/teach access', () => {
   let otherTeacher: SignedIn;
   let student: SignedIn;
   let admin: SignedIn;
-  let ids: { course: string; chapter: string; lesson: string };
+  let ids: { course: string; chapter: string; lesson: string; attachment: string };
 
   beforeAll(async () => {
     owner = await signedInAs(t.app, t.db, 'teacher');
@@ -45,7 +47,12 @@ describe('/teach access', () => {
     const course = await createCourse(t.db, { userId: owner.user.id, title: 'Owned Course', status: 'Draft' });
     const chapter = await createChapter(t.db, { courseId: course.id, title: 'Owned Chapter' });
     const lesson = await createLesson(t.db, { chapterId: chapter.id, title: 'Owned Lesson' });
-    ids = { course: course.id, chapter: chapter.id, lesson: lesson.id };
+    const attachment = await t.db
+      .insertInto('lessonAttachment')
+      .values({ lessonId: lesson.id, fileKey: 'attachments/2026/11/owned.pdf', fileName: 'Owned.pdf', contentType: 'application/pdf', sizeBytes: 10, position: 1 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    ids = { course: course.id, chapter: chapter.id, lesson: lesson.id, attachment: attachment.id };
   });
 
   const send = (who: SignedIn, method: string, path: string) =>
@@ -60,6 +67,7 @@ describe('/teach access', () => {
     expect(course).toEqual({ title: 'Owned Course', status: 'Draft' });
     expect(await t.db.selectFrom('chapter').select('title').where('courseId', '=', ids.course).execute()).toEqual([{ title: 'Owned Chapter' }]);
     expect(await t.db.selectFrom('lesson').select('title').where('id', '=', ids.lesson).execute()).toEqual([{ title: 'Owned Lesson' }]);
+    expect(await t.db.selectFrom('lessonAttachment').select('fileName').where('lessonId', '=', ids.lesson).execute()).toEqual([{ fileName: 'Owned.pdf' }]);
   });
 
   it('a student gets 404 on every /teach route, their own or not', async () => {

@@ -39,7 +39,8 @@ export function downloadRoutes({ db, storage }: { db: Database; storage: Storage
       .where('c.id', '=', learner.course.id)
       .executeTakeFirst();
     if (!file || !file.open) throw notFound();
-    if (learner.enrollment) await recordDownload(db, learner.enrollment.id, { attachmentId, lessonId });
+    // A HEAD (a download manager checking the size) is not a download.
+    if (learner.enrollment && req.method === 'GET') await recordDownload(db, learner.enrollment.id, { attachmentId, lessonId });
     await sendStoredFile(req, res, storage, file.fileKey, { disposition: 'attachment', filename: file.fileName, cacheControl: 'private, max-age=3600' });
   });
 
