@@ -201,6 +201,24 @@ describe('lesson attachments: the teacher adds, lists and deletes files; student
     await stranger.agent.get(`/media/${image.fileKey}`).expect(404);
   });
 
+  it('parallel uploads get one position each; a lesson holds 20 files, and the 21st is refused with nothing left behind', async () => {
+    const busy = await createLesson(t.db, { chapterId: lesson.chapterId, title: 'Busy' });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => attach(teacher, busy.id, pdfFile(), `part-${i}.pdf`)));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(303));
+    expect((await rows(busy.id)).map((r) => r.position)).toEqual([1, 2, 3, 4, 5, 6]);
+    await t.db
+      .insertInto('lessonAttachment')
+      .values(Array.from({ length: 14 }, (_, i) => ({ lessonId: busy.id, fileKey: `attachments/2026/11/filler-${i}.pdf`, fileName: `f${i}.pdf`, contentType: 'application/pdf', sizeBytes: 1, position: 7 + i })))
+      .execute();
+    const before = files(uploadsDir()).sort();
+    const res = await attach(teacher, busy.id, pdfFile(), 'one-too-many.pdf');
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('A lesson holds at most 20 files');
+    expect(await rows(busy.id)).toHaveLength(20);
+    expect(files(uploadsDir()).sort()).toEqual(before);
+    expect(files(tmpDir())).toEqual([]);
+  });
+
   it('deleting the lesson removes its attachments\' stored files', async () => {
     const doomed = await createLesson(t.db, { chapterId: lesson.chapterId, title: 'Doomed' });
     await attach(teacher, doomed.id, pdfFile(), 'a.pdf').expect(303);
