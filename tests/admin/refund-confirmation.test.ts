@@ -82,6 +82,9 @@ describe('admin refund confirmation', () => {
     expect(noReason.status).toBe(422);
     expect(noReason.text).toContain('A reason is required.');
     expect(noReason.text).toContain('value="3"');
+    const tooLong = await admin.post(`/admin/payments/${p.transaction.id}/refund`, { amount: '3', reason: 'x'.repeat(501), confirm: 'yes' });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.text).toContain('Keep the reason under 500 characters.');
     expect(await paymentOf(p.transaction.id)).toMatchObject({ status: 'Completed', refunded: false });
     // A payment that does not exist, or an id that is not one.
     await admin.agent.get('/admin/payments/00000000-0000-4000-8000-000000000000/refund').expect(404);

@@ -154,7 +154,7 @@ export function paymentAdminRoutes(deps: PaymentAdminDeps): Router {
    * The confirmation page: what will be refunded and what follows, with a "Refund $x" button; or,
    * when the amount or reason will not do, the two fields again with the message (what was typed kept).
    */
-  async function confirmationPage(req: Request, res: Response, id: string, entered: { amount: string; reason: string; back: string }, opts: { problem?: string; showErrors: boolean }) {
+  async function confirmationPage(req: Request, res: Response, id: string, entered: { amount: string; reason: string; back: string }, opts: { problem?: string; problemField?: 'amount' | 'reason'; showErrors: boolean }) {
     const payment = await paymentToRefund(id);
     if (!payment) throw notFound('We could not find that payment.');
     const amountCents = entered.amount ? parsePrice(entered.amount) : undefined;
@@ -165,7 +165,7 @@ export function paymentAdminRoutes(deps: PaymentAdminDeps): Router {
     const problem = opts.problem ?? (check.ok ? undefined : check.message);
     const errors: Record<string, string> = {};
     if (opts.showErrors && !check.ok && check.field !== 'payment') errors[check.field] = check.message;
-    if (opts.problem && check.ok) errors.amount = opts.problem;
+    if (opts.problem && check.ok) errors[opts.problemField ?? 'amount'] = opts.problem;
     const ready = check.ok && !opts.problem;
     const left = payment.amount - (payment.refundAmount ?? 0);
     render(
@@ -218,7 +218,7 @@ export function paymentAdminRoutes(deps: PaymentAdminDeps): Router {
     const parsed = refundInput.safeParse(req.body ?? {});
     const input = parsed.success ? parsed.data : { amount: String(req.body?.amount ?? '').slice(0, 12), reason: String(req.body?.reason ?? '').slice(0, 500), confirm: undefined, back: undefined };
     const entered = { amount: input.amount, reason: input.reason, back: tableAddress(input.back ?? req.get('referer')?.replace(/^https?:\/\/[^/]+/, '')) };
-    if (!parsed.success) return confirmationPage(req, res, params.data.id, entered, { showErrors: true, problem: 'Keep the reason under 500 characters.' });
+    if (!parsed.success) return confirmationPage(req, res, params.data.id, entered, { showErrors: true, problem: 'Keep the reason under 500 characters.', problemField: 'reason' });
     // Without the confirmation page's `confirm=yes` (the table's own form, a replayed request), nothing is refunded yet.
     if (input.confirm !== 'yes') return confirmationPage(req, res, params.data.id, entered, { showErrors: true });
     const amountCents = input.amount ? parsePrice(input.amount) : undefined;
