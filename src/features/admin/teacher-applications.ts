@@ -7,7 +7,6 @@ import { backTo, fieldErrors } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
-import { formatDate } from '../../lib/dates.ts';
 import { recordActivity } from '../audit/activity.ts';
 import { rejectionInput } from '../teaching/schemas.ts';
 import { auditOf } from '../../http/audit-context.ts';
@@ -63,7 +62,6 @@ export function teacherApplicationRoutes({ db }: { db: Database }): Router {
         statuses: STATUSES,
         pageInfo: pageInfo('/admin/teacher-applications', q, Number(total)),
         rejectErrors: extras.rejectErrors ?? {},
-        formatDate,
       },
       status,
     );

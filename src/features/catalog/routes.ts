@@ -5,7 +5,7 @@ import { notFound } from '../../http/errors.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
-import { formatDate, formatDuration } from '../../lib/dates.ts';
+import { formatDuration } from '../../lib/dates.ts';
 import { formatPrice } from '../../lib/money.ts';
 import { canLearn, canManage, isBanInForce } from '../access/course-policy.ts';
 import { courseImage } from '../media/course-image.ts';
@@ -125,7 +125,6 @@ export function catalogRoutes({ db }: { db: Database }): Router {
       role,
       canLearn: canLearn(role, course),
       checkoutCancelled: req.query.checkout === 'cancelled',
-      formatDate,
     });
   });
 

@@ -6,7 +6,6 @@ import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { formatBytes } from '../../lib/bytes.ts';
-import { formatDate } from '../../lib/dates.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import { setting } from '../system/settings.ts';
@@ -65,7 +64,7 @@ export function learningRoutes(deps: LearningDeps): Router {
     const open = lessonsOf(chapters).filter((l) => l.open);
     const next = open.find((l) => !l.completed) ?? open[0];
     if (next) return res.redirect(`/learn/${learner.course.slug}/lessons/${next.id}`);
-    render(res, 'learn/lesson', { title: learner.course.title, learner, chapters, lesson: undefined, progress: progressOf(chapters), formatDate, unlockPrice: await setting(db, 'learning.earlyUnlockPoints') });
+    render(res, 'learn/lesson', { title: learner.course.title, learner, chapters, lesson: undefined, progress: progressOf(chapters), unlockPrice: await setting(db, 'learning.earlyUnlockPoints') });
   });
 
   async function lessonPage(req: Request, res: Response, lessonId: string, extras: { ratingErrors?: Record<string, string> } = {}, status = 200) {
@@ -109,7 +108,6 @@ export function learningRoutes(deps: LearningDeps): Router {
         ratingErrors: extras.ratingErrors ?? {},
         unlockPrice,
         points: points.points,
-        formatDate,
       },
       status,
     );

@@ -4,7 +4,6 @@ import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, typedValues } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
-import { formatDate } from '../../lib/dates.ts';
 import { applicationInput } from './schemas.ts';
 
 /** /teach/apply (signed in): apply to teach, see the application's state, resubmit after a rejection. */
@@ -24,7 +23,6 @@ export function applyRoutes({ db }: { db: Database }): Router {
     render(res, 'teach/apply', {
       title: 'Teach on Edupeak',
       application,
-      formatDate,
       values: Object.fromEntries(FIELDS.map((f) => [f, saved[f] ?? ''])),
       errors: {},
     });
@@ -39,11 +37,11 @@ export function applyRoutes({ db }: { db: Database }): Router {
     }
     // Admins answer by mail too: an application needs an address that is known to work.
     if (!user.emailVerified) {
-      return render(res, 'teach/apply', { title: 'Teach on Edupeak', application, formatDate, values: typedValues(req.body, FIELDS), errors: {} }, 403);
+      return render(res, 'teach/apply', { title: 'Teach on Edupeak', application, values: typedValues(req.body, FIELDS), errors: {} }, 403);
     }
     const parsed = applicationInput.safeParse(req.body);
     if (!parsed.success) {
-      return render(res, 'teach/apply', { title: 'Teach on Edupeak', application, formatDate, values: typedValues(req.body, FIELDS), errors: fieldErrors(parsed.error) }, 422);
+      return render(res, 'teach/apply', { title: 'Teach on Edupeak', application, values: typedValues(req.body, FIELDS), errors: fieldErrors(parsed.error) }, 422);
     }
     const applicationData = JSON.stringify(parsed.data);
     // One application per user: a rejected one is submitted again, as Pending, in the same row.

@@ -2,7 +2,6 @@ import type { Request, Response } from 'express';
 import type { Database } from '../../db/database.ts';
 import type { FieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
-import { formatDate } from '../../lib/dates.ts';
 import { publishChecklist, type PublishChecklist } from './publish.ts';
 import { courseStructure } from './queries.ts';
 import { LEVELS } from './schemas.ts';
@@ -53,7 +52,6 @@ export async function renderCoursePage(db: Database, req: Request, res: Response
     structureError: extras.structureError,
     statusError: extras.statusError,
     checklist,
-    formatDate,
   };
   // htmx structure actions swap the chapter list, and the publish checklist out of band.
   render(res, isHtmx(req) ? 'teach/_structure_update' : 'teach/course', data, status);

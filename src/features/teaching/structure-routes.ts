@@ -3,7 +3,7 @@ import { setFlash } from '../../http/flash.ts';
 import { fieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { timeZoneOf } from '../../http/guards.ts';
-import { formatDate, utcToZonedInput } from '../../lib/dates.ts';
+import { utcToZonedInput } from '../../lib/dates.ts';
 import { formatBytes } from '../../lib/bytes.ts';
 import type { MediaDeps } from './media-upload-routes.ts';
 import { loadChapter, loadLesson } from './load.ts';
@@ -162,7 +162,6 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
         uploadMaxMb: Math.round(config.uploadMaxBytes / 1024 / 1024),
         attachments,
         attachmentMaxMb: Math.round(Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes) / 1024 / 1024),
-        formatDate,
       },
       status,
     );
