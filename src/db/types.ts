@@ -391,10 +391,12 @@ export interface LessonAttachment {
   createdAt: Generated<Timestamp>;
   fileKey: string;
   fileName: string;
+  height: number | null;
   id: Generated<string>;
   lessonId: string;
   position: number;
   sizeBytes: number;
+  width: number | null;
 }
 
 export interface LessonProgress {

@@ -18,13 +18,19 @@ import sanitizeHtml from 'sanitize-html';
 /** Longest source accepted, in characters (a long chapter of a book is ~60,000). */
 export const MARKDOWN_MAX_CHARS = 100_000;
 
+/** An image's size in pixels: set as width and height, so the page does not jump as it loads. */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
 export interface MarkdownOptions {
   /**
-   * Whether an image may show, given its `src` as written. The default allows paths of our own
-   * stored files (`/media/<key>`); callers narrow it (a lesson: only its course's files). Images
-   * refused are dropped.
+   * Whether an image may show, given its `src` as written: false, true, or its size. The default
+   * allows paths of our own stored files (`/media/<key>`); callers narrow it (a lesson: only its
+   * course's files). Images refused are dropped.
    */
-  allowImage?: (src: string) => boolean;
+  allowImage?: (src: string) => boolean | ImageSize;
 }
 
 const md = new MarkdownIt('default', { html: false, linkify: true, typographer: false, breaks: false });
@@ -47,10 +53,10 @@ function isSafeHref(href: string): boolean {
 
 const HEADING: Record<string, string> = { h1: 'h2', h2: 'h2', h3: 'h3', h4: 'h4', h5: 'h4', h6: 'h4' };
 
-function sanitizeOptions(allowImage: (src: string) => boolean): sanitizeHtml.IOptions {
+function sanitizeOptions(allowImage: (src: string) => boolean | ImageSize): sanitizeHtml.IOptions {
   return {
     allowedTags: ['p', 'h2', 'h3', 'h4', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre', 'em', 'strong', 'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'hr', 'br'],
-    allowedAttributes: { a: ['href', 'rel'], img: ['src', 'alt', 'title', 'loading'], ol: ['start'], code: ['class'] },
+    allowedAttributes: { a: ['href', 'rel'], img: ['src', 'alt', 'title', 'width', 'height', 'loading'], ol: ['start'], code: ['class'] },
     allowedClasses: { code: ['language-*'] },
     allowedSchemes: ['http', 'https', 'mailto'],
     allowedSchemesByTag: { img: [] },
@@ -72,13 +78,17 @@ function sanitizeOptions(allowImage: (src: string) => boolean): sanitizeHtml.IOp
         const language = (attribs.class ?? '').split(/\s+/).find((name) => /^language-[A-Za-z0-9_+#-]{1,30}$/.test(name));
         return { tagName, attribs: language ? { class: language } : {} };
       },
-      img: (tagName, attribs) => ({
-        tagName,
-        attribs: { src: attribs.src ?? '', alt: attribs.alt ?? '', ...(attribs.title ? { title: attribs.title } : {}), loading: 'lazy' },
-      }),
+      // Rebuilt from scratch: only src, alt, title, our own width and height, and lazy loading.
+      img: (tagName, attribs): sanitizeHtml.Tag => {
+        const src = attribs.src ?? '';
+        const size = isMediaPath(src) ? allowImage(src) : false;
+        const dimensions: Record<string, string> =
+          typeof size === 'object' && Number.isInteger(size.width) && Number.isInteger(size.height) ? { width: String(size.width), height: String(size.height) } : {};
+        return { tagName, attribs: { src, alt: attribs.alt ?? '', ...(attribs.title ? { title: attribs.title } : {}), ...dimensions, loading: 'lazy' } };
+      },
     },
     // An image from anywhere else is dropped whole.
-    exclusiveFilter: (frame) => frame.tag === 'img' && !(isMediaPath(frame.attribs.src ?? '') && allowImage(frame.attribs.src ?? '')),
+    exclusiveFilter: (frame) => frame.tag === 'img' && !(isMediaPath(frame.attribs.src ?? '') && allowImage(frame.attribs.src ?? '') !== false),
   };
 }
 

@@ -79,6 +79,10 @@ describe('renderMarkdown: what a teacher writes', () => {
     const narrowed = renderMarkdown(`![diagram](${own}) ![other](/media/attachments/2026/11/other.png)`, { allowImage: (src) => src === own });
     expect(narrowed.match(/<img/g)).toHaveLength(1);
     expect(narrowed).not.toContain('other.png');
+    // A known size becomes width and height (and only ours: typed ones are dropped).
+    const sized = renderMarkdown(`![diagram](${own})`, { allowImage: () => ({ width: 800, height: 450 }) });
+    expect(sized).toBe(`<p><img src="${own}" alt="diagram" width="800" height="450" loading="lazy" /></p>`);
+    expect(sanitizeUserHtml(`<img src="${own}" width="9999" height="1">`)).toBe(`<img src="${own}" alt="" loading="lazy" />`);
   });
 
   it('CRLF line endings read as LF', () => {

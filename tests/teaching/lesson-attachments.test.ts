@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
@@ -182,23 +183,40 @@ describe('lesson attachments: the teacher adds, lists and deletes files; student
     await t.db.updateTable('lesson').set({ status: 'Published' }).where('id', '=', lesson.id).execute();
   });
 
-  it('an attached image shows in place through /media for those who may open the lesson; other files there download', async () => {
-    await attach(teacher, lesson.id, await pngImage(40, 30), 'Diagram.png', 'image/png').expect(303);
-    const image = (await rows()).find((r) => r.fileName === 'Diagram.png')!;
+  it('an attached image is re-encoded (WebP, no metadata, at most 1600 px) and shows in place through /media for those who may open the lesson', async () => {
+    const photo = await sharp({ create: { width: 2400, height: 1600, channels: 3, background: '#884422' } })
+      .jpeg()
+      .withExif({ IFD0: { Copyright: 'Where I live', Artist: 'Tina' } })
+      .toBuffer();
+    expect((await sharp(photo).metadata()).exif).toBeDefined();
+    await attach(teacher, lesson.id, photo, 'Shop front.jpg', 'image/jpeg').expect(303);
+    const image = (await rows()).find((r) => r.fileName === 'Shop front.webp')!;
+    expect(image).toMatchObject({ contentType: 'image/webp', width: 1600, height: 1067 });
+    expect(image.fileKey).toMatch(/\.webp$/);
     const [pdf] = await rows();
     const page = await teacher.agent.get(`/teach/lessons/${lesson.id}`).expect(200);
-    expect(page.text).toContain(`![Diagram.png](/media/${image.fileKey})`);
+    expect(page.text).toContain(`![Shop front.webp](/media/${image.fileKey})`);
 
     const student = await signedInAs(t.app, t.db, 'student');
     await createEnrollment(t.db, { userId: student.user.id, courseId: course.id, status: 'Active' });
-    const shown = await student.agent.get(`/media/${image.fileKey}`).expect(200);
-    expect(shown.headers['content-type']).toBe('image/png');
-    expect(shown.headers['content-disposition']).toMatch(/^inline; filename="Diagram.png"/);
+    const shown = await student.agent.get(`/media/${image.fileKey}`).buffer(true).expect(200);
+    expect(shown.headers['content-type']).toBe('image/webp');
+    expect(shown.headers['content-disposition']).toMatch(/^inline; filename="Shop front.webp"/);
+    const meta = await sharp(shown.body as Buffer).metadata();
+    expect(meta).toMatchObject({ format: 'webp', width: 1600, height: 1067 });
+    expect(meta.exif).toBeUndefined();
+    expect(Number(shown.headers['content-length'])).toBe(image.sizeBytes);
+
     const other = await student.agent.get(`/media/${pdf!.fileKey}`).expect(200);
     expect(other.headers['content-disposition']).toMatch(/^attachment; filename="Worksheet 1.pdf"/);
     await t.request().get(`/media/${image.fileKey}`).expect(404);
     const stranger = await signedInAs(t.app, t.db, 'student');
     await stranger.agent.get(`/media/${image.fileKey}`).expect(404);
+
+    // In the lesson text it shows with its width and height, so the page does not jump.
+    await teacher.post(`/teach/lessons/${lesson.id}`, { title: 'Budgets', content: `![The shop](/media/${image.fileKey})` }).expect(303);
+    const lessonPage = await student.agent.get(`/learn/${course.slug}/lessons/${lesson.id}`).expect(200);
+    expect(lessonPage.text).toContain(`<img src="/media/${image.fileKey}" alt="The shop" width="1600" height="1067" loading="lazy" />`);
   });
 
   it('parallel uploads get one position each; a lesson holds 20 files, and the 21st is refused with nothing left behind', async () => {

@@ -4,7 +4,9 @@ import { setFlash } from '../../http/flash.ts';
 import { receiveUpload, discardUpload } from '../../uploads/receive.ts';
 import { uploadTempDir } from '../../uploads/temp-dir.ts';
 import type { AuditContext } from '../audit/activity.ts';
-import { addAttachment, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, attachmentFile, attachmentKey, deleteAttachment } from './attachments.ts';
+import { toWebp } from '../../uploads/images.ts';
+import type { UploadType } from '../../uploads/file-type.ts';
+import { addAttachment, ATTACHMENT_IMAGE_MAX_WIDTH, ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES, attachmentFile, attachmentKey, deleteAttachment } from './attachments.ts';
 import { loadLesson } from './load.ts';
 import type { MediaDeps } from './media-upload-routes.ts';
 import { attachmentIdInput } from './schemas.ts';
@@ -16,6 +18,8 @@ import { attachmentIdInput } from './schemas.ts';
  */
 
 type AuditOf = (req: Request, res: Response) => AuditContext;
+
+const IMAGE_TYPES: UploadType[] = ['jpeg', 'png', 'webp', 'gif'];
 
 export function attachmentRoutes(deps: MediaDeps, a: AuditOf): Router {
   const { db, storage, config, logger } = deps;
@@ -32,18 +36,29 @@ export function attachmentRoutes(deps: MediaDeps, a: AuditOf): Router {
       accept: ATTACHMENT_TYPES,
     });
     if (!upload) throw new HttpError(422, 'Choose a file to attach: PDF, image, text, ZIP or office document.');
-    const file = attachmentFile(upload.type, upload.originalName);
+    // Images are re-encoded like every uploaded image (WebP, metadata such as a GPS position
+    // removed, at most 1600 px wide), and their size in pixels kept for the lesson text.
+    const isImage = IMAGE_TYPES.includes(upload.type);
+    const file = attachmentFile(isImage ? 'webp' : upload.type, upload.originalName);
     if (!file) {
       await discardUpload(upload);
       throw new HttpError(422, 'That file is not one we accept: office files must be named .doc, .xls or .ppt (or their newer x forms).');
     }
     const key = attachmentKey(file.extension);
+    let stored: { sizeBytes: number; width: number | null; height: number | null };
     try {
-      await storage.putFile(key, upload.path, { contentType: file.contentType });
+      if (isImage) {
+        const image = await toWebp(upload.path, ATTACHMENT_IMAGE_MAX_WIDTH);
+        await storage.put(key, image.buffer, { contentType: file.contentType, contentLength: image.buffer.length });
+        stored = { sizeBytes: image.buffer.length, width: image.width, height: image.height };
+      } else {
+        await storage.putFile(key, upload.path, { contentType: file.contentType });
+        stored = { sizeBytes: upload.size, width: null, height: null };
+      }
     } finally {
       await discardUpload(upload);
     }
-    const result = await addAttachment({ db, storage, logger }, a(req, res), lesson.id, { key, fileName: file.fileName, contentType: file.contentType, sizeBytes: upload.size });
+    const result = await addAttachment({ db, storage, logger }, a(req, res), lesson.id, { key, fileName: file.fileName, contentType: file.contentType, ...stored });
     if (!result.ok) throw new HttpError(result.status, result.message);
     setFlash(req, 'success', `"${file.fileName}" attached.`);
     res.redirect(303, `/teach/lessons/${lesson.id}#attachments-title`);

@@ -11,7 +11,8 @@ import { recordActivity, type AuditContext } from '../audit/activity.ts';
  * extension, and so the type it is served with (storage contentTypeForKey), follows what the
  * content is, with the sender's name only choosing among the names that content may have (a ZIP
  * container may be a .docx; text may be .csv). The display name is cleaned, and always ends with
- * the stored extension, so "notes.html" that is text downloads as "notes.txt".
+ * the stored extension, so "notes.html" that is text downloads as "notes.txt". Images are
+ * re-encoded to WebP (attachment-routes.ts), so "photo.jpg" is kept as "photo.webp".
  */
 
 /** Content types a lesson may carry, as sniffed. */
@@ -32,6 +33,8 @@ const EXTENSIONS: Partial<Record<UploadType, string[]>> = {
 const CFB_EXTENSIONS = ['doc', 'xls', 'ppt'];
 
 export const ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024;
+/** Attached images are re-encoded to WebP at most this wide: sharp on a page, small on a phone. */
+export const ATTACHMENT_IMAGE_MAX_WIDTH = 1600;
 export const ATTACHMENTS_PER_LESSON = 20;
 const NAME_MAX = 200;
 
@@ -91,6 +94,15 @@ export async function lessonAttachments(db: Database, lessonId: string) {
   return rows.map(describeAttachment);
 }
 
+const fileColumns = (file: { key: string; fileName: string; contentType: string; sizeBytes: number; width: number | null; height: number | null }) => ({
+  fileKey: file.key,
+  fileName: file.fileName,
+  contentType: file.contentType,
+  sizeBytes: file.sizeBytes,
+  width: file.width,
+  height: file.height,
+});
+
 export type AddResult = { ok: true; id: string } | { ok: false; status: 404 | 422; message: string };
 
 /**
@@ -103,7 +115,7 @@ export async function addAttachment(
   deps: { db: Database; storage: Storage; logger: Logger },
   audit: AuditContext,
   lessonId: string,
-  file: { key: string; fileName: string; contentType: string; sizeBytes: number },
+  file: { key: string; fileName: string; contentType: string; sizeBytes: number; width: number | null; height: number | null },
 ): Promise<AddResult> {
   const { db, storage, logger } = deps;
   let result: AddResult;
@@ -121,7 +133,7 @@ export async function addAttachment(
       }
       const { id } = await trx
         .insertInto('lessonAttachment')
-        .values({ lessonId, fileKey: file.key, fileName: file.fileName, contentType: file.contentType, sizeBytes: file.sizeBytes, position: Number(last ?? 0) + 1 })
+        .values({ lessonId, ...fileColumns(file), position: Number(last ?? 0) + 1 })
         .returning('id')
         .executeTakeFirstOrThrow();
       await recordActivity(trx, audit, {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { isUniqueViolation } from '../../http/forms.ts';
-import { renderMarkdown } from '../../lib/markdown.ts';
+import { renderMarkdown, type ImageSize } from '../../lib/markdown.ts';
 import { slugify } from '../../lib/slug.ts';
 import { recordActivity, type AuditAction, type AuditContext } from '../audit/activity.ts';
 import { CHAPTERS, LESSONS, lockParent, move, nextPosition, renumber, type Tree } from './positions.ts';
@@ -130,20 +130,21 @@ export async function updateLesson(
   });
 }
 
-const allowedIn = (paths: Set<string>) => (src: string) => paths.has(src);
+/** Allowed: a path in `images`, with its size when known. */
+const allowedIn = (images: Map<string, ImageSize | null>) => (src: string) => (images.has(src) ? (images.get(src) ?? true) : false);
 
-/** `/media/<key>` of every image stored for the lesson's course: one query. */
-async function courseMediaPaths(db: Database, lessonId: string): Promise<Set<string>> {
-  const { rows } = await sql<{ key: string }>`
+/** `/media/<key>` of every image stored for the lesson's course, with its size when known: one query. */
+async function courseMediaPaths(db: Database, lessonId: string): Promise<Map<string, ImageSize | null>> {
+  const { rows } = await sql<{ key: string; width: number | null; height: number | null }>`
     with this_course as (
       select ch.course_id as id from lesson l join chapter ch on ch.id = l.chapter_id where l.id = ${lessonId}
     ), lessons as (
       select l.id, l.thumbnail_key from lesson l join chapter ch on ch.id = l.chapter_id where ch.course_id = (select id from this_course)
     )
-    select c.file_key as key from course c where c.id = (select id from this_course) and c.file_key is not null
-    union all select thumbnail_key from lessons where thumbnail_key is not null
-    union all select a.file_key from lesson_attachment a where a.lesson_id in (select id from lessons) and a.content_type like 'image/%'`.execute(db);
-  return new Set(rows.map((r) => `/media/${r.key}`));
+    select c.file_key as key, null::int as width, null::int as height from course c where c.id = (select id from this_course) and c.file_key is not null
+    union all select thumbnail_key, null, null from lessons where thumbnail_key is not null
+    union all select a.file_key, a.width, a.height from lesson_attachment a where a.lesson_id in (select id from lessons) and a.content_type like 'image/%'`.execute(db);
+  return new Map(rows.map((r) => [`/media/${r.key}`, r.width && r.height ? { width: r.width, height: r.height } : null]));
 }
 
 const entity = { chapter: CHAPTERS, lesson: LESSONS } as const;
