@@ -237,7 +237,7 @@ describe('lesson attachments: the teacher adds, lists and deletes files; student
     expect(files(tmpDir())).toEqual([]);
   });
 
-  it('deleting the lesson removes its attachments\' stored files', async () => {
+  it('deleting the lesson, or its chapter, removes its attachments\' stored files', async () => {
     const doomed = await createLesson(t.db, { chapterId: lesson.chapterId, title: 'Doomed' });
     await attach(teacher, doomed.id, pdfFile(), 'a.pdf').expect(303);
     await attach(teacher, doomed.id, csvText(), 'b.csv').expect(303);
@@ -248,6 +248,14 @@ describe('lesson attachments: the teacher adds, lists and deletes files; student
     await teacher.post(`/teach/lessons/${doomed.id}/delete`).expect(303);
     expect(await rows(doomed.id)).toEqual([]);
     for (const key of keys) expect(existsSync(path.join(uploadsDir(), key))).toBe(false);
+
+    // A chapter's deletion takes its lessons' files too.
+    const chapter = await createChapter(t.db, { courseId: course.id, title: 'Doomed chapter' });
+    const inside = await createLesson(t.db, { chapterId: chapter.id });
+    await attach(teacher, inside.id, pdfFile(), 'c.pdf').expect(303);
+    const [file] = await rows(inside.id);
+    await teacher.post(`/teach/chapters/${chapter.id}/delete`).expect(303);
+    expect(existsSync(path.join(uploadsDir(), file!.fileKey))).toBe(false);
   });
 });
 
