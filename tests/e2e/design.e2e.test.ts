@@ -18,47 +18,52 @@ const shots = fileURLToPath(new URL('../../test-output/screenshots/', import.met
 type Role = 'visitor' | 'student' | 'teacher' | 'admin';
 const WIDTHS = [320, 360, 1280] as const;
 
-/** Runs in the page: what a person would see as broken. */
-function layoutProblems(): string[] {
-  const problems: string[] = [];
+/**
+ * Runs in the page (a string: the project compiles without DOM types): what a person would see as
+ * broken, one line each.
+ */
+const LAYOUT_PROBLEMS = `(() => {
+  const problems = [];
   const doc = document.documentElement;
   if (doc.scrollWidth > doc.clientWidth) {
     // The culprits: elements past the right edge that no scrolling box of their own holds.
-    const clipped = (el: Element) => {
+    const clipped = (el) => {
       for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) if (getComputedStyle(up).overflowX !== 'visible') return true;
       return false;
     };
     const wide = [...document.querySelectorAll('body *')]
       .filter((el) => el.getBoundingClientRect().right > doc.clientWidth + 1 && !clipped(el))
       .slice(0, 3)
-      .map((el) => `${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`);
-    problems.push(`scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth} (${wide.join(', ')})`);
+      .map((el) => \`\${el.tagName.toLowerCase()}.\${el.getAttribute('class') ?? ''} "\${(el.textContent ?? '').trim().slice(0, 30)}"\`);
+    problems.push(\`scrolls sideways: \${doc.scrollWidth} > \${doc.clientWidth} (\${wide.join(', ')})\`);
   }
-  for (const cell of document.querySelectorAll<HTMLElement>('td, th')) {
-    if (cell.scrollWidth > cell.clientWidth + 1) problems.push(`cell overflows: "${cell.innerText.trim().slice(0, 40)}" ${cell.scrollWidth} > ${cell.clientWidth}`);
-    // A word split over two lines, unless it is wider than the cell could ever be. A line may end
+  for (const cell of document.querySelectorAll('td, th')) {
+    if (cell.scrollWidth > cell.clientWidth + 1) problems.push(\`cell overflows: "\${cell.innerText.trim().slice(0, 40)}" \${cell.scrollWidth} > \${cell.clientWidth}\`);
+    // A word split over two lines, unless it is wider than the cell could ever be: a table cell may
+    // grow to its scrolling box, a card's cell (display: block) is as wide as it gets. A line may end
     // after a hyphen ("Featherstone-" / "haugh"), so the parts between hyphens count as the words.
     const style = getComputedStyle(cell);
-    const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const box = style.display === 'block' ? cell.clientWidth : (cell.closest('.table-wrap') || document.documentElement).clientWidth;
+    const room = box - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent ?? '';
-      for (const match of text.matchAll(/[^\s-]{2,}/g)) {
+      for (const match of text.matchAll(/[^\\s-]{2,}/g)) {
         const range = document.createRange();
         range.setStart(node, match.index);
         range.setEnd(node, match.index + match[0].length);
         const rects = [...range.getClientRects()].filter((r) => r.width > 0);
         if (rects.length < 2) continue;
         const width = rects.reduce((sum, r) => sum + r.width, 0);
-        if (width <= room) problems.push(`word broken in a cell: "${match[0]}" (${Math.round(width)} px in ${Math.round(room)} px)`);
+        if (width <= room) problems.push(\`word broken in a cell: "\${match[0]}" (\${Math.round(width)} px in \${Math.round(room)} px)\`);
       }
     }
   }
   for (const img of document.querySelectorAll('img')) {
-    if (!img.hasAttribute('width') || !img.hasAttribute('height')) problems.push(`image without width and height: ${img.getAttribute('src')}`);
+    if (!img.hasAttribute('width') || !img.hasAttribute('height')) problems.push(\`image without width and height: \${img.getAttribute('src')}\`);
   }
   return problems;
-}
+})()`;
 
 describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => {
   const t = useTestApp();
@@ -99,6 +104,10 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       { name: 'teach-index', path: '/teach', role: 'teacher' },
       { name: 'course-editor', path: f.paths.editor, role: 'teacher' },
       { name: 'students', path: f.paths.students, role: 'teacher' },
+      { name: 'lesson-editor', path: `/teach/lessons/${f.lesson.id}`, role: 'teacher' },
+      { name: 'new-course', path: '/teach/courses/new', role: 'teacher' },
+      { name: 'apply-to-teach', path: '/teach/apply', role: 'student' },
+      { name: 'devices', path: '/account/sessions', role: 'student' },
       { name: 'admin-payments', path: '/admin/payments', role: 'admin' },
       { name: 'admin-enrollments', path: '/admin/enrollments', role: 'admin' },
       { name: 'admin-applications', path: '/admin/teacher-applications', role: 'admin' },
@@ -109,7 +118,7 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
   async function check(page: Page, name: string, url: string, width: number, suffix = '') {
     const res = await page.goto(b.url + url);
     expect(res?.status(), `${name} ${url}`).toBe(200);
-    const problems = await page.evaluate(layoutProblems);
+    const problems = (await page.evaluate(LAYOUT_PROBLEMS)) as string[];
     await page.screenshot({ path: path.join(shots, `${name}-${width}${suffix}.png`), fullPage: true });
     return problems.map((p) => `${name} at ${width}px${suffix}: ${p}`);
   }
@@ -140,15 +149,30 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
     expect(problems).toEqual([]);
   });
 
+  it('the checks catch what they look for: a word broken in a cell, a page wider than the screen, an image without size', { timeout: 30_000 }, async () => {
+    const context = await b.browser.newContext({ viewport: { width: 360, height: 800 } });
+    const page = await context.newPage();
+    // The old stylesheet's body rule, overflow-wrap: anywhere, in a table squeezed by its neighbour.
+    await page.setContent(
+      '<body style="margin:0"><table style="overflow-wrap:anywhere;width:300px"><tr><td>Activate</td><td style="width:290px">x</td></tr></table>' +
+        '<div style="width:500px">wide</div><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt=""></body>',
+    );
+    const problems = (await page.evaluate(LAYOUT_PROBLEMS)) as string[];
+    expect(problems.some((p) => p.startsWith('word broken in a cell: "Activate"'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('scrolls sideways'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('image without width and height'))).toBe(true);
+    await context.close();
+  });
+
   it('tables turn into labelled cards on a phone, and stay tables on a desktop', { timeout: 60_000 }, async () => {
     const students = pages.find((p) => p.name === 'students')!;
     for (const [width, display] of [[360, 'block'], [1280, 'table-cell']] as const) {
       const context = await b.browser.newContext({ viewport: { width, height: 800 }, storageState: sessions.get('teacher') });
       const page = await context.newPage();
       await page.goto(b.url + students.path);
-      const cell = page.locator('table.data tbody td[data-label="Status"]').first();
-      expect(await cell.evaluate((td) => getComputedStyle(td).display)).toBe(display);
-      const label = await cell.evaluate((td) => getComputedStyle(td, '::before').content);
+      const cell = `document.querySelector('table.data tbody td[data-label="Status"]')`;
+      expect(await page.evaluate(`getComputedStyle(${cell}).display`)).toBe(display);
+      const label = await page.evaluate(`getComputedStyle(${cell}, '::before').content`);
       expect(label).toBe(width === 360 ? '"Status"' : 'none');
       await context.close();
     }
