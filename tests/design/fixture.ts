@@ -1,4 +1,5 @@
 import type { Database } from '../../src/db/database.ts';
+import { renderMarkdown } from '../../src/lib/markdown.ts';
 import { createAdmin, createChapter, createCourse, createEnrollment, createLesson, createTeacher, createUser } from '../setup/factories.ts';
 
 /**
@@ -8,6 +9,27 @@ import { createAdmin, createChapter, createCourse, createEnrollment, createLesso
  * application. Returns the users (password: TEST_PASSWORD) and the path of each page type.
  */
 let made = 0;
+
+/** Lesson text with what stretches a phone: a heading, a list, a long code line, a table. */
+const LESSON_TEXT = `## Rows, columns and cells
+
+A sheet is a grid. Columns have letters, rows have numbers, and a **cell** is named by both: \`B3\`.
+
+1. Type the item names in column A.
+2. Type the prices in column B.
+3. Add them up in B10:
+
+\`\`\`
+=SUM(B2:B9)   # adds every price from the second row to the ninth, whatever you type there later
+\`\`\`
+
+| Item | Price |
+|---|---|
+| Rice, 5 kg | 7.50 |
+| Cooking oil, 1 l | 3.20 |
+
+> Name the sheet after the month, so next month's copy is easy to find.
+`;
 
 export async function designFixture(db: Database) {
   const n = ++made;
@@ -24,7 +46,13 @@ export async function designFixture(db: Database) {
     fileKey: null,
   });
   const chapter = await createChapter(db, { courseId: course.id, title: 'Getting started' });
-  const lesson = await createLesson(db, { chapterId: chapter.id, title: 'Your first sheet', description: 'Rows, columns and cells, and how to name them.' });
+  const lesson = await createLesson(db, {
+    chapterId: chapter.id,
+    title: 'Your first sheet',
+    description: 'Rows, columns and cells, and how to name them.',
+    contentMarkdown: LESSON_TEXT,
+    contentHtml: renderMarkdown(LESSON_TEXT),
+  });
   await createLesson(db, { chapterId: chapter.id, title: 'Formulas that add up' });
   const later = await createChapter(db, { courseId: course.id, title: 'Stock and prices' });
   await createLesson(db, { chapterId: later.id, title: 'A price list that keeps itself' });
