@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
-import { exeFile, pngImage } from '../setup/media.ts';
+import { exeFile } from '../setup/media.ts';
 import { signedInAs, type SignedIn } from '../setup/users.ts';
 import { attachmentFile } from '../../src/features/teaching/attachments.ts';
 import { sniffFileType } from '../../src/uploads/file-type.ts';
