@@ -1,0 +1,329 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { createDatabase, type Database } from '../src/db/database.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { migrateToLatest } from '../src/db/migrator.ts';
+import { enrollFree } from '../src/features/enrollments/service.ts';
+import { SESSION_COOKIE, SESSION_MAX_AGE_MS } from '../src/http/session.ts';
+import { seedDemo } from '../seeds/demo.ts';
+import { analyzeLarge, LargeSeedRefused, seedLarge } from '../seeds/large.ts';
+
+/**
+ * `npm run bench`: the app in production mode against the physical limit of its stack.
+ *
+ * A private PostgreSQL (embedded, in a temp dir; or BENCH_DATABASE_URL), migrated, with the demo
+ * data; the app as `npm start` runs it (NODE_ENV=production) and bench/bare.ts (Express 5 + pg,
+ * `select 1`, a pool of the same size), each a child process; autocannon, a third process, loads
+ * one target at a time on loopback. Once at demo size, then again after seeds/large.ts.
+ * Results: printed, and written to bench/results/ (Markdown and JSON, and latest.md).
+ *
+ * Environment: BENCH_DURATION (seconds per target, 8), BENCH_CONNECTIONS (16), BENCH_WARMUP
+ * (seconds of unmeasured load first, 2), BENCH_ONLY (target names, comma-separated), BENCH_SIZES
+ * (`demo,large`), LARGE_SCALE (1), BENCH_NODE_OPTIONS (extra node flags for the app, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_APP_ENV (extra app variables, `A=1,B=2`),
+ * BENCH_NOTE (a line for the report), BENCH_NO_WRITE (print only).
+ *
+ * The app's rate limits cover sign-in, registration and resets only (src/http/rate-limit.ts); the
+ * bench never signs in through the form (its session is written as the app would write it), so
+ * none of them is in its way and none is switched off.
+ */
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const SIZES = (process.env.BENCH_SIZES ?? 'demo,large').split(',');
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+interface Target {
+  name: string;
+  label: string;
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface Result {
+  name: string;
+  label: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  statuses: Record<string, number>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function startChild(args: string[], env: Record<string, string>, name: string): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  let tail = '';
+  child.stderr!.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-2000)));
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (code !== 0 && signal !== 'SIGTERM') console.error(`${name} exited (${code ?? signal}): ${tail}`);
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+/** A signed-in student, as startDeviceSession would leave one: device row, cookie session, signed cookie. */
+async function benchStudent(db: Database, secret: string) {
+  const email = 'bench-student@bench.edupeak.test';
+  const user =
+    (await db.selectFrom('user').select(['id']).where('email', '=', email).executeTakeFirst()) ??
+    (await db.insertInto('user').values({ firstName: 'Bench', lastName: 'Student', email, emailVerified: true, role: 'student' }).returning('id').executeTakeFirstOrThrow());
+  const course = await db.selectFrom('course').select(['id', 'slug']).where('slug', '=', 'web-basics-on-any-connection').executeTakeFirstOrThrow();
+  await enrollFree(db, { actorId: user.id, ipAddress: null, userAgent: null }, { userId: user.id, courseId: course.id });
+  const lesson = await db
+    .selectFrom('lesson as l')
+    .innerJoin('chapter as ch', 'ch.id', 'l.chapterId')
+    .select('l.id')
+    .where('ch.courseId', '=', course.id)
+    .orderBy('ch.position')
+    .orderBy('l.position')
+    .executeTakeFirstOrThrow();
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + SESSION_MAX_AGE_MS);
+  await db.insertInto('session').values({ token, userId: user.id, expiresAt, ipAddress: '127.0.0.1', userAgent: 'autocannon' }).execute();
+  const sid = randomBytes(24).toString('base64url');
+  const cookie = { originalMaxAge: SESSION_MAX_AGE_MS, expires: expiresAt.toISOString(), secure: true, httpOnly: true, path: '/', sameSite: 'lax' };
+  await db.insertInto('httpSession').values({ sid, sess: JSON.stringify({ cookie, deviceToken: token }), expire: expiresAt }).execute();
+  const signature = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
+  return { cookie: `${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`, slug: course.slug, lessonId: lesson.id };
+}
+
+async function csrfToken(base: string, cookie: string): Promise<string> {
+  const page = await fetch(`${base}/dashboard`, { headers: { cookie } });
+  const html = await page.text();
+  if (page.status !== 200 || !html.includes('Signed in as')) throw new Error(`the bench session is not signed in (GET /dashboard: ${page.status})`);
+  const token = /name="csrf-token" content="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('no CSRF token on /dashboard');
+  return token;
+}
+
+function autocannon(target: Target, duration: number): Promise<any> {
+  const args = [path.join(ROOT, 'node_modules/autocannon/autocannon.js'), '-j', '-c', String(CONNECTIONS), '-d', String(duration), '-m', target.method ?? 'GET'];
+  for (const [key, value] of Object.entries(target.headers ?? {})) args.push('-H', `${key}=${value}`);
+  if (target.body) args.push('-b', target.body);
+  args.push(target.url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => {
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        reject(new Error(`autocannon failed (${code}) on ${target.url}`));
+      }
+    });
+  });
+}
+
+async function measure(target: Target): Promise<Result> {
+  if (WARMUP > 0) await autocannon(target, WARMUP);
+  const r = await autocannon(target, DURATION);
+  const statuses: Record<string, number> = {};
+  let failed = 0;
+  for (const [status, { count }] of Object.entries(r.statusCodeStats ?? {}) as Array<[string, { count: number }]>) {
+    statuses[status] = count;
+    if (Number(status) >= 400) failed += count;
+  }
+  return {
+    name: target.name,
+    label: target.label,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    errors: failed + r.errors + r.timeouts,
+    statuses,
+  };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function table(results: Result[], compare?: Result[]): string {
+  const bare = results.find((r) => r.name === 'bare')?.rps;
+  const lines = [
+    `| target | req/s | p50 | p99 | errors | vs bare${compare ? ' | p50 vs demo' : ''} |`,
+    `|---|---:|---:|---:|---:|---:|${compare ? '---:|' : ''}`,
+  ];
+  for (const r of results) {
+    const before = compare?.find((c) => c.name === r.name);
+    const growth = before ? (before.p50 > 0 ? `${(r.p50 / before.p50).toFixed(2)}×` : '–') : '';
+    lines.push(`| ${r.label} | ${fmt(r.rps)} | ${r.p50} ms | ${r.p99} ms | ${r.errors} | ${bare ? (r.rps / bare).toFixed(2) : '–'}${compare ? ` | ${growth}` : ''} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main() {
+  const started = new Date();
+  const work = mkdtempSync(path.join(os.tmpdir(), 'edupeak-bench-'));
+  let stopDatabase = async () => {};
+  let url: string;
+  if (process.env.BENCH_DATABASE_URL) {
+    url = process.env.BENCH_DATABASE_URL;
+  } else {
+    const server = await startEmbeddedPostgres({
+      directory: path.join(work, 'postgres'),
+      port: await freePort(),
+      database: 'edupeak_bench',
+      runtimeDir: process.env.EMBEDDED_PG_RUNTIME_DIR || undefined,
+    });
+    url = server.url;
+    stopDatabase = server.stop;
+  }
+  const db = createDatabase({ connectionString: url, max: 4 });
+  const apps: ChildProcess[] = [];
+  try {
+    console.log('migrating and seeding the demo data ...');
+    await migrateToLatest(db);
+    await seedDemo(db, { env: 'development' });
+    const secret = randomBytes(32).toString('base64url');
+    const student = await benchStudent(db, secret);
+
+    const appPort = await freePort();
+    const barePort = await freePort();
+    const base = `http://127.0.0.1:${appPort}`;
+    const extraEnv = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+    const nodeFlags = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+    const appArgs = process.env.BENCH_APP_ENTRY ? [...nodeFlags, process.env.BENCH_APP_ENTRY] : [...nodeFlags, '--import', 'tsx', 'src/server.ts'];
+    apps.push(
+      startChild(
+        appArgs,
+        { NODE_ENV: 'production', PORT: String(appPort), BASE_URL: base, DATABASE_URL: url, SESSION_SECRET: secret, DATA_DIR: path.join(work, 'data'), ...extraEnv },
+        'app',
+      ),
+    );
+    apps.push(startChild(['--import', 'tsx', 'bench/bare.ts'], { PORT: String(barePort), DATABASE_URL: url }, 'bare'));
+    await Promise.all([waitFor(`${base}/healthz`), waitFor(`http://127.0.0.1:${barePort}/`)]);
+    const csrf = await csrfToken(base, student.cookie);
+    const signedIn = { cookie: student.cookie };
+
+    const targets: Target[] = [
+      { name: 'bare', label: 'bare Express 5 + pg `select 1`', url: `http://127.0.0.1:${barePort}/` },
+      { name: 'healthz', label: '`/healthz`', url: `${base}/healthz` },
+      { name: 'home', label: '`/`', url: `${base}/` },
+      { name: 'catalog', label: '`/courses`', url: `${base}/courses` },
+      { name: 'search', label: '`/courses?q=python`', url: `${base}/courses?q=python` },
+      { name: 'course', label: 'course page', url: `${base}/courses/data-analysis-with-python` },
+      { name: 'lesson', label: 'lesson page, signed in', url: `${base}/learn/${student.slug}/lessons/${student.lessonId}`, headers: signedIn },
+      { name: 'dashboard', label: 'dashboard, signed in', url: `${base}/dashboard`, headers: signedIn },
+      {
+        name: 'complete',
+        label: 'lesson completion POST (htmx)',
+        url: `${base}/learn/${student.slug}/lessons/${student.lessonId}/complete`,
+        method: 'POST',
+        headers: { ...signedIn, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', 'x-csrf-token': csrf },
+        body: `_csrf=${encodeURIComponent(csrf)}`,
+      },
+    ].filter((t) => !ONLY || ONLY.includes(t.name) || t.name === 'bare') as Target[];
+
+    const runs: Record<string, Result[]> = {};
+    const loads: Record<string, string> = {};
+    for (const size of SIZES) {
+      if (size === 'large') {
+        const scale = Number(process.env.LARGE_SCALE ?? 1);
+        console.log(`seeding the large data set (scale ${scale}) ...`);
+        const t0 = Date.now();
+        try {
+          const counts = await seedLarge(db, { env: 'development', scale });
+          console.log(`  ${Object.entries(counts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        } catch (error) {
+          if (!(error instanceof LargeSeedRefused)) throw error;
+          console.log(`  ${error.message}`);
+        }
+        await analyzeLarge(db);
+      }
+      loads[size] = os.loadavg().map((l) => l.toFixed(2)).join(', ');
+      console.log(`\n${size} size (load average ${loads[size]}):`);
+      const results: Result[] = [];
+      for (const target of targets) {
+        const result = await measure(target);
+        results.push(result);
+        console.log(`  ${target.name.padEnd(10)} ${fmt(result.rps).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  errors ${result.errors}  ${JSON.stringify(result.statuses)}`);
+      }
+      runs[size] = results;
+    }
+
+    const counts = await sql<{ table: string; n: number }>`
+      select relname as table, n_live_tup::int as n from pg_stat_user_tables
+      where relname in ('user', 'course', 'lesson', 'enrollment', 'lesson_progress', 'payment_transaction') order by relname`.execute(db);
+    const cores = os.availableParallelism();
+    const heading = [
+      `# Benchmark ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+      '',
+      `${os.cpus()[0]?.model ?? 'CPU'}, ${cores} cores, Node ${process.version}; ${CONNECTIONS} connections, ${DURATION} s per target after ${WARMUP} s of warm-up; autocannon in its own process on loopback.`,
+      `The app runs as \`npm start\` does, with NODE_ENV=production${process.env.BENCH_NODE_OPTIONS ? ` and \`${process.env.BENCH_NODE_OPTIONS}\`` : ''}${process.env.BENCH_APP_ENV ? `, ${process.env.BENCH_APP_ENV}` : ''}; PostgreSQL ${process.env.BENCH_DATABASE_URL ? 'from BENCH_DATABASE_URL' : 'embedded, default settings'}, same machine.`,
+      `Load average when each size started: ${Object.entries(loads).map(([size, l]) => `${size} ${l}`).join('; ')} (a shared machine: figures are noisy).`,
+      process.env.BENCH_NOTE ? `\n${process.env.BENCH_NOTE}` : '',
+    ].join('\n');
+    const sections = Object.entries(runs).map(([size, results]) => `## ${size === 'demo' ? 'Demo' : 'Large'} size\n\n${table(results, size === 'demo' ? undefined : runs.demo)}`);
+    const markdown = `${heading}\n\n${sections.join('\n\n')}\n\nRows at the end: ${counts.rows.map((r) => `${r.table} ${fmt(r.n)}`).join(', ')}.\n`;
+    console.log('\n' + markdown);
+
+    if (!process.env.BENCH_NO_WRITE) {
+      const dir = path.join(ROOT, 'bench/results');
+      mkdirSync(dir, { recursive: true });
+      const stamp = `${started.toISOString().slice(0, 16).replace(/[T:]/g, '-')}-${cores}core`;
+      writeFileSync(path.join(dir, `${stamp}.md`), markdown);
+      writeFileSync(path.join(dir, `${stamp}.json`), JSON.stringify({ started, cores, connections: CONNECTIONS, duration: DURATION, loads, runs }, null, 2) + '\n');
+      writeFileSync(path.join(dir, 'latest.md'), markdown);
+      console.log(`written: bench/results/${stamp}.md, .json and latest.md`);
+    }
+  } finally {
+    await Promise.all(apps.map(stopChild));
+    await db.destroy();
+    await stopDatabase();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
+// pg keeps nothing open now; be sure the process ends.
+void pg;
+process.exit(0);
