@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps): Express {
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
   app.use(publicRouter(homeRoutes({ db })));
   app.use('/auth', authRoutes(accounts));
-  app.use(catalogRoutes({ db }));
+  app.use(catalogRoutes({ db, cacheMs: config.catalogCacheMs }));
   app.use(mediaRoutes(media));
   app.use(certificateRoutes({ db, storage, baseUrl: config.baseUrl, logger }));
   app.use('/account', requireUser, accountRoutes(accounts));

