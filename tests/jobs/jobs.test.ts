@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { liftExpiredBans } from '../../src/jobs/lift-expired-bans.ts';
 import { releaseScheduledContent } from '../../src/jobs/release-scheduled-content.ts';
-import { runOncePerTick } from '../../src/jobs/schedule.ts';
+import { jobs, runOncePerTick } from '../../src/jobs/schedule.ts';
 import { useTestDatabase } from '../setup/database.ts';
 import { createChapter, createEnrollment, createLesson, createUser } from '../setup/factories.ts';
 
@@ -42,6 +42,20 @@ describe('cron jobs', () => {
     const enrollment = (id: string) => t.db.selectFrom('enrollment').select(['banned', 'banType']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(await enrollment(temp.id)).toEqual({ banned: false, banType: null });
     expect(await enrollment(permanent.id)).toEqual({ banned: true, banType: 'Permanent' });
+  });
+
+  it('every scheduled job runs inside its tick\'s transaction, as a server runs it', async () => {
+    // liftExpiredBans once opened a transaction of its own, which Kysely refuses inside the tick's:
+    // on a running server the job failed every minute and no course ban ever expired.
+    const temp = await createEnrollment(t.db, { banned: true, banType: 'Temporary', banUntil: minutes(-1), banReason: 'rude' });
+    for (const job of jobs) {
+      const outcome = await runOncePerTick(t.db, job.name, minutes(0), job.run);
+      expect(outcome.ran, job.name).toBe(true);
+    }
+    const lifted = await t.db.selectFrom('enrollment').select('banned').where('id', '=', temp.id).executeTakeFirstOrThrow();
+    expect(lifted.banned).toBe(false);
+    const audit = await t.db.selectFrom('activityLog').select('action').where('entityId', '=', temp.id).execute();
+    expect(audit.map((a) => a.action)).toEqual(['student_unbanned']);
   });
 
   it('runs a job on one instance at a time (advisory lock), even for different ticks', async () => {

@@ -255,9 +255,11 @@ export function unbanStudent(db: Database, who: AuditContext, input: { enrollmen
 /**
  * Temporary course bans whose end has passed are lifted (for the cron job; permanent bans never
  * are). Nobody acts, so each audit row names the student it is done for, with `via: 'expiry'`.
+ * The cron job runs it inside its tick's transaction (jobs/schedule.ts, runOncePerTick), where
+ * Kysely refuses to open another: given a transaction, the work joins it.
  */
 export function liftExpiredCourseBans(db: Database, now = new Date()): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+  const lift = async (trx: Database) => {
     const lifted = await trx
       .updateTable('enrollment')
       .set({ banned: false, banType: null, banReason: null, banUntil: null })
@@ -268,5 +270,6 @@ export function liftExpiredCourseBans(db: Database, now = new Date()): Promise<n
       .execute();
     for (const row of lifted) await audit(trx, systemAudit(row.userId), 'student_unbanned', row, { via: 'expiry' });
     return lifted.length;
-  });
+  };
+  return db.isTransaction ? lift(db) : db.transaction().execute(lift);
 }
