@@ -22,6 +22,8 @@ export const SLOW = [
   'tests/db/types.test.ts', // kysely-codegen in a child process
   'tests/storage/list.test.ts', // s3rver in a child process
   'tests/server/npm-start.test.ts', // npm start, its server and embedded PostgreSQL
+  'tests/server/instances.test.ts', // two production instances, nginx and s3rver in child processes
+  'tests/server/faults-*.test.ts', // fault injection: app processes, a private PostgreSQL stopped and killed
 ];
 
 /**

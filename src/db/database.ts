@@ -20,6 +20,11 @@ export function createDatabase({ connectionString, max = 10 }: DatabaseOptions):
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor a dropped connection that is checked out (a transaction between two statements): pg-pool
+  // listens for errors on idle clients only, and an 'error' event nobody listens for ends the
+  // process. A PostgreSQL shutdown or restart did exactly that (tests/server/faults-postgres.test.ts).
+  // The client's next query fails instead ("not queryable": a 503), and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const listeners = new Set<QueryObserver>();
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),

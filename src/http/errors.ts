@@ -51,7 +51,18 @@ function statusOf(error: unknown): number {
 export function handleErrors({ db, logger }: { db: Database; logger: Logger }): ErrorRequestHandler {
   const outages = createOutageMonitor({ db, logger });
   return async (error, req, res, next) => {
-    if (res.headersSent) return next(error);
+    if (res.headersSent) {
+      // Already answered in full: a session save that failed after the route's redirect (the
+      // database went away between the write's commit and the save; express-session ends the
+      // response anyway). Cutting the connection now (Express's default) would turn a committed
+      // write into a network error (tests/server/faults-postgres.test.ts); the flash is all that is lost.
+      if (res.writableEnded) {
+        if (isDatabaseUnavailable(error)) outages.failed(error);
+        else logger.error({ err: error, method: req.method, path: req.path }, 'error after the response was sent');
+        return;
+      }
+      return next(error);
+    }
     const outage = statusOf(error) >= 500 && isDatabaseUnavailable(error);
     const status = outage ? 503 : statusOf(error);
     const err = error instanceof Error ? error : new Error(String(error));
