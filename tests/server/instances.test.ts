@@ -375,6 +375,7 @@ describe('two instances behind nginx (deploy/nginx.conf)', () => {
 
     // Which instance took the upload (nginx's log), then the other one serves it.
     const [receiver] = served(new RegExp(`"POST ${action}\\?`));
+    expect(receiver).toMatch(/^127\.0\.0\.1:\d+$/);
     const other = direct.find((u) => !u.endsWith(receiver!))!;
     expect(other).toBeDefined();
     const images: Buffer[] = [];
@@ -461,6 +462,7 @@ describe('two instances behind nginx (deploy/nginx.conf)', () => {
         .map((r) => ({ instance: p.name, key: `${r.job}@${r.tick}`, result: r.result })),
     );
     const keys = runs.map((r) => r.key);
+    console.info(`cron runs (job@tick): ${instances.map((p) => `${p.name}: ${runs.filter((r) => r.instance === p.name).map((r) => r.key).join(', ')}`).join('; ')}`);
     expect(new Set(keys).size, `runs: ${JSON.stringify(runs)}`).toBe(keys.length);
     const rows = await db().selectFrom('jobRun').select(['job', 'tick']).where('job', 'in', ['lift-expired-bans', 'release-scheduled-content']).execute();
     expect(new Set(keys.filter((k) => /^(lift-expired-bans|release-scheduled-content)@/.test(k)))).toEqual(
