@@ -19,7 +19,7 @@ import { analyzeLarge, LargeSeedRefused, seedLarge } from '../seeds/large.ts';
  *
  * A private PostgreSQL (embedded, in a temp dir; or BENCH_DATABASE_URL), migrated, with the demo
  * data; the app as `npm start` runs it (NODE_ENV=production) and bench/bare.ts (Express 5 + pg,
- * `select 1`, a pool of the same size), each a child process; autocannon, a third process, loads
+ * `select 1`, a pool of the same size), each a child process; autocannon (bench/load.mjs), a third process, loads
  * one target at a time on loopback. Once at demo size, then again after seeds/large.ts.
  * Results: printed, and written to bench/results/ (Markdown and JSON, and latest.md).
  *
@@ -48,6 +48,8 @@ interface Target {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** Each connection its own headers and body (its own signed-in student), in turn. */
+  perConnection?: Array<{ headers: Record<string, string>; body?: string }>;
 }
 
 export interface Result {
@@ -109,14 +111,13 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
-/** A signed-in student, as startDeviceSession would leave one: device row, cookie session, signed cookie. */
-async function benchStudent(db: Database, secret: string) {
-  const email = 'bench-student@bench.edupeak.test';
-  const user =
-    (await db.selectFrom('user').select(['id']).where('email', '=', email).executeTakeFirst()) ??
-    (await db.insertInto('user').values({ firstName: 'Bench', lastName: 'Student', email, emailVerified: true, role: 'student' }).returning('id').executeTakeFirstOrThrow());
+/**
+ * Signed-in students, one per connection (a page or a completion of one's own, as real traffic is;
+ * sixteen connections of one student would queue on that student's rows), each as
+ * startDeviceSession would leave one: a device row, a cookie session, the signed cookie.
+ */
+async function benchStudents(db: Database, secret: string, count: number) {
   const course = await db.selectFrom('course').select(['id', 'slug']).where('slug', '=', 'web-basics-on-any-connection').executeTakeFirstOrThrow();
-  await enrollFree(db, { actorId: user.id, ipAddress: null, userAgent: null }, { userId: user.id, courseId: course.id });
   const lesson = await db
     .selectFrom('lesson as l')
     .innerJoin('chapter as ch', 'ch.id', 'l.chapterId')
@@ -125,14 +126,23 @@ async function benchStudent(db: Database, secret: string) {
     .orderBy('ch.position')
     .orderBy('l.position')
     .executeTakeFirstOrThrow();
-  const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(Date.now() + SESSION_MAX_AGE_MS);
-  await db.insertInto('session').values({ token, userId: user.id, expiresAt, ipAddress: '127.0.0.1', userAgent: 'autocannon' }).execute();
-  const sid = randomBytes(24).toString('base64url');
-  const cookie = { originalMaxAge: SESSION_MAX_AGE_MS, expires: expiresAt.toISOString(), secure: true, httpOnly: true, path: '/', sameSite: 'lax' };
-  await db.insertInto('httpSession').values({ sid, sess: JSON.stringify({ cookie, deviceToken: token }), expire: expiresAt }).execute();
-  const signature = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
-  return { cookie: `${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`, slug: course.slug, lessonId: lesson.id };
+  const cookies: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const email = `bench-student-${i}@bench.edupeak.test`;
+    const user =
+      (await db.selectFrom('user').select(['id']).where('email', '=', email).executeTakeFirst()) ??
+      (await db.insertInto('user').values({ firstName: 'Bench', lastName: `Student ${i}`, email, emailVerified: true, role: 'student' }).returning('id').executeTakeFirstOrThrow());
+    await enrollFree(db, { actorId: user.id, ipAddress: null, userAgent: null }, { userId: user.id, courseId: course.id });
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(Date.now() + SESSION_MAX_AGE_MS);
+    await db.insertInto('session').values({ token, userId: user.id, expiresAt, ipAddress: '127.0.0.1', userAgent: 'autocannon' }).execute();
+    const sid = randomBytes(24).toString('base64url');
+    const cookie = { originalMaxAge: SESSION_MAX_AGE_MS, expires: expiresAt.toISOString(), secure: true, httpOnly: true, path: '/', sameSite: 'lax' };
+    await db.insertInto('httpSession').values({ sid, sess: JSON.stringify({ cookie, deviceToken: token }), expire: expiresAt }).execute();
+    const signature = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
+    cookies.push(`${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`);
+  }
+  return { cookies, slug: course.slug, lessonId: lesson.id };
 }
 
 async function csrfToken(base: string, cookie: string): Promise<string> {
@@ -145,12 +155,9 @@ async function csrfToken(base: string, cookie: string): Promise<string> {
 }
 
 function autocannon(target: Target, duration: number): Promise<any> {
-  const args = [path.join(ROOT, 'node_modules/autocannon/autocannon.js'), '-j', '-c', String(CONNECTIONS), '-d', String(duration), '-m', target.method ?? 'GET'];
-  for (const [key, value] of Object.entries(target.headers ?? {})) args.push('-H', `${key}=${value}`);
-  if (target.body) args.push('-b', target.body);
-  args.push(target.url);
+  const options = { url: target.url, method: target.method ?? 'GET', headers: target.headers, body: target.body, connections: CONNECTIONS, duration, perConnection: target.perConnection };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bench/load.mjs'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => {
@@ -224,7 +231,7 @@ async function main() {
     await migrateToLatest(db);
     await seedDemo(db, { env: 'development' });
     const secret = randomBytes(32).toString('base64url');
-    const student = await benchStudent(db, secret);
+    const students = await benchStudents(db, secret, CONNECTIONS);
 
     const appPort = await freePort();
     const barePort = await freePort();
@@ -241,29 +248,34 @@ async function main() {
     );
     apps.push(startChild(['--import', 'tsx', 'bench/bare.ts'], { PORT: String(barePort), DATABASE_URL: url }, 'bare'));
     await Promise.all([waitFor(`${base}/healthz`), waitFor(`http://127.0.0.1:${barePort}/`)]);
-    const csrf = await csrfToken(base, student.cookie);
-    const signedIn = { cookie: student.cookie };
+    const sessions = await Promise.all(students.cookies.map(async (cookie) => ({ cookie, csrf: await csrfToken(base, cookie) })));
+    // What a browser sends: pages are compressed as they would be for a person (autocannon alone asks for no encoding).
+    const browser = { accept: 'text/html', 'accept-encoding': 'gzip, deflate, br, zstd' };
+    const signedIn = sessions.map(({ cookie }) => ({ headers: { cookie } }));
+    const lessonPath = `${base}/learn/${students.slug}/lessons/${students.lessonId}`;
 
     const targets: Target[] = [
-      { name: 'bare', label: 'bare Express 5 + pg `select 1`', url: `http://127.0.0.1:${barePort}/` },
-      { name: 'healthz', label: '`/healthz`', url: `${base}/healthz` },
-      { name: 'home', label: '`/`', url: `${base}/` },
-      { name: 'catalog', label: '`/courses`', url: `${base}/courses` },
-      { name: 'search', label: '`/courses?q=python`', url: `${base}/courses?q=python` },
-      { name: 'course', label: 'course page', url: `${base}/courses/data-analysis-with-python` },
-      { name: 'lesson', label: 'lesson page, signed in', url: `${base}/learn/${student.slug}/lessons/${student.lessonId}`, headers: signedIn },
-      { name: 'dashboard', label: 'dashboard, signed in', url: `${base}/dashboard`, headers: signedIn },
+      { name: 'bare', label: 'bare Express 5 + pg `select 1` (median of 3)', url: `http://127.0.0.1:${barePort}/`, headers: browser },
+      { name: 'healthz', label: '`/healthz`', url: `${base}/healthz`, headers: browser },
+      { name: 'home', label: '`/`', url: `${base}/`, headers: browser },
+      { name: 'catalog', label: '`/courses`', url: `${base}/courses`, headers: browser },
+      { name: 'search', label: '`/courses?q=python`', url: `${base}/courses?q=python`, headers: browser },
+      { name: 'course', label: 'course page', url: `${base}/courses/data-analysis-with-python`, headers: browser },
+      { name: 'lesson', label: 'lesson page, signed in', url: lessonPath, headers: browser, perConnection: signedIn },
+      { name: 'dashboard', label: 'dashboard, signed in', url: `${base}/dashboard`, headers: browser, perConnection: signedIn },
       {
         name: 'complete',
         label: 'lesson completion POST (htmx)',
-        url: `${base}/learn/${student.slug}/lessons/${student.lessonId}/complete`,
+        url: `${lessonPath}/complete`,
         method: 'POST',
-        headers: { ...signedIn, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', 'x-csrf-token': csrf },
-        body: `_csrf=${encodeURIComponent(csrf)}`,
+        headers: { ...browser, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
+        // Each student toggles the lesson in their own enrollment: done, not done, done ...
+        perConnection: sessions.map(({ cookie, csrf }) => ({ headers: { cookie, 'x-csrf-token': csrf }, body: `_csrf=${encodeURIComponent(csrf)}` })),
       },
     ].filter((t) => !ONLY || ONLY.includes(t.name) || t.name === 'bare') as Target[];
 
     const runs: Record<string, Result[]> = {};
+    const bareRuns: Record<string, Result[]> = {};
     const loads: Record<string, string> = {};
     for (const size of SIZES) {
       if (size === 'large') {
@@ -282,12 +294,28 @@ async function main() {
       loads[size] = os.loadavg().map((l) => l.toFixed(2)).join(', ');
       console.log(`\n${size} size (load average ${loads[size]}):`);
       const results: Result[] = [];
-      for (const target of targets) {
+      const show = (result: Result) =>
+        console.log(`  ${result.name.padEnd(10)} ${fmt(result.rps).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  errors ${result.errors}  ${JSON.stringify(result.statuses)}`);
+      // The machine is shared: the limit is measured at the start, the middle and the end, and its
+      // median is the one every page is compared with.
+      const [bareTarget, ...pages] = targets as [Target, ...Target[]];
+      const bares: Result[] = [];
+      const measureBare = async () => {
+        const result = await measure(bareTarget);
+        bares.push(result);
+        show(result);
+      };
+      await measureBare();
+      for (const [i, target] of pages.entries()) {
+        if (i === Math.floor(pages.length / 2)) await measureBare();
         const result = await measure(target);
         results.push(result);
-        console.log(`  ${target.name.padEnd(10)} ${fmt(result.rps).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  errors ${result.errors}  ${JSON.stringify(result.statuses)}`);
+        show(result);
       }
-      runs[size] = results;
+      await measureBare();
+      const median = [...bares].sort((a, b) => a.rps - b.rps)[1]!;
+      bareRuns[size] = bares;
+      runs[size] = [median, ...results];
     }
 
     const counts = await sql<{ table: string; n: number }>`
@@ -303,7 +331,8 @@ async function main() {
       process.env.BENCH_NOTE ? `\n${process.env.BENCH_NOTE}` : '',
     ].join('\n');
     const sections = Object.entries(runs).map(([size, results]) => `## ${size === 'demo' ? 'Demo' : 'Large'} size\n\n${table(results, size === 'demo' ? undefined : runs.demo)}`);
-    const markdown = `${heading}\n\n${sections.join('\n\n')}\n\nRows at the end: ${counts.rows.map((r) => `${r.table} ${fmt(r.n)}`).join(', ')}.\n`;
+    const bareLine = `Bare route, three times per size (req/s): ${Object.entries(bareRuns).map(([size, b]) => `${size} ${b.map((r) => fmt(r.rps)).join(', ')}`).join('; ')}.`;
+    const markdown = `${heading}\n\n${sections.join('\n\n')}\n\n${bareLine}\n\nRows at the end: ${counts.rows.map((r) => `${r.table} ${fmt(r.n)}`).join(', ')}.\n`;
     console.log('\n' + markdown);
 
     if (!process.env.BENCH_NO_WRITE) {
@@ -311,7 +340,7 @@ async function main() {
       mkdirSync(dir, { recursive: true });
       const stamp = `${started.toISOString().slice(0, 16).replace(/[T:]/g, '-')}-${cores}core`;
       writeFileSync(path.join(dir, `${stamp}.md`), markdown);
-      writeFileSync(path.join(dir, `${stamp}.json`), JSON.stringify({ started, cores, connections: CONNECTIONS, duration: DURATION, loads, runs }, null, 2) + '\n');
+      writeFileSync(path.join(dir, `${stamp}.json`), JSON.stringify({ started, cores, connections: CONNECTIONS, duration: DURATION, loads, runs, bareRuns }, null, 2) + '\n');
       writeFileSync(path.join(dir, 'latest.md'), markdown);
       console.log(`written: bench/results/${stamp}.md, .json and latest.md`);
     }

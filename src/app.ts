@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(loadCurrentUser(db));
 
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
-  app.use(publicRouter(homeRoutes({ db })));
+  app.use(publicRouter(homeRoutes({ db, cacheMs: config.catalogCacheMs })));
   app.use('/auth', authRoutes(accounts));
   app.use(catalogRoutes({ db, cacheMs: config.catalogCacheMs }));
   app.use(mediaRoutes(media));

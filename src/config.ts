@@ -52,7 +52,7 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: optionalText,
   S3_SECRET_ACCESS_KEY: optionalText,
   S3_FORCE_PATH_STYLE: booleanString.default(false),
-  // Seconds an anonymous visitor's catalog page is reused (src/http/page-cache.ts); 0 turns it off.
+  // Seconds an anonymous visitor's catalog and home pages are reused (src/http/page-cache.ts); 0 turns it off.
   // Unset: 5 in production, off elsewhere (a developer, and the tests, see every change at once).
   CATALOG_CACHE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int('must be a whole number').min(0, 'must be 0 or more').max(300, 'must be at most 300').optional(),
   UPLOAD_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(500),
@@ -84,7 +84,7 @@ export interface Config {
     forcePathStyle: boolean;
   };
   uploadMaxBytes: number;
-  /** How long an anonymous catalog page is reused, in milliseconds (0: never). */
+  /** How long an anonymous catalog or home page is reused, in milliseconds (0: never). */
   catalogCacheMs: number;
 }
 

@@ -85,6 +85,20 @@ describe('the anonymous catalog page is reused for a few seconds', () => {
   });
 });
 
+describe('the anonymous home page is reused too', () => {
+  const t = useTestApp({ config: { CATALOG_CACHE_SECONDS: '5' } });
+
+  it('for visitors only: a signed-in user sees a course published at once', async () => {
+    const teacher = await createTeacher(t.db);
+    await createCourse(t.db, { userId: teacher.id, title: 'Home Cached First' });
+    expect((await t.request().get('/').expect(200)).text).toContain('Home Cached First');
+    await createCourse(t.db, { userId: teacher.id, title: 'Home Cached Second' });
+    expect((await t.request().get('/').expect(200)).text).not.toContain('Home Cached Second');
+    const student = await signedInAs(t.app, t.db, 'student');
+    expect((await student.agent.get('/').expect(200)).text).toContain('Home Cached Second');
+  });
+});
+
 describe('the page cache itself', () => {
   it('forgets an entry after its time, and the least recently used first when full', () => {
     let now = 1_000;
