@@ -234,6 +234,8 @@ async function main() {
       window = { requests: 0, errors: 0, latencies: [] };
     };
 
+    // The report is named by the time the load began.
+    const date = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 16);
     const startRss = rssKb(pid);
     console.log(`app pid ${pid}, RSS at start ${mb(startRss)} MB; loading ...`);
     const began = performance.now();
@@ -261,8 +263,12 @@ async function main() {
     const rss = samples.map((s) => s.rssKb);
     const after = steady.length >= 2 ? steady : samples;
     const growth = after.at(-1)!.rssKb - after[0]!.rssKb;
+    // RSS swings by tens of MB with each major GC: the trend is the median of the first third of the
+    // steady samples against the median of the last third.
+    const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+    const third = Math.max(1, Math.floor(after.length / 3));
+    const [early, late] = [median(after.slice(0, third).map((s) => s.rssKb)), median(after.slice(-third).map((s) => s.rssKb))];
     const sortedAll = total.latencies.sort((a, b) => a - b);
-    const date = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 16);
     const lines = [
       `# Soak ${date} (${os.availableParallelism()} cores)`,
       '',
@@ -279,6 +285,7 @@ async function main() {
       `| requests in flight, max | ${maxInFlight} |`,
       `| RSS start / end / max | ${mb(startRss)} / ${mb(rss.at(-1)!)} / ${mb(Math.max(...rss))} MB |`,
       `| RSS after the first minute: first / last sample (growth) | ${mb(after[0]!.rssKb)} / ${mb(after.at(-1)!.rssKb)} MB (${growth >= 0 ? '+' : ''}${mb(growth)} MB) |`,
+      `| RSS after the first minute, median of the first / last third | ${mb(early)} / ${mb(late)} MB (${late >= early ? '+' : ''}${mb(late - early)} MB) |`,
       `| app connections to PostgreSQL min / max (active max) | ${Math.min(...samples.map((s) => s.connections))} / ${Math.max(...samples.map((s) => s.connections))} (${Math.max(...samples.map((s) => s.active))}) |`,
       '',
       '| t (s) | requests | req/s | errors | p50 ms | p99 ms | RSS MB | connections (active) | in flight |',
