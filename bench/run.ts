@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -13,6 +12,7 @@ import { enrollFree } from '../src/features/enrollments/service.ts';
 import { SESSION_COOKIE, SESSION_MAX_AGE_MS } from '../src/http/session.ts';
 import { seedDemo } from '../seeds/demo.ts';
 import { analyzeLarge, LargeSeedRefused, seedLarge } from '../seeds/large.ts';
+import { freePort } from '../src/lib/free-port.ts';
 
 /**
  * `npm run bench`: the app in production mode against the physical limit of its stack.
@@ -63,16 +63,6 @@ export interface Result {
   statuses: Record<string, number>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import pg from 'pg';
 
 /** Small helpers over a maintenance connection (the `postgres` database, or TEST_DATABASE_URL). */
@@ -23,16 +22,7 @@ export async function dropDatabase(adminUrl: string, database: string): Promise<
   await withAdmin(adminUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(database)} with (force)`));
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/lib/free-port.ts';
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
