@@ -57,7 +57,7 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Lessonstatus = "Draft" | "Published" | "Scheduled";
 
-export type Notificationtype = "AdminReply" | "BlogApproved" | "BlogRejected" | "CommentReceived" | "PointsEarned" | "ReactionReceived" | "SuperAdminInvitation";
+export type Notificationtype = "AdminReply" | "AssignmentGraded" | "BlogApproved" | "BlogRejected" | "CommentReceived" | "PointsEarned" | "ReactionReceived" | "SuperAdminInvitation";
 
 export type Paymenttransactionstatus = "Cancelled" | "Completed" | "Failed" | "Pending" | "Refunded";
 

@@ -213,12 +213,19 @@ describe('two instances behind nginx (deploy/nginx.conf)', () => {
   const db = () => database.db;
   const loginHistoryOf = (userId: string) =>
     db().selectFrom('loginHistory').select(['ipAddress', 'success', 'failureReason']).where('userId', '=', userId).orderBy('createdAt').execute();
-  /** Access-log lines (format `edupeak` of the sample) matching `pattern`, with the instance that answered. */
-  const served = (pattern: RegExp) =>
-    readFileSync(accessLog, 'utf8')
-      .split('\n')
-      .filter((line) => pattern.test(line))
-      .map((line) => /upstream=(\S+)/.exec(line)?.[1]);
+  /**
+   * Access-log lines (format `edupeak` of the sample) matching `pattern`, with the instance that
+   * answered. nginx writes a line in its log phase, after the response has gone out, so the client
+   * can read the answer before the line exists: wait (up to 5 s) until `atLeast` lines are there.
+   */
+  const served = async (pattern: RegExp, atLeast = 1) => {
+    const begin = Date.now();
+    for (;;) {
+      const lines = readFileSync(accessLog, 'utf8').split('\n').filter((line) => pattern.test(line));
+      if (lines.length >= atLeast || Date.now() - begin > 5_000) return lines.map((line) => /upstream=(\S+)/.exec(line)?.[1]);
+      await sleep(50);
+    }
+  };
 
   beforeAll(async () => {
     if (!existsSync(NGINX)) throw new Error(`nginx not found at ${NGINX}: install Debian's nginx package (.ci/run does) or set NGINX_PATH`);
@@ -316,7 +323,7 @@ describe('two instances behind nginx (deploy/nginx.conf)', () => {
 
     // least_conn with nothing in flight goes round: both instances answer.
     for (let i = 0; i < 6; i++) expect((await client.get(`${site}/healthz`)).status).toBe(200);
-    const upstreams = new Set(served(/"GET \/healthz /));
+    const upstreams = new Set(await served(/"GET \/healthz /, 6));
     expect(upstreams).toEqual(new Set(direct.map((u) => u.replace('http://', ''))));
   });
 
@@ -374,7 +381,7 @@ describe('two instances behind nginx (deploy/nginx.conf)', () => {
     expect(fileKey).toMatch(/^thumbnails\//);
 
     // Which instance took the upload (nginx's log), then the other one serves it.
-    const [receiver] = served(new RegExp(`"POST ${action}\\?`));
+    const [receiver] = await served(new RegExp(`"POST ${action}\\?`));
     expect(receiver).toMatch(/^127\.0\.0\.1:\d+$/);
     const other = direct.find((u) => !u.endsWith(receiver!))!;
     expect(other).toBeDefined();

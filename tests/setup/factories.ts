@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
-import type { Chapter, Course, Enrollment, Lesson, User } from '../../src/db/types.ts';
+import type { Assignment, AssignmentSubmission, Chapter, Course, Enrollment, Lesson, Quiz, QuizQuestion, QuizSubmission, User } from '../../src/db/types.ts';
 import { hashPassword } from '../../src/features/accounts/password.ts';
 
 /** Factories: each makes a valid row with sensible defaults; pass only what the test cares about. */
@@ -93,6 +93,57 @@ export async function createEnrollment(db: Database, overrides: Partial<Insertab
   return db
     .insertInto('enrollment')
     .values({ amount: course.price, status: 'Active', ...overrides, userId, courseId: course.id })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+// Assessments (features/assessments). Each creates what it needs (a lesson, a student) when not given.
+
+export async function createAssignment(db: Database, overrides: Partial<Insertable<Assignment>> = {}) {
+  const lessonId = overrides.lessonId ?? (await createLesson(db)).id;
+  return db
+    .insertInto('assignment')
+    .values({ title: `Assignment ${next()}`, description: 'Write a short answer.', points: 100, ...overrides, lessonId })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function createQuiz(db: Database, overrides: Partial<Insertable<Quiz>> = {}) {
+  const lessonId = overrides.lessonId ?? (await createLesson(db)).id;
+  return db
+    .insertInto('quiz')
+    .values({ title: `Quiz ${next()}`, points: 10, required: true, ...overrides, lessonId })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function createQuestion(db: Database, overrides: Partial<Insertable<QuizQuestion>> & { quizId: string }) {
+  const row = await db
+    .selectFrom('quizQuestion')
+    .select((eb) => eb.fn.max('position').as('max'))
+    .where('quizId', '=', overrides.quizId)
+    .executeTakeFirst();
+  return db
+    .insertInto('quizQuestion')
+    .values({ question: `Question ${next()}?`, options: ['Yes', 'No', 'Maybe'], correctAnswer: 0, position: (row?.max ?? 0) + 1, ...overrides })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function createAssignmentSubmission(db: Database, overrides: Partial<Insertable<AssignmentSubmission>> & { assignmentId: string }) {
+  const userId = overrides.userId ?? (await createUser(db)).id;
+  return db
+    .insertInto('assignmentSubmission')
+    .values({ description: 'My answer.', ...overrides, userId })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function createQuizSubmission(db: Database, overrides: Partial<Insertable<QuizSubmission>> & { quizId: string }) {
+  const userId = overrides.userId ?? (await createUser(db)).id;
+  return db
+    .insertInto('quizSubmission')
+    .values({ score: 100, totalQuestions: 1, correctAnswers: 1, pointsEarned: 10, answers: JSON.stringify({}), ...overrides, userId })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

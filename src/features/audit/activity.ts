@@ -47,7 +47,19 @@ export type AuditAction =
   | 'student_banned'
   | 'student_unbanned'
   | 'certificate_revoked'
-  | 'certificate_reissued';
+  | 'certificate_reissued'
+  // Assessments (features/assessments).
+  | 'assignment_created'
+  | 'assignment_updated'
+  | 'assignment_deleted'
+  | 'quiz_created'
+  | 'quiz_updated'
+  | 'quiz_deleted'
+  | 'question_added'
+  | 'question_updated'
+  | 'question_moved'
+  | 'question_deleted'
+  | 'submission_graded';
 
 /** Writes one audit row; pass the transaction of the change it records. */
 export async function recordActivity(

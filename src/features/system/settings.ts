@@ -9,6 +9,8 @@ export const DEFAULTS = {
   'learning.earlyUnlockPoints': 50,
   /** Points credited with each badge. */
   'learning.badgePoints': { FirstLessonCompleted: 10, SevenDayStreak: 25, HundredPercentProgress: 50 },
+  /** The score (percent) at which a required quiz completes its lesson. */
+  'assessments.passMark': 60,
 } as const;
 
 export type SettingKey = keyof typeof DEFAULTS;
