@@ -11,35 +11,47 @@ import { canOpenLesson, isCourseOut, managesCourse } from '../access/course-poli
 /**
  * GET /media/<key>: the one way stored files go out. The key is looked up to find what it belongs
  * to, then: course images of published (or archived) courses to anyone; lesson videos, lesson
- * images and lesson attachments to those who may open the lesson; profile pictures to anyone; drafts' files to their
- * teacher and admins; anything else, or any key we do not know, 404. A course image's 320 px
+ * images, lesson attachments and an assignment's file to those who may open the lesson; a student's
+ * submitted file to that student, the course's teacher and admins only; profile pictures to anyone;
+ * drafts' files to their teacher and admins; anything else, or any key we do not know, 404. A course image's 320 px
  * copy (storage/variants.ts) is served by the rules of the course image it was made from.
  */
 
 interface Owner {
-  kind: 'course-thumbnail' | 'lesson-thumbnail' | 'lesson-video' | 'lesson-attachment' | 'avatar';
+  kind: 'course-thumbnail' | 'lesson-thumbnail' | 'lesson-video' | 'lesson-attachment' | 'assignment-file' | 'submission-file' | 'avatar';
   courseStatus: string | null;
   ownerId: string;
   lessonId: string | null;
   name: string;
+  /** For a submitted file: the student who handed it in. */
+  studentId: string | null;
 }
 
 async function findOwner(db: Database, key: string): Promise<Owner | undefined> {
   const { rows } = await sql<Owner>`
-    select 'course-thumbnail' as kind, c.status::text as "courseStatus", c.user_id as "ownerId", null::uuid as "lessonId", c.slug as name
+    select 'course-thumbnail' as kind, c.status::text as "courseStatus", c.user_id as "ownerId", null::uuid as "lessonId", c.slug as name, null::uuid as "studentId"
       from course c where c.file_key = ${key}
     union all
-    select 'lesson-thumbnail', c.status::text, c.user_id, l.id, l.title
+    select 'lesson-thumbnail', c.status::text, c.user_id, l.id, l.title, null
       from lesson l join chapter ch on ch.id = l.chapter_id join course c on c.id = ch.course_id where l.thumbnail_key = ${key}
     union all
-    select 'lesson-video', c.status::text, c.user_id, l.id, l.title
+    select 'lesson-video', c.status::text, c.user_id, l.id, l.title, null
       from lesson l join chapter ch on ch.id = l.chapter_id join course c on c.id = ch.course_id where l.video_key = ${key}
     union all
-    select 'lesson-attachment', c.status::text, c.user_id, l.id, a.file_name
+    select 'lesson-attachment', c.status::text, c.user_id, l.id, a.file_name, null
       from lesson_attachment a join lesson l on l.id = a.lesson_id join chapter ch on ch.id = l.chapter_id join course c on c.id = ch.course_id
       where a.file_key = ${key}
     union all
-    select 'avatar', null, u.id, null, u.first_name from "user" u where u.image = ${key}
+    select 'assignment-file', c.status::text, c.user_id, l.id, a.title, null
+      from assignment a join lesson l on l.id = a.lesson_id join chapter ch on ch.id = l.chapter_id join course c on c.id = ch.course_id
+      where a.file_key = ${key}
+    union all
+    select 'submission-file', c.status::text, c.user_id, l.id, a.title || ' - ' || u.first_name || ' ' || u.last_name, s.user_id
+      from assignment_submission s join "user" u on u.id = s.user_id join assignment a on a.id = s.assignment_id
+      join lesson l on l.id = a.lesson_id join chapter ch on ch.id = l.chapter_id join course c on c.id = ch.course_id
+      where s.file_key = ${key}
+    union all
+    select 'avatar', null, u.id, null, u.first_name, null from "user" u where u.image = ${key}
     limit 1`.execute(db.withoutPlugins());
   return rows[0];
 }
@@ -83,11 +95,24 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
       // A lesson's attached file: images show in the lesson text; the player links every file to
       // its download route (learning/downloads.ts), which counts the download.
       case 'lesson-attachment':
+      // The teacher's file for an assignment: part of the lesson, like an attachment.
+      case 'assignment-file':
         allowed = await canOpenLesson(db, user, owner.lessonId!);
         cacheControl = PRIVATE;
         break;
+      // A student's work: theirs, and their teacher's (and admins') to grade; nobody else's, not
+      // even other students of the course. Kept by the student even after the enrollment ends.
+      case 'submission-file':
+        allowed = isOwner || (!!user && user.id === owner.studentId);
+        cacheControl = 'private, no-store';
+        break;
     }
     if (!allowed) throw notFound();
+    if (owner.kind === 'assignment-file' || owner.kind === 'submission-file') {
+      // Named after the assignment (and the student): the key says nothing; images show in place.
+      const image = /\.(?:jpe?g|png|webp|gif)$/.test(key);
+      return sendStoredFile(req, res, storage, key, { disposition: image ? 'inline' : 'attachment', filename: owner.name + extension, cacheControl });
+    }
     if (owner.kind === 'lesson-attachment') {
       // The name already has its extension; only images are shown in place, anything else downloads.
       const image = /\.(?:jpe?g|png|webp|gif)$/.test(key);
