@@ -6,6 +6,7 @@ import type { Storage } from '../storage/index.ts';
 import { collectUnreferencedFiles } from './collect-unreferenced-files.ts';
 import { liftExpiredBans } from './lift-expired-bans.ts';
 import { pruneExpired } from './prune-expired.ts';
+import { recordMissedAssignments } from './record-missed-assignments.ts';
 import { releaseScheduledContent } from './release-scheduled-content.ts';
 
 export interface Job {
@@ -28,6 +29,7 @@ export async function pruneJobRuns(db: Database): Promise<{ jobRuns: number }> {
 export const jobs: Job[] = [
   { name: 'release-scheduled-content', schedule: '* * * * *', run: releaseScheduledContent },
   { name: 'lift-expired-bans', schedule: '* * * * *', run: liftExpiredBans },
+  { name: 'record-missed-assignments', schedule: '*/5 * * * *', run: recordMissedAssignments },
   { name: 'prune-expired', schedule: '17 * * * *', run: pruneExpired },
   { name: 'prune-job-runs', schedule: '43 * * * *', run: pruneJobRuns },
 ];
