@@ -5,6 +5,7 @@ import { storeCourseImage } from '../src/features/media/course-image.ts';
 import { renderMarkdown } from '../src/lib/markdown.ts';
 import { newKey, type Storage } from '../src/storage/index.ts';
 import { DEMO_ATTACHMENT, LESSON_TEXT } from './demo-lessons.ts';
+import { DEMO_ASSIGNMENT, DEMO_QUIZ } from './demo-assessments.ts';
 
 /**
  * Demo data for development: the default workspace, three demo users, three published courses
@@ -319,6 +320,23 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
           await trx
             .insertInto('lessonAttachment')
             .values({ lessonId: attachTo.id, fileKey: key, fileName: DEMO_ATTACHMENT.fileName, contentType: DEMO_ATTACHMENT.contentType, sizeBytes: body.length, position: 1 })
+            .execute();
+        }
+        const quizLesson = lessons.find((l) => l.title === DEMO_QUIZ.lessonTitle);
+        if (quizLesson) {
+          const { questions, lessonTitle: _, ...quiz } = DEMO_QUIZ;
+          const { id: quizId } = await trx.insertInto('quiz').values({ ...quiz, lessonId: quizLesson.id }).returning('id').executeTakeFirstOrThrow();
+          await trx
+            .insertInto('quizQuestion')
+            .values(questions.map((q, i) => ({ ...q, quizId, position: i + 1 })))
+            .execute();
+        }
+        const assignmentLesson = lessons.find((l) => l.title === DEMO_ASSIGNMENT.lessonTitle);
+        if (assignmentLesson) {
+          const { lessonTitle: _, dueInDays, ...assignment } = DEMO_ASSIGNMENT;
+          await trx
+            .insertInto('assignment')
+            .values({ ...assignment, dueDate: new Date(Date.now() + dueInDays * 86_400_000), lessonId: assignmentLesson.id })
             .execute();
         }
       }

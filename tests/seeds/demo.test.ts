@@ -73,6 +73,25 @@ describe('demo data', () => {
     expect(posts.every((p) => p.status === 'Published' && p.publishedAt)).toBe(true);
   });
 
+  it('gives the free course a quiz and an assignment, so a newcomer sees both at once', async () => {
+    const course = await t.db.selectFrom('course').select('id').where('price', '=', 0).executeTakeFirstOrThrow();
+    const inCourse = (table: 'quiz' | 'assignment') =>
+      t.db
+        .selectFrom(table)
+        .innerJoin('lesson', 'lesson.id', `${table}.lessonId`)
+        .innerJoin('chapter', 'chapter.id', 'lesson.chapterId')
+        .where('chapter.courseId', '=', course.id)
+        .select(['lesson.title as lesson', `${table}.id`, `${table}.title`])
+        .execute();
+    const [quiz] = await inCourse('quiz');
+    expect(quiz).toMatchObject({ lesson: 'Your first HTML file', title: 'Check your HTML' });
+    const questions = await t.db.selectFrom('quizQuestion').select(['position', 'options', 'correctAnswer']).where('quizId', '=', quiz!.id).orderBy('position').execute();
+    expect(questions.map((q) => q.position)).toEqual([1, 2, 3, 4]);
+    for (const q of questions) expect(q.correctAnswer).toBeLessThan(q.options.length);
+    const [assignment] = await inCourse('assignment');
+    expect(assignment).toMatchObject({ lesson: 'Forms that work without JavaScript', title: 'Build a contact form' });
+  });
+
   it('running it again changes nothing', async () => {
     const before = await rowCounts(t.db);
     const ids = await t.db.selectFrom('course').select('id').orderBy('id').execute();
