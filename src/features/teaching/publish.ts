@@ -10,11 +10,11 @@ import { CHAPTERS, lockParent } from './positions.ts';
  * page and the actions cannot disagree.
  *
  * `required` items block publishing; `advice` items (drafts that would stay hidden, lessons with
- * neither a video nor text) are shown and never block.
+ * neither a video, text nor an assessment, quizzes without questions) are shown and never block.
  */
 
 export interface ChecklistItem {
-  id: 'details' | 'image' | 'price' | 'chapters' | 'lessons' | 'empty-chapters' | 'published-content' | 'drafts' | 'bare-lessons';
+  id: 'details' | 'image' | 'price' | 'chapters' | 'lessons' | 'empty-chapters' | 'published-content' | 'drafts' | 'bare-lessons' | 'empty-quizzes';
   ok: boolean;
   label: string;
   /** Where on the course page to fix it. */
@@ -54,6 +54,7 @@ export async function publishChecklist(db: Database, courseId: string): Promise<
     publishedContent: boolean;
     contentWithDrafts: boolean;
     bareLessons: string[];
+    emptyQuizzes: string[];
   }>`
     with ch as (select id, title, status, position from chapter where course_id = ${courseId}),
     l as (
@@ -69,7 +70,11 @@ export async function publishChecklist(db: Database, courseId: string): Promise<
       exists (select 1 from ch join l on l.chapter_id = ch.id where ch.status = 'Published' and l.status = 'Published') as published_content,
       exists (select 1 from ch join l on l.chapter_id = ch.id where ch.status in ('Draft', 'Published') and l.status in ('Draft', 'Published')) as content_with_drafts,
       (select coalesce(json_agg(title order by chapter_position, position), '[]') from l
-        where video_key is null and coalesce(btrim(content_markdown), '') = '') as bare_lessons`.execute(db);
+        where video_key is null and coalesce(btrim(content_markdown), '') = ''
+          and not exists (select 1 from quiz q where q.lesson_id = l.id)
+          and not exists (select 1 from assignment a where a.lesson_id = l.id)) as bare_lessons,
+      (select coalesce(json_agg(l.title order by chapter_position, l.position), '[]') from l join quiz q on q.lesson_id = l.id
+        where not exists (select 1 from quiz_question qq where qq.quiz_id = q.id)) as empty_quizzes`.execute(db);
   const s = rows[0]!;
   const details = [course.title, course.smallDescription, course.description].every((v) => v.trim() !== '');
 
@@ -111,6 +116,12 @@ export async function publishChecklist(db: Database, courseId: string): Promise<
       id: 'bare-lessons',
       ok: s.bareLessons.length === 0,
       label: s.bareLessons.length === 0 ? 'Every lesson has a video or text' : `${plural(s.bareLessons.length, 'lesson has', 'lessons have')} neither a video nor text: ${quoted(s.bareLessons)}`,
+      href: '#structure',
+    },
+    {
+      id: 'empty-quizzes',
+      ok: s.emptyQuizzes.length === 0,
+      label: s.emptyQuizzes.length === 0 ? 'Every quiz has questions' : `Add questions to the quiz of ${quoted(s.emptyQuizzes)}: students cannot take an empty quiz`,
       href: '#structure',
     },
   ];
