@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/account', requireUser, billingRoutes({ db }));
   // Before /teach: anyone signed in may apply to teach.
   app.use('/teach/apply', requireUser, applyRoutes({ db }));
-  app.use('/teach', requireRole('teacher', 'admin'), teachRoutes(media));
+  app.use('/teach', requireRole('teacher', 'admin'), teachRoutes({ ...media, mailer }));
   app.use('/courses/:slug/enroll', requireVerified, enrollRoutes(payments));
   app.use(testCheckoutRoutes(payments));
   app.use('/checkout', requireUser, checkoutSuccessRoutes(payments));

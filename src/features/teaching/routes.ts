@@ -15,10 +15,12 @@ import { mediaUploadRoutes, type MediaDeps } from './media-upload-routes.ts';
 import { attachmentRoutes } from './attachment-routes.ts';
 import { studentRoutes } from './students.ts';
 import { auditOf } from '../../http/audit-context.ts';
+import { gradingRoutes } from '../assessments/grading-routes.ts';
+import type { Mailer } from '../../mail/mailer.ts';
 
 /** /teach (teachers and admins): my courses, the course form, and the course's structure. */
 
-export function teachRoutes(deps: MediaDeps): Router {
+export function teachRoutes(deps: MediaDeps & { mailer: Mailer }): Router {
   const { db } = deps;
   const router = Router();
   router.param('courseId', loadCourse(db));
@@ -83,6 +85,7 @@ export function teachRoutes(deps: MediaDeps): Router {
   router.use(publishRoutes(db, a));
   router.use(mediaUploadRoutes(deps, a));
   router.use(attachmentRoutes(deps, a));
+  router.use(gradingRoutes({ db, mailer: deps.mailer, logger: deps.logger, config: deps.config }));
   router.use(studentRoutes({ db, certificates: { db, storage: deps.storage, baseUrl: deps.config.baseUrl, logger: deps.logger } }));
   return router;
 }
