@@ -6,7 +6,7 @@ import type { DB } from '../../db/types.ts';
 type Tx = Transaction<DB>;
 
 /**
- * Ordered children (chapters of a course, lessons of a chapter) keep positions 1..n, unique within
+ * Ordered children (chapters of a course, lessons of a chapter, questions of a quiz) keep positions 1..n, unique within
  * their parent. Every change locks the parent row first (FOR NO KEY UPDATE: it serialises structure
  * changes without blocking inserts elsewhere that merely reference the parent), so two racing moves
  * run one after the other. Swaps and renumbering are single statements: the position constraints are
@@ -14,13 +14,15 @@ type Tx = Transaction<DB>;
  */
 
 export interface Tree {
-  table: 'chapter' | 'lesson';
-  parentTable: 'course' | 'chapter';
-  parentColumn: 'course_id' | 'chapter_id';
+  table: 'chapter' | 'lesson' | 'quiz_question';
+  parentTable: 'course' | 'chapter' | 'quiz';
+  parentColumn: 'course_id' | 'chapter_id' | 'quiz_id';
 }
 
 export const CHAPTERS: Tree = { table: 'chapter', parentTable: 'course', parentColumn: 'course_id' };
 export const LESSONS: Tree = { table: 'lesson', parentTable: 'chapter', parentColumn: 'chapter_id' };
+/** A quiz's questions (features/assessments/authoring.ts). */
+export const QUESTIONS: Tree = { table: 'quiz_question', parentTable: 'quiz', parentColumn: 'quiz_id' };
 
 export async function lockParent(trx: Tx, tree: Tree, parentId: string): Promise<void> {
   await sql`select 1 from ${sql.table(tree.parentTable)} where id = ${parentId} for no key update`.execute(trx);

@@ -13,6 +13,7 @@ import { structureRoutes } from './structure-routes.ts';
 import { publishRoutes } from './publish-routes.ts';
 import { mediaUploadRoutes, type MediaDeps } from './media-upload-routes.ts';
 import { attachmentRoutes } from './attachment-routes.ts';
+import { assessmentAuthoringRoutes } from '../assessments/authoring-routes.ts';
 import { studentRoutes } from './students.ts';
 import { auditOf } from '../../http/audit-context.ts';
 import { gradingRoutes } from '../assessments/grading-routes.ts';
@@ -85,6 +86,7 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer }): Router {
   router.use(publishRoutes(db, a));
   router.use(mediaUploadRoutes(deps, a));
   router.use(attachmentRoutes(deps, a));
+  router.use(assessmentAuthoringRoutes(deps, a));
   router.use(gradingRoutes({ db, mailer: deps.mailer, logger: deps.logger, config: deps.config }));
   router.use(studentRoutes({ db, certificates: { db, storage: deps.storage, baseUrl: deps.config.baseUrl, logger: deps.logger } }));
   return router;

@@ -12,6 +12,7 @@ import { lessonInput, lessonUpdateInput, moveInput, releaseInput, titleInput } f
 import { ATTACHMENT_MAX_BYTES, lessonAttachments } from './attachments.ts';
 import { addLesson, deleteItem, moveItem, renameChapter, setRelease, updateLesson } from './service.ts';
 import type { AuditContext } from '../audit/activity.ts';
+import { lessonAssessment, type AssessmentForm } from '../assessments/load.ts';
 
 /**
  * Chapters and lessons: rename, reorder, delete (after a confirmation page), publish or schedule.
@@ -36,8 +37,44 @@ type Lesson = {
 };
 type AuditOf = (req: Request, res: Response) => AuditContext;
 
+export interface LessonPageExtras {
+  values?: Record<string, string>;
+  errors?: Record<string, string>;
+  /** The assessment section's refused form (features/assessments/authoring-routes.ts). */
+  assessmentForm?: AssessmentForm;
+}
+
+/** The teacher's lesson page for `res.locals.lesson` (loadLesson); also rendered by the assessment routes on a 422. */
+export async function renderLessonPage(deps: MediaDeps, _req: Request, res: Response, extras: LessonPageExtras = {}, status = 200) {
+  const { db, storage, config } = deps;
+  const lesson = res.locals.lesson as Lesson;
+  const [video, attachments, assessment] = await Promise.all([
+    lesson.videoKey ? storage.head(lesson.videoKey) : undefined,
+    lessonAttachments(db, lesson.id),
+    lessonAssessment(db, lesson.id),
+  ]);
+  render(
+    res,
+    'teach/lesson',
+    {
+      title: lesson.title,
+      lesson,
+      values: extras.values ?? { title: lesson.title, description: lesson.description ?? '', content: lesson.contentMarkdown ?? '' },
+      errors: extras.errors ?? {},
+      releaseAtValue: lesson.releaseAt ? utcToZonedInput(lesson.releaseAt, timeZoneOf(res)) : '',
+      videoSize: video ? formatBytes(video.size) : '',
+      uploadMaxMb: Math.round(config.uploadMaxBytes / 1024 / 1024),
+      attachments,
+      attachmentMaxMb: Math.round(Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes) / 1024 / 1024),
+      assessment,
+      assessmentForm: extras.assessmentForm,
+    },
+    status,
+  );
+}
+
 export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
-  const { db, storage, config, logger } = deps;
+  const { db, storage, logger } = deps;
   const router = Router();
   router.param('chapterId', loadChapter(db));
   router.param('lessonId', loadLesson(db));
@@ -141,31 +178,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
 
   // Lessons
 
-  async function lessonPage(
-    _req: Request,
-    res: Response,
-    extras: { values?: Record<string, string>; errors?: Record<string, string> } = {},
-    status = 200,
-  ) {
-    const lesson = res.locals.lesson as Lesson;
-    const [video, attachments] = await Promise.all([lesson.videoKey ? storage.head(lesson.videoKey) : undefined, lessonAttachments(db, lesson.id)]);
-    render(
-      res,
-      'teach/lesson',
-      {
-        title: lesson.title,
-        lesson,
-        values: extras.values ?? { title: lesson.title, description: lesson.description ?? '', content: lesson.contentMarkdown ?? '' },
-        errors: extras.errors ?? {},
-        releaseAtValue: lesson.releaseAt ? utcToZonedInput(lesson.releaseAt, timeZoneOf(res)) : '',
-        videoSize: video ? formatBytes(video.size) : '',
-        uploadMaxMb: Math.round(config.uploadMaxBytes / 1024 / 1024),
-        attachments,
-        attachmentMaxMb: Math.round(Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes) / 1024 / 1024),
-      },
-      status,
-    );
-  }
+  const lessonPage = (req: Request, res: Response, extras: LessonPageExtras = {}, status = 200) => renderLessonPage(deps, req, res, extras, status);
 
   router.get('/lessons/:lessonId', (req, res) => lessonPage(req, res));
 
