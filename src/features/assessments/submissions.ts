@@ -165,12 +165,17 @@ export async function gradeSubmission(db: Database, audit: AuditContext, input: 
   });
 }
 
-/** The student has opened their graded feedback: Graded → Returned (once; anything else is left alone). */
-export async function markReturned(db: Database, submissionId: string, userId: string): Promise<boolean> {
+/**
+ * The student has opened their graded feedback: Graded → Returned (once; anything else is left
+ * alone). Several at once (the grades page) in one statement.
+ */
+export async function markReturned(db: Database, submissionId: string | string[], userId: string): Promise<boolean> {
+  const ids = [submissionId].flat();
+  if (ids.length === 0) return false;
   const row = await db
     .updateTable('assignmentSubmission')
     .set({ status: 'Returned' })
-    .where('id', '=', submissionId)
+    .where('id', 'in', ids)
     .where('userId', '=', userId)
     .where('status', '=', 'Graded')
     .returning('id')

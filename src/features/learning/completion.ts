@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../../db/types.ts';
 import { issueCertificate, type CertificateDeps } from '../certificates/service.ts';
 import { setting } from '../system/settings.ts';
 import { awardBadge, BADGE_NAMES, hasSevenDayStreak } from './badges.ts';
@@ -33,9 +34,45 @@ export type CompletionOutcome =
       /** The curriculum after the step (for the progress bar and the contents' ticks). */
       chapters: ChapterState[];
       progress: ReturnType<typeof progressOf>;
+      /** Set when the lesson may not be marked complete yet (its required quiz is not passed): why. */
+      refused?: string;
     };
 
-export async function toggleLessonCompletion(deps: CertificateDeps, learner: CompletionLearner, lessonId: string): Promise<CompletionOutcome> {
+/** What a learner reads while a required quiz stands between them and completing its lesson. */
+export const quizGateMessage = (passMark: number) => `Pass the quiz (${passMark} % or more) to complete this lesson.`;
+
+/**
+ * A lesson with a required quiz is completed by passing it (its best submission's score at or above
+ * the pass mark, assessments.passMark): until then it cannot be marked complete by hand. Undefined
+ * when nothing stands in the way, else the message.
+ */
+async function quizGate(trx: Transaction<DB>, lessonId: string, userId: string): Promise<string | undefined> {
+  const quiz = await trx
+    .selectFrom('quiz as q')
+    .leftJoin('quizSubmission as s', (join) => join.onRef('s.quizId', '=', 'q.id').on('s.userId', '=', userId))
+    .select('s.score')
+    .where('q.lessonId', '=', lessonId)
+    .where('q.required', '=', true)
+    .executeTakeFirst();
+  if (!quiz) return undefined;
+  const passMark = await setting(trx, 'assessments.passMark');
+  return quiz.score !== null && quiz.score >= passMark ? undefined : quizGateMessage(passMark);
+}
+
+/** The completion button: done, or not done again. Marking done is refused while a required quiz is not passed. */
+export function toggleLessonCompletion(deps: CertificateDeps, learner: CompletionLearner, lessonId: string): Promise<CompletionOutcome> {
+  return changeCompletion(deps, learner, lessonId, 'toggle');
+}
+
+/**
+ * Marks a lesson done (a handed-in assignment, a passed quiz): idempotent, with the same activity,
+ * badges and certificate as the button.
+ */
+export function completeLesson(deps: CertificateDeps, learner: CompletionLearner, lessonId: string): Promise<CompletionOutcome> {
+  return changeCompletion(deps, learner, lessonId, 'complete');
+}
+
+async function changeCompletion(deps: CertificateDeps, learner: CompletionLearner, lessonId: string, mode: 'toggle' | 'complete'): Promise<CompletionOutcome> {
   const { db } = deps;
   if (!learner.enrollmentId) {
     const chapters = await learnerCurriculum(db, learner.courseId, { userId: learner.userId, manages: true });
@@ -51,11 +88,26 @@ export async function toggleLessonCompletion(deps: CertificateDeps, learner: Com
     const chapters = await learnerCurriculum(trx, learner.courseId, { userId: learner.userId, manages: false });
     const state = chapters.flatMap((c) => c.lessons).find((l) => l.id === lessonId);
     if (!state?.open) return { found: false as const };
+    const unchanged = (refused?: string) => ({
+      found: true as const,
+      completed: state.completed,
+      badges: [],
+      certificate: false,
+      chapters,
+      progress: progressOf(chapters),
+      ...(refused ? { refused } : {}),
+    });
+    // Read under the enrollment's lock: every completion of this enrollment waits for this one.
+    if (mode === 'complete' && state.completed) return unchanged();
+    if (mode === 'toggle' && !state.completed) {
+      const refused = await quizGate(trx, lessonId, learner.userId);
+      if (refused) return unchanged(refused);
+    }
 
     const row = await trx
       .insertInto('lessonProgress')
       .values({ userId: learner.userId, lessonId, completed: true })
-      .onConflict((oc) => oc.columns(['userId', 'lessonId']).doUpdateSet({ completed: sql`not lesson_progress.completed` }))
+      .onConflict((oc) => oc.columns(['userId', 'lessonId']).doUpdateSet({ completed: mode === 'toggle' ? sql<boolean>`not lesson_progress.completed` : true }))
       .returning('completed')
       .executeTakeFirstOrThrow();
     state.completed = row.completed;

@@ -8,6 +8,7 @@ import { isHtmx, render } from '../../http/render.ts';
 import { formatBytes } from '../../lib/bytes.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
+import { assessmentOnLessonPage, assessmentStudentRoutes, type AssessmentFormState } from '../assessments/student-routes.ts';
 import { setting } from '../system/settings.ts';
 import { lessonAttachments } from '../teaching/attachments.ts';
 import { toggleLessonCompletion } from './completion.ts';
@@ -28,7 +29,7 @@ declare module 'express-session' {
 export interface LearningDeps {
   db: Database;
   storage: Storage;
-  config: Pick<Config, 'baseUrl' | 'trustProxy'>;
+  config: Pick<Config, 'baseUrl' | 'trustProxy' | 'uploadMaxBytes' | 'dataDir'>;
   logger: Logger;
 }
 
@@ -67,7 +68,7 @@ export function learningRoutes(deps: LearningDeps): Router {
     render(res, 'learn/lesson', { title: learner.course.title, learner, chapters, lesson: undefined, progress: progressOf(chapters), unlockPrice: await setting(db, 'learning.earlyUnlockPoints') });
   });
 
-  async function lessonPage(req: Request, res: Response, lessonId: string, extras: { ratingErrors?: Record<string, string> } = {}, status = 200) {
+  async function lessonPage(req: Request, res: Response, lessonId: string, extras: { ratingErrors?: Record<string, string>; assessmentForm?: AssessmentFormState; completionRefused?: string } = {}, status = 200) {
     const learner = learnerOf(res);
     const chapters = await curriculumOf(learner);
     const all = lessonsOf(chapters);
@@ -76,12 +77,14 @@ export function learningRoutes(deps: LearningDeps): Router {
     if (!state || !state.open) throw notFound();
     const openLessons = all.filter((l) => l.open);
     const at = openLessons.findIndex((l) => l.id === lessonId);
-    const [lesson, attachments, rating, unlockPrice, points] = await Promise.all([
+    const shown = status === 200 && !isHtmx(req);
+    const [lesson, attachments, rating, unlockPrice, points, assessment] = await Promise.all([
       db.selectFrom('lesson').select(['id', 'title', 'description', 'contentHtml', 'videoKey', 'thumbnailKey']).where('id', '=', lessonId).executeTakeFirstOrThrow(),
       lessonAttachments(db, lessonId),
       db.selectFrom('courseRating').select(['rating', 'comment']).where('courseId', '=', learner.course.id).where('userId', '=', learner.user.id).executeTakeFirst(),
       setting(db, 'learning.earlyUnlockPoints'),
       db.selectFrom('user').select('points').where('id', '=', learner.user.id).executeTakeFirstOrThrow(),
+      assessmentOnLessonPage(deps, req, learner, lessonId, { shown, ...(extras.assessmentForm ? { form: extras.assessmentForm } : {}) }),
     ]);
     const video = lesson.videoKey ? await storage.head(lesson.videoKey) : undefined;
     if (learner.enrollment && status === 200 && !isHtmx(req)) {
@@ -98,7 +101,10 @@ export function learningRoutes(deps: LearningDeps): Router {
         title: `${lesson.title} · ${learner.course.title}`,
         learner,
         chapters,
-        lesson: { ...lesson, completed: state.completed },
+        // gate: the required quiz not passed yet, shown instead of the completion button.
+        lesson: { ...lesson, completed: state.completed, gate: state.completed ? undefined : assessment?.gate },
+        assessment,
+        completionRefused: extras.completionRefused,
         attachments,
         videoSize: video ? formatBytes(video.size) : '',
         previous: openLessons[at - 1],
@@ -119,6 +125,7 @@ export function learningRoutes(deps: LearningDeps): Router {
   });
 
   router.use(downloadRoutes({ db, storage }));
+  router.use(assessmentStudentRoutes({ db, storage, config: deps.config, logger, lessonPage }));
 
   router.post('/lessons/:lessonId/complete', async (req, res) => {
     const learner = learnerOf(res);
@@ -130,7 +137,13 @@ export function learningRoutes(deps: LearningDeps): Router {
       lessonId,
     );
     if (!outcome.found) throw notFound();
+    res.vary('HX-Request');
     const { completed, badges, certificate, chapters, progress } = outcome;
+    // A required quiz not passed yet: 422 with the reason, the fragment or the page.
+    if (outcome.refused) {
+      if (!isHtmx(req)) return lessonPage(req, res, lessonId, { completionRefused: outcome.refused }, 422);
+      return render(res, 'learn/_completion', { learner, lesson: { id: lessonId, completed, gate: outcome.refused }, progress, completionRefused: outcome.refused }, 422);
+    }
     if (isHtmx(req)) {
       // The button and progress bar, and (out of band) this lesson's tick in the contents.
       const state = lessonsOf(chapters).find((l) => l.id === lessonId)!;
