@@ -1,12 +1,28 @@
 import type { Database } from '../../src/db/database.ts';
 import { renderMarkdown } from '../../src/lib/markdown.ts';
-import { createAdmin, createChapter, createCourse, createEnrollment, createLesson, createTeacher, createUser } from '../setup/factories.ts';
+import {
+  createAdmin,
+  createAssignment,
+  createAssignmentSubmission,
+  createChapter,
+  createCourse,
+  createEnrollment,
+  createLesson,
+  createQuestion,
+  createQuiz,
+  createQuizSubmission,
+  createTeacher,
+  createUser,
+} from '../setup/factories.ts';
 
 /**
  * One of every kind of row the design tests look at, with the long words and numbers that used to
  * break tables ("Pending", "Activate", "$1,249.50", long e-mail addresses): a teacher's published
  * course with chapters and lessons, students in each state with payments, a pending teacher
- * application. Returns the users (password: TEST_PASSWORD) and the path of each page type.
+ * application; a quiz with long options (the student has taken it) on the second lesson, and an
+ * assignment past its due date on the third with three submissions (graded with feedback, late,
+ * pending with text and a long link). Returns the users (password: TEST_PASSWORD) and the path of
+ * each page type.
  */
 let made = 0;
 
@@ -53,15 +69,16 @@ export async function designFixture(db: Database) {
     contentMarkdown: LESSON_TEXT,
     contentHtml: renderMarkdown(LESSON_TEXT),
   });
-  await createLesson(db, { chapterId: chapter.id, title: 'Formulas that add up' });
+  const quizLesson = await createLesson(db, { chapterId: chapter.id, title: 'Formulas that add up' });
   const later = await createChapter(db, { courseId: course.id, title: 'Stock and prices' });
-  await createLesson(db, { chapterId: later.id, title: 'A price list that keeps itself' });
+  const assignmentLesson = await createLesson(db, { chapterId: later.id, title: 'A price list that keeps itself' });
 
   const own = await createEnrollment(db, { userId: student.id, courseId: course.id, status: 'Active', amount: 124950 });
   await db
     .insertInto('paymentTransaction')
     .values({ enrollmentId: own.id, amount: 124950, status: 'Completed', stripePaymentId: `pi_design_${own.id}`, paymentMethod: 'card' })
     .execute();
+  const learners = [];
   const states = [
     ['Active', 'Completed'],
     ['Pending', 'Pending'],
@@ -69,6 +86,7 @@ export async function designFixture(db: Database) {
   ] as const;
   for (const [i, [status, payment]] of states.entries()) {
     const learner = await createUser(db, { firstName: 'Bartholomew', lastName: `Featherstonehaugh-${i}`, email: `bartholomew.featherstone-${n}${i}@example.test` });
+    learners.push(learner);
     const enrollment = await createEnrollment(db, { userId: learner.id, courseId: course.id, status, amount: 124950 });
     await db
       .insertInto('paymentTransaction')
@@ -84,12 +102,69 @@ export async function designFixture(db: Database) {
     })
     .execute();
 
+  // The quiz: options as long as a real one's, so the radio labels wrap on a phone.
+  const quiz = await createQuiz(db, { lessonId: quizLesson.id, title: 'Check your formulas', points: 10, required: true });
+  const questions = [];
+  for (const [question, options, correctAnswer] of [
+    ['Which formula adds every price from the second row to the ninth?', ['=SUM(B2:B9), which keeps working when a price in those rows changes', '=B2+B9, which adds the first and the last price only', 'Typing the total by hand after adding the prices on a calculator'], 0],
+    ['You copy =B2*C2 from row 2 to row 3. What does the copy say?', ['=B2*C2, exactly what was copied, because formulas never change when copied', '=B3*C3: the references move down with the row they were copied to', '#REF!, because a formula cannot be copied to another row'], 1],
+    ['Where should the tax rate go so that every price uses the same one?', ['In every formula, typed again each time it is needed', 'In a comment beside the column header, for people to read', 'In one cell of its own, with formulas pointing to it as $F$1'], 2],
+  ] as const) questions.push(await createQuestion(db, { quizId: quiz.id, question, options: [...options], correctAnswer }));
+  const [q1, q2, q3] = questions as [(typeof questions)[number], (typeof questions)[number], (typeof questions)[number]];
+  await createQuizSubmission(db, {
+    quizId: quiz.id,
+    userId: student.id,
+    score: 67,
+    correctAnswers: 2,
+    totalQuestions: 3,
+    pointsEarned: 7,
+    answers: JSON.stringify({ [q1.id]: 0, [q2.id]: 0, [q3.id]: 2 }),
+  });
+
+  // The assignment: due two days ago; graded on time, pending and late, pending with a long link.
+  const day = 86_400_000;
+  const assignment = await createAssignment(db, {
+    lessonId: assignmentLesson.id,
+    title: 'Build a price list with formulas',
+    description: 'Make a sheet with ten items, their prices and a total.\nThe total must be a formula, not a number typed in.',
+    points: 100,
+    dueDate: new Date(Date.now() - 2 * day),
+  });
+  await createAssignmentSubmission(db, {
+    assignmentId: assignment.id,
+    userId: student.id,
+    description: 'Ten items in column A, prices in column B, and =SUM(B2:B11) in B12.',
+    link: 'https://sheets.example.test/d/okoye-corner-shop-price-list-with-a-total-formula/view',
+    status: 'Graded',
+    grade: 85,
+    feedback: 'Well laid out and the total is right.\nNext time, put the tax rate in a cell of its own instead of typing it into each formula.',
+    submittedAt: new Date(Date.now() - 4 * day),
+  });
+  await createAssignmentSubmission(db, {
+    assignmentId: assignment.id,
+    userId: learners[0]!.id,
+    description: 'Here is my price list, sorry it is late: the shop was busy all week.',
+    submissionCount: 2,
+    submittedAt: new Date(Date.now() - day),
+  });
+  const pending = await createAssignmentSubmission(db, {
+    assignmentId: assignment.id,
+    userId: learners[2]!.id,
+    description: 'The sheet is shared at the link below.\nThe total is in B12, and the tax in its own column.',
+    link: 'https://sheets.example.test/d/featherstonehaugh-price-list-with-formulas-final-version/edit?usp=sharing',
+    submittedAt: new Date(Date.now() - 5 * day),
+  });
+
   return {
     teacher,
     admin,
     student,
     course,
     lesson,
+    quizLesson,
+    assignmentLesson,
+    quiz,
+    assignment,
     paths: {
       home: '/',
       catalog: '/courses',
@@ -98,6 +173,13 @@ export async function designFixture(db: Database) {
       teachIndex: '/teach',
       editor: `/teach/courses/${course.id}`,
       students: `/teach/courses/${course.id}/students`,
+      quizLesson: `/learn/${course.slug}/lessons/${quizLesson.id}`,
+      assignmentLesson: `/learn/${course.slug}/lessons/${assignmentLesson.id}`,
+      grades: `/learn/${course.slug}/grades`,
+      submissions: `/teach/courses/${course.id}/submissions?status=any`,
+      submission: `/teach/submissions/${pending.id}`,
+      gradebook: `/teach/courses/${course.id}/gradebook`,
+      quizEditor: `/teach/lessons/${quizLesson.id}`,
     },
   };
 }

@@ -37,7 +37,7 @@ describe('the table component', () => {
     expect(table.head[0]!.href).toBeUndefined();
   });
 
-  it('every table of every teacher, admin and account page: data-label on each cell, matching its column; one-line numbers and dates', async () => {
+  it('every table of every teacher, admin, account and grades page: data-label on each cell, matching its column; one-line numbers and dates', async () => {
     const f = await designFixture(t.db);
     const as = async (user: { id: string }) => {
       const agent = newAgent(t.app);
@@ -50,11 +50,14 @@ describe('the table component', () => {
     const pages: Array<[typeof teacher, string, string[]]> = [
       [teacher, '/teach', ['Price', 'Revenue']],
       [teacher, f.paths.students, ['Enrolled', 'Progress']],
+      [teacher, f.paths.submissions, ['Submitted', 'Hand-ins', 'Grade']],
+      [teacher, f.paths.gradebook, ['Progress', 'Total']],
       [admin, '/admin/payments', ['Date', 'Amount']],
       [admin, '/admin/enrollments', ['Amount', 'Enrolled']],
       [admin, '/admin/teacher-applications', ['Sent']],
       [student, '/account/payments', ['Date', 'Amount']],
       [student, '/account/sessions', ['Signed in', 'Last active']],
+      [student, f.paths.grades, ['Grade']],
     ];
     for (const [agent, path, oneLine] of pages) {
       const res = await agent.get(path).expect(200);
@@ -82,7 +85,7 @@ describe('the table component', () => {
     await startSession(teacher, t.db, f.teacher);
     const admin = newAgent(t.app);
     await startSession(admin, t.db, f.admin);
-    for (const [agent, path] of [[teacher, f.paths.students], [admin, '/admin/payments'], [admin, '/admin/enrollments'], [teacher, '/courses']] as const) {
+    for (const [agent, path] of [[teacher, f.paths.students], [teacher, f.paths.submissions], [admin, '/admin/payments'], [admin, '/admin/enrollments'], [teacher, '/courses']] as const) {
       const res = await agent.get(path).expect(200);
       const form = /<form[^>]*class="search"[^>]*>([\s\S]*?)<\/form>/.exec(res.text)?.[1];
       expect(form, path).toBeDefined();

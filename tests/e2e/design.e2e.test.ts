@@ -99,12 +99,19 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       { name: 'styleguide', path: '/styleguide', role: 'visitor' },
       { name: 'dashboard', path: '/dashboard', role: 'student' },
       { name: 'lesson', path: f.paths.lesson, role: 'student' },
+      { name: 'quiz-lesson', path: f.paths.quizLesson, role: 'student' },
+      { name: 'assignment-lesson', path: f.paths.assignmentLesson, role: 'student' },
+      { name: 'grades', path: f.paths.grades, role: 'student' },
       { name: 'account', path: '/account', role: 'student' },
       { name: 'billing-payments', path: '/account/payments', role: 'student' },
       { name: 'teach-index', path: '/teach', role: 'teacher' },
       { name: 'course-editor', path: f.paths.editor, role: 'teacher' },
       { name: 'students', path: f.paths.students, role: 'teacher' },
       { name: 'lesson-editor', path: `/teach/lessons/${f.lesson.id}`, role: 'teacher' },
+      { name: 'quiz-editor', path: f.paths.quizEditor, role: 'teacher' },
+      { name: 'submissions', path: f.paths.submissions, role: 'teacher' },
+      { name: 'submission', path: f.paths.submission, role: 'teacher' },
+      { name: 'gradebook', path: f.paths.gradebook, role: 'teacher' },
       { name: 'new-course', path: '/teach/courses/new', role: 'teacher' },
       { name: 'apply-to-teach', path: '/teach/apply', role: 'student' },
       { name: 'devices', path: '/account/sessions', role: 'student' },
@@ -139,7 +146,7 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
 
   it('the same without JavaScript, on a phone', { timeout: 120_000 }, async () => {
     const problems: string[] = [];
-    const noScript = ['home', 'course', 'lesson', 'course-editor', 'students', 'admin-payments', 'styleguide'];
+    const noScript = ['home', 'course', 'lesson', 'quiz-lesson', 'assignment-lesson', 'course-editor', 'students', 'submissions', 'gradebook', 'admin-payments', 'styleguide'];
     for (const role of ['visitor', 'student', 'teacher', 'admin'] as const) {
       const context = await b.browser.newContext({ viewport: { width: 360, height: 800 }, storageState: sessions.get(role), javaScriptEnabled: false });
       const page = await context.newPage();
