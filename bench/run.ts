@@ -102,12 +102,28 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
 }
 
 /**
- * Signed-in students, one per connection (a page or a completion of one's own, as real traffic is;
- * sixteen connections of one student would queue on that student's rows), each as
- * startDeviceSession would leave one: a device row, a cookie session, the signed cookie.
+ * A signed-in session of a user, as startDeviceSession would leave one: a device row, a cookie
+ * session, the signed cookie.
+ */
+async function sessionCookie(db: Database, secret: string, userId: string): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + SESSION_MAX_AGE_MS);
+  await db.insertInto('session').values({ token, userId, expiresAt, ipAddress: '127.0.0.1', userAgent: 'autocannon' }).execute();
+  const sid = randomBytes(24).toString('base64url');
+  const cookie = { originalMaxAge: SESSION_MAX_AGE_MS, expires: expiresAt.toISOString(), secure: true, httpOnly: true, path: '/', sameSite: 'lax' };
+  await db.insertInto('httpSession').values({ sid, sess: JSON.stringify({ cookie, deviceToken: token }), expire: expiresAt }).execute();
+  const signature = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
+  return `${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`;
+}
+
+/**
+ * Signed-in students of the free demo course, one per connection (a page or a completion of one's
+ * own, as real traffic is; sixteen connections of one student would queue on that student's rows),
+ * and a session of the course's teacher (the gradebook). Also the course's first lesson and the
+ * lesson of its quiz (seeds/demo.ts).
  */
 async function benchStudents(db: Database, secret: string, count: number) {
-  const course = await db.selectFrom('course').select(['id', 'slug']).where('slug', '=', 'web-basics-on-any-connection').executeTakeFirstOrThrow();
+  const course = await db.selectFrom('course').select(['id', 'slug', 'userId']).where('slug', '=', 'web-basics-on-any-connection').executeTakeFirstOrThrow();
   const lesson = await db
     .selectFrom('lesson as l')
     .innerJoin('chapter as ch', 'ch.id', 'l.chapterId')
@@ -116,6 +132,13 @@ async function benchStudents(db: Database, secret: string, count: number) {
     .orderBy('ch.position')
     .orderBy('l.position')
     .executeTakeFirstOrThrow();
+  const quizLesson = await db
+    .selectFrom('quiz as q')
+    .innerJoin('lesson as l', 'l.id', 'q.lessonId')
+    .innerJoin('chapter as ch', 'ch.id', 'l.chapterId')
+    .select('l.id')
+    .where('ch.courseId', '=', course.id)
+    .executeTakeFirstOrThrow();
   const cookies: string[] = [];
   for (let i = 1; i <= count; i++) {
     const email = `bench-student-${i}@bench.edupeak.test`;
@@ -123,16 +146,10 @@ async function benchStudents(db: Database, secret: string, count: number) {
       (await db.selectFrom('user').select(['id']).where('email', '=', email).executeTakeFirst()) ??
       (await db.insertInto('user').values({ firstName: 'Bench', lastName: `Student ${i}`, email, emailVerified: true, role: 'student' }).returning('id').executeTakeFirstOrThrow());
     await enrollFree(db, { actorId: user.id, ipAddress: null, userAgent: null }, { userId: user.id, courseId: course.id });
-    const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + SESSION_MAX_AGE_MS);
-    await db.insertInto('session').values({ token, userId: user.id, expiresAt, ipAddress: '127.0.0.1', userAgent: 'autocannon' }).execute();
-    const sid = randomBytes(24).toString('base64url');
-    const cookie = { originalMaxAge: SESSION_MAX_AGE_MS, expires: expiresAt.toISOString(), secure: true, httpOnly: true, path: '/', sameSite: 'lax' };
-    await db.insertInto('httpSession').values({ sid, sess: JSON.stringify({ cookie, deviceToken: token }), expire: expiresAt }).execute();
-    const signature = createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '');
-    cookies.push(`${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`);
+    cookies.push(await sessionCookie(db, secret, user.id));
   }
-  return { cookies, slug: course.slug, lessonId: lesson.id };
+  const teacherCookie = await sessionCookie(db, secret, course.userId);
+  return { cookies, teacherCookie, slug: course.slug, courseId: course.id, lessonId: lesson.id, quizLessonId: quizLesson.id };
 }
 
 async function csrfToken(base: string, cookie: string): Promise<string> {
@@ -142,6 +159,13 @@ async function csrfToken(base: string, cookie: string): Promise<string> {
   const token = /name="csrf-token" content="([^"]+)"/.exec(html)?.[1];
   if (!token) throw new Error('no CSRF token on /dashboard');
   return token;
+}
+
+/** A signed-in target shows what it is named after (not a refusal or a redirect to sign in). */
+async function expectPage(url: string, cookie: string, marker: string): Promise<void> {
+  const res = await fetch(url, { headers: { cookie }, redirect: 'manual' });
+  const html = await res.text();
+  if (res.status !== 200 || !html.includes(marker)) throw new Error(`GET ${url}: ${res.status}, ${html.includes(marker) ? 'with' : 'without'} ${marker}`);
 }
 
 function autocannon(target: Target, duration: number): Promise<any> {
@@ -243,6 +267,12 @@ async function main() {
     const browser = { accept: 'text/html', 'accept-encoding': 'gzip, deflate, br, zstd' };
     const signedIn = sessions.map(({ cookie }) => ({ headers: { cookie } }));
     const lessonPath = `${base}/learn/${students.slug}/lessons/${students.lessonId}`;
+    // The teacher's own page: one teacher on every connection, as a teacher's clicks would be.
+    const teacher = { ...browser, cookie: students.teacherCookie };
+    const quizPath = `${base}/learn/${students.slug}/lessons/${students.quizLessonId}`;
+    const gradebookPath = `${base}/teach/courses/${students.courseId}/gradebook`;
+    await expectPage(quizPath, students.cookies[0]!, '<section id="quiz"');
+    await expectPage(gradebookPath, students.teacherCookie, '<h1>Gradebook</h1>');
 
     const targets: Target[] = [
       { name: 'bare', label: 'bare Express 5 + pg `select 1` (median of 3)', url: `http://127.0.0.1:${barePort}/`, headers: browser },
@@ -252,7 +282,9 @@ async function main() {
       { name: 'search', label: '`/courses?q=python`', url: `${base}/courses?q=python`, headers: browser },
       { name: 'course', label: 'course page', url: `${base}/courses/data-analysis-with-python`, headers: browser },
       { name: 'lesson', label: 'lesson page, signed in', url: lessonPath, headers: browser, perConnection: signedIn },
+      { name: 'quiz', label: 'lesson page with its quiz, signed in', url: quizPath, headers: browser, perConnection: signedIn },
       { name: 'dashboard', label: 'dashboard, signed in', url: `${base}/dashboard`, headers: browser, perConnection: signedIn },
+      { name: 'gradebook', label: "teacher's gradebook", url: gradebookPath, headers: teacher },
       {
         name: 'complete',
         label: 'lesson completion POST (htmx)',
