@@ -182,6 +182,7 @@ export interface Blog {
   categoryId: string | null;
   commentCount: Generated<number>;
   content: string;
+  contentMarkdown: string | null;
   courseId: string | null;
   coverImageKey: string | null;
   createdAt: Generated<Timestamp>;
@@ -197,6 +198,7 @@ export interface Blog {
   readingTime: Generated<number>;
   rejectedAt: Timestamp | null;
   rejectionReason: string | null;
+  search: Generated<string | null>;
   seoDescription: string | null;
   seoTitle: string | null;
   slug: string;
@@ -224,6 +226,20 @@ export interface BlogComment {
   parentId: string | null;
   updatedAt: Generated<Timestamp>;
   upvotes: Generated<number>;
+}
+
+export interface BlogCommentUpvote {
+  commentId: string;
+  createdAt: Generated<Timestamp>;
+  userId: string;
+}
+
+export interface BlogEngagementCredit {
+  blogId: string;
+  createdAt: Generated<Timestamp>;
+  kind: string;
+  points: number;
+  userId: string;
 }
 
 export interface BlogReaction {
@@ -686,6 +702,8 @@ export interface DB {
   blog: Blog;
   blogCategory: BlogCategory;
   blogComment: BlogComment;
+  blogCommentUpvote: BlogCommentUpvote;
+  blogEngagementCredit: BlogEngagementCredit;
   blogReaction: BlogReaction;
   blogTag: BlogTag;
   chapter: Chapter;

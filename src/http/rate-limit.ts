@@ -28,6 +28,10 @@ export const RATE_LIMITS = {
   verifyResend: { name: 'verify-resend', limit: 5, windowSeconds: 60 * 60 },
   // "Someone tried to register with your address" mails to one address.
   registrationNotice: { name: 'registration-notice', limit: 3, windowSeconds: 60 * 60 },
+  // The blog, per user: enough for a lively discussion, too few for a flood.
+  blogPost: { name: 'blog-post', limit: 10, windowSeconds: 60 * 60 },
+  blogComment: { name: 'blog-comment', limit: 30, windowSeconds: 10 * 60 },
+  blogReaction: { name: 'blog-reaction', limit: 60, windowSeconds: 10 * 60 },
 } satisfies Record<string, RateLimitRule>;
 
 export class RateLimitedError extends HttpError {

@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
-import type { Assignment, AssignmentSubmission, Chapter, Course, Enrollment, Lesson, Quiz, QuizQuestion, QuizSubmission, User } from '../../src/db/types.ts';
+import type { Assignment, AssignmentSubmission, Blog, BlogCategory, BlogComment, Chapter, Course, Enrollment, Lesson, Quiz, QuizQuestion, QuizSubmission, User } from '../../src/db/types.ts';
 import { hashPassword } from '../../src/features/accounts/password.ts';
 
 /** Factories: each makes a valid row with sensible defaults; pass only what the test cares about. */
@@ -146,4 +146,39 @@ export async function createQuizSubmission(db: Database, overrides: Partial<Inse
     .values({ score: 100, totalQuestions: 1, correctAnswers: 1, pointsEarned: 10, answers: JSON.stringify({}), ...overrides, userId })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+// The blog (features/blog).
+
+export async function createBlogCategory(db: Database, overrides: Partial<Insertable<BlogCategory>> = {}) {
+  const n = next();
+  return db.insertInto('blogCategory').values({ name: `Category ${n}`, slug: `category-${n}`, ...overrides }).returningAll().executeTakeFirstOrThrow();
+}
+
+/** A Published post by default (content is the safe HTML, contentMarkdown its source). */
+export async function createPost(db: Database, overrides: Partial<Insertable<Blog>> = {}) {
+  const authorId = overrides.authorId ?? (await createUser(db)).id;
+  const n = next();
+  const status = overrides.status ?? 'Published';
+  return db
+    .insertInto('blog')
+    .values({
+      title: `Post ${n}`,
+      slug: `post-${n}`,
+      contentMarkdown: 'A short post.',
+      content: '<p>A short post.</p>',
+      excerpt: 'A short post.',
+      readingTime: 1,
+      status,
+      publishedAt: status === 'Published' ? new Date() : null,
+      ...overrides,
+      authorId,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function createComment(db: Database, overrides: Partial<Insertable<BlogComment>> & { blogId: string }) {
+  const authorId = overrides.authorId ?? (await createUser(db)).id;
+  return db.insertInto('blogComment').values({ content: 'Nice post.', ...overrides, authorId }).returningAll().executeTakeFirstOrThrow();
 }

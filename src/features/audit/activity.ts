@@ -59,7 +59,19 @@ export type AuditAction =
   | 'question_updated'
   | 'question_moved'
   | 'question_deleted'
-  | 'submission_graded';
+  | 'submission_graded'
+  // The blog (features/blog).
+  | 'blog_submitted'
+  | 'blog_approved'
+  | 'blog_rejected'
+  | 'blog_featured'
+  | 'blog_unfeatured'
+  | 'blog_unpublished'
+  | 'blog_deleted'
+  | 'blog_category_created'
+  | 'blog_category_updated'
+  | 'blog_category_deleted'
+  | 'blog_comment_deleted';
 
 /** Writes one audit row; pass the transaction of the change it records. */
 export async function recordActivity(

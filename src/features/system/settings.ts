@@ -11,6 +11,12 @@ export const DEFAULTS = {
   'learning.badgePoints': { FirstLessonCompleted: 10, SevenDayStreak: 25, HundredPercentProgress: 50 },
   /** The score (percent) at which a required quiz completes its lesson. */
   'assessments.passMark': 60,
+  /** Points a blog post costs when it is sent to moderation (refunded if it is rejected). */
+  'blog.pointsRequired': 5,
+  /** Points an author earns for engagement by another user, once per user, post and kind. */
+  'blog.engagementPoints': { reaction: 1, comment: 2 },
+  /** Comments a user writes to earn the DiscussionContributor badge. */
+  'blog.discussionContributorComments': 10,
 } as const;
 
 export type SettingKey = keyof typeof DEFAULTS;
