@@ -31,6 +31,7 @@ import { securityHeaders } from './http/security.ts';
 import { saveBeforeRedirect, sessions } from './http/session.ts';
 import { bodyDeadline } from './http/timeouts.ts';
 import type { Logger } from './logger.ts';
+import { discussionRoutes } from './features/blog/discussion-routes.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
 import { createStripe } from './payments/stripe.ts';
@@ -115,6 +116,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
   app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes({ ...payments, mailer }));
   app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));
+  // Blog discussion (comments, upvotes, reactions): each route guards itself; before the public reading routes.
+  app.use('/blog', discussionRoutes({ db }));
 
   // The design system's components on one page, for development only (a 404 in production).
   if (!config.isProduction) app.use('/styleguide', publicRouter(styleguideRoutes()));

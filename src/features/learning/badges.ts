@@ -22,7 +22,7 @@ export const BADGE_NAMES: Record<BadgeType, string> = {
  */
 export async function awardBadge(
   trx: Transaction<DB>,
-  award: { enrollmentId: string; userId: string; badge: BadgeType; points: number; courseTitle: string },
+  award: { enrollmentId: string; userId: string; badge: BadgeType; points: number; courseTitle: string; message?: string },
 ): Promise<boolean> {
   const row = await trx
     .insertInto('studentBadge')
@@ -40,7 +40,7 @@ export async function awardBadge(
       userId: award.userId,
       type: 'PointsEarned',
       title: `Badge earned: ${BADGE_NAMES[award.badge]}`,
-      message: `You earned ${award.points} points in "${award.courseTitle}".`,
+      message: award.message ?? `You earned ${award.points} points in "${award.courseTitle}".`,
       link: '/dashboard',
     })
     .execute();
