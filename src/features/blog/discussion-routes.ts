@@ -85,9 +85,11 @@ export function discussionRoutes({ db }: DiscussionDeps): Router {
     render(res, 'blog/reply', { title: parent ? `Reply to ${parent.authorName}` : 'Your comment', post: postView(post), parent, form }, status);
   }
 
-  router.get('/:slug/comments/:commentId/reply', requireUser, async (req, res) => {
-    const post = await publishedPost(db, parse(slugParam, req.params.slug));
-    await replyPage(req, res, post, parse(idParam, req.params.commentId));
+  router.get('/comments/:commentId/reply', requireUser, async (req, res) => {
+    const commentId = parse(idParam, req.params.commentId);
+    const found = await db.selectFrom('blogComment').innerJoin('blog', 'blog.id', 'blogComment.blogId').select('blog.slug').where('blogComment.id', '=', commentId).executeTakeFirst();
+    if (!found) throw notFound();
+    await replyPage(req, res, await publishedPost(db, found.slug), commentId);
   });
 
   router.post('/:slug/comments', requireUser, async (req, res) => {
