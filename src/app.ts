@@ -32,6 +32,7 @@ import { saveBeforeRedirect, sessions } from './http/session.ts';
 import { bodyDeadline } from './http/timeouts.ts';
 import type { Logger } from './logger.ts';
 import { discussionRoutes } from './features/blog/discussion-routes.ts';
+import { writingRoutes } from './features/blog/writing-routes.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
 import { createStripe } from './payments/stripe.ts';
@@ -116,6 +117,11 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
   app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes({ ...payments, mailer }));
   app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));
+  // Blog writing (the author's side): /blog/new, /blog/posts/:postId/..., /account/posts; before the public reading routes.
+  const blogWriting = writingRoutes(media);
+  app.use('/blog/new', requireVerified, blogWriting.newPost);
+  app.use('/blog/posts', requireUser, blogWriting.posts);
+  app.use('/account', requireUser, blogWriting.account);
   // Blog discussion (comments, upvotes, reactions): each route guards itself; before the public reading routes.
   app.use('/blog', discussionRoutes({ db }));
 

@@ -19,6 +19,8 @@ export interface ReceiveOptions {
   maxBytes: number;
   accept: UploadType[];
   tempDir: string;
+  /** Largest text field in bytes (default 100,000): a blog post's Markdown comes with its cover. */
+  fieldSize?: number;
 }
 
 export interface ReceivedUpload {
@@ -118,7 +120,7 @@ export async function receiveUpload(req: Request, res: Response, options: Receiv
         callback(null, name);
       },
     }),
-    limits: { fileSize: options.maxBytes, files: 1, fields: 50, fieldSize: 100_000 },
+    limits: { fileSize: options.maxBytes, files: 1, fields: 50, fieldSize: options.fieldSize ?? 100_000 },
   }).single(options.field);
 
   // A request cut before we got here (during the session or row lookups) would never reach

@@ -13,12 +13,13 @@ import { canOpenLesson, isCourseOut, managesCourse } from '../access/course-poli
  * to, then: course images of published (or archived) courses to anyone; lesson videos, lesson
  * images, lesson attachments and an assignment's file to those who may open the lesson; a student's
  * submitted file to that student, the course's teacher and admins only; profile pictures to anyone;
- * drafts' files to their teacher and admins; anything else, or any key we do not know, 404. A course image's 320 px
+ * drafts' files to their teacher and admins; a blog post's cover to anyone once the post is Published,
+ * before that (and after an unpublish) to its author and admins; anything else, or any key we do not know, 404. A course image's 320 px
  * copy (storage/variants.ts) is served by the rules of the course image it was made from.
  */
 
 interface Owner {
-  kind: 'course-thumbnail' | 'lesson-thumbnail' | 'lesson-video' | 'lesson-attachment' | 'assignment-file' | 'submission-file' | 'avatar';
+  kind: 'course-thumbnail' | 'lesson-thumbnail' | 'lesson-video' | 'lesson-attachment' | 'assignment-file' | 'submission-file' | 'avatar' | 'blog-cover';
   courseStatus: string | null;
   ownerId: string;
   lessonId: string | null;
@@ -52,6 +53,9 @@ async function findOwner(db: Database, key: string): Promise<Owner | undefined> 
       where s.file_key = ${key}
     union all
     select 'avatar', null, u.id, null, u.first_name, null from "user" u where u.image = ${key}
+    union all
+    select 'blog-cover', case when b.status = 'Published' and not b.is_draft then 'Published' else 'hidden' end, b.author_id, null, b.slug, null
+      from blog b where b.cover_image_key = ${key}
     limit 1`.execute(db.withoutPlugins());
   return rows[0];
 }
@@ -72,10 +76,10 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
     // A derived file (a course image's 320 px copy) belongs to whatever its primary key belongs to.
     const primary = primaryKeyOf(key);
     const owner = await findOwner(db, primary ?? key);
-    if (!owner || (primary && owner.kind !== 'course-thumbnail')) throw notFound();
+    if (!owner || (primary && owner.kind !== 'course-thumbnail' && owner.kind !== 'blog-cover')) throw notFound();
     const user = currentUser(res);
     const isOwner = managesCourse(user, owner.ownerId);
-    const courseIsOut = owner.courseStatus !== null && isCourseOut(owner.courseStatus);
+    const courseIsOut = owner.kind !== 'blog-cover' && owner.courseStatus !== null && isCourseOut(owner.courseStatus);
     const extension = key.slice(key.lastIndexOf('.'));
 
     let allowed: boolean;
@@ -83,6 +87,12 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
     switch (owner.kind) {
       case 'avatar':
         allowed = true;
+        break;
+      // A blog post's cover (courseStatus carries the post's visibility): a Published post's to
+      // anyone; a draft, Pending, Rejected or unpublished post's to its author and admins only.
+      case 'blog-cover':
+        allowed = owner.courseStatus === 'Published' || (!!user && (user.id === owner.ownerId || user.role === 'admin'));
+        if (owner.courseStatus !== 'Published') cacheControl = PRIVATE;
         break;
       case 'course-thumbnail':
         allowed = courseIsOut || isOwner;
