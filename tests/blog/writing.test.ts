@@ -200,6 +200,16 @@ describe('/blog/new', () => {
     expect(await pointsOf(me.user.id)).toBe(20);
   });
 
+  it('a post of 100,000 characters (multi-byte ones too) comes through the multipart form', async () => {
+    const me = await writer();
+    const content = 'é'.repeat(100_000);
+    const res = await me.agent.post(`/blog/new?_csrf=${encodeURIComponent(me.csrf)}`).field({ title: 'Long one', content, intent: 'draft' });
+    expect(res.status).toBe(303);
+    const [post] = await postsOf(me.user.id);
+    expect(post!.contentMarkdown).toHaveLength(100_000);
+    expect(post!.excerpt).toMatch(/^é{160}…$/);
+  });
+
   it('slugs are unique (-2, -3 ...), never the blog\'s own words, also when 10 posts with one title race', async () => {
     const me = await writer();
     const slugOf = async (title: string) => {
