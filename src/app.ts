@@ -32,6 +32,7 @@ import { saveBeforeRedirect, sessions } from './http/session.ts';
 import { bodyDeadline } from './http/timeouts.ts';
 import type { Logger } from './logger.ts';
 import { discussionRoutes } from './features/blog/discussion-routes.ts';
+import { readingRoutes } from './features/blog/reading-routes.ts';
 import { writingRoutes } from './features/blog/writing-routes.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
@@ -124,6 +125,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/account', requireUser, blogWriting.account);
   // Blog discussion (comments, upvotes, reactions): each route guards itself; before the public reading routes.
   app.use('/blog', discussionRoutes({ db }));
+  // Blog reading (public): /blog, /blog/feed.xml, /blog/:slug; after the writing and discussion routes.
+  app.use('/blog', publicRouter(readingRoutes({ db, baseUrl: config.baseUrl, cacheMs: config.catalogCacheMs })));
 
   // The design system's components on one page, for development only (a 404 in production).
   if (!config.isProduction) app.use('/styleguide', publicRouter(styleguideRoutes()));

@@ -1,0 +1,170 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Database } from '../../db/database.ts';
+import { notFound } from '../../http/errors.ts';
+import { currentUser, publicRouter } from '../../http/guards.ts';
+import { anonymousPageCache } from '../../http/page-cache.ts';
+import { isHtmx, render } from '../../http/render.ts';
+import { pageInfo } from '../../http/table.ts';
+import { loadDiscussion } from './discussion.ts';
+import { atomFeed } from './feed.ts';
+import { BLOG_PER_PAGE, blogCategories, countView, feedPosts, isPublic, postBySlug, searchPosts, tagName, tagsOf, visibleTo, type PostPage } from './reading-queries.ts';
+import { coverImage, stateOf } from './writing.ts';
+
+/**
+ * Reading the blog (issue 15): GET /blog (the list), /blog/feed.xml (Atom), /blog/:slug (a post).
+ * Mounted public at /blog AFTER the writing (/blog/new, /blog/posts) and discussion routers.
+ */
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Posts this session has been counted as a viewer of (viewCount + 1 once each). */
+    viewedPosts?: string[];
+  }
+}
+
+export interface ReadingDeps {
+  db: Database;
+  baseUrl: string;
+  /** How long an anonymous visitor's /blog and feed are reused (as the catalog's). */
+  cacheMs?: number;
+}
+
+const slugLike = z.string().trim().toLowerCase().max(200).regex(/^[\p{L}\p{N}-]+$/u);
+
+const listQuery = z.object({
+  q: z.string().trim().max(1000).catch('').default(''),
+  category: slugLike.optional().catch(undefined),
+  tag: slugLike.optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(1000).catch(1).default(1),
+});
+
+const slugParam = z.string().min(1).max(300);
+const commentsPage = z.coerce.number().int().min(1).max(100_000).catch(1);
+
+/** A page a person is shown (not htmx, not a prefetch, not a subresource, not HEAD): what counts as a view. */
+function isSeenByPerson(req: Request): boolean {
+  if (req.method !== 'GET' || isHtmx(req)) return false;
+  const dest = req.get('Sec-Fetch-Dest');
+  if (dest && dest !== 'document') return false;
+  return !/prefetch|prerender/i.test(`${req.get('Sec-Purpose') ?? ''} ${req.get('Purpose') ?? ''}`);
+}
+
+const nameOf = (p: { authorFirstName: string; authorLastName: string | null }) => [p.authorFirstName, p.authorLastName].filter(Boolean).join(' ');
+const isoOf = (d: Date | string | null) => (d ? new Date(d).toISOString() : '');
+
+/** What the author (or an admin) is told above a post that is not on the blog. */
+function stateNotice(post: PostPage, viewerIsAuthor: boolean) {
+  const state = stateOf(post);
+  const who = viewerIsAuthor ? 'Only you and the admins can see it.' : 'Only its author and the admins can see it.';
+  const text: Record<string, string> = {
+    draft: `This post is a draft. ${who}`,
+    pending: `This post is waiting for moderation. ${who}`,
+    rejected: `This post was not approved. ${who}`,
+    unpublished: `This post was taken off the blog. ${who}`,
+  };
+  return { ...state, text: text[state.key] ?? who, reason: state.key === 'rejected' ? post.rejectionReason : null };
+}
+
+export function readingRoutes({ db, baseUrl, cacheMs = 0 }: ReadingDeps): Router {
+  const router = publicRouter(Router());
+  // The list without words and the feed are the same for every anonymous visitor for a few seconds.
+  const listCache = anonymousPageCache({
+    ttlMs: cacheMs,
+    maxEntries: 200,
+    cacheable: (req) => cacheMs > 0 && (typeof req.query.q !== 'string' || req.query.q.trim() === ''),
+  });
+
+  router.get('/', listCache, async (req, res) => {
+    const f = listQuery.parse(req.query);
+    const [{ rows, total }, categories, tag] = await Promise.all([searchPosts(db, f), blogCategories(db), f.tag ? tagName(db, f.tag) : Promise.resolve(undefined)]);
+    const tags = await tagsOf(
+      db,
+      rows.map((r) => r.id),
+    );
+    const category = categories.find((c) => c.slug === f.category);
+    const filters = { q: f.q, category: f.category, tag: f.tag, page: f.page };
+    const heading = tag ? `Posts tagged ${tag}` : category ? `Posts in ${category.name}` : 'Blog';
+    render(res, 'blog/index', {
+      title: f.q ? `Blog posts matching "${f.q.slice(0, 60)}"` : heading,
+      description: 'Posts from the Edupeak community: study tips, course notes and stories.',
+      feed: { title: 'Edupeak blog', href: '/blog/feed.xml' },
+      heading,
+      posts: rows.map((p) => ({
+        ...p,
+        authorName: nameOf(p),
+        isoDate: isoOf(p.publishedAt),
+        cover: coverImage(p.coverImageKey),
+        tags: tags.get(p.id) ?? [],
+      })),
+      total,
+      filters: f,
+      tagLabel: tag ?? f.tag,
+      categories,
+      clearTagHref: pageInfo('/blog', { ...filters, tag: undefined, page: 1 }, total).href(1),
+      pageInfo: pageInfo('/blog', filters, total, BLOG_PER_PAGE),
+    });
+  });
+
+  router.get('/feed.xml', listCache, async (_req, res) => {
+    const posts = await feedPosts(db);
+    res.type('application/atom+xml; charset=utf-8').send(atomFeed(baseUrl, posts));
+  });
+
+  router.get('/:slug', async (req, res) => {
+    const parsed = slugParam.safeParse(req.params.slug);
+    if (!parsed.success) throw notFound();
+    const user = currentUser(res);
+    const post = await postBySlug(db, parsed.data);
+    if (!post || !visibleTo(post, user)) throw notFound('We could not find that post.');
+    const open = isPublic(post);
+    const viewer = user && { id: user.id, role: user.role };
+    const [tags, discussion] = await Promise.all([
+      tagsOf(db, [post.id]),
+      // The discussion is for posts on the blog; an author's draft has none yet.
+      open ? loadDiscussion(db, { postId: post.id, viewer, page: commentsPage.parse(req.query.comments) }) : Promise.resolve(undefined),
+    ]);
+
+    // viewCount: once per viewer session, never the author's own views, only pages a person is shown.
+    if (open && user?.id !== post.authorId && isSeenByPerson(req)) {
+      const viewed = req.session.viewedPosts ?? [];
+      if (!viewed.includes(post.id)) {
+        await countView(db, post.id);
+        req.session.viewedPosts = [...viewed, post.id].slice(-200);
+      }
+    }
+
+    const cover = coverImage(post.coverImageKey);
+    const url = `${baseUrl}/blog/${encodeURIComponent(post.slug)}`;
+    const title = post.seoTitle || post.title;
+    const description = post.seoDescription || post.excerpt || '';
+    const meta: { property?: string; name?: string; content: string }[] = [
+      { property: 'og:type', content: 'article' },
+      { property: 'og:title', content: title },
+      { property: 'og:url', content: url },
+      { property: 'og:site_name', content: 'Edupeak' },
+    ];
+    if (description) meta.push({ property: 'og:description', content: description });
+    if (open && post.coverImageKey) meta.push({ property: 'og:image', content: `${baseUrl}/media/${post.coverImageKey}` });
+    if (open && post.publishedAt) meta.push({ property: 'article:published_time', content: isoOf(post.publishedAt) });
+    if (!open) meta.push({ name: 'robots', content: 'noindex' });
+
+    render(res, 'blog/post', {
+      title,
+      ...(description ? { description } : {}),
+      meta,
+      post: {
+        ...post,
+        authorName: nameOf(post),
+        isoDate: isoOf(post.publishedAt),
+        cover,
+        tags: tags.get(post.id) ?? [],
+        canEdit: user?.id === post.authorId,
+      },
+      banner: open ? undefined : stateNotice(post, user?.id === post.authorId),
+      discussion,
+    });
+  });
+
+  return router;
+}
