@@ -34,6 +34,7 @@ import type { Logger } from './logger.ts';
 import { discussionRoutes } from './features/blog/discussion-routes.ts';
 import { readingRoutes } from './features/blog/reading-routes.ts';
 import { writingRoutes } from './features/blog/writing-routes.ts';
+import { blogAdminRoutes } from './features/blog/admin-routes.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
 import { createStripe } from './payments/stripe.ts';
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
   app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes({ ...payments, mailer }));
   app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));
+  app.use('/admin/blog', requireRole('admin'), blogAdminRoutes({ db, mailer, logger, config }));
   // Blog writing (the author's side): /blog/new, /blog/posts/:postId/..., /account/posts; before the public reading routes.
   const blogWriting = writingRoutes(media);
   app.use('/blog/new', requireVerified, blogWriting.newPost);
