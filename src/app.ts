@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps): Express {
   // Blog discussion (comments, upvotes, reactions): each route guards itself; before the public reading routes.
   app.use('/blog', discussionRoutes({ db }));
   // Blog reading (public): /blog, /blog/feed.xml, /blog/:slug; after the writing and discussion routes.
-  app.use('/blog', publicRouter(readingRoutes({ db, baseUrl: config.baseUrl, cacheMs: config.catalogCacheMs })));
+  app.use('/blog', publicRouter(readingRoutes({ db, baseUrl: config.baseUrl, cacheMs: config.catalogCacheMs, secureCookies: config.isProduction })));
 
   // The design system's components on one page, for development only (a 404 in production).
   if (!config.isProduction) app.use('/styleguide', publicRouter(styleguideRoutes()));

@@ -245,13 +245,18 @@ describe('GET /blog/:slug', () => {
     expect(titlesOf((await author.agent.get('/blog').expect(200)).text)).toEqual([]);
   });
 
-  it('counts a view once per viewer session: two visitors make 2; not the author, not htmx, prefetch or HEAD', async () => {
+  it('counts a view once per viewer session (a visitor: a cookie, no stored session): two visitors make 2; not the author, htmx, prefetch, HEAD or a crawler', async () => {
     const author = await signedInAs(t.app, t.db, 'student');
     const post = await createPost(t.db, { authorId: author.user.id });
     const path = `/blog/${post.slug}`;
 
+    const sessionRows = async () => (await t.db.selectFrom('httpSession').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
+    const rowsBefore = await sessionRows();
     const first = newAgent(t.app);
-    await first.get(path).expect(200);
+    const counted = await first.get(path).expect(200);
+    // A visitor's counted posts ride in a browser-session cookie, not a stored session.
+    expect(String(counted.headers['set-cookie'])).toMatch(/^edupeak\.blogviews=[0-9a-f]{12}; Path=\/blog; HttpOnly; SameSite=Lax$/);
+    expect(await sessionRows()).toBe(rowsBefore);
     await first.get(path).expect(200);
     await first.get(`${path}?comments=2`).expect(200);
     expect(await viewsOf(post.id)).toBe(1);
@@ -265,6 +270,7 @@ describe('GET /blog/:slug', () => {
     await reader.agent.get(path).set('Sec-Purpose', 'prefetch').expect(200);
     await reader.agent.get(path).set('Sec-Fetch-Dest', 'image').expect(200);
     await reader.agent.head(path).expect(200);
+    await t.request().get(path).set('User-Agent', 'Mozilla/5.0 (compatible; Googlebot/2.1)').expect(200);
     await author.agent.get(path).expect(200);
     await author.agent.get(path).expect(200);
     expect(await viewsOf(post.id)).toBe(2);

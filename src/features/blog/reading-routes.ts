@@ -1,6 +1,7 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
+import { cookieValue } from '../../http/cookies.ts';
 import { notFound } from '../../http/errors.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { anonymousPageCache } from '../../http/page-cache.ts';
@@ -28,7 +29,21 @@ export interface ReadingDeps {
   baseUrl: string;
   /** How long an anonymous visitor's /blog and feed are reused (as the catalog's). */
   cacheMs?: number;
+  /** Secure cookies (production). */
+  secureCookies?: boolean;
 }
+
+/**
+ * Where a visitor who is not signed in keeps the posts already counted: a browser-session cookie
+ * (no stored session for a visitor who only reads: tests/security/anonymous-sessions.test.ts),
+ * the first 12 hex digits of each post id, the last VIEWED_KEPT. Tampering with it only changes
+ * what deleting it would: one more view counted for that browser.
+ */
+const VIEWS_COOKIE = 'edupeak.blogviews';
+const VIEWED_KEPT = 40;
+const shortId = (id: string) => id.replace(/-/g, '').slice(0, 12);
+// Crawlers and link previews are not readers.
+const ROBOT = /bot|crawl|spider|slurp|preview|facebookexternalhit|embedly|curl|wget|python-requests/i;
 
 const slugLike = z.string().trim().toLowerCase().max(200).regex(/^[\p{L}\p{N}-]+$/u);
 
@@ -47,7 +62,26 @@ function isSeenByPerson(req: Request): boolean {
   if (req.method !== 'GET' || isHtmx(req)) return false;
   const dest = req.get('Sec-Fetch-Dest');
   if (dest && dest !== 'document') return false;
+  if (ROBOT.test(req.get('User-Agent') ?? '')) return false;
   return !/prefetch|prerender/i.test(`${req.get('Sec-Purpose') ?? ''} ${req.get('Purpose') ?? ''}`);
+}
+
+/**
+ * Whether this viewer's session has not been counted for the post yet; marks it counted. A
+ * signed-in reader's list is in their session; a visitor's in a cookie (VIEWS_COOKIE).
+ */
+function firstViewInSession(req: Request, res: Response, postId: string, signedIn: boolean, secure: boolean): boolean {
+  if (signedIn) {
+    const viewed = req.session.viewedPosts ?? [];
+    if (viewed.includes(postId)) return false;
+    req.session.viewedPosts = [...viewed, postId].slice(-200);
+    return true;
+  }
+  const viewed = (cookieValue(req, VIEWS_COOKIE) ?? '').split('.').filter((v) => /^[0-9a-f]{12}$/.test(v));
+  const id = shortId(postId);
+  if (viewed.includes(id)) return false;
+  res.cookie(VIEWS_COOKIE, [...viewed, id].slice(-VIEWED_KEPT).join('.'), { httpOnly: true, sameSite: 'lax', secure, path: '/blog' });
+  return true;
 }
 
 const nameOf = (p: { authorFirstName: string; authorLastName: string | null }) => [p.authorFirstName, p.authorLastName].filter(Boolean).join(' ');
@@ -66,7 +100,7 @@ function stateNotice(post: PostPage, viewerIsAuthor: boolean) {
   return { ...state, text: text[state.key] ?? who, reason: state.key === 'rejected' ? post.rejectionReason : null };
 }
 
-export function readingRoutes({ db, baseUrl, cacheMs = 0 }: ReadingDeps): Router {
+export function readingRoutes({ db, baseUrl, cacheMs = 0, secureCookies = false }: ReadingDeps): Router {
   const router = publicRouter(Router());
   // The list without words and the feed are the same for every anonymous visitor for a few seconds.
   const listCache = anonymousPageCache({
@@ -126,12 +160,8 @@ export function readingRoutes({ db, baseUrl, cacheMs = 0 }: ReadingDeps): Router
     ]);
 
     // viewCount: once per viewer session, never the author's own views, only pages a person is shown.
-    if (open && user?.id !== post.authorId && isSeenByPerson(req)) {
-      const viewed = req.session.viewedPosts ?? [];
-      if (!viewed.includes(post.id)) {
-        await countView(db, post.id);
-        req.session.viewedPosts = [...viewed, post.id].slice(-200);
-      }
+    if (open && user?.id !== post.authorId && isSeenByPerson(req) && firstViewInSession(req, res, post.id, !!user, secureCookies)) {
+      await countView(db, post.id);
     }
 
     const cover = coverImage(post.coverImageKey);
