@@ -6,6 +6,7 @@ import { renderMarkdown } from '../src/lib/markdown.ts';
 import { newKey, type Storage } from '../src/storage/index.ts';
 import { DEMO_ATTACHMENT, LESSON_TEXT } from './demo-lessons.ts';
 import { DEMO_ASSIGNMENT, DEMO_QUIZ } from './demo-assessments.ts';
+import { seedDemoBlog } from './demo-blog.ts';
 
 /**
  * Demo data for development: the default workspace, three demo users, three published courses
@@ -366,5 +367,7 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
       )
       .onConflict((oc) => oc.column('slug').doNothing())
       .execute();
+    // Comments, reactions and a post in the admin's moderation queue (seeds/demo-blog.ts).
+    await seedDemoBlog(trx, userIds, categoryId);
   });
 }

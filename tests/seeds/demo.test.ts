@@ -68,9 +68,42 @@ describe('demo data', () => {
 
     const categories = await t.db.selectFrom('blogCategory').select('id').execute();
     expect(categories.length).toBeGreaterThanOrEqual(2);
-    const posts = await t.db.selectFrom('blog').select(['status', 'publishedAt']).execute();
+    const posts = await t.db.selectFrom('blog').select(['status', 'publishedAt']).where('status', '=', 'Published').execute();
     expect(posts.length).toBeGreaterThanOrEqual(2);
-    expect(posts.every((p) => p.status === 'Published' && p.publishedAt)).toBe(true);
+    expect(posts.every((p) => p.publishedAt)).toBe(true);
+  });
+
+  it('gives the blog comments (one a reply) and reactions on posts in two categories, and one Pending post in the admin queue', async () => {
+    const commented = await t.db
+      .selectFrom('blog as b')
+      .innerJoin('blogComment as c', 'c.blogId', 'b.id')
+      .select(['b.id', 'b.categoryId', 'b.commentCount', sql<number>`count(c.id)::int`.as('n')])
+      .where('b.status', '=', 'Published')
+      .groupBy('b.id')
+      .execute();
+    expect(new Set(commented.map((p) => p.categoryId)).size).toBeGreaterThanOrEqual(2);
+    for (const p of commented) expect(p.commentCount).toBe(p.n);
+    const replies = await t.db.selectFrom('blogComment').select('id').where('parentId', 'is not', null).execute();
+    expect(replies.length).toBeGreaterThanOrEqual(1);
+    const reacted = await t.db
+      .selectFrom('blog as b')
+      .innerJoin('blogReaction as r', 'r.blogId', 'b.id')
+      .select(['b.id', 'b.likeCount', sql<number>`count(r.id)::int`.as('n')])
+      .groupBy('b.id')
+      .execute();
+    expect(reacted.length).toBeGreaterThanOrEqual(2);
+    for (const p of reacted) expect(p.likeCount).toBe(p.n);
+
+    const pending = await t.db
+      .selectFrom('blog as b')
+      .innerJoin('user as u', 'u.id', 'b.authorId')
+      .select(['u.email', 'b.isDraft', 'b.pointsSpent', 'b.content', 'b.contentMarkdown', 'b.categoryId'])
+      .where('b.status', '=', 'Pending')
+      .execute();
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ email: 'student@example.com', isDraft: false, pointsSpent: 5 });
+    expect(pending[0]!.content).toContain('<h2>');
+    expect(pending[0]!.categoryId).not.toBeNull();
   });
 
   it('gives the free course a quiz and an assignment, so a newcomer sees both at once', async () => {
