@@ -86,7 +86,8 @@ export async function listModeration(db: Database, q: ModerationQuery) {
     categoryChoices(db),
     base.select(['b.status', sql<number>`count(*)::int`.as('n')]).groupBy('b.status').execute(),
     rowColumns(rowsOf)
-      .orderBy(ORDER[q.sort], sql.raw(q.dir === 'asc' ? 'asc nulls last' : 'desc nulls last'))
+      // Never-published posts last either way.
+      .orderBy(ORDER[q.sort], (ob) => (q.dir === 'asc' ? ob.asc() : ob.desc()).nullsLast())
       .orderBy('b.id')
       .limit(PER_PAGE)
       .offset((q.page - 1) * PER_PAGE)
