@@ -273,6 +273,9 @@ async function main() {
     const gradebookPath = `${base}/teach/courses/${students.courseId}/gradebook`;
     await expectPage(quizPath, students.cookies[0]!, '<section id="quiz"');
     await expectPage(gradebookPath, students.teacherCookie, '<h1>Gradebook</h1>');
+    // A demo post with comments and reactions, as a signed-in reader sees it (the discussion's forms, htmx).
+    const postPath = `${base}/blog/learning-on-a-slow-connection`;
+    await expectPage(postPath, students.cookies[0]!, 'id="comments"');
 
     const targets: Target[] = [
       { name: 'bare', label: 'bare Express 5 + pg `select 1` (median of 3)', url: `http://127.0.0.1:${barePort}/`, headers: browser },
@@ -285,6 +288,8 @@ async function main() {
       { name: 'quiz', label: 'lesson page with its quiz, signed in', url: quizPath, headers: browser, perConnection: signedIn },
       { name: 'dashboard', label: 'dashboard, signed in', url: `${base}/dashboard`, headers: browser, perConnection: signedIn },
       { name: 'gradebook', label: "teacher's gradebook", url: gradebookPath, headers: teacher },
+      { name: 'blog', label: '`/blog`', url: `${base}/blog`, headers: browser },
+      { name: 'post', label: 'blog post with its discussion, signed in', url: postPath, headers: browser, perConnection: signedIn },
       {
         name: 'complete',
         label: 'lesson completion POST (htmx)',
