@@ -4,10 +4,13 @@ import {
   createAdmin,
   createAssignment,
   createAssignmentSubmission,
+  createBlogCategory,
   createChapter,
+  createComment,
   createCourse,
   createEnrollment,
   createLesson,
+  createPost,
   createQuestion,
   createQuiz,
   createQuizSubmission,
@@ -21,8 +24,9 @@ import {
  * course with chapters and lessons, students in each state with payments, a pending teacher
  * application; a quiz with long options (the student has taken it) on the second lesson, and an
  * assignment past its due date on the third with three submissions (graded with feedback, late,
- * pending with text and a long link). Returns the users (password: TEST_PASSWORD) and the path of
- * each page type.
+ * pending with text and a long link); the student's blog post (category, tags, comments with a
+ * reply, reactions) and a Rejected one, a learner's Pending post. Returns the users (password:
+ * TEST_PASSWORD) and the path of each page type.
  */
 let made = 0;
 
@@ -45,6 +49,22 @@ A sheet is a grid. Columns have letters, rows have numbers, and a **cell** is na
 | Cooking oil, 1 l | 3.20 |
 
 > Name the sheet after the month, so next month's copy is easy to find.
+`;
+
+/** A blog post with what stretches a phone: a heading, a list, a long link, a code line. */
+const POST_TEXT = `## What a price list taught me
+
+I keep the shop's prices in a sheet now. Three things changed:
+
+- the total is a formula, so it is never wrong
+- the tax rate sits in one cell
+- last month's sheet is one click away
+
+The course's notes are at https://sheets.example.test/d/okoye-corner-shop-price-list-with-a-total-formula/view if you want them.
+
+\`\`\`
+=SUM(B2:B11)*(1+$F$1)   # the total with tax, whatever the rate is this month
+\`\`\`
 `;
 
 export async function designFixture(db: Database) {
@@ -155,6 +175,58 @@ export async function designFixture(db: Database) {
     submittedAt: new Date(Date.now() - 5 * day),
   });
 
+  // The blog: the student's Published post in a category, with tags, comments (one a reply) and
+  // reactions; their Rejected post with a reason; a learner's Pending post in the admin queue.
+  const category = await createBlogCategory(db, { name: `Running a small shop ${n}`, slug: `running-a-small-shop-${n}`, description: 'Stock, prices, cash and the people who help.' });
+  const post = await createPost(db, {
+    authorId: student.id,
+    categoryId: category.id,
+    courseId: course.id,
+    title: 'What a price list with formulas taught me about my corner shop',
+    slug: n === 1 ? 'what-a-price-list-taught-me' : `what-a-price-list-taught-me-${n}`,
+    contentMarkdown: POST_TEXT,
+    content: renderMarkdown(POST_TEXT, { allowImage: () => false }),
+    excerpt: 'The total is a formula, the tax rate sits in one cell, and last month is one click away.',
+    readingTime: 2,
+    pointsSpent: 5,
+    publishedAt: new Date(Date.now() - 3 * day),
+  });
+  await db
+    .insertInto('blogTag')
+    .values(['spreadsheets', 'small business', 'bookkeeping'].map((name) => ({ blogId: post.id, name, slug: name.replace(/ /g, '-') })))
+    .execute();
+  const first = await createComment(db, { blogId: post.id, authorId: teacher.id, content: 'Putting the tax rate in one cell is the step most people skip. Well done.' });
+  await createComment(db, { blogId: post.id, authorId: student.id, parentId: first.id, content: 'Thank you! The notes at https://sheets.example.test/d/okoye-corner-shop-price-list-with-a-total-formula/view helped.' });
+  await createComment(db, { blogId: post.id, authorId: learners[0]!.id, content: 'I did the same for my stall at the market and it saves me an hour a week.', upvotes: 2 });
+  const reactions = [
+    [teacher.id, 'Insightful'],
+    [admin.id, 'Like'],
+    [learners[0]!.id, 'Love'],
+    [learners[1]!.id, 'Like'],
+  ] as const;
+  await db
+    .insertInto('blogReaction')
+    .values(reactions.map(([userId, type]) => ({ blogId: post.id, userId, type })))
+    .execute();
+  await db.updateTable('blog').set({ likeCount: reactions.length, commentCount: 3, viewCount: 41 }).where('id', '=', post.id).execute();
+  await createPost(db, {
+    authorId: student.id,
+    categoryId: category.id,
+    title: 'Ten formulas every shopkeeper should know',
+    slug: `ten-formulas-every-shopkeeper-should-know-${n}`,
+    status: 'Rejected',
+    rejectedAt: new Date(Date.now() - day),
+    rejectionReason: 'Please add an example for each formula, so readers can try them.',
+  });
+  await createPost(db, {
+    authorId: learners[2]!.id,
+    categoryId: category.id,
+    title: 'Featherstonehaugh\'s guide to reconciling the cash book every evening',
+    slug: `featherstonehaugh-cash-book-${n}`,
+    status: 'Pending',
+    pointsSpent: 5,
+  });
+
   return {
     teacher,
     admin,
@@ -165,6 +237,7 @@ export async function designFixture(db: Database) {
     assignmentLesson,
     quiz,
     assignment,
+    post,
     paths: {
       home: '/',
       catalog: '/courses',
@@ -180,6 +253,12 @@ export async function designFixture(db: Database) {
       submission: `/teach/submissions/${pending.id}`,
       gradebook: `/teach/courses/${course.id}/gradebook`,
       quizEditor: `/teach/lessons/${quizLesson.id}`,
+      blog: '/blog',
+      post: `/blog/${post.slug}`,
+      newPost: '/blog/new',
+      myPosts: '/account/posts',
+      adminBlog: '/admin/blog?status=any',
+      adminCategories: '/admin/blog/categories',
     },
   };
 }
