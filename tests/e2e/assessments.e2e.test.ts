@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useTestApp } from '../setup/app.ts';
-import { screenshotPath, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+import { markSamePage, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 import { createChapter, createCourse, createEnrollment, createLesson, createTeacher, createUser } from '../setup/factories.ts';
 import { waitForMailTo } from '../setup/outbox.ts';
 
@@ -71,30 +71,9 @@ describe.skipIf(skipWithoutBrowser)('assessments in a browser', () => {
     return { context, page, problems, body };
   }
 
-  async function signIn(page: Page, who: Person, next: string) {
-    await page.goto(`${b.url}/auth/login?next=${encodeURIComponent(next)}`);
-    await page.getByLabel('Email').fill(who.email);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.pathname === next.split('#')[0]);
-  }
+  const signIn = (page: Page, who: Person, next: string) => signInThroughForm(page, b.url, who, next);
 
-  /** Sets a marker on window: it survives only if no page load happens until `stillSamePage`. */
-  async function markPage(page: Page) {
-    await page.evaluate('window.__samePage = true');
-    let navigations = 0;
-    const count = (frame: unknown) => {
-      if (frame === page.mainFrame()) navigations++;
-    };
-    page.on('framenavigated', count);
-    const url = page.url();
-    return async function stillSamePage() {
-      page.off('framenavigated', count);
-      expect(await page.evaluate('window.__samePage')).toBe(true);
-      expect(navigations).toBe(0);
-      expect(page.url()).toBe(url);
-    };
-  }
+  const markPage = markSamePage;
 
   /** The teacher's part, once: a quiz with three questions on one lesson, an assignment due in a week on the next. */
   function teacherBuilds(): Promise<Built> {

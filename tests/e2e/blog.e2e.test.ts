@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useTestApp } from '../setup/app.ts';
-import { screenshotPath, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+import { markSamePage, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 import { createAdmin, createBlogCategory, createUser } from '../setup/factories.ts';
 import { waitForMailTo } from '../setup/outbox.ts';
 
@@ -64,30 +64,9 @@ describe.skipIf(skipWithoutBrowser)('the blog in a browser', () => {
     return { context, page, problems, body };
   }
 
-  async function signIn(page: Page, who: Person, next: string) {
-    await page.goto(`${b.url}/auth/login?next=${encodeURIComponent(next)}`);
-    await page.getByLabel('Email').fill(who.email);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.pathname === next.split('#')[0]);
-  }
+  const signIn = (page: Page, who: Person, next: string) => signInThroughForm(page, b.url, who, next);
 
-  /** Sets a marker on window: it survives only if no page load happens until `stillSamePage`. */
-  async function markPage(page: Page) {
-    await page.evaluate('window.__samePage = true');
-    let navigations = 0;
-    const count = (frame: unknown) => {
-      if (frame === page.mainFrame()) navigations++;
-    };
-    page.on('framenavigated', count);
-    const url = page.url();
-    return async function stillSamePage() {
-      page.off('framenavigated', count);
-      expect(await page.evaluate('window.__samePage')).toBe(true);
-      expect(navigations).toBe(0);
-      expect(page.url()).toBe(url);
-    };
-  }
+  const markPage = markSamePage;
 
   async function noSidewaysScroll(page: Page) {
     const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];

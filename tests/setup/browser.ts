@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 /** Debian's Chromium, driven by playwright-core (never `playwright install`: no network here). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -65,3 +65,32 @@ export function useBrowser(app: () => Express) {
 }
 
 export const skipWithoutBrowser = !hasChromium && !process.env.CI;
+
+/** Signs in through the real form and waits until the browser has landed on `next` (a local path). */
+export async function signInThroughForm(page: Page, baseUrl: string, who: { email: string; password: string }, next: string): Promise<void> {
+  await page.goto(`${baseUrl}/auth/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname === next.split('#')[0]);
+}
+
+/**
+ * Sets a marker on window; the returned check passes only if no page load happened since (the
+ * marker survived, the main frame did not navigate, the URL is the same): an htmx swap, not a reload.
+ */
+export async function markSamePage(page: Page): Promise<() => Promise<void>> {
+  await page.evaluate('window.__samePage = true');
+  let navigations = 0;
+  const count = (frame: unknown) => {
+    if (frame === page.mainFrame()) navigations++;
+  };
+  page.on('framenavigated', count);
+  const url = page.url();
+  return async function stillSamePage() {
+    page.off('framenavigated', count);
+    expect(await page.evaluate('window.__samePage')).toBe(true);
+    expect(navigations).toBe(0);
+    expect(page.url()).toBe(url);
+  };
+}
