@@ -61,7 +61,7 @@ export function enrollmentAdminRoutes({ db }: { db: Database }): Router {
         .select(['e.id', 'e.status', 'e.amount', 'e.createdAt', 'e.lastActivityAt', 'e.banned', 'c.title', 'c.slug', 'u.email', 'u.firstName', 'u.lastName'])
         // The service's own rule, so the page says beforehand which activations need a reason.
         .select(paidOrFree('e').as('paidOrFree'))
-        .orderBy(sql.ref(`e.${q.sort}`), sql.raw(q.dir === 'asc' ? 'asc nulls first' : 'desc nulls last'))
+        .orderBy(sql.ref(`e.${q.sort}`), (ob) => (q.dir === 'asc' ? ob.asc().nullsFirst() : ob.desc().nullsLast()))
         .orderBy('e.id')
         .limit(PER_PAGE)
         .offset((q.page - 1) * PER_PAGE)
