@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useTestApp } from '../setup/app.ts';
-import { markSamePage, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+import { markSamePage, recordProblems, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 import { createAdmin, createBlogCategory, createUser } from '../setup/factories.ts';
 import { waitForMailTo } from '../setup/outbox.ts';
 
@@ -53,13 +53,7 @@ describe.skipIf(skipWithoutBrowser)('the blog in a browser', () => {
   async function open(javaScriptEnabled: boolean, width: number) {
     const context = await b.browser.newContext({ javaScriptEnabled, viewport: { width, height: 900 } });
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => {
-      if (r.request().headers()['hx-request'] && r.status() >= 400) problems.push(`htmx ${r.request().method()} ${r.url()} answered ${r.status()}`);
-      else if (r.status() >= 400) problems.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
-    });
+    const problems = recordProblems(page, { anyErrorStatus: true });
     const body = () => page.textContent('body');
     return { context, page, problems, body };
   }

@@ -94,3 +94,20 @@ export async function markSamePage(page: Page): Promise<() => Promise<void>> {
     expect(page.url()).toBe(url);
   };
 }
+
+/**
+ * What went wrong on a page, as it happens: script errors, failed requests, htmx requests answered
+ * with 400 or more, and (with `anyErrorStatus`) any other answer of 400 or more. A journey asserts
+ * the list is empty at the end of each step.
+ */
+export function recordProblems(page: Page, options: { anyErrorStatus?: boolean } = {}): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    if (r.request().headers()['hx-request']) problems.push(`htmx ${r.request().method()} ${r.url()} answered ${r.status()}`);
+    else if (options.anyErrorStatus) problems.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
+  });
+  return problems;
+}
