@@ -36,6 +36,7 @@ import { readingRoutes } from './features/blog/reading-routes.ts';
 import { writingRoutes } from './features/blog/writing-routes.ts';
 import { blogAdminRoutes } from './features/blog/admin-routes.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { createMailOutbox } from './features/notifications/outbox.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
 import { createStripe } from './payments/stripe.ts';
 import { createStorage, type Storage } from './storage/index.ts';
@@ -63,6 +64,8 @@ export function createApp(deps: AppDeps): Express {
   const assets = deps.assets ?? buildAssetManifest();
   const mailer = deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir, logger });
   const storage = deps.storage ?? createStorage(config);
+  // Mail that notifications and announcements queued in a request's transaction goes out after its response.
+  const outbox = createMailOutbox({ db, mailer, logger, baseUrl: config.baseUrl });
   const accounts = { db, mailer, logger, baseUrl: config.baseUrl, storage, config };
   const media = { db, storage, config, logger };
   const payments = { db, stripe: deps.stripe ?? createStripe(config), config, logger };
@@ -74,6 +77,10 @@ export function createApp(deps: AppDeps): Express {
   app.locals.renderView = createViewRenderer({ assets, cache: config.isProduction });
 
   app.use(requestLogger(logger));
+  app.use((_req, res, next) => {
+    res.on('finish', () => outbox.kickIfQueued());
+    next();
+  });
   app.use(bodyDeadline);
   app.use(securityHeaders(config));
   app.use(refuseControlCharactersInUrl);

@@ -5,6 +5,7 @@ import { EmbeddedPostgresError } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { createHttpServer } from './http/timeouts.ts';
 import { serverJobs, startJobs } from './jobs/schedule.ts';
+import { createMailer } from './mail/mailer.ts';
 import { createShutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { createStorage } from './storage/index.ts';
@@ -62,7 +63,9 @@ if (swept.removed > 0) logger.info(swept, 'stale upload temp files removed');
 
 // One storage for the app and the jobs (the sweep of unreferenced files).
 const storage = createStorage(config);
-const app = createApp({ config, db, logger, storage });
+// One mailer for the app and the deliver-mail job.
+const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir, logger });
+const app = createApp({ config, db, logger, storage, mailer });
 // Header, body, upload-pace, idle and keep-alive limits: see src/http/timeouts.ts.
 const server = createHttpServer(app);
 server.on('error', async (error: NodeJS.ErrnoException) => {
@@ -73,7 +76,7 @@ server.on('error', async (error: NodeJS.ErrnoException) => {
       : `PORT: cannot listen on ${config.port} (${error.code ?? error.message})`,
   );
 });
-const jobs = startJobs({ db, logger, schedule: serverJobs({ db, storage }) });
+const jobs = startJobs({ db, logger, schedule: serverJobs({ db, storage, mailer, logger, baseUrl: config.baseUrl }) });
 
 server.listen(config.port, () => {
   const lines = [

@@ -107,9 +107,12 @@ export interface ActivityLog {
 
 export interface Announcement {
   attachmentKeys: Generated<string[]>;
+  attachmentNames: Generated<string[]>;
   body: string;
+  bodyMarkdown: string | null;
   createdAt: Generated<Timestamp>;
   createdById: string;
+  expiresAt: Timestamp | null;
   id: Generated<string>;
   isUrgent: Generated<boolean>;
   publishedAt: Timestamp | null;
@@ -460,6 +463,20 @@ export interface LoginSession {
   userAgent: string | null;
 }
 
+export interface MailOutbox {
+  announcementId: string | null;
+  attempts: Generated<number>;
+  createdAt: Generated<Timestamp>;
+  error: string | null;
+  html: string | null;
+  id: Generated<string>;
+  notificationId: string | null;
+  sentAt: Timestamp | null;
+  subject: string | null;
+  text: string | null;
+  userId: string;
+}
+
 export interface Membership {
   createdAt: Generated<Timestamp>;
   id: Generated<string>;
@@ -477,6 +494,13 @@ export interface Notification {
   read: Generated<boolean>;
   title: string;
   type: Notificationtype;
+  userId: string;
+}
+
+export interface NotificationPreference {
+  email: boolean;
+  topic: string;
+  updatedAt: Generated<Timestamp>;
   userId: string;
 }
 
@@ -722,8 +746,10 @@ export interface DB {
   lessonWatchAnalytics: LessonWatchAnalytics;
   loginHistory: LoginHistory;
   loginSession: LoginSession;
+  mailOutbox: MailOutbox;
   membership: Membership;
   notification: Notification;
+  notificationPreference: NotificationPreference;
   onlineSession: OnlineSession;
   paymentTransaction: PaymentTransaction;
   quiz: Quiz;

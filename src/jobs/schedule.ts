@@ -4,6 +4,8 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { Storage } from '../storage/index.ts';
 import { collectUnreferencedFiles } from './collect-unreferenced-files.ts';
+import { deliverAllMail } from '../features/notifications/outbox.ts';
+import type { Mailer } from '../mail/mailer.ts';
 import { liftExpiredBans } from './lift-expired-bans.ts';
 import { pruneExpired } from './prune-expired.ts';
 import { recordMissedAssignments } from './record-missed-assignments.ts';
@@ -35,12 +37,19 @@ export const jobs: Job[] = [
 ];
 
 /**
- * Every job of a running server: the database-only ones, and those that need the file storage.
- * The file sweep queries through `db`, not the tick's transaction: deleting a file cannot be rolled
+ * Every job of a running server: the database-only ones, and those that need the file storage or
+ * the mailer. The file sweep queries through `db`, not the tick's transaction: deleting a file cannot be rolled
  * back anyway, and the sweep is idempotent (a retried tick finds nothing more to delete).
  */
-export function serverJobs({ db, storage }: { db: Database; storage: Storage }): Job[] {
-  return [...jobs, { name: 'collect-unreferenced-files', schedule: '27 * * * *', run: () => collectUnreferencedFiles({ db, storage }) }];
+export function serverJobs({ db, storage, mailer, logger, baseUrl }: { db: Database; storage: Storage; mailer: Mailer; logger: Logger; baseUrl: string }): Job[] {
+  return [
+    ...jobs,
+    { name: 'collect-unreferenced-files', schedule: '27 * * * *', run: () => collectUnreferencedFiles({ db, storage }) },
+    // Mail queued by notifications and announcements that the app did not deliver itself (a crash, a
+    // restart, a failed send, an announcement published by the job). Through `db`, not the tick's
+    // transaction: each batch is claimed and committed before it is sent (outbox.ts).
+    { name: 'deliver-mail', schedule: '* * * * *', run: () => deliverAllMail({ db, mailer, logger, baseUrl }) },
+  ];
 }
 
 /**

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectUnreferencedFiles,
@@ -147,7 +148,7 @@ describe('the running server schedules the sweep', () => {
       await storage.put(key, Buffer.from('x'), { contentType: 'image/webp', contentLength: 1 });
       const old = new Date(Date.now() - 2 * 86_400_000);
       utimesSync(path.join(root, key), old, old);
-      const job = serverJobs({ db: t.db, storage }).find((j) => j.name === 'collect-unreferenced-files');
+      const job = serverJobs({ db: t.db, storage, mailer: { send: async () => {} }, logger: pino({ level: 'silent' }), baseUrl: 'http://localhost' }).find((j) => j.name === 'collect-unreferenced-files');
       expect(job?.schedule).toBe('27 * * * *');
       const outcome = await runOncePerTick(t.db, job!.name, new Date(), job!.run);
       expect(outcome).toMatchObject({ ran: true, result: { deleted: 1 } });

@@ -17,6 +17,20 @@ export const DEFAULTS = {
   'blog.engagementPoints': { reaction: 1, comment: 2 },
   /** Comments a user writes to earn the DiscussionContributor badge. */
   'blog.discussionContributorComments': 10,
+  /** Whether a person gets mail for each kind of notification until they choose on /account/notifications. */
+  'notifications.mailDefaults': {
+    AdminReply: true,
+    BlogApproved: true,
+    BlogRejected: true,
+    AssignmentGraded: true,
+    UrgentAnnouncement: true,
+    CommentReceived: false,
+    ReactionReceived: false,
+    PointsEarned: false,
+    SuperAdminInvitation: true,
+  },
+  /** Read notifications older than this many days are deleted by the prune job. */
+  'notifications.pruneReadAfterDays': 180,
 } as const;
 
 export type SettingKey = keyof typeof DEFAULTS;
