@@ -7,10 +7,11 @@ import { newKey, type Storage } from '../src/storage/index.ts';
 import { DEMO_ATTACHMENT, LESSON_TEXT } from './demo-lessons.ts';
 import { DEMO_ASSIGNMENT, DEMO_QUIZ } from './demo-assessments.ts';
 import { seedDemoBlog } from './demo-blog.ts';
+import { seedDemoAnnouncements } from './demo-announcements.ts';
 
 /**
- * Demo data for development: the default workspace, three demo users, three published courses
- * and a few blog posts. Idempotent (every row is found by its natural key before it is made),
+ * Demo data for development: the default workspace, three demo users, three published courses,
+ * a few blog posts, announcements and notifications. Idempotent (every row is found by its natural key before it is made),
  * and it refuses to run in production.
  */
 
@@ -369,5 +370,7 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
       .execute();
     // Comments, reactions and a post in the admin's moderation queue (seeds/demo-blog.ts).
     await seedDemoBlog(trx, userIds, categoryId);
+    // Announcements (an urgent one to everyone, a course welcome, a scheduled one, a draft) and inbox notices.
+    await seedDemoAnnouncements(trx, userIds);
   });
 }

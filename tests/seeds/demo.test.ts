@@ -125,6 +125,34 @@ describe('demo data', () => {
     expect(assignment).toMatchObject({ lesson: 'Forms that work without JavaScript', title: 'Build a contact form' });
   });
 
+  it('gives an urgent announcement to everyone, a course welcome, a scheduled and a draft one, and unread notices in each inbox', async () => {
+    const announcements = await t.db
+      .selectFrom('announcement')
+      .select(['title', 'status', 'targetRole', 'isUrgent', 'targetCourseId', 'body', 'publishedAt'])
+      .orderBy('title')
+      .execute();
+    expect(announcements.map((a) => [a.targetRole, a.status, a.isUrgent])).toEqual([
+      ['AllTeachers', 'Scheduled', false],
+      ['AllUsers', 'Published', true],
+      ['AllStudents', 'Draft', false],
+      ['CourseStudents', 'Published', false],
+    ]);
+    expect(announcements.find((a) => a.targetRole === 'CourseStudents')!.targetCourseId).not.toBeNull();
+    expect(announcements.find((a) => a.isUrgent)!.body).toContain('<strong>');
+    for (const email of ['admin@example.com', 'teacher@example.com', 'student@example.com']) {
+      const unread = await t.db
+        .selectFrom('notification')
+        .innerJoin('user', 'user.id', 'notification.userId')
+        .where('user.email', '=', email)
+        .where('notification.read', '=', false)
+        .select('notification.title')
+        .execute();
+      expect(unread.length, email).toBeGreaterThanOrEqual(1);
+    }
+    // Demo notices are never mailed.
+    expect(await t.db.selectFrom('mailOutbox').select('id').execute()).toEqual([]);
+  });
+
   it('running it again changes nothing', async () => {
     const before = await rowCounts(t.db);
     const ids = await t.db.selectFrom('course').select('id').orderBy('id').execute();
