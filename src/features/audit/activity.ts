@@ -71,7 +71,14 @@ export type AuditAction =
   | 'blog_category_created'
   | 'blog_category_updated'
   | 'blog_category_deleted'
-  | 'blog_comment_deleted';
+  | 'blog_comment_deleted'
+  // Announcements (features/announcements/service.ts).
+  | 'announcement_created'
+  | 'announcement_updated'
+  | 'announcement_published'
+  | 'announcement_scheduled'
+  | 'announcement_expired'
+  | 'announcement_deleted';
 
 /** Writes one audit row; pass the transaction of the change it records. */
 export async function recordActivity(
