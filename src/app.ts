@@ -124,9 +124,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/dashboard', requireUser, dashboardRoutes({ db }));
   app.use('/learn/:slug', requireUser, learningRoutes({ db, storage, config, logger }));
   app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
-  app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes({ ...payments, mailer }));
+  app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes(payments));
   app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));
-  app.use('/admin/blog', requireRole('admin'), blogAdminRoutes({ db, mailer, logger, config }));
+  app.use('/admin/blog', requireRole('admin'), blogAdminRoutes({ db }));
   // Blog writing (the author's side): /blog/new, /blog/posts/:postId/..., /account/posts; before the public reading routes.
   const blogWriting = writingRoutes(media);
   app.use('/blog/new', requireVerified, blogWriting.newPost);

@@ -1,7 +1,15 @@
 import type { Database } from '../db/database.ts';
 import { IDLE_TIMEOUT_MS } from '../features/accounts/sessions.ts';
+import { setting } from '../features/system/settings.ts';
 
-/** Deletes what has expired: sign-ins, cookie sessions, mailed-link tokens and rate-limit windows. */
+/** Sent mail is kept this long (to see what went out when someone asks), then deleted. */
+export const SENT_MAIL_RETENTION_DAYS = 30;
+
+/**
+ * Deletes what has expired: sign-ins, cookie sessions, mailed-link tokens, rate-limit windows,
+ * read notifications older than `notifications.pruneReadAfterDays` (unread ones stay, however old)
+ * and outbox mail sent more than SENT_MAIL_RETENTION_DAYS ago (unsent and failed rows stay).
+ */
 export async function pruneExpired(db: Database): Promise<Record<string, number>> {
   const now = new Date();
   const idleSince = new Date(now.getTime() - IDLE_TIMEOUT_MS);
@@ -11,5 +19,10 @@ export async function pruneExpired(db: Database): Promise<Record<string, number>
   count('httpSession', await db.deleteFrom('httpSession').where('expire', '<=', now).executeTakeFirst());
   count('verification', await db.deleteFrom('verification').where('expiresAt', '<=', now).executeTakeFirst());
   count('rateLimit', await db.deleteFrom('rateLimit').where('windowEndsAt', '<=', now).executeTakeFirst());
+  const readAfterDays = await setting(db, 'notifications.pruneReadAfterDays');
+  const readBefore = new Date(now.getTime() - readAfterDays * 86_400_000);
+  count('notification', await db.deleteFrom('notification').where('read', '=', true).where('createdAt', '<', readBefore).executeTakeFirst());
+  const sentBefore = new Date(now.getTime() - SENT_MAIL_RETENTION_DAYS * 86_400_000);
+  count('mailOutbox', await db.deleteFrom('mailOutbox').where('sentAt', '<', sentBefore).executeTakeFirst());
   return counts;
 }

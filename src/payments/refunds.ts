@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { formatAmount } from '../lib/money.ts';
 import { recordActivity, type AuditContext } from '../features/audit/activity.ts';
 import { cancelOnRefund } from '../features/enrollments/service.ts';
+import { notify, type Notice } from '../features/notifications/notify.ts';
 import { PAYMENTS_UNAVAILABLE, type PaymentsDeps } from './checkout.ts';
 
 /**
@@ -16,8 +17,9 @@ import { PAYMENTS_UNAVAILABLE, type PaymentsDeps } from './checkout.ts';
  * of that and what is stored, so the same refund is never counted twice.
  *
  * `audit` (who, from where) goes on the refund's audit row and the enrollment's, written in the same
- * transaction as the refund; without it, the admin alone. The student's notification is written in
- * that transaction too; the caller mails them after it commits (a mail failure undoes nothing).
+ * transaction as the refund; without it, the admin alone. The student's notification and its mail
+ * are queued in that transaction too (notify); the outbox sends the mail after commit, so a mail
+ * failure undoes nothing.
  *
  * Two requests for the same refund at once (a double submit, two admins confirming together) share
  * Stripe's idempotency key; the second finds the key in the payment's refund history once it has the
@@ -46,7 +48,7 @@ export function checkRefund(
   return { ok: true, amount, left, alreadyRefunded, full: alreadyRefunded + amount >= payment.amount, reason };
 }
 
-/** A refund that was recorded: what the student is told (notification in the transaction, mail after it). */
+/** A refund that was recorded: what the student is told (notification and queued mail, in the refund's transaction). */
 export interface RecordedRefund {
   amount: number;
   currency: string;
@@ -161,8 +163,8 @@ export async function refundTransaction(
       student: { id: about.userId, email: about.email, firstName: about.firstName },
       course: { title: about.title, slug: about.slug },
     };
-    // The student's notification commits with the refund; the mail goes after the commit (the caller's).
-    await tx.insertInto('notification').values(refundNotification(refund)).execute();
+    // The student's notice and its mail commit with the refund (the outbox sends it after commit).
+    await notify(tx, refundNotification(refund, config.baseUrl));
     return { ok: true, refund };
   });
 }
@@ -174,15 +176,27 @@ export function accessAfterRefund(refund: Pick<RecordedRefund, 'enrollmentCancel
 }
 
 /**
- * The notification row (type AdminReply: the spec's NotificationType has no payment type, and a
- * refund is an admin's answer about the student's payment).
+ * The student's notice (type AdminReply: the spec's NotificationType has no payment type, and a
+ * refund is an admin's answer about the student's payment). Its mail is a receipt for money, so it
+ * goes whatever the student chose for AdminReply mail (`mail: 'always'`): one notice, one mail.
  */
-export function refundNotification(refund: RecordedRefund) {
+export function refundNotification(refund: RecordedRefund, baseUrl: string): Notice {
+  const amount = formatAmount(refund.amount, refund.currency);
+  const course = refund.enrollmentCancelled
+    ? `See the course page: ${baseUrl}/courses/${refund.course.slug}`
+    : `Continue the course: ${baseUrl}/learn/${refund.course.slug}`;
   return {
     userId: refund.student.id,
-    type: 'AdminReply' as const,
-    title: `Refund of ${formatAmount(refund.amount, refund.currency)} for "${refund.course.title}"`,
+    type: 'AdminReply',
+    title: `Refund of ${amount} for "${refund.course.title}"`,
     message: `Reason: ${refund.reason} ${accessAfterRefund(refund)}`,
     link: '/account/payments',
+    mail: 'always',
+    mailSubject: `Your refund of ${amount} for "${refund.course.title}"`,
+    mailText: [
+      `We refunded ${amount} of your payment for "${refund.course.title}".`,
+      'The money goes back to the card or account you paid with; your bank may take a few days to show it.',
+      course,
+    ].join('\n\n'),
   };
 }

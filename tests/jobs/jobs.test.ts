@@ -98,4 +98,35 @@ describe('prune job', () => {
     expect((await t.db.selectFrom('verification').select('identifier').execute()).map((r) => r.identifier)).toEqual(['b']);
     expect((await t.db.selectFrom('rateLimit').select('key').execute()).map((r) => r.key)).toEqual(['new']);
   });
+
+  it('deletes read notifications older than notifications.pruneReadAfterDays (never unread ones) and mail sent over 30 days ago', async () => {
+    const { pruneExpired } = await import('../../src/jobs/prune-expired.ts');
+    const user = await createUser(t.db);
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000);
+    const note = (title: string, read: boolean, createdAt: Date) => ({ userId: user.id, type: 'PointsEarned' as const, title, message: 'm', read, createdAt });
+    const notes = await t.db
+      .insertInto('notification')
+      .values([note('old read', true, daysAgo(181)), note('old unread', false, daysAgo(400)), note('recent read', true, daysAgo(179)), note('new', false, daysAgo(0))])
+      .returning(['id', 'title'])
+      .execute();
+    const idOf = (title: string) => notes.find((n) => n.title === title)!.id;
+    await t.db
+      .insertInto('mailOutbox')
+      .values([
+        { userId: user.id, notificationId: idOf('old unread'), subject: 'sent long ago', sentAt: daysAgo(31) },
+        { userId: user.id, notificationId: idOf('new'), subject: 'sent lately', sentAt: daysAgo(29) },
+        { userId: user.id, notificationId: idOf('new'), subject: 'never sent', sentAt: null, attempts: 5, createdAt: daysAgo(60) },
+      ])
+      .execute();
+
+    await pruneExpired(t.db);
+    const titles = async () => (await t.db.selectFrom('notification').select('title').where('userId', '=', user.id).orderBy('title').execute()).map((r) => r.title);
+    expect(await titles()).toEqual(['new', 'old unread', 'recent read']);
+    expect((await t.db.selectFrom('mailOutbox').select('subject').orderBy('subject').execute()).map((r) => r.subject)).toEqual(['never sent', 'sent lately']);
+
+    // An admin's shorter age applies at once.
+    await t.db.insertInto('systemConfig').values({ key: 'notifications.pruneReadAfterDays', value: JSON.stringify(30) }).execute();
+    await pruneExpired(t.db);
+    expect(await titles()).toEqual(['new', 'old unread']);
+  });
 });

@@ -10,9 +10,7 @@ import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { formatAmount, parsePrice } from '../../lib/money.ts';
 import type { PaymentsDeps } from '../../payments/checkout.ts';
-import { refundMail } from '../../payments/refund-mail.ts';
 import { checkRefund, refundTransaction } from '../../payments/refunds.ts';
-import type { Mailer } from '../../mail/mailer.ts';
 import { safeNext } from '../../http/forms.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 import { auditOf } from '../../http/audit-context.ts';
@@ -23,7 +21,8 @@ import { auditOf } from '../../http/audit-context.ts';
  *
  * A refund is confirmed first: the row's form (or GET /admin/payments/:id/refund) shows what will be
  * refunded and what happens to the student's access; only the confirmation's POST (`confirm=yes`)
- * refunds. The student gets a notification (with the refund, in its transaction) and a mail (after it).
+ * refunds. The student gets a notification and a mail, both queued in the refund's transaction (the
+ * mail goes out after the commit, whatever their mail preferences: it is a receipt for money).
  */
 
 const STATUSES = ['Pending', 'Completed', 'Failed', 'Refunded', 'Cancelled'] as const;
@@ -47,12 +46,8 @@ function tableAddress(back: unknown): string {
   return /^\/admin\/payments(\?|$)/.test(path) ? path : '/admin/payments';
 }
 
-export interface PaymentAdminDeps extends PaymentsDeps {
-  mailer: Mailer;
-}
-
-export function paymentAdminRoutes(deps: PaymentAdminDeps): Router {
-  const { db, mailer, logger, config } = deps;
+export function paymentAdminRoutes(deps: PaymentsDeps): Router {
+  const { db } = deps;
   const router = Router();
 
   async function tablePage(req: Request, res: Response, problem?: { id: string; message: string }, status = 200) {
@@ -231,8 +226,6 @@ export function paymentAdminRoutes(deps: PaymentAdminDeps): Router {
       return res.redirect(303, entered.back);
     }
     const { refund } = result;
-    // After the commit, and not awaited: a mail that fails is logged; the refund stands.
-    mailer.send(refundMail(refund, config.baseUrl)).catch((err: unknown) => logger.error({ err, transactionId: params.data.id }, 'could not mail the refund to the student'));
     setFlash(req, 'success', `Refunded ${formatAmount(refund.amount, refund.currency)} to ${refund.student.email}; they were notified by mail.`);
     res.redirect(303, entered.back);
   });

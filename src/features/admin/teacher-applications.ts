@@ -8,6 +8,7 @@ import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
 import { recordActivity } from '../audit/activity.ts';
+import { notify } from '../notifications/notify.ts';
 import { rejectionInput } from '../teaching/schemas.ts';
 import { auditOf } from '../../http/audit-context.ts';
 
@@ -88,16 +89,13 @@ export function teacherApplicationRoutes({ db }: { db: Database }): Router {
         // Admins stay admins; everyone else becomes a teacher (their next request gets a new session id).
         await trx.updateTable('user').set({ role: 'teacher' }).where('id', '=', application.userId).where('role', '=', 'student').execute();
       }
-      await trx
-        .insertInto('notification')
-        .values({
-          userId: application.userId,
-          type: 'AdminReply',
-          title: decision === 'Approved' ? 'You can teach on Edupeak now' : 'Your teacher application was not accepted',
-          message: decision === 'Approved' ? 'Your application was approved. Create your first course from "Teach".' : `Reason: ${reason}`,
-          link: decision === 'Approved' ? '/teach' : '/teach/apply',
-        })
-        .execute();
+      await notify(trx, {
+        userId: application.userId,
+        type: 'AdminReply',
+        title: decision === 'Approved' ? 'You can teach on Edupeak now' : 'Your teacher application was not accepted',
+        message: decision === 'Approved' ? 'Your application was approved. Create your first course from "Teach".' : `Reason: ${reason}`,
+        link: decision === 'Approved' ? '/teach' : '/teach/apply',
+      });
       await recordActivity(trx, audit, {
         action: decision === 'Approved' ? 'teacher_application_approved' : 'teacher_application_rejected',
         entityType: 'teacher_application',

@@ -1,6 +1,5 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
 import { auditOf } from '../../http/audit-context.ts';
 import { notFound } from '../../http/errors.ts';
@@ -8,10 +7,7 @@ import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, safeNext, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { pageInfo, type ColumnSpec } from '../../http/table.ts';
-import type { Logger } from '../../logger.ts';
-import type { Mailer } from '../../mail/mailer.ts';
 import { loadCourse } from '../teaching/load.ts';
-import { gradeMail } from './grade-mail.ts';
 import { assessmentLabel, cellText, fullName, GRADEBOOK_PER_PAGE, gradebookPage } from './gradebook.ts';
 import { writeGradebookCsv } from './gradebook-csv.ts';
 import { listQueue, queueQuery, queueRow, SUBMISSION_STATUSES, type QueueQuery, type QueueRow } from './grading-queries.ts';
@@ -23,15 +19,12 @@ import { gradeSubmission } from './submissions.ts';
  * - the grading queue `/courses/:courseId/submissions`, each row gradable in place (htmx swaps the
  *   row) or on the submission's own page without JavaScript;
  * - `POST /submissions/:submissionId/grade`: the state machine's gradeSubmission (one transaction,
- *   audit, notification), then a mail to the student;
+ *   audit, notification and the student's mail, queued by notify() and sent after the commit);
  * - the gradebook `/courses/:courseId/gradebook` and its CSV.
  */
 
 export interface GradingDeps {
   db: Database;
-  mailer: Mailer;
-  logger: Logger;
-  config: Pick<Config, 'baseUrl'>;
 }
 
 type Course = { id: string; title: string; slug: string };
@@ -75,7 +68,7 @@ interface Problem {
 const rowView = (r: QueueRow) => ({ ...r, name: fullName(r) });
 
 export function gradingRoutes(deps: GradingDeps): Router {
-  const { db, mailer, logger, config } = deps;
+  const { db } = deps;
   const router = Router();
   router.param('courseId', loadCourse(db));
   router.param('submissionId', loadSubmission(db));
@@ -148,10 +141,6 @@ export function gradingRoutes(deps: GradingDeps): Router {
       return renderSubmission(res, back, problem, 422);
     }
     const graded = outcome.submission;
-    // After the commit; a mail server's trouble must not undo or fail the grading.
-    mailer
-      .send(gradeMail(graded, config.baseUrl))
-      .catch((err: unknown) => logger.error({ err, submissionId: graded.id }, 'could not mail the grade to the student'));
     if (isHtmx(req)) return renderRow(res, submission.id, back);
     setFlash(req, 'success', `Graded: ${graded.grade} of ${graded.points} for ${fullName(submission)} (${graded.assignmentTitle}).`);
     res.redirect(303, back ?? `/teach/submissions/${submission.id}`);

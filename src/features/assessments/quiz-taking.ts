@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { CertificateDeps } from '../certificates/service.ts';
 import { completeLesson, type CompletionLearner, type CompletionOutcome } from '../learning/completion.ts';
+import { notify } from '../notifications/notify.ts';
 import { setting } from '../system/settings.ts';
 
 /**
@@ -127,16 +128,13 @@ export async function takeQuiz(deps: CertificateDeps, taker: QuizTaker, quizId: 
     const credited = Math.max(0, best.pointsEarned - previousPoints);
     if (credited > 0) {
       await trx.updateTable('user').set((eb) => ({ points: eb('points', '+', credited) })).where('id', '=', taker.userId).execute();
-      await trx
-        .insertInto('notification')
-        .values({
-          userId: taker.userId,
-          type: 'PointsEarned',
-          title: `Quiz: ${credited} point${credited === 1 ? '' : 's'} earned`,
-          message: `You earned ${credited} point${credited === 1 ? '' : 's'} with "${quiz.title ?? 'the quiz'}" in "${taker.courseTitle}".`,
-          link: taker.lessonLink,
-        })
-        .execute();
+      await notify(trx, {
+        userId: taker.userId,
+        type: 'PointsEarned',
+        title: `Quiz: ${credited} point${credited === 1 ? '' : 's'} earned`,
+        message: `You earned ${credited} point${credited === 1 ? '' : 's'} with "${quiz.title ?? 'the quiz'}" in "${taker.courseTitle}".`,
+        link: taker.lessonLink,
+      });
     }
     await trx.updateTable('enrollment').set({ lastActivityAt: new Date() }).where('id', '=', taker.enrollmentId).execute();
     return { best, credited };

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/types.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
+import { notify } from '../notifications/notify.ts';
 
 /**
  * The one owner of `assignment_submission.status` (spec workflow 5: Pending → Graded → Returned).
@@ -139,16 +140,15 @@ export async function gradeSubmission(db: Database, audit: AuditContext, input: 
       entityId: row.id,
       metadata: { grade: input.grade, points: target.points },
     });
-    await trx
-      .insertInto('notification')
-      .values({
-        userId: target.studentId,
-        type: 'AssignmentGraded',
-        title: `Graded: ${target.assignmentTitle}`,
-        message: `You got ${input.grade} of ${target.points} in "${target.courseTitle}".`,
-        link: `/learn/${target.slug}/lessons/${target.lessonId}#assignment`,
-      })
-      .execute();
+    // The mail (when the student wants it) carries the whole feedback; the inbox shows the grade.
+    await notify(trx, {
+      userId: target.studentId,
+      type: 'AssignmentGraded',
+      title: `Graded: ${target.assignmentTitle}`,
+      message: `You got ${input.grade} of ${target.points} points for "${target.assignmentTitle}" in "${target.courseTitle}".`,
+      link: `/learn/${target.slug}/lessons/${target.lessonId}#assignment`,
+      mailText: row.feedback ? `Feedback from your teacher:\n${row.feedback}` : 'Your teacher left no written feedback this time.',
+    });
     return {
       ok: true as const,
       submission: {

@@ -1,6 +1,5 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
 import { auditOf } from '../../http/audit-context.ts';
 import { notFound } from '../../http/errors.ts';
@@ -8,19 +7,16 @@ import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, safeNext, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
-import type { Logger } from '../../logger.ts';
-import type { Mailer } from '../../mail/mailer.ts';
 import { listModeration, MODERATION_COLUMNS, MODERATION_STATUSES, moderationQuery, moderationRow, type ModerationQuery } from './admin-queries.ts';
 import { CATEGORY_FIELDS, createCategory, deleteCategory, findCategory, listCategories, parseCategory, updateCategory } from './categories.ts';
-import { approvePost, publishPost, rejectPost, setFeatured, unpublishPost, type Decision, type PostRef } from './moderation.ts';
-import { approvedMail, rejectedMail } from './moderation-mail.ts';
+import { approvePost, publishPost, rejectPost, setFeatured, unpublishPost, type Decision } from './moderation.ts';
 
 /**
  * /admin/blog (admins; mounted behind requireRole('admin')):
  * - the moderation table, each row decided in place: htmx swaps the row; without JavaScript a plain
  *   form answers 303 back to the table as it was (a validated `back`) with a flash;
  * - decisions are the state machine's (moderation.ts: one transaction, row lock, notification,
- *   audit); the author's mail (approve, reject) goes after the commit;
+ *   audit); the author's mail (approve, reject) is queued by notify() and sent after the commit;
  * - a decision that no longer applies (another admin was first) answers 409 with the reason: the
  *   table with the message beside the row, or for htmx a refresh of the page that shows the flash;
  * - the categories: list and add, edit, delete.
@@ -28,9 +24,6 @@ import { approvedMail, rejectedMail } from './moderation-mail.ts';
 
 export interface BlogAdminDeps {
   db: Database;
-  mailer: Mailer;
-  logger: Logger;
-  config: Pick<Config, 'baseUrl'>;
 }
 
 const PATH = '/admin/blog';
@@ -69,7 +62,7 @@ interface RowProblem {
 }
 
 export function blogAdminRoutes(deps: BlogAdminDeps): Router {
-  const { db, mailer, logger, config } = deps;
+  const { db } = deps;
   const router = Router();
 
   // The moderation table.
@@ -182,13 +175,6 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
     return tablePage(res, moderationQuery.parse(Object.fromEntries(url.searchParams)), problem, status);
   }
 
-  function mailAuthor(post: PostRef, action: Action, reason: string | undefined) {
-    const mail = action === 'approve' ? approvedMail(post, config.baseUrl) : action === 'reject' ? rejectedMail(post, reason ?? '', config.baseUrl) : undefined;
-    if (!mail) return;
-    // After the commit; a mail server's trouble must not undo or fail the decision.
-    mailer.send(mail).catch((err: unknown) => logger.error({ err, postId: post.id, action }, 'could not mail the moderation decision to the author'));
-  }
-
   async function decide(req: Request, res: Response, action: Action) {
     res.vary('HX-Request');
     const params = postParam.safeParse(req.params);
@@ -226,7 +212,6 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
       }
       return refuse({ id, message: outcome.message }, 409);
     }
-    mailAuthor(outcome.post, action, reason);
     if (htmx) return renderRow(res, id, back, { notice: DONE[action] });
     setFlash(req, 'success', `"${outcome.post.title}": ${DONE[action]}`);
     res.redirect(303, back ?? PATH);

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { HttpError, notFound } from '../../http/errors.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
+import { notify, type Notice } from '../notifications/notify.ts';
 import { checkDiscussionContributor, creditEngagement, type PostOfDiscussion } from './engagement.ts';
 
 /**
@@ -101,12 +102,12 @@ export async function addComment(
 
     const link = `/blog/${post.slug}#comment-${comment.id}`;
     const notified = new Set<string>([authorId]);
-    const notifications = [];
+    const notifications: Notice[] = [];
     if (!notified.has(post.authorId)) {
       notified.add(post.authorId);
       notifications.push({
         userId: post.authorId,
-        type: 'CommentReceived' as const,
+        type: 'CommentReceived',
         title: 'New comment on your post',
         message: `${input.authorName} commented on "${post.title}".`,
         link,
@@ -116,13 +117,13 @@ export async function addComment(
       notified.add(repliedTo);
       notifications.push({
         userId: repliedTo,
-        type: 'CommentReceived' as const,
+        type: 'CommentReceived',
         title: 'New reply to your comment',
         message: `${input.authorName} replied to your comment on "${post.title}".`,
         link,
       });
     }
-    if (notifications.length) await trx.insertInto('notification').values(notifications).execute();
+    await notify(trx, notifications);
 
     await creditEngagement(trx, post, authorId, 'comment');
     await checkDiscussionContributor(trx, authorId);

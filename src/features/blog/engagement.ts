@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/types.ts';
 import { awardBadge } from '../learning/badges.ts';
+import { notify } from '../notifications/notify.ts';
 import { setting } from '../system/settings.ts';
 
 /**
@@ -35,16 +36,13 @@ export async function creditEngagement(trx: Transaction<DB>, post: PostOfDiscuss
   if (!credited || points === 0) return 0;
   await trx.updateTable('blog').set((eb) => ({ pointsEarned: eb('pointsEarned', '+', points) })).where('id', '=', post.id).execute();
   await trx.updateTable('user').set((eb) => ({ points: eb('points', '+', points) })).where('id', '=', post.authorId).execute();
-  await trx
-    .insertInto('notification')
-    .values({
-      userId: post.authorId,
-      type: 'PointsEarned',
-      title: `You earned ${points} point${points === 1 ? '' : 's'}`,
-      message: `For a ${kind === 'reaction' ? 'reaction to' : 'comment on'} your post "${post.title}".`,
-      link: `/blog/${post.slug}`,
-    })
-    .execute();
+  await notify(trx, {
+    userId: post.authorId,
+    type: 'PointsEarned',
+    title: `You earned ${points} point${points === 1 ? '' : 's'}`,
+    message: `For a ${kind === 'reaction' ? 'reaction to' : 'comment on'} your post "${post.title}".`,
+    link: `/blog/${post.slug}`,
+  });
   return points;
 }
 

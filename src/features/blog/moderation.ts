@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/types.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
+import { notify } from '../notifications/notify.ts';
 import { setting } from '../system/settings.ts';
 
 /**
@@ -27,8 +28,9 @@ import { setting } from '../system/settings.ts';
  *   deleting a draft or a Rejected post refunds nothing (there is nothing left to refund).
  *
  * Each function is one transaction that locks the post row (SELECT ... FOR UPDATE) and refuses a
- * decision that no longer applies with 409 (a second admin clicking at the same time). Mails are
- * the routes' work after commit, with the PostRef returned.
+ * decision that no longer applies with 409 (a second admin clicking at the same time). The
+ * author's notice (BlogApproved, BlogRejected) and its mail, when they want it, are queued by
+ * notify() in the decision's transaction and sent after commit.
  */
 
 export interface PostRef {
@@ -167,16 +169,14 @@ export function approvePost(db: Database, audit: AuditContext, postId: string): 
       .set({ status: 'Published', publishedAt: sql<Date>`coalesce(published_at, now())`, updatedAt: new Date() })
       .where('id', '=', post.id)
       .execute();
-    await trx
-      .insertInto('notification')
-      .values({
-        userId: post.authorId,
-        type: 'BlogApproved',
-        title: 'Your post is published',
-        message: `"${post.title}" was approved and is on the blog now.`,
-        link: `/blog/${post.slug}`,
-      })
-      .execute();
+    await notify(trx, {
+      userId: post.authorId,
+      type: 'BlogApproved',
+      title: 'Your post is published',
+      message: `"${post.title}" was approved and is on the blog now.`,
+      link: `/blog/${post.slug}`,
+      mailSubject: `Published: ${post.title}`,
+    });
     await recordActivity(trx, audit, { action: 'blog_approved', entityType: 'blog', entityId: post.id });
     return { ok: true, post: refOf(post) };
   });
@@ -197,19 +197,17 @@ export function rejectPost(db: Database, audit: AuditContext, postId: string, re
       .where('id', '=', post.id)
       .execute();
     await refund(trx, post.authorId, post.pointsSpent);
-    await trx
-      .insertInto('notification')
-      .values({
-        userId: post.authorId,
-        type: 'BlogRejected',
-        title: 'Your post was not accepted',
-        message:
-          `"${post.title}": ${why}` +
-          (post.pointsSpent > 0 ? ` Your ${post.pointsSpent} point${post.pointsSpent === 1 ? ' was' : 's were'} refunded.` : '') +
-          ' Edit it to send it back (no charge).',
-        link: `/blog/posts/${post.id}/edit`,
-      })
-      .execute();
+    await notify(trx, {
+      userId: post.authorId,
+      type: 'BlogRejected',
+      title: 'Your post was not accepted',
+      message:
+        `"${post.title}" was not accepted for the blog. Reason: ${why}` +
+        (post.pointsSpent > 0 ? ` Your ${post.pointsSpent} point${post.pointsSpent === 1 ? ' was' : 's were'} refunded.` : '') +
+        ' Edit it to send it back (no charge).',
+      link: `/blog/posts/${post.id}/edit`,
+      mailSubject: `Not accepted: ${post.title}`,
+    });
     await recordActivity(trx, audit, {
       action: 'blog_rejected',
       entityType: 'blog',

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import type { ReactionType } from './discussion.ts';
+import { notify } from '../notifications/notify.ts';
 import { creditEngagement, type PostOfDiscussion } from './engagement.ts';
 
 /**
@@ -49,16 +50,13 @@ export async function react(
         .limit(1)
         .executeTakeFirst();
       if (!recent) {
-        await trx
-          .insertInto('notification')
-          .values({
-            userId: post.authorId,
-            type: 'ReactionReceived',
-            title: 'People are reacting to your post',
-            message: `${input.userName} reacted to "${post.title}" (${type}).`,
-            link,
-          })
-          .execute();
+        await notify(trx, {
+          userId: post.authorId,
+          type: 'ReactionReceived',
+          title: 'People are reacting to your post',
+          message: `${input.userName} reacted to "${post.title}" (${type}).`,
+          link,
+        });
       }
     }
     await creditEngagement(trx, post, userId, 'reaction');

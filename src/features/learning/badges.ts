@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB, Studentbadgetype } from '../../db/types.ts';
+import { notify } from '../notifications/notify.ts';
 
 /** Badges: what people read for each, and how one is awarded (once per enrollment). */
 
@@ -34,16 +35,13 @@ export async function awardBadge(
   if (award.points > 0) {
     await trx.updateTable('user').set((eb) => ({ points: eb('points', '+', award.points) })).where('id', '=', award.userId).execute();
   }
-  await trx
-    .insertInto('notification')
-    .values({
-      userId: award.userId,
-      type: 'PointsEarned',
-      title: `Badge earned: ${BADGE_NAMES[award.badge]}`,
-      message: award.message ?? `You earned ${award.points} points in "${award.courseTitle}".`,
-      link: '/dashboard',
-    })
-    .execute();
+  await notify(trx, {
+    userId: award.userId,
+    type: 'PointsEarned',
+    title: `Badge earned: ${BADGE_NAMES[award.badge]}`,
+    message: award.message ?? `You earned ${award.points} points in "${award.courseTitle}".`,
+    link: '/dashboard',
+  });
   return true;
 }
 

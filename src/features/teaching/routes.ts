@@ -87,7 +87,7 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer }): Router {
   router.use(mediaUploadRoutes(deps, a));
   router.use(attachmentRoutes(deps, a));
   router.use(assessmentAuthoringRoutes(deps, a));
-  router.use(gradingRoutes({ db, mailer: deps.mailer, logger: deps.logger, config: deps.config }));
+  router.use(gradingRoutes({ db }));
   router.use(studentRoutes({ db, certificates: { db, storage: deps.storage, baseUrl: deps.config.baseUrl, logger: deps.logger } }));
   return router;
 }
