@@ -37,6 +37,8 @@ import { writingRoutes } from './features/blog/writing-routes.ts';
 import { blogAdminRoutes } from './features/blog/admin-routes.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { createMailOutbox } from './features/notifications/outbox.ts';
+import { readerRoutes } from './features/announcements/reader-routes.ts';
+import { loadUnread } from './features/announcements/unread.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
 import { createStripe } from './payments/stripe.ts';
 import { createStorage, type Storage } from './storage/index.ts';
@@ -106,6 +108,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(saveBeforeRedirect);
   app.use(csrfProtection(config));
   app.use(loadCurrentUser(db));
+  // The nav's unread count and the urgent announcement banner: one query per page a signed-in person is shown.
+  app.use(loadUnread(db));
 
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
   app.use(publicRouter(homeRoutes({ db, cacheMs: config.catalogCacheMs })));
@@ -122,6 +126,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(testCheckoutRoutes(payments));
   app.use('/checkout', requireUser, checkoutSuccessRoutes(payments));
   app.use('/dashboard', requireUser, dashboardRoutes({ db }));
+  app.use('/announcements', requireUser, readerRoutes({ db }));
   app.use('/learn/:slug', requireUser, learningRoutes({ db, storage, config, logger }));
   app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
   app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes(payments));

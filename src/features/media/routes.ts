@@ -7,6 +7,7 @@ import { assertSafeKey, type Storage } from '../../storage/index.ts';
 import { sendStoredFile } from '../../storage/send.ts';
 import { primaryKeyOf } from '../../storage/variants.ts';
 import { canOpenLesson, isCourseOut, managesCourse } from '../access/course-policy.ts';
+import { inAudienceSql, VISIBLE_STATUS } from '../announcements/audience.ts';
 
 /**
  * GET /media/<key>: the one way stored files go out. The key is looked up to find what it belongs
@@ -14,12 +15,13 @@ import { canOpenLesson, isCourseOut, managesCourse } from '../access/course-poli
  * images, lesson attachments and an assignment's file to those who may open the lesson; a student's
  * submitted file to that student, the course's teacher and admins only; profile pictures to anyone;
  * drafts' files to their teacher and admins; a blog post's cover to anyone once the post is Published,
- * before that (and after an unpublish) to its author and admins; anything else, or any key we do not know, 404. A course image's 320 px
+ * before that (and after an unpublish) to its author and admins; an announcement's attachment to
+ * its writer, admins and, once Published, its audience; anything else, or any key we do not know, 404. A course image's 320 px
  * copy (storage/variants.ts) is served by the rules of the course image it was made from.
  */
 
 interface Owner {
-  kind: 'course-thumbnail' | 'lesson-thumbnail' | 'lesson-video' | 'lesson-attachment' | 'assignment-file' | 'submission-file' | 'avatar' | 'blog-cover';
+  kind: 'course-thumbnail' | 'lesson-thumbnail' | 'lesson-video' | 'lesson-attachment' | 'assignment-file' | 'submission-file' | 'avatar' | 'blog-cover' | 'announcement-attachment';
   courseStatus: string | null;
   ownerId: string;
   lessonId: string | null;
@@ -56,8 +58,23 @@ async function findOwner(db: Database, key: string): Promise<Owner | undefined> 
     union all
     select 'blog-cover', case when b.status = 'Published' and not b.is_draft then 'Published' else 'hidden' end, b.author_id, null, b.slug, null
       from blog b where b.cover_image_key = ${key}
+    union all
+    -- Last: attachment_keys has no index of its own, so only keys nothing else owns get this far.
+    -- courseStatus carries the announcement's status; the name is the one at the key's position.
+    select 'announcement-attachment', a.status::text, a.created_by_id, null, a.attachment_names[array_position(a.attachment_keys, ${key}::text)], null
+      from announcement a where a.attachment_keys @> array[${key}::text]
     limit 1`.execute(db.withoutPlugins());
   return rows[0];
+}
+
+/** Whether the user is in the audience of a Published announcement that carries this attachment (one query). */
+async function mayReadAttachment(db: Database, userId: string, key: string): Promise<boolean> {
+  const { rows } = await sql<{ ok: boolean }>`
+    select exists (
+      select 1 from announcement a join "user" u on u.id = ${userId}
+      where a.attachment_keys @> array[${key}::text] and a.status = ${VISIBLE_STATUS} and ${inAudienceSql('a', 'u')}
+    ) as ok`.execute(db.withoutPlugins());
+  return rows[0]?.ok === true;
 }
 
 const PUBLIC_IMAGE = 'public, max-age=86400';
@@ -116,6 +133,13 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
         allowed = isOwner || (!!user && user.id === owner.studentId);
         cacheControl = 'private, no-store';
         break;
+      // An announcement's attachment: its writer, admins, and the audience once it is Published
+      // (the one audience rule, audience.ts); a student of another course, a banned student, a
+      // teacher of another course: 404.
+      case 'announcement-attachment':
+        allowed = !!user && (user.id === owner.ownerId || user.role === 'admin' || (await mayReadAttachment(db, user.id, key)));
+        cacheControl = PRIVATE;
+        break;
     }
     if (!allowed) throw notFound();
     if (owner.kind === 'assignment-file' || owner.kind === 'submission-file') {
@@ -123,7 +147,7 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
       const image = /\.(?:jpe?g|png|webp|gif)$/.test(key);
       return sendStoredFile(req, res, storage, key, { disposition: image ? 'inline' : 'attachment', filename: owner.name + extension, cacheControl });
     }
-    if (owner.kind === 'lesson-attachment') {
+    if (owner.kind === 'lesson-attachment' || owner.kind === 'announcement-attachment') {
       // The name already has its extension; only images are shown in place, anything else downloads.
       const image = /\.(?:jpe?g|png|webp|gif)$/.test(key);
       return sendStoredFile(req, res, storage, key, { disposition: image ? 'inline' : 'attachment', filename: owner.name, cacheControl });
