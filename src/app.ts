@@ -37,6 +37,7 @@ import { writingRoutes } from './features/blog/writing-routes.ts';
 import { blogAdminRoutes } from './features/blog/admin-routes.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { createMailOutbox } from './features/notifications/outbox.ts';
+import { notificationPreferenceRoutes, notificationRoutes } from './features/notifications/routes.ts';
 import { readerRoutes } from './features/announcements/reader-routes.ts';
 import { loadUnread } from './features/announcements/unread.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(certificateRoutes({ db, storage, baseUrl: config.baseUrl, logger }));
   app.use('/account', requireUser, accountRoutes(accounts));
   app.use('/account', requireUser, billingRoutes({ db }));
+  app.use('/account', requireUser, notificationPreferenceRoutes({ db }));
   // Before /teach: anyone signed in may apply to teach.
   app.use('/teach/apply', requireUser, applyRoutes({ db }));
   app.use('/teach', requireRole('teacher', 'admin'), teachRoutes({ ...media, mailer }));
@@ -126,6 +128,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(testCheckoutRoutes(payments));
   app.use('/checkout', requireUser, checkoutSuccessRoutes(payments));
   app.use('/dashboard', requireUser, dashboardRoutes({ db }));
+  app.use('/notifications', requireUser, notificationRoutes({ db }));
   app.use('/announcements', requireUser, readerRoutes({ db }));
   app.use('/learn/:slug', requireUser, learningRoutes({ db, storage, config, logger }));
   app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));

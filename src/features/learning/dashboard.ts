@@ -6,7 +6,11 @@ import { formatDate } from '../../lib/dates.ts';
 import { BADGE_NAMES } from './badges.ts';
 import { progressInCourses } from './progress.ts';
 
-/** /dashboard (signed in): my courses with progress, last activity and a continue link; badges; notifications. */
+/**
+ * /dashboard (signed in): my courses with progress, last activity and a continue link; badges; the
+ * last ten notifications (unread ones marked; each opens through /notifications/:id/open, which
+ * marks it read) and a link to the whole inbox.
+ */
 
 export function dashboardRoutes({ db }: { db: Database }): Router {
   const router = Router();
@@ -36,6 +40,7 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
         .select(['id', 'title', 'message', 'link', 'createdAt', 'read'])
         .where('userId', '=', user.id)
         .orderBy('createdAt', 'desc')
+        .orderBy('id', 'desc')
         .limit(10)
         .execute(),
       db.selectFrom('user').select('points').where('id', '=', user.id).executeTakeFirstOrThrow(),
