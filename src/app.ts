@@ -35,6 +35,7 @@ import { discussionRoutes } from './features/blog/discussion-routes.ts';
 import { readingRoutes } from './features/blog/reading-routes.ts';
 import { writingRoutes } from './features/blog/writing-routes.ts';
 import { blogAdminRoutes } from './features/blog/admin-routes.ts';
+import { adminAnnouncementRoutes } from './features/announcements/writer-routes.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { createMailOutbox } from './features/notifications/outbox.ts';
 import { notificationPreferenceRoutes, notificationRoutes } from './features/notifications/routes.ts';
@@ -103,6 +104,8 @@ export function createApp(deps: AppDeps): Express {
   // A lesson's text (Markdown, up to 100,000 characters, lib/markdown.ts) makes a larger form than
   // any other: its own limit, so that text too long is told so (422) with the text kept, not a 413.
   app.use('/teach/lessons', express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
+  // An announcement's Markdown (up to 20,000 characters) and up to 500 addresses outgrow the default.
+  app.use(['/admin/announcements', '/teach/courses/:courseId/announcements'], express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(refuseControlCharactersInForm);
   app.use(sessions({ db, config }));
@@ -135,6 +138,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes(payments));
   app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));
   app.use('/admin/blog', requireRole('admin'), blogAdminRoutes({ db }));
+  app.use('/admin/announcements', requireRole('admin'), adminAnnouncementRoutes(media));
   // Blog writing (the author's side): /blog/new, /blog/posts/:postId/..., /account/posts; before the public reading routes.
   const blogWriting = writingRoutes(media);
   app.use('/blog/new', requireVerified, blogWriting.newPost);

@@ -10,6 +10,7 @@ import { liftExpiredBans } from './lift-expired-bans.ts';
 import { pruneExpired } from './prune-expired.ts';
 import { recordMissedAssignments } from './record-missed-assignments.ts';
 import { releaseScheduledContent } from './release-scheduled-content.ts';
+import { publishAnnouncements } from './publish-announcements.ts';
 
 export interface Job {
   name: string;
@@ -31,6 +32,7 @@ export async function pruneJobRuns(db: Database): Promise<{ jobRuns: number }> {
 export const jobs: Job[] = [
   { name: 'release-scheduled-content', schedule: '* * * * *', run: releaseScheduledContent },
   { name: 'lift-expired-bans', schedule: '* * * * *', run: liftExpiredBans },
+  { name: 'publish-announcements', schedule: '* * * * *', run: publishAnnouncements },
   { name: 'record-missed-assignments', schedule: '*/5 * * * *', run: recordMissedAssignments },
   { name: 'prune-expired', schedule: '17 * * * *', run: pruneExpired },
   { name: 'prune-job-runs', schedule: '43 * * * *', run: pruneJobRuns },

@@ -51,7 +51,7 @@ export class FileNotFoundError extends Error {
 }
 
 /** The top-level folders (key prefixes) our keys live under: all a sweep of storage may touch. */
-export const STORAGE_KINDS = ['videos', 'thumbnails', 'avatars', 'certificates', 'attachments', 'assignments', 'submissions', 'covers'] as const;
+export const STORAGE_KINDS = ['videos', 'thumbnails', 'avatars', 'certificates', 'attachments', 'assignments', 'submissions', 'covers', 'announcements'] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
 
 /** A fresh key such as `videos/2026/11/<uuid>.mp4`: unguessable, and never made from user input. */

@@ -18,6 +18,7 @@ import { studentRoutes } from './students.ts';
 import { auditOf } from '../../http/audit-context.ts';
 import { gradingRoutes } from '../assessments/grading-routes.ts';
 import type { Mailer } from '../../mail/mailer.ts';
+import { teacherAnnouncementRoutes } from '../announcements/writer-routes.ts';
 
 /** /teach (teachers and admins): my courses, the course form, and the course's structure. */
 
@@ -88,6 +89,7 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer }): Router {
   router.use(attachmentRoutes(deps, a));
   router.use(assessmentAuthoringRoutes(deps, a));
   router.use(gradingRoutes({ db }));
+  router.use(teacherAnnouncementRoutes(deps));
   router.use(studentRoutes({ db, certificates: { db, storage: deps.storage, baseUrl: deps.config.baseUrl, logger: deps.logger } }));
   return router;
 }
