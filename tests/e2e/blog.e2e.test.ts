@@ -326,7 +326,11 @@ describe.skipIf(skipWithoutBrowser)('the blog in a browser', () => {
     expect(seen.some((n) => n.includes(`${nameOf(readers.nojs)} commented on "${TITLE}".`))).toBe(true);
     // Only one reaction notice within the hour, however many react.
     expect(titles.filter((x) => x === 'People are reacting to your post')).toHaveLength(1);
-    expect(await notes.first().getByRole('link', { name: 'Open' }).getAttribute('href')).toMatch(new RegExp(`^/blog/${slug}#comment-`));
+    // Each opens through the inbox (which marks it read), and on to the newest comment.
+    const opener = await notes.first().getByRole('link', { name: 'Open' }).getAttribute('href');
+    expect(opener).toMatch(/^\/notifications\/[0-9a-f-]{36}\/open$/);
+    const followed = await page.request.get(new URL(opener!, page.url()).href, { maxRedirects: 0 });
+    expect(followed.headers().location).toMatch(new RegExp(`^/blog/${slug}#comment-`));
     await page.screenshot({ path: screenshotPath('blog-7-author-dashboard'), fullPage: true });
 
     // Ama was told of Ben's reply to her comment; nobody of their own doing.
