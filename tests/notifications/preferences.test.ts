@@ -26,6 +26,7 @@ describe('notification mail preferences', () => {
     const page = await me.agent.get('/account/notifications').expect(200);
     expect(tickedOn(page.text)).toEqual(['AdminReply', 'BlogApproved', 'BlogRejected', 'AssignmentGraded', 'UrgentAnnouncement', 'SuperAdminInvitation']);
     expect(page.text).toContain('always show everything; only mail is a choice');
+    expect(page.text).toContain('You have not chosen yet: the boxes show the defaults.');
     expect(page.text).toContain('Replies from the Edupeak team');
     expect(page.text).toContain('Urgent announcements');
     expect(page.text).toContain('<a href="/account/notifications" aria-current="page">Notifications</a>');
@@ -42,6 +43,7 @@ describe('notification mail preferences', () => {
     const page = await me.agent.get('/account/notifications').expect(200);
     expect(page.text).toContain('Saved.');
     expect(tickedOn(page.text)).toEqual(['AssignmentGraded', 'CommentReceived']);
+    expect(page.text).not.toContain('You have not chosen yet');
     // Nothing ticked: no mail at all, still a row each.
     await save(me, []).expect(303);
     expect((await rowsOf(me.user.id)).filter((r) => r.email)).toEqual([]);
