@@ -115,6 +115,12 @@ describe('the form', () => {
     const ends = await me.post('/admin/announcements/new', { title: 'T', body: 'B', targetRole: 'AllUsers', scheduledAt: local(120), expiresAt: local(60), intent: 'publish' });
     expect(ends.status).toBe(422);
     expect(ends.text).toContain('The end must come after the publishing time.');
+    // 20,000 characters are the most; multi-byte ones come through the form (its own 1 MB limit).
+    const long = await me.post('/admin/announcements/new', { title: 'Long', body: 'é'.repeat(20_001), targetRole: 'AllUsers', intent: 'draft' });
+    expect(long.status).toBe(422);
+    expect(long.text).toContain('The announcement must be at most 20,000 characters.');
+    const longest = await me.post('/admin/announcements/new', { title: 'Long', body: 'é'.repeat(20_000), targetRole: 'AllUsers', intent: 'draft' });
+    expect(longest.status).toBe(303);
     const course = await me.post('/admin/announcements/new', { title: 'T', body: 'B', targetRole: 'CourseStudents', intent: 'draft' });
     expect(course.status).toBe(422);
     expect(course.text).toContain('Choose the course whose students it is for.');
@@ -193,6 +199,41 @@ describe('status', () => {
     const boss = await admin();
     expect((await boss.post(`/admin/announcements/${live.id}/delete`)).status).toBe(303);
     expect(await t.db.selectFrom('announcement').select('id').where('id', '=', live.id).execute()).toEqual([]);
+  });
+});
+
+describe('urgent mail from the forms', () => {
+  it('saving an urgent one with a past time publishes it and queues its audience\'s mail at once; marking a live one urgent later mails those not yet mailed', async () => {
+    const me = await teacherWithCourse();
+    const students = [await createUser(t.db), await createUser(t.db)];
+    for (const s of students) await createEnrollment(t.db, { userId: s.id, courseId: me.course.id, status: 'Active' });
+    const res = await me.post(`${me.base}/new`, { title: 'Closed', body: 'No class today', scheduledAt: local(-5), isUrgent: 'on', intent: 'publish' });
+    expect(res.status).toBe(303);
+    const id = idFrom(res.headers.location);
+    const queued = await t.db.selectFrom('mailOutbox').select('userId').where('announcementId', '=', id).execute();
+    expect(queued.map((q) => q.userId).sort()).toEqual(students.map((s) => s.id).sort());
+
+    const plain = await createAnnouncement(t.db, { createdById: me.user.id, targetRole: 'CourseStudents', targetCourseId: me.course.id });
+    await me.post(`${me.base}/${plain.id}/edit`, { title: 'Now urgent', body: 'Read this', intent: 'save' });
+    expect(await t.db.selectFrom('mailOutbox').select('userId').where('announcementId', '=', plain.id).execute()).toEqual([]);
+    await me.post(`${me.base}/${plain.id}/edit`, { title: 'Now urgent', body: 'Read this', isUrgent: 'on', intent: 'save' });
+    expect(await t.db.selectFrom('mailOutbox').select('userId').where('announcementId', '=', plain.id).execute()).toHaveLength(2);
+  });
+});
+
+describe('who may write', () => {
+  it('students and teachers get 404 from the admin pages; students from the course pages', async () => {
+    const a = await createAnnouncement(t.db);
+    const student = await signedInAs(t.app, t.db, 'student');
+    const teacher = await signedInAs(t.app, t.db, 'teacher');
+    const course = await createCourse(t.db);
+    for (const who of [student, teacher]) {
+      expect((await who.agent.get('/admin/announcements')).status).toBe(404);
+      expect((await who.agent.get(`/admin/announcements/${a.id}`)).status).toBe(404);
+      expect((await who.post(`/admin/announcements/${a.id}/end`)).status).toBe(404);
+    }
+    expect((await student.agent.get(`/teach/courses/${course.id}/announcements`)).status).toBe(404);
+    expect((await rowOf(a.id)).status).toBe('Published');
   });
 });
 
