@@ -19,14 +19,17 @@
  *   the Expired status but no date to reach it by).
  * - announcement.attachment_names: the file name shown for each of `attachment_keys` (same order;
  *   keys are random, never made from user input).
+ * - notification (created_at) where read: the prune job deletes read notifications past an age.
  * - announcement (status, scheduled_at) for the publishing job, (status, published_at desc) for the
- *   readers' list, and a GIN index on target_user_ids for Specific* audiences.
+ *   readers' list, a GIN index on target_user_ids for Specific* audiences, and one on
+ *   attachment_keys for /media's "whose file is this" lookup.
  */
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index notification_user_id_created_at_idx on notification (user_id, created_at desc)`.execute(db);
   await sql`create index notification_unread_idx on notification (user_id) where not read`.execute(db);
+  await sql`create index notification_read_created_at_idx on notification (created_at) where read`.execute(db);
 
   await sql`
     create table notification_preference (
@@ -36,6 +39,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       updated_at timestamptz not null default now(),
       constraint notification_preference_pkey primary key (user_id, topic)
     )`.execute(db);
+  await sql`create trigger notification_preference_set_updated_at before update on notification_preference for each row execute function set_updated_at()`.execute(db);
 
   await sql`
     create table mail_outbox (
@@ -65,9 +69,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index announcement_status_scheduled_at_idx on announcement (status, scheduled_at)`.execute(db);
   await sql`create index announcement_status_published_at_idx on announcement (status, published_at desc)`.execute(db);
   await sql`create index announcement_target_user_ids_idx on announcement using gin (target_user_ids)`.execute(db);
+  await sql`create index announcement_attachment_keys_idx on announcement using gin (attachment_keys)`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop index announcement_attachment_keys_idx`.execute(db);
+  await sql`drop index notification_read_created_at_idx`.execute(db);
   await sql`drop index announcement_target_user_ids_idx`.execute(db);
   await sql`drop index announcement_status_published_at_idx`.execute(db);
   await sql`drop index announcement_status_scheduled_at_idx`.execute(db);

@@ -25,11 +25,16 @@ export function isHtmx(req: Request): boolean {
   return req.get('HX-Request') === 'true';
 }
 
+/** A page the browser fetches ahead on its own (link prefetching): nobody has looked at it yet. */
+export function isPrefetch(req: Request): boolean {
+  return /prefetch|prerender/i.test(`${req.get('Sec-Purpose') ?? ''} ${req.get('Purpose') ?? ''}`);
+}
+
 function isShownPage(req: Request): boolean {
   if (isHtmx(req)) return false;
   const dest = req.get('Sec-Fetch-Dest');
   if (dest && dest !== 'document') return false;
-  return !/prefetch|prerender/i.test(`${req.get('Sec-Purpose') ?? ''} ${req.get('Purpose') ?? ''}`);
+  return !isPrefetch(req);
 }
 
 /** Renders a view with the request's locals (current user, CSRF token, flash ...). */

@@ -109,7 +109,14 @@ describe.each(['disk', 's3'] as const)('collectUnreferencedFiles on %s', (driver
     await t.db.insertInto('blog').values({ authorId: user.id, title: 'Post', slug: `post-${driver}`, content: 'Text', coverImageKey: blogCover }).execute();
     await t.db
       .insertInto('announcement')
-      .values({ title: 'News', body: 'Text', createdById: user.id, targetRole: 'AllUsers', attachmentKeys: [...attachments, 'attachments/2020/01/not-stored.pdf'] })
+      .values({
+        title: 'News',
+        body: 'Text',
+        createdById: user.id,
+        targetRole: 'AllUsers',
+        attachmentKeys: [...attachments, 'attachments/2020/01/not-stored.pdf'],
+        attachmentNames: [...attachments.map((_, i) => `file-${i}.pdf`), 'not-stored.pdf'],
+      })
       .execute();
 
     const graceMs = Date.now() - (edge + 200);

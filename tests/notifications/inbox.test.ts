@@ -64,6 +64,13 @@ describe('the notifications inbox', () => {
     await me.agent.get(`/notifications/${note!.id}/open`).expect(303);
   });
 
+  it('a browser fetching the link ahead of a click (prefetch) does not mark it read', async () => {
+    const me = await signedInAs(t.app, t.db, 'student');
+    const [note] = await createNotifications(t.db, me.user.id, 1, { link: '/dashboard' });
+    await me.agent.get(`/notifications/${note!.id}/open`).set('Sec-Purpose', 'prefetch').expect(204);
+    expect(await readOf(note!.id)).toBe(false);
+  });
+
   it('a link that is not a path on this site is never followed: to the inbox instead', async () => {
     const me = await signedInAs(t.app, t.db, 'student');
     for (const link of ['//evil.example', '/\\evil.example', '/\t/evil.example', 'https://evil.example/x', 'javascript:alert(1)', 'blog/relative', null]) {
@@ -113,6 +120,8 @@ describe('the notifications inbox', () => {
     expect(res.text).not.toContain('New<span');
     expect(res.text).not.toContain('Mark as read');
     expect(res.text).toContain('<span id="unread-count" hx-swap-oob="true" class="status status-pending">2 unread</span>');
+    // The nav's bell too: 2 left of 3.
+    expect(res.text).toMatch(/<a id="nav-unread"[^>]*hx-swap-oob="true"[^]*?<span class="count" aria-hidden="true">2<\/span>/);
     // Already read: the same answer, not an error.
     await me.post(`/notifications/${a!.id}/read`).set(hx).expect(200);
   });
@@ -137,6 +146,7 @@ describe('the notifications inbox', () => {
     expect(itemsOf(fragment.text)).toEqual(['Later 1', 'Notice 1', 'Later 2', 'Notice 2', 'Notice 3']);
     expect(fragment.text).not.toContain('Mark all as read');
     expect(fragment.text).toContain('<span id="unread-count" hx-swap-oob="true" class="muted">all read</span>');
+    expect(fragment.text).toMatch(/<a id="nav-unread"[^>]*hx-swap-oob="true"[^>]*><svg[^]*?<span class="sr-only">Notifications<\/span><\/a>/);
     for (const n of theirs) expect(await readOf(n.id)).toBe(false);
     // Nothing unread left: still fine.
     await me.post('/notifications/read-all').expect(303);

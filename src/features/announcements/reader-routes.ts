@@ -1,10 +1,10 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { safeNext } from '../../http/forms.ts';
 import { currentUser, type CurrentUser } from '../../http/guards.ts';
-import { isHtmx, render } from '../../http/render.ts';
+import { isHtmx, isPrefetch, render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { markAnnouncementRead } from './read.ts';
 import { ANNOUNCEMENTS_PER_PAGE, announcementFor, announcementsFor } from './reader-queries.ts';
@@ -23,8 +23,6 @@ const dismissForm = z.object({ back: z.string().max(2000).optional().catch(undef
 
 const isoOf = (d: Date | string | null) => (d ? new Date(d).toISOString() : '');
 
-/** A page fetched ahead by the browser (link prefetch) has not been read by anyone. */
-const isPrefetch = (req: Request) => /prefetch|prerender/i.test(`${req.get('Sec-Purpose') ?? ''} ${req.get('Purpose') ?? ''}`);
 
 function signedIn(res: Response): CurrentUser {
   const user = currentUser(res);

@@ -59,7 +59,7 @@ async function findOwner(db: Database, key: string): Promise<Owner | undefined> 
     select 'blog-cover', case when b.status = 'Published' and not b.is_draft then 'Published' else 'hidden' end, b.author_id, null, b.slug, null
       from blog b where b.cover_image_key = ${key}
     union all
-    -- Last: attachment_keys has no index of its own, so only keys nothing else owns get this far.
+    -- Last: only keys nothing else owns get this far (attachment_keys has a GIN index for the @> test).
     -- courseStatus carries the announcement's status; the name is the one at the key's position.
     select 'announcement-attachment', a.status::text, a.created_by_id, null, a.attachment_names[array_position(a.attachment_keys, ${key}::text)], null
       from announcement a where a.attachment_keys @> array[${key}::text]

@@ -4,10 +4,11 @@ import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, safeNext } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
-import { isHtmx, render } from '../../http/render.ts';
+import { isHtmx, isPrefetch, render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { INBOX_PER_PAGE, inboxCounts, inboxPage, markAllRead, markRead } from './inbox.ts';
 import { preferencesOf, savePreferences } from './preferences.ts';
+import { unreadState } from '../announcements/unread.ts';
 import { inboxPage as pageInput, notificationParam, preferencesInput } from './schemas.ts';
 
 /**
@@ -48,7 +49,9 @@ export function notificationRoutes({ db }: { db: Database }): Router {
 
   // Opening marks read, then follows the link, but only to a path on this site: a notification's
   // link is written by the app, and even so a stored `//evil.example` must never become a redirect.
+  // A link the browser fetches ahead of a click (prefetch) is not an opening: it only looks.
   router.get('/:id/open', async (req, res) => {
+    if (isPrefetch(req)) return res.status(204).end();
     const item = await readOne(req, res);
     res.redirect(303, safeNext(item.link, '') || INBOX);
   });
@@ -57,7 +60,7 @@ export function notificationRoutes({ db }: { db: Database }): Router {
     const user = currentUser(res)!;
     const { page } = pageInput.parse(req.body ?? {});
     await markAllRead(db, user.id);
-    if (isHtmx(req)) return render(res, 'notifications/_inbox', { ...(await inboxData(user.id, page)), oob: true });
+    if (isHtmx(req)) return render(res, 'notifications/_inbox', { ...(await inboxData(user.id, page)), oob: true, nav: (await unreadState(db, user)).unread });
     setFlash(req, 'success', 'All your notifications are marked as read.');
     res.redirect(303, inboxHref(page));
   });
@@ -66,8 +69,10 @@ export function notificationRoutes({ db }: { db: Database }): Router {
     const { page } = pageInput.parse(req.body ?? {});
     const item = await readOne(req, res);
     if (isHtmx(req)) {
-      const { unread } = await inboxCounts(db, currentUser(res)!.id);
-      return render(res, 'notifications/_item', { n: item, page, unread, oob: true });
+      const user = currentUser(res)!;
+      const { unread } = await inboxCounts(db, user.id);
+      // The nav's bell counts too (notifications and announcements): swapped out of band with the item.
+      return render(res, 'notifications/_item', { n: item, page, unread, oob: true, nav: (await unreadState(db, user)).unread });
     }
     res.redirect(303, inboxHref(page));
   });
