@@ -266,7 +266,8 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
     }
 
     const memberships = [
-      { email: 'admin@example.com', role: 'Admin' as const },
+      // The demo admin is the workspace's SuperAdmin: settings, impersonation, roles and invitations.
+      { email: 'admin@example.com', role: 'SuperAdmin' as const },
       { email: 'teacher@example.com', role: 'Member' as const },
     ];
     await trx

@@ -3,11 +3,9 @@ import express, { Router, type Express } from 'express';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { accountRoutes } from './features/accounts/account-routes.ts';
+import { adminRoutes } from './features/admin/routes.ts';
 import { authRoutes } from './features/accounts/auth-routes.ts';
 import { loadCurrentUser } from './features/accounts/sessions.ts';
-import { teacherApplicationRoutes } from './features/admin/teacher-applications.ts';
-import { enrollmentAdminRoutes } from './features/admin/enrollments.ts';
-import { paymentAdminRoutes } from './features/admin/payments.ts';
 import { billingRoutes } from './features/billing/routes.ts';
 import { checkoutSuccessRoutes, enrollRoutes } from './features/enrollments/routes.ts';
 import { catalogRoutes } from './features/catalog/routes.ts';
@@ -34,8 +32,6 @@ import type { Logger } from './logger.ts';
 import { discussionRoutes } from './features/blog/discussion-routes.ts';
 import { readingRoutes } from './features/blog/reading-routes.ts';
 import { writingRoutes } from './features/blog/writing-routes.ts';
-import { blogAdminRoutes } from './features/blog/admin-routes.ts';
-import { adminAnnouncementRoutes } from './features/announcements/writer-routes.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { createMailOutbox } from './features/notifications/outbox.ts';
 import { notificationPreferenceRoutes, notificationRoutes } from './features/notifications/routes.ts';
@@ -134,11 +130,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/notifications', requireUser, notificationRoutes({ db }));
   app.use('/announcements', requireUser, readerRoutes({ db }));
   app.use('/learn/:slug', requireUser, learningRoutes({ db, storage, config, logger }));
-  app.use('/admin/teacher-applications', requireRole('admin'), teacherApplicationRoutes({ db }));
-  app.use('/admin/payments', requireRole('admin'), paymentAdminRoutes(payments));
-  app.use('/admin/enrollments', requireRole('admin'), enrollmentAdminRoutes({ db }));
-  app.use('/admin/blog', requireRole('admin'), blogAdminRoutes({ db }));
-  app.use('/admin/announcements', requireRole('admin'), adminAnnouncementRoutes(media));
+  // The admin area: one router behind one guard (features/admin/routes.ts).
+  app.use('/admin', requireRole('admin'), adminRoutes({ db, config, logger, mailer, storage, stripe: payments.stripe }));
   // Blog writing (the author's side): /blog/new, /blog/posts/:postId/..., /account/posts; before the public reading routes.
   const blogWriting = writingRoutes(media);
   app.use('/blog/new', requireVerified, blogWriting.newPost);

@@ -151,4 +151,26 @@ describe('admin enrollments: status changes', () => {
     expect(many.result.text.match(/Not paid: activating needs a reason\./g)).toHaveLength(20);
     expectWithinPageBudget(many.result);
   });
+
+  it('the table as CSV: every row the filters select (not only the page), in the table\'s order, with a formula neutralised', async () => {
+    const admin = await signedInAs(t.app, t.db, 'admin');
+    const course = await createCourse(t.db, { title: 'CSV Course', price: 1500 });
+    const evil = await createUser(t.db, { firstName: '=HYPERLINK("http://evil.example")', lastName: 'X', email: 'csv-evil@example.test' });
+    for (let i = 0; i < 24; i++) {
+      const u = await createUser(t.db, { email: `csv-${i}@example.test` });
+      await createEnrollment(t.db, { userId: u.id, courseId: course.id, status: 'Active', amount: 1500 });
+    }
+    await createEnrollment(t.db, { userId: evil.id, courseId: course.id, status: 'Active', amount: 1500 });
+
+    const page = await admin.agent.get('/admin/enrollments?course=CSV+Course&sort=amount').expect(200);
+    expect(page.text).toContain('href="/admin/enrollments?sort=amount&amp;dir=desc&amp;course=CSV+Course&amp;format=csv"');
+    const csv = await admin.agent.get('/admin/enrollments?course=CSV+Course&sort=amount&format=csv').expect(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="enrollments.csv"');
+    const lines = csv.text.trim().split('\n');
+    expect(lines[0]).toBe('id,student,email,course,amount,status,banned,enrolled at,last active at');
+    expect(lines).toHaveLength(26);
+    expect(lines.filter((l) => l.includes(',CSV Course,15.00,Active,no,'))).toHaveLength(25);
+    expect(csv.text).toContain(`"'=HYPERLINK(""http://evil.example"") X"`);
+  });
 });

@@ -7,7 +7,8 @@ import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { render } from '../../http/render.ts';
-import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
+import { tableQuery } from '../../http/table.ts';
+import { contextOf, defineAdminTable, loadTablePage, serveAdminTable, type TablePage } from './table.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
@@ -44,51 +45,92 @@ interface Problem {
   values: Record<string, string>;
 }
 
+type Row = Awaited<ReturnType<typeof selectRows>>[number];
+
+function filtered(db: Database, q: Query, timeZone: string) {
+  const { start, end } = dayBounds(q.from, q.to, timeZone);
+  let base = db.selectFrom('enrollment as e').innerJoin('course as c', 'c.id', 'e.courseId').innerJoin('user as u', 'u.id', 'e.userId');
+  if (q.status) base = base.where('e.status', '=', q.status);
+  if (q.course) base = base.where('c.title', 'ilike', containsPattern(q.course));
+  if (q.user) base = base.where(sql<string>`lower(u.email)`, 'like', containsPattern(q.user.toLowerCase()));
+  if (start) base = base.where('e.createdAt', '>=', start);
+  if (end) base = base.where('e.createdAt', '<', end);
+  return base;
+}
+
+function selectRows(db: Database, q: Query, timeZone: string, window: { limit: number; offset: number }) {
+  return (
+    filtered(db, q, timeZone)
+      .select(['e.id', 'e.status', 'e.amount', 'e.createdAt', 'e.lastActivityAt', 'e.banned', 'c.title', 'c.slug', 'u.email', 'u.firstName', 'u.lastName'])
+      // The service's own rule, so the page says beforehand which activations need a reason.
+      .select(paidOrFree('e').as('paidOrFree'))
+      .orderBy(sql.ref(`e.${q.sort}`), (ob) => (q.dir === 'asc' ? ob.asc().nullsFirst() : ob.desc().nullsLast()))
+      .orderBy('e.id')
+      .limit(window.limit)
+      .offset(window.offset)
+      .execute()
+  );
+}
+
+/** The table (filters, sort, pages, CSV): src/features/admin/table.ts. */
+function enrollmentsTable(db: Database) {
+  return defineAdminTable<Query, Row>({
+    path: PATH,
+    query,
+    count: async (q, ctx) =>
+      (await filtered(db, q, ctx.timeZone).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    rows: (q, ctx, window) => selectRows(db, q, ctx.timeZone, window),
+    csv: {
+      filename: 'enrollments.csv',
+      columns: [
+        ['id', (r) => r.id],
+        ['student', (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
+        ['email', (r) => r.email],
+        ['course', (r) => r.title],
+        ['amount', (r) => (r.amount / 100).toFixed(2)],
+        ['status', (r) => r.status],
+        ['banned', (r) => (r.banned ? 'yes' : 'no')],
+        ['enrolled at', (r) => new Date(r.createdAt).toISOString()],
+        ['last active at', (r) => (r.lastActivityAt ? new Date(r.lastActivityAt).toISOString() : '')],
+      ],
+    },
+  });
+}
+
 export function enrollmentAdminRoutes({ db }: { db: Database }): Router {
   const router = Router();
+  const table = enrollmentsTable(db);
 
   async function tablePage(res: Response, q: Query, problem?: Problem, status = 200) {
-    const { start, end } = dayBounds(q.from, q.to, timeZoneOf(res));
-    let base = db.selectFrom('enrollment as e').innerJoin('course as c', 'c.id', 'e.courseId').innerJoin('user as u', 'u.id', 'e.userId');
-    if (q.status) base = base.where('e.status', '=', q.status);
-    if (q.course) base = base.where('c.title', 'ilike', containsPattern(q.course));
-    if (q.user) base = base.where(sql<string>`lower(u.email)`, 'like', containsPattern(q.user.toLowerCase()));
-    if (start) base = base.where('e.createdAt', '>=', start);
-    if (end) base = base.where('e.createdAt', '<', end);
-    const [{ total }, rows] = await Promise.all([
-      base.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow(),
-      base
-        .select(['e.id', 'e.status', 'e.amount', 'e.createdAt', 'e.lastActivityAt', 'e.banned', 'c.title', 'c.slug', 'u.email', 'u.firstName', 'u.lastName'])
-        // The service's own rule, so the page says beforehand which activations need a reason.
-        .select(paidOrFree('e').as('paidOrFree'))
-        .orderBy(sql.ref(`e.${q.sort}`), (ob) => (q.dir === 'asc' ? ob.asc().nullsFirst() : ob.desc().nullsLast()))
-        .orderBy('e.id')
-        .limit(PER_PAGE)
-        .offset((q.page - 1) * PER_PAGE)
-        .execute(),
-    ]);
+    const page = await loadTablePage(table, q, contextOf(res));
+    renderTable(res, page, problem, status);
+  }
+
+  function renderTable(res: Response, page: TablePage<Query, Row>, problem?: Problem, status = 200) {
+    const timeZone = timeZoneOf(res);
     render(
       res,
       'admin/enrollments',
       {
         title: 'Enrollments',
-        rows: rows.map((r) => ({
+        rows: page.rows.map((r) => ({
           ...r,
           amountLabel: formatAmount(r.amount),
-          dateLabel: formatDate(r.createdAt, timeZoneOf(res)),
-          activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt, timeZoneOf(res)) : '—',
+          dateLabel: formatDate(r.createdAt, timeZone),
+          activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt, timeZone) : '—',
           needsReason: r.status !== 'Active' && !r.paidOrFree,
         })),
-        filter: q,
+        filter: page.filter,
         statuses: STATUSES,
         problem,
-        pageInfo: pageInfo(PATH, q, total),
+        pageInfo: page.pageInfo,
       },
       status,
     );
   }
 
-  router.get('/', (req, res) => tablePage(res, query.parse(req.query)));
+  router.get('/', (req, res) => serveAdminTable(req, res, table, (page) => renderTable(res, page)));
+
 
   /** Where the form was posted from: this table with its filters, sort and page. */
   const back = (req: Request) => backTo(req.get('referer'), PATH, PATH);

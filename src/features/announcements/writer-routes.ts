@@ -13,7 +13,7 @@ import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import { discardUpload, receiveUpload } from '../../uploads/receive.ts';
 import { uploadTempDir } from '../../uploads/temp-dir.ts';
-import { toCsv } from '../assessments/gradebook-csv.ts';
+import { toCsv } from '../../http/csv.ts';
 import { loadCourse } from '../teaching/load.ts';
 import { ANNOUNCEMENT_MAX_BYTES, ANNOUNCEMENT_UPLOAD_TYPES, deleteStoredFiles, storeAnnouncementFile } from './writer-files.ts';
 import {

@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../db/database.ts';
+import type { Logger } from '../../logger.ts';
+import type { Mailer } from '../../mail/mailer.ts';
+import type { Storage } from '../../storage/index.ts';
+import type Stripe from 'stripe';
+import { adminAnnouncementRoutes } from '../announcements/writer-routes.ts';
+import { blogAdminRoutes } from '../blog/admin-routes.ts';
+import { enrollmentAdminRoutes } from './enrollments.ts';
+import { paymentAdminRoutes } from './payments.ts';
+import { loadStaffRole } from './staff.ts';
+import { teacherApplicationRoutes } from './teacher-applications.ts';
+
+/**
+ * The admin area: every admin page under one router, mounted once behind one guard
+ * (`app.use('/admin', requireRole('admin'), adminRoutes(...))`), the way Lobsters keeps its
+ * moderation under `mod/`. A page added here is guarded by being here; SuperAdmin actions add
+ * `requireSuperAdmin` (staff.ts) on their own routes.
+ */
+
+export interface AdminDeps {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  mailer: Mailer;
+  storage: Storage;
+  stripe: Stripe | undefined;
+}
+
+export function adminRoutes(deps: AdminDeps): Router {
+  const { db } = deps;
+  const router = Router();
+  router.use(loadStaffRole(db));
+  router.use('/teacher-applications', teacherApplicationRoutes({ db }));
+  router.use('/payments', paymentAdminRoutes({ db, stripe: deps.stripe, config: deps.config, logger: deps.logger }));
+  router.use('/enrollments', enrollmentAdminRoutes({ db }));
+  router.use('/blog', blogAdminRoutes({ db }));
+  router.use('/announcements', adminAnnouncementRoutes({ db, storage: deps.storage, config: deps.config, logger: deps.logger }));
+  return router;
+}
