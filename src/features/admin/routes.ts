@@ -9,6 +9,7 @@ import { adminAnnouncementRoutes } from '../announcements/writer-routes.ts';
 import { blogAdminRoutes } from '../blog/admin-routes.ts';
 import { enrollmentAdminRoutes } from './enrollments.ts';
 import { paymentAdminRoutes } from './payments.ts';
+import { adminHomeRoutes } from './home.ts';
 import { loadStaffRole } from './staff.ts';
 import { teacherApplicationRoutes } from './teacher-applications.ts';
 
@@ -32,6 +33,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   const { db } = deps;
   const router = Router();
   router.use(loadStaffRole(db));
+  router.use('/', adminHomeRoutes({ db }));
   router.use('/teacher-applications', teacherApplicationRoutes({ db }));
   router.use('/payments', paymentAdminRoutes({ db, stripe: deps.stripe, config: deps.config, logger: deps.logger }));
   router.use('/enrollments', enrollmentAdminRoutes({ db }));

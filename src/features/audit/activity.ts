@@ -78,7 +78,25 @@ export type AuditAction =
   | 'announcement_published'
   | 'announcement_scheduled'
   | 'announcement_expired'
-  | 'announcement_deleted';
+  | 'announcement_deleted'
+  // Administration (features/admin): users, impersonation, settings, workspaces and invitations.
+  | 'user_banned'
+  | 'user_unbanned'
+  | 'user_role_changed'
+  | 'user_email_verified'
+  | 'user_password_reset_sent'
+  | 'impersonation_started'
+  | 'impersonation_stopped'
+  | 'setting_updated'
+  | 'workspace_created'
+  | 'workspace_updated'
+  | 'membership_role_changed'
+  | 'membership_removed'
+  | 'invitation_sent'
+  | 'invitation_revoked'
+  | 'invitation_accepted'
+  // Accounts: a sign-in (activity_log LoggedIn, with login_history's row).
+  | 'logged_in';
 
 /** Writes one audit row; pass the transaction of the change it records. */
 export async function recordActivity(
