@@ -5,6 +5,7 @@ import { buildAssetManifest } from '../../src/http/assets.ts';
 import { viewsDir } from '../../src/http/render.ts';
 import { useTestApp } from '../setup/app.ts';
 import { gzippedSize, PAGE_BUDGET_BYTES } from '../setup/budget.ts';
+import { createNotifications } from '../setup/notification-factories.ts';
 import { signedInAs } from '../setup/users.ts';
 import { designFixture } from './fixture.ts';
 
@@ -48,7 +49,7 @@ describe('page weight of a first visit', () => {
     }
   });
 
-  it('the pages with hx- attributes load htmx (lesson, course editor, checkout status); the others do not', async () => {
+  it('the pages with hx- attributes load htmx (lesson, course editor, notifications); the others do not, the urgent banner on them or not', async () => {
     const f = await designFixture(t.db);
     const student = await signedInAs(t.app, t.db, 'student', {});
     const asOwner = await signedInAs(t.app, t.db, 'teacher');
@@ -62,10 +63,23 @@ describe('page weight of a first visit', () => {
     const editor = await asOwner.agent.get(f.paths.editor).expect(200);
     expect(editor.text).toContain('hx-post=');
     expect(htmxOf(editor.text)).toBe(true);
-    for (const path of ['/dashboard', '/account', f.paths.course, '/teach']) {
+    // The inbox marks notices read in place; the announcement pages and the mail choices are plain.
+    await createNotifications(t.db, student.user.id, 2);
+    const inbox = await student.agent.get(f.paths.notifications).expect(200);
+    expect(inbox.text).toContain('hx-post=');
+    expect(htmxOf(inbox.text)).toBe(true);
+    // The urgent banner (the fixture's, unread by this student) is in the layout of every signed-in
+    // page. Its Dismiss form is a plain POST that carries hx-post for the pages that load htmx anyway;
+    // it is no reason to load htmx, so the check is of the page without it. The viewer does not read it
+    // first: the dashboard must stay htmx-free with the banner on it, as people see it.
+    const banner = /<div class="banner urgent-banner" id="urgent-banner"[\s\S]*?<\/form>\s*<\/div>\s*<\/div>/;
+    for (const path of ['/dashboard', '/account', f.paths.course, '/teach', f.paths.announcements, f.paths.announcement, f.paths.notificationMail]) {
       const res = await (path === '/teach' ? asOwner : student).agent.get(path).expect(200);
-      expect(res.text, path).not.toContain('hx-get=');
-      expect(res.text, path).not.toContain('hx-post=');
+      const form = banner.exec(res.text)?.[0];
+      expect(form, `${path} shows the urgent banner`).toMatch(/<form method="post" action="\/announcements\/[0-9a-f-]{36}\/dismiss"/);
+      const page = res.text.replace(banner, '');
+      expect(page, path).not.toContain('hx-get=');
+      expect(page, path).not.toContain('hx-post=');
       expect(htmxOf(res.text), `${path} loads htmx it does not use`).toBe(false);
     }
     // The layout keeps the CSRF header for htmx and the meta tag on every page.

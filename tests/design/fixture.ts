@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../../src/db/database.ts';
 import { renderMarkdown } from '../../src/lib/markdown.ts';
 import {
@@ -17,6 +18,7 @@ import {
   createTeacher,
   createUser,
 } from '../setup/factories.ts';
+import { createAnnouncement } from '../setup/announcement-factories.ts';
 
 /**
  * One of every kind of row the design tests look at, with the long words and numbers that used to
@@ -25,8 +27,11 @@ import {
  * application; a quiz with long options (the student has taken it) on the second lesson, and an
  * assignment past its due date on the third with three submissions (graded with feedback, late,
  * pending with text and a long link); the student's blog post (category, tags, comments with a
- * reply, reactions) and a Rejected one, a learner's Pending post. Returns the users (password:
- * TEST_PASSWORD) and the path of each page type.
+ * reply, reactions) and a Rejected one, a learner's Pending post; announcements in every status (an
+ * urgent Published one to everyone with attachments, so the banner shows on every signed-in page;
+ * the course's, read by the student, with a file; a Scheduled, a Draft and an Expired one) with a few
+ * reads, and the student's notifications, some unread. Returns the users (password: TEST_PASSWORD)
+ * and the path of each page type.
  */
 let made = 0;
 
@@ -65,6 +70,18 @@ The course's notes are at https://sheets.example.test/d/okoye-corner-shop-price-
 \`\`\`
 =SUM(B2:B11)*(1+$F$1)   # the total with tax, whatever the rate is this month
 \`\`\`
+`;
+
+/** An announcement with what stretches a phone: a heading, a list, a long link. */
+const ANNOUNCEMENT_TEXT = `## What changes on Monday
+
+The exam rooms for the autumn term have moved. Please check yours before you travel:
+
+- morning exams are in the library's reading room, second floor
+- afternoon exams stay in the main hall
+- bring the confirmation mail or its number
+
+The full timetable is at https://exams.example.test/autumn-2026/timetable-with-rooms-and-invigilators/view and attached below.
 `;
 
 export async function designFixture(db: Database) {
@@ -227,6 +244,89 @@ export async function designFixture(db: Database) {
     pointsSpent: 5,
   });
 
+  // Issue 16. Announcements in each status. The urgent one to everyone is unread by the student, the
+  // teacher and the admin, so its banner shows on every page they open; its figures page lists who has
+  // not read it (the long addresses). The course's one, read by the student, is the reader's page with
+  // an attachment (opening an unread one would mark it read and take the banner away mid-run).
+  const hour = 3_600_000;
+  const attachment = (ext: string) => `announcements/2026/11/${randomUUID()}.${ext}`;
+  const urgent = await createAnnouncement(db, {
+    createdById: admin.id,
+    title: 'Exam rooms have changed for the autumn term: check yours before Monday',
+    bodyMarkdown: ANNOUNCEMENT_TEXT,
+    body: renderMarkdown(ANNOUNCEMENT_TEXT, { allowImage: () => false }),
+    targetRole: 'AllUsers',
+    isUrgent: true,
+    publishedAt: new Date(Date.now() - 2 * hour),
+    expiresAt: new Date(Date.now() + 10 * day),
+    attachmentKeys: [attachment('pdf'), attachment('webp')],
+    attachmentNames: ['Autumn-2026-exam-timetable-with-rooms-and-invigilators.pdf', 'Map of the second floor.webp'],
+    viewCount: 3,
+  });
+  const courseNews = await createAnnouncement(db, {
+    createdById: teacher.id,
+    title: 'The price list template is ready: download it before the third lesson',
+    bodyMarkdown: 'The template has the **tax rate in its own cell**, as in the lesson. Make a copy before you change it.',
+    body: renderMarkdown('The template has the **tax rate in its own cell**, as in the lesson. Make a copy before you change it.', { allowImage: () => false }),
+    targetRole: 'CourseStudents',
+    targetCourseId: course.id,
+    publishedAt: new Date(Date.now() - day),
+    attachmentKeys: [attachment('xlsx')],
+    attachmentNames: ['Price-list-template-with-the-tax-rate-in-its-own-cell.xlsx'],
+    viewCount: 1,
+  });
+  await createAnnouncement(db, {
+    createdById: admin.id,
+    title: 'Course analytics arrive for teachers next week',
+    bodyMarkdown: 'Where students stop, and which quiz questions they miss most.',
+    body: '<p>Where students stop, and which quiz questions they miss most.</p>',
+    targetRole: 'AllTeachers',
+    status: 'Scheduled',
+    publishedAt: null,
+    scheduledAt: new Date(Date.now() + 3 * day),
+  });
+  await createAnnouncement(db, {
+    createdById: admin.id,
+    title: 'Tips for exam week (draft)',
+    bodyMarkdown: 'Study in short sessions and download the lesson files on Wi-Fi.',
+    body: '<p>Study in short sessions and download the lesson files on Wi-Fi.</p>',
+    targetRole: 'SpecificStudents',
+    targetUserIds: learners.map((l) => l.id),
+    status: 'Draft',
+    publishedAt: null,
+  });
+  await createAnnouncement(db, {
+    createdById: teacher.id,
+    title: 'Office hours moved to Thursday evenings for the summer',
+    bodyMarkdown: 'Thursdays, 18:00 to 19:00.',
+    body: '<p>Thursdays, 18:00 to 19:00.</p>',
+    targetRole: 'CourseStudents',
+    targetCourseId: course.id,
+    status: 'Expired',
+    publishedAt: new Date(Date.now() - 60 * day),
+    expiresAt: new Date(Date.now() - 20 * day),
+  });
+  await db
+    .insertInto('announcementReadStatus')
+    .values([
+      { announcementId: urgent.id, userId: learners[0]!.id },
+      { announcementId: urgent.id, userId: learners[1]!.id },
+      { announcementId: courseNews.id, userId: student.id },
+    ])
+    .execute();
+
+  // The student's inbox: the newest two unread, long titles and messages as real ones are.
+  const notices = [
+    ['AssignmentGraded', 'Your assignment "Build a price list with formulas" was graded: 85 / 100', 'Well laid out and the total is right. Next time, put the tax rate in a cell of its own.', `/learn/${course.slug}/grades`, false],
+    ['CommentReceived', 'Priya Raman commented on "What a price list with formulas taught me about my corner shop"', '"Putting the tax rate in one cell is the step most people skip. Well done."', `/blog/${post.slug}#comments`, false],
+    ['BlogRejected', 'Your post "Ten formulas every shopkeeper should know" was not published', 'Please add an example for each formula, so readers can try them.', '/account/posts', true],
+    ['PointsEarned', 'You earned 7 points', 'For the quiz "Check your formulas": 2 of 3 right.', '/dashboard', true],
+  ] as const;
+  await db
+    .insertInto('notification')
+    .values(notices.map(([type, title, message, link, read], i) => ({ userId: student.id, type, title, message, link, read, createdAt: new Date(Date.now() - (i + 1) * hour) })))
+    .execute();
+
   return {
     teacher,
     admin,
@@ -238,6 +338,8 @@ export async function designFixture(db: Database) {
     quiz,
     assignment,
     post,
+    urgent,
+    courseNews,
     paths: {
       home: '/',
       catalog: '/courses',
@@ -259,6 +361,16 @@ export async function designFixture(db: Database) {
       myPosts: '/account/posts',
       adminBlog: '/admin/blog?status=any',
       adminCategories: '/admin/blog/categories',
+      notifications: '/notifications',
+      notificationMail: '/account/notifications',
+      announcements: '/announcements',
+      announcement: `/announcements/${courseNews.id}`,
+      adminAnnouncements: '/admin/announcements',
+      newAnnouncement: '/admin/announcements/new',
+      adminAnnouncement: `/admin/announcements/${urgent.id}`,
+      editAnnouncement: `/admin/announcements/${urgent.id}/edit`,
+      courseAnnouncements: `/teach/courses/${course.id}/announcements`,
+      newCourseAnnouncement: `/teach/courses/${course.id}/announcements/new`,
     },
   };
 }

@@ -61,6 +61,9 @@ describe('the table component', () => {
       [student, f.paths.myPosts, ['Last change', 'Reactions, comments']],
       [admin, f.paths.adminBlog, ['Created', 'Published', 'Points']],
       [admin, f.paths.adminCategories, []],
+      [admin, f.paths.adminAnnouncements, ['Scheduled or published', 'Reads / audience']],
+      [admin, f.paths.adminAnnouncement, ['Joined']],
+      [teacher, f.paths.courseAnnouncements, ['Scheduled or published', 'Reads / audience']],
     ];
     for (const [agent, path, oneLine] of pages) {
       const res = await agent.get(path).expect(200);
@@ -88,7 +91,7 @@ describe('the table component', () => {
     await startSession(teacher, t.db, f.teacher);
     const admin = newAgent(t.app);
     await startSession(admin, t.db, f.admin);
-    for (const [agent, path] of [[teacher, f.paths.students], [teacher, f.paths.submissions], [admin, '/admin/payments'], [admin, '/admin/enrollments'], [teacher, '/courses'], [admin, '/admin/blog'], [teacher, '/blog']] as const) {
+    for (const [agent, path] of [[teacher, f.paths.students], [teacher, f.paths.submissions], [admin, '/admin/payments'], [admin, '/admin/enrollments'], [teacher, '/courses'], [admin, '/admin/blog'], [teacher, '/blog'], [admin, f.paths.adminAnnouncements]] as const) {
       const res = await agent.get(path).expect(200);
       const form = /<form[^>]*class="search"[^>]*>([\s\S]*?)<\/form>/.exec(res.text)?.[1];
       expect(form, path).toBeDefined();

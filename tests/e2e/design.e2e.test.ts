@@ -10,7 +10,8 @@ import { skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 /**
  * Every page type at 320, 360 and 1280 px, signed in as the role that sees it, with JavaScript on
  * (and a few with it off): the page never scrolls sideways, no table cell is narrower than a word
- * in it (no "Activa/te", "Pend/ing"), every image has its width and height. A screenshot of each
+ * in it (no "Activa/te", "Pend/ing"), text reaches AA contrast on what is behind it (pills, banners,
+ * flashes included), every image has its width and height. A screenshot of each
  * goes to test-output/screenshots/<page>-<width>.png for people to look at.
  */
 
@@ -64,6 +65,28 @@ const LAYOUT_PROBLEMS = `(() => {
     for (const wrap of document.querySelectorAll('.table-wrap')) {
       if (wrap.scrollWidth > wrap.clientWidth + 1) problems.push(\`table wider than its box: \${wrap.scrollWidth} > \${wrap.clientWidth} ("\${(wrap.querySelector('caption, th')?.textContent ?? '').trim().slice(0, 30)}")\`);
     }
+  }
+  // Text readable on what is behind it: WCAG AA, 4.5:1 (3:1 for large text), the colours as drawn
+  // (a pill, a banner, a link in a flash), the background the nearest one that is not transparent.
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  for (const el of document.querySelectorAll('body *')) {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width < 2 || r.height < 2 || el.closest('.sr-only, [hidden], option, svg')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden') continue;
+    let bg = [255, 255, 255];
+    for (let up = el; up; up = up.parentElement) {
+      const c = rgb(getComputedStyle(up).backgroundColor);
+      if (c.length === 4 ? c[3] > 0.5 : c.length === 3) { bg = c.slice(0, 3); break; }
+    }
+    const fg = rgb(style.color).slice(0, 3);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) problems.push(\`low contrast \${ratio.toFixed(2)}:1: \${el.tagName.toLowerCase()}.\${el.getAttribute('class') ?? ''} "\${el.textContent.trim().slice(0, 30)}" (\${style.color} on rgb(\${bg.join(', ')}))\`);
   }
   for (const img of document.querySelectorAll('img')) {
     if (!img.hasAttribute('width') || !img.hasAttribute('height')) problems.push(\`image without width and height: \${img.getAttribute('src')}\`);
@@ -131,6 +154,17 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       { name: 'my-posts', path: f.paths.myPosts, role: 'student' },
       { name: 'admin-blog', path: f.paths.adminBlog, role: 'admin' },
       { name: 'admin-categories', path: f.paths.adminCategories, role: 'admin' },
+      // Issue 16; the fixture's urgent announcement puts its banner on every signed-in page above.
+      { name: 'notifications', path: f.paths.notifications, role: 'student' },
+      { name: 'notification-mail', path: f.paths.notificationMail, role: 'student' },
+      { name: 'announcements', path: f.paths.announcements, role: 'student' },
+      { name: 'announcement', path: f.paths.announcement, role: 'student' },
+      { name: 'admin-announcements', path: f.paths.adminAnnouncements, role: 'admin' },
+      { name: 'new-announcement', path: f.paths.newAnnouncement, role: 'admin' },
+      { name: 'admin-announcement', path: f.paths.adminAnnouncement, role: 'admin' },
+      { name: 'edit-announcement', path: f.paths.editAnnouncement, role: 'admin' },
+      { name: 'course-announcements', path: f.paths.courseAnnouncements, role: 'teacher' },
+      { name: 'new-course-announcement', path: f.paths.newCourseAnnouncement, role: 'teacher' },
     ];
     mkdirSync(shots, { recursive: true });
   });
@@ -159,7 +193,7 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
 
   it('the same without JavaScript, on a phone', { timeout: 120_000 }, async () => {
     const problems: string[] = [];
-    const noScript = ['home', 'course', 'lesson', 'quiz-lesson', 'assignment-lesson', 'course-editor', 'students', 'submissions', 'gradebook', 'admin-payments', 'styleguide', 'blog', 'post', 'post-reader'];
+    const noScript = ['home', 'course', 'lesson', 'quiz-lesson', 'assignment-lesson', 'course-editor', 'students', 'submissions', 'gradebook', 'admin-payments', 'styleguide', 'blog', 'post', 'post-reader', 'notifications', 'announcement', 'admin-announcement', 'course-announcements'];
     for (const role of ['visitor', 'student', 'teacher', 'admin'] as const) {
       const context = await b.browser.newContext({ viewport: { width: 360, height: 800 }, storageState: sessions.get(role), javaScriptEnabled: false });
       const page = await context.newPage();
@@ -169,19 +203,37 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
     expect(problems).toEqual([]);
   });
 
-  it('the checks catch what they look for: a word broken in a cell, a page wider than the screen, an image without size', { timeout: 30_000 }, async () => {
+  it('the checks catch what they look for: a word broken in a cell, a page wider than the screen, an image without size, faint text', { timeout: 30_000 }, async () => {
     const context = await b.browser.newContext({ viewport: { width: 360, height: 800 } });
     const page = await context.newPage();
     // The old stylesheet's body rule, overflow-wrap: anywhere, in a table squeezed by its neighbour.
     await page.setContent(
       '<body style="margin:0"><table style="overflow-wrap:anywhere;width:300px"><tr><td>Activate</td><td style="width:290px">x</td></tr></table>' +
-        '<div style="width:500px">wide</div><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt=""></body>',
+        '<div style="width:500px">wide</div><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="">' +
+        '<p style="color:#999">Faint grey</p><p style="background:#fdecea"><span style="color:#e57373">Pale red on pink</span></p><p style="color:#777;font-size:30px">Large grey</p></body>',
     );
     const problems = (await page.evaluate(LAYOUT_PROBLEMS)) as string[];
     expect(problems.some((p) => p.startsWith('word broken in a cell: "Activate"'))).toBe(true);
     expect(problems.some((p) => p.startsWith('scrolls sideways'))).toBe(true);
     expect(problems.some((p) => p.startsWith('image without width and height'))).toBe(true);
+    expect(problems.filter((p) => p.startsWith('low contrast')).map((p) => /"([^"]*)"/.exec(p)![1])).toEqual(['Faint grey', 'Pale red on pink']);
     await context.close();
+  });
+
+  it('the urgent banner on a 320 px phone: its text wraps, Read it and Dismiss are on screen, in every role', { timeout: 60_000 }, async () => {
+    for (const role of ['student', 'teacher', 'admin'] as const) {
+      const context = await b.browser.newContext({ viewport: { width: 320, height: 800 }, storageState: sessions.get(role) });
+      const page = await context.newPage();
+      await page.goto(b.url + '/dashboard');
+      const banner = page.locator('#urgent-banner');
+      await banner.getByRole('link', { name: 'Read it' }).waitFor({ state: 'visible', timeout: 5_000 });
+      for (const target of [banner.getByRole('link', { name: 'Read it' }), banner.getByRole('button', { name: 'Dismiss' })]) {
+        const box = (await target.boundingBox())!;
+        expect(box.x, role).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, role).toBeLessThanOrEqual(320);
+      }
+      await context.close();
+    }
   });
 
   it('tables turn into labelled cards on a phone, and stay tables on a desktop', { timeout: 60_000 }, async () => {
