@@ -35,7 +35,9 @@ export function notificationRoutes({ db }: { db: Database }): Router {
   router.get('/', async (req, res) => {
     const user = currentUser(res)!;
     const { page } = pageInput.parse(req.query);
-    render(res, 'notifications/index', { title: 'Notifications', ...(await inboxData(user.id, page)) });
+    // The inbox's count goes in as inboxUnread: `unread` on a page is the layout's (the nav's bell).
+    const { unread, ...inbox } = await inboxData(user.id, page);
+    render(res, 'notifications/index', { title: 'Notifications', ...inbox, inboxUnread: unread });
   });
 
   /** The notification, marked read, or 404 (a bad id, someone else's, gone). */
