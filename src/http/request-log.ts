@@ -6,8 +6,11 @@ import type { Logger } from '../logger.ts';
 // Query parameters whose values are secrets (verification, reset and invitation links).
 const SECRET_PARAMS = /([?&](?:token|code|key|signature|_csrf)=)[^&]*/gi;
 
+// An invitation link carries its secret in the path: /invitations/<token>.
+const SECRET_PATHS = /^(\/invitations\/)[^/?#]+/;
+
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[redacted]');
+  return url.replace(SECRET_PARAMS, '$1[redacted]').replace(SECRET_PATHS, '$1[redacted]');
 }
 
 /**

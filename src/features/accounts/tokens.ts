@@ -14,7 +14,8 @@ const LIFETIME_MS: Record<TokenPurpose, number> = {
   'password-reset': 60 * 60 * 1000,
 };
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
+/** SHA-256 of a secret: what is stored for a mailed token (here and in invitation.token). */
+export const sha256 = (value: string) => createHash('sha256').update(value).digest();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function issueToken(db: Database, purpose: TokenPurpose, userId: string): Promise<string> {

@@ -31,6 +31,8 @@ export const DEFAULTS = {
   },
   /** Read notifications older than this many days are deleted by the prune job. */
   'notifications.pruneReadAfterDays': 180,
+  /** Days a workspace invitation's link works before the expire-invitations job marks it Expired. */
+  'workspaces.invitationDays': 7,
 } as const;
 
 export type SettingKey = keyof typeof DEFAULTS;
