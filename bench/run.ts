@@ -9,6 +9,7 @@ import { createDatabase, type Database } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { enrollFree } from '../src/features/enrollments/service.ts';
+import { notify } from '../src/features/notifications/notify.ts';
 import { SESSION_COOKIE, SESSION_MAX_AGE_MS } from '../src/http/session.ts';
 import { seedDemo } from '../seeds/demo.ts';
 import { analyzeLarge, LargeSeedRefused, seedLarge } from '../seeds/large.ts';
@@ -146,10 +147,35 @@ async function benchStudents(db: Database, secret: string, count: number) {
       (await db.selectFrom('user').select(['id']).where('email', '=', email).executeTakeFirst()) ??
       (await db.insertInto('user').values({ firstName: 'Bench', lastName: `Student ${i}`, email, emailVerified: true, role: 'student' }).returning('id').executeTakeFirstOrThrow());
     await enrollFree(db, { actorId: user.id, ipAddress: null, userAgent: null }, { userId: user.id, courseId: course.id });
+    // An inbox like a real one for /notifications: 40 notices (two pages of 30), the newest 5 unread; never mailed.
+    if (!(await db.selectFrom('notification').select('id').where('userId', '=', user.id).executeTakeFirst())) {
+      await notify(
+        db,
+        Array.from({ length: 40 }, (_, n) => ({ userId: user.id, type: 'PointsEarned' as const, title: `Points for quiz ${n + 1}`, message: 'For a quiz in Web Basics.', link: '/dashboard', mail: 'never' as const })),
+      );
+      const unread = Array.from({ length: 5 }, (_, n) => `Points for quiz ${n + 1}`);
+      await db.updateTable('notification').set({ read: true }).where('userId', '=', user.id).where('title', 'not in', unread).execute();
+    }
     cookies.push(await sessionCookie(db, secret, user.id));
   }
   const teacherCookie = await sessionCookie(db, secret, course.userId);
-  return { cookies, teacherCookie, slug: course.slug, courseId: course.id, lessonId: lesson.id, quizLessonId: quizLesson.id };
+  // The writers' pages (issue 16): the demo's admin; the demo's urgent announcement to everyone
+  // (its figures and who has not read it) and the course's welcome (the reader's page).
+  const admin = await db.selectFrom('user').select('id').where('email', '=', 'admin@example.com').executeTakeFirstOrThrow();
+  const adminCookie = await sessionCookie(db, secret, admin.id);
+  const urgent = await db.selectFrom('announcement').select('id').where('targetRole', '=', 'AllUsers').where('isUrgent', '=', true).where('status', '=', 'Published').executeTakeFirstOrThrow();
+  const welcome = await db.selectFrom('announcement').select('id').where('targetCourseId', '=', course.id).where('status', '=', 'Published').executeTakeFirstOrThrow();
+  return {
+    cookies,
+    teacherCookie,
+    adminCookie,
+    slug: course.slug,
+    courseId: course.id,
+    lessonId: lesson.id,
+    quizLessonId: quizLesson.id,
+    urgentAnnouncementId: urgent.id,
+    courseAnnouncementId: welcome.id,
+  };
 }
 
 async function csrfToken(base: string, cookie: string): Promise<string> {
@@ -276,6 +302,14 @@ async function main() {
     // A demo post with comments and reactions, as a signed-in reader sees it (the discussion's forms, htmx).
     const postPath = `${base}/blog/learning-on-a-slow-connection`;
     await expectPage(postPath, students.cookies[0]!, 'id="comments"');
+    // Issue 16: the course's announcement as its students read it (the first read marks it read; later
+    // ones find it read), and the admin's pages, one admin on every connection.
+    const announcementPath = `${base}/announcements/${students.courseAnnouncementId}`;
+    const admin = { ...browser, cookie: students.adminCookie };
+    const adminAnnouncementPath = `${base}/admin/announcements/${students.urgentAnnouncementId}`;
+    await expectPage(`${base}/notifications`, students.cookies[0]!, '<span id="unread-count"');
+    await expectPage(announcementPath, students.cookies[0]!, 'id="announcement-title"');
+    await expectPage(adminAnnouncementPath, students.adminCookie, 'id="unread-title"');
 
     const targets: Target[] = [
       { name: 'bare', label: 'bare Express 5 + pg `select 1` (median of 3)', url: `http://127.0.0.1:${barePort}/`, headers: browser },
@@ -290,6 +324,11 @@ async function main() {
       { name: 'gradebook', label: "teacher's gradebook", url: gradebookPath, headers: teacher },
       { name: 'blog', label: '`/blog`', url: `${base}/blog`, headers: browser },
       { name: 'post', label: 'blog post with its discussion, signed in', url: postPath, headers: browser, perConnection: signedIn },
+      { name: 'notifications', label: '`/notifications` (40 notices, 5 unread), signed in', url: `${base}/notifications`, headers: browser, perConnection: signedIn },
+      { name: 'announcements', label: '`/announcements`, signed in', url: `${base}/announcements`, headers: browser, perConnection: signedIn },
+      { name: 'announcement', label: 'a course announcement, signed in', url: announcementPath, headers: browser, perConnection: signedIn },
+      { name: 'adminAnnouncements', label: "admin's `/admin/announcements`", url: `${base}/admin/announcements`, headers: admin },
+      { name: 'adminAnnouncement', label: "admin's announcement figures and not-read list (to everyone)", url: adminAnnouncementPath, headers: admin },
       {
         name: 'complete',
         label: 'lesson completion POST (htmx)',
