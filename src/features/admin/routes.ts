@@ -11,6 +11,7 @@ import { enrollmentAdminRoutes } from './enrollments.ts';
 import { paymentAdminRoutes } from './payments.ts';
 import { adminHomeRoutes } from './home.ts';
 import { loadStaffRole } from './staff.ts';
+import { settingsAdminRoutes } from './settings-routes.ts';
 import { teacherApplicationRoutes } from './teacher-applications.ts';
 
 /**
@@ -38,6 +39,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/payments', paymentAdminRoutes({ db, stripe: deps.stripe, config: deps.config, logger: deps.logger }));
   router.use('/enrollments', enrollmentAdminRoutes({ db }));
   router.use('/blog', blogAdminRoutes({ db }));
+  router.use('/settings', settingsAdminRoutes({ db }));
   router.use('/announcements', adminAnnouncementRoutes({ db, storage: deps.storage, config: deps.config, logger: deps.logger }));
   return router;
 }

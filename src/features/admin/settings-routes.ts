@@ -1,0 +1,85 @@
+import { Router, type Request, type Response } from 'express';
+import type { Database } from '../../db/database.ts';
+import { auditOf } from '../../http/audit-context.ts';
+import { notFound } from '../../http/errors.ts';
+import { setFlash } from '../../http/flash.ts';
+import { typedValues, type FieldErrors } from '../../http/forms.ts';
+import { render } from '../../http/render.ts';
+import { TOPIC_TEXT } from '../notifications/preferences.ts';
+import { definitionOf, isSettingKey, SETTING_GROUPS, type SettingKey } from '../system/settings.ts';
+import { findSetting, listSettings, resetSetting, saveSetting, type SettingRow } from './settings.ts';
+import { isSuperAdmin, requireSuperAdmin, staffRoleOfResponse } from './staff.ts';
+
+/**
+ * /admin/settings: every key of the settings registry (features/system/settings.ts) with its
+ * current value, default and last change, for any admin; a workspace SuperAdmin also edits one
+ * (GET and POST /admin/settings/:key, a form field per number or property, validated by the key's
+ * schema: 422 with the message and what was typed) or resets it to its default. Keys in
+ * system_config that the code does not read are listed apart, read-only.
+ */
+
+const PATH = '/admin/settings';
+
+/** The registry key in the path, or 404 (a key the code does not read cannot be edited here). */
+function keyOf(req: Request): SettingKey {
+  const key = req.params.key;
+  if (typeof key !== 'string' || !isSettingKey(key)) throw notFound();
+  return key;
+}
+
+function renderEdit(res: Response, row: SettingRow, values: Record<string, string>, errors: FieldErrors = {}, status = 200) {
+  const def = definitionOf(row.key);
+  // Mail topics read better as the account page names them than as their enum names.
+  const labels: Record<string, string> = row.key === 'notifications.mailDefaults' ? Object.fromEntries(Object.entries(TOPIC_TEXT).map(([k, v]) => [k, v.label])) : {};
+  const fields = def.fields.map((f) => ({ ...f, label: labels[f.name] ?? f.label }));
+  render(
+    res,
+    'admin/setting',
+    { title: `Setting ${row.key}`, setting: row, fields, legend: row.key === 'notifications.mailDefaults' ? 'Mail people about (until they choose for themselves)' : 'Ticked means yes', values, errors, defaultValues: def.toForm(def.default) },
+    status,
+  );
+}
+
+export function settingsAdminRoutes({ db }: { db: Database }): Router {
+  const router = Router();
+
+  router.get('/', async (_req, res) => {
+    const { known, unknown } = await listSettings(db);
+    render(res, 'admin/settings', {
+      title: 'Settings',
+      groups: SETTING_GROUPS.map((group) => ({ group, rows: known.filter((r) => r.group === group) })).filter((g) => g.rows.length > 0),
+      unknown: unknown.map((u) => ({ ...u, valueLabel: JSON.stringify(u.value) })),
+      canEdit: isSuperAdmin(staffRoleOfResponse(res)),
+    });
+  });
+
+  router.get('/:key', requireSuperAdmin, async (req, res) => {
+    const row = await findSetting(db, keyOf(req));
+    if (!row) throw notFound();
+    const def = definitionOf(row.key);
+    // The form shows the value the code reads now (the default when nothing valid is stored).
+    const current = row.state === 'set' ? def.read(row.stored!.value) : def.default;
+    renderEdit(res, row, def.toForm(current));
+  });
+
+  router.post('/:key', requireSuperAdmin, async (req, res) => {
+    const key = keyOf(req);
+    const result = await saveSetting(db, auditOf(req, res), key, req.body);
+    if (!result.ok) {
+      const row = (await findSetting(db, key))!;
+      const values = typedValues(req.body, definitionOf(key).fields.map((f) => f.name));
+      return renderEdit(res, row, values, result.errors, 422);
+    }
+    setFlash(req, result.changed ? 'success' : 'info', result.changed ? `Saved ${key}: it applies from now on.` : `${key} already had that value.`);
+    res.redirect(303, PATH);
+  });
+
+  router.post('/:key/reset', requireSuperAdmin, async (req, res) => {
+    const key = keyOf(req);
+    const reset = await resetSetting(db, auditOf(req, res), key);
+    setFlash(req, reset ? 'success' : 'info', reset ? `${key} is back to its default.` : `${key} was at its default already.`);
+    res.redirect(303, PATH);
+  });
+
+  return router;
+}

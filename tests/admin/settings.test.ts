@@ -1,0 +1,245 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULTS, SETTING_KEYS, SETTINGS, setting } from '../../src/features/system/settings.ts';
+import { useTestApp } from '../setup/app.ts';
+import { addMembership } from '../setup/admin-factories.ts';
+import { expectWithinPageBudget } from '../setup/budget.ts';
+import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
+import { countQueries } from '../setup/queries.ts';
+import { signedInAs } from '../setup/users.ts';
+
+/** /admin/settings: the registry's keys, edited by a workspace SuperAdmin through each key's schema. */
+
+describe('admin settings', () => {
+  const t = useTestApp();
+  beforeEach(async () => {
+    await t.db.deleteFrom('systemConfig').execute();
+    await t.db.deleteFrom('activityLog').where('entityType', '=', 'system_config').execute();
+  });
+
+  async function superAdmin() {
+    const a = await signedInAs(t.app, t.db, 'admin', { firstName: 'Sue', lastName: 'Perkins' });
+    await addMembership(t.db, a.user.id, 'SuperAdmin');
+    return a;
+  }
+  const stored = (key: string) => t.db.selectFrom('systemConfig').selectAll().where('key', '=', key).executeTakeFirst();
+  const audit = (key: string) =>
+    t.db.selectFrom('activityLog').selectAll().where('entityType', '=', 'system_config').where('entityId', '=', key).orderBy('createdAt').orderBy('id').execute();
+  /** The `<tr>` of one key on the list ('' when absent). */
+  const rowOf = (html: string, key: string) => {
+    const start = html.indexOf(`<tr id="s-${key}">`);
+    return start < 0 ? '' : html.slice(start, html.indexOf('</tr>', start));
+  };
+
+  it('lists every key of the registry with its description, current value (default) and default, for any admin; only a SuperAdmin gets Change links', async () => {
+    expect(SETTING_KEYS).toEqual(
+      expect.arrayContaining([
+        'learning.earlyUnlockPoints',
+        'learning.badgePoints',
+        'assessments.passMark',
+        'blog.pointsRequired',
+        'blog.engagementPoints',
+        'blog.discussionContributorComments',
+        'notifications.mailDefaults',
+        'notifications.pruneReadAfterDays',
+        'workspaces.invitationDays',
+      ]),
+    );
+    const admin = await signedInAs(t.app, t.db, 'admin');
+    const page = await admin.agent.get('/admin/settings').expect(200);
+    for (const key of SETTING_KEYS) {
+      const row = rowOf(page.text, key);
+      expect(row, key).toContain(`<code>${key}</code>`);
+      expect(row).toContain(SETTINGS[key].description.replace(/'/g, '&#39;'));
+      expect(row).toContain('<span class="muted">default</span>');
+      expect(row).not.toContain('Change');
+    }
+    expect(rowOf(page.text, 'assessments.passMark')).toContain('<td data-label="Default">60</td>');
+    expect(rowOf(page.text, 'learning.badgePoints')).toContain('First lesson completed: 10; Seven day streak: 25; Hundred percent progress: 50');
+    expect(page.text).toContain('Only a workspace SuperAdmin can change them.');
+
+    const boss = await superAdmin();
+    const mine = await boss.agent.get('/admin/settings').expect(200);
+    for (const key of SETTING_KEYS) expect(rowOf(mine.text, key)).toContain(`href="/admin/settings/${key}"`);
+  });
+
+  it('a valid edit is stored with who did it, audited (from, to) and applies at once: the lesson page shows the new unlock price', async () => {
+    const course = await createCourse(t.db, { title: 'Settings Course' });
+    const chapter = await createChapter(t.db, { courseId: course.id });
+    const lesson = await createLesson(t.db, { chapterId: chapter.id });
+    await createLesson(t.db, { chapterId: chapter.id, status: 'Scheduled', releaseAt: new Date(Date.now() + 5 * 86_400_000) });
+    const student = await signedInAs(t.app, t.db, 'student');
+    await createEnrollment(t.db, { userId: student.user.id, courseId: course.id, status: 'Active' });
+    const lessonUrl = `/learn/${course.slug}/lessons/${lesson.id}`;
+    expect((await student.agent.get(lessonUrl).expect(200)).text).toContain('Opening a scheduled lesson early costs 50.');
+
+    const boss = await superAdmin();
+    const form = await boss.agent.get('/admin/settings/learning.earlyUnlockPoints').expect(200);
+    expect(form.text).toMatch(/<input id="f-value" name="value" type="number"[^>]* min="0" max="10000" required value="50"/);
+    const res = await boss.post('/admin/settings/learning.earlyUnlockPoints', { value: ' 75 ' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/admin/settings');
+
+    const row = await stored('learning.earlyUnlockPoints');
+    expect(row).toMatchObject({ value: 75, updatedBy: boss.user.id });
+    expect(await setting(t.db, 'learning.earlyUnlockPoints')).toBe(75);
+    expect((await student.agent.get(lessonUrl).expect(200)).text).toContain('Opening a scheduled lesson early costs 75.');
+
+    const log = await audit('learning.earlyUnlockPoints');
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ action: 'setting_updated', userId: boss.user.id });
+    expect(log[0]!.metadata).toEqual({ key: 'learning.earlyUnlockPoints', from: { default: 50 }, to: 75 });
+
+    const list = await boss.agent.get('/admin/settings').expect(200);
+    expect(list.text).toContain('Saved learning.earlyUnlockPoints');
+    const listed = rowOf(list.text, 'learning.earlyUnlockPoints');
+    expect(listed).toContain('<td data-label="Current value">75</td>');
+    expect(listed).toContain('by Sue Perkins');
+
+    // A second change records where it came from; the same value again writes nothing.
+    await boss.post('/admin/settings/learning.earlyUnlockPoints', { value: '0' }).expect(303);
+    await boss.post('/admin/settings/learning.earlyUnlockPoints', { value: '0' }).expect(303);
+    expect((await audit('learning.earlyUnlockPoints')).map((r) => r.metadata)).toEqual([
+      { key: 'learning.earlyUnlockPoints', from: { default: 50 }, to: 75 },
+      { key: 'learning.earlyUnlockPoints', from: 75, to: 0 },
+    ]);
+    expect(await setting(t.db, 'learning.earlyUnlockPoints')).toBe(0);
+  });
+
+  it('an invalid value is 422 with the message beside the field and what was typed; nothing is stored or audited', async () => {
+    const boss = await superAdmin();
+    const cases: Array<[string, string, string]> = [
+      ['assessments.passMark', '101', 'Type a number from 0 to 100.'],
+      ['assessments.passMark', '-1', 'Type a number from 0 to 100.'],
+      ['assessments.passMark', 'sixty', 'Type a whole number.'],
+      ['assessments.passMark', '', 'Type a whole number.'],
+      ['assessments.passMark', '60.5', 'Type a whole number.'],
+      ['learning.earlyUnlockPoints', '10001', 'Type a number from 0 to 10,000.'],
+      ['learning.earlyUnlockPoints', '1e3', 'Type a whole number.'],
+      ['notifications.pruneReadAfterDays', '0', 'Type a number from 1 to 3,650.'],
+      ['blog.discussionContributorComments', '0', 'Type a number from 1 to 10,000.'],
+    ];
+    for (const [key, value, message] of cases) {
+      const res = await boss.post(`/admin/settings/${key}`, { value });
+      expect(res.status, `${key}=${value}`).toBe(422);
+      expect(res.text).toContain('role="alert"');
+      expect(res.text).toContain(`<p class="error-text" id="f-value-error">${message}</p>`);
+      expect(res.text).toContain(`value="${value}" aria-describedby="f-value-hint f-value-error" aria-invalid="true"`);
+    }
+    // A property of an object: the message beside that property; the others keep what was typed.
+    const res = await boss.post('/admin/settings/learning.badgePoints', { FirstLessonCompleted: '12', SevenDayStreak: 'lots', HundredPercentProgress: '99999' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('<p class="error-text" id="f-SevenDayStreak-error">Type a whole number.</p>');
+    expect(res.text).toContain('<p class="error-text" id="f-HundredPercentProgress-error">Type a number from 0 to 10,000.</p>');
+    expect(res.text).toMatch(/name="FirstLessonCompleted"[^>]*value="12"/);
+    expect(res.text).toMatch(/name="SevenDayStreak"[^>]*value="lots"/);
+
+    expect(await t.db.selectFrom('systemConfig').selectAll().execute()).toEqual([]);
+    expect(await t.db.selectFrom('activityLog').selectAll().where('action', '=', 'setting_updated').execute()).toEqual([]);
+  });
+
+  it('objects are edited field by field: badge points as numbers, mail defaults as checkboxes', async () => {
+    const boss = await superAdmin();
+    const badges = await boss.agent.get('/admin/settings/learning.badgePoints').expect(200);
+    expect(badges.text).toMatch(/<label for="f-SevenDayStreak">Seven day streak<\/label>/);
+    expect(badges.text).not.toContain('<textarea');
+    await boss.post('/admin/settings/learning.badgePoints', { FirstLessonCompleted: '5', SevenDayStreak: '30', HundredPercentProgress: '100' }).expect(303);
+    expect(await setting(t.db, 'learning.badgePoints')).toEqual({ FirstLessonCompleted: 5, SevenDayStreak: 30, HundredPercentProgress: 100 });
+
+    const mail = await boss.agent.get('/admin/settings/notifications.mailDefaults').expect(200);
+    expect(mail.text).toContain('type="checkbox" id="f-BlogApproved" name="BlogApproved" value="true" checked');
+    expect(mail.text).toMatch(/id="f-CommentReceived" name="CommentReceived" value="true"> Comments on your posts/);
+    // Only the ticked boxes are sent: every other topic is "no".
+    await boss.post('/admin/settings/notifications.mailDefaults', { CommentReceived: 'true', UrgentAnnouncement: 'true' }).expect(303);
+    const defaults = await setting(t.db, 'notifications.mailDefaults');
+    expect(Object.entries(defaults).filter(([, on]) => on).map(([topic]) => topic).sort()).toEqual(['CommentReceived', 'UrgentAnnouncement']);
+    expect(Object.keys(defaults).sort()).toEqual(Object.keys(DEFAULTS['notifications.mailDefaults']).sort());
+    const list = await boss.agent.get('/admin/settings').expect(200);
+    expect(rowOf(list.text, 'notifications.mailDefaults')).toContain('<td data-label="Current value">Urgent announcement, Comment received</td>');
+  });
+
+  it('Reset to default deletes the stored value, audited; resetting again changes nothing', async () => {
+    const boss = await superAdmin();
+    await boss.post('/admin/settings/assessments.passMark', { value: '80' }).expect(303);
+    expect(await setting(t.db, 'assessments.passMark')).toBe(80);
+    const form = await boss.agent.get('/admin/settings/assessments.passMark').expect(200);
+    expect(form.text).toContain('action="/admin/settings/assessments.passMark/reset"');
+    expect(form.text).toContain('value="80"');
+
+    const res = await boss.post('/admin/settings/assessments.passMark/reset');
+    expect(res.status).toBe(303);
+    expect(await stored('assessments.passMark')).toBeUndefined();
+    expect(await setting(t.db, 'assessments.passMark')).toBe(60);
+    expect((await boss.agent.get('/admin/settings')).text).toContain('assessments.passMark is back to its default.');
+    await boss.post('/admin/settings/assessments.passMark/reset').expect(303);
+    expect((await boss.agent.get('/admin/settings')).text).toContain('assessments.passMark was at its default already.');
+    const log = (await audit('assessments.passMark')).map((r) => r.metadata);
+    expect(log).toEqual([
+      { key: 'assessments.passMark', from: { default: 60 }, to: 80 },
+      { key: 'assessments.passMark', from: 80, to: { default: 60 }, reset: true },
+    ]);
+    // Nothing stored: no reset button.
+    expect((await boss.agent.get('/admin/settings/assessments.passMark')).text).not.toContain('/reset"');
+  });
+
+  it('a plain admin gets 403 on every change and nothing is stored; a student or teacher gets 404 everywhere', async () => {
+    const admin = await signedInAs(t.app, t.db, 'admin');
+    await admin.agent.get('/admin/settings/assessments.passMark').expect(403);
+    const res = await admin.post('/admin/settings/assessments.passMark', { value: '10' });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('Only a workspace SuperAdmin can do this.');
+    await t.db.insertInto('systemConfig').values({ key: 'assessments.passMark', value: JSON.stringify(70) }).execute();
+    await admin.post('/admin/settings/assessments.passMark/reset').expect(403);
+    expect((await stored('assessments.passMark'))!.value).toBe(70);
+
+    for (const role of ['student', 'teacher'] as const) {
+      const who = await signedInAs(t.app, t.db, role);
+      await who.agent.get('/admin/settings').expect(404);
+      await who.agent.get('/admin/settings/assessments.passMark').expect(404);
+      await who.post('/admin/settings/assessments.passMark', { value: '10' }).expect(404);
+      await who.post('/admin/settings/assessments.passMark/reset').expect(404);
+    }
+    await t.request().get('/admin/settings').expect(303);
+    expect((await stored('assessments.passMark'))!.value).toBe(70);
+    expect(await audit('assessments.passMark')).toEqual([]);
+  });
+
+  it('keys the code does not read are listed apart, read-only (404 to edit); a stored value of the wrong shape shows the default applying', async () => {
+    await t.db
+      .insertInto('systemConfig')
+      .values([
+        { key: 'legacy.featureFlag', value: JSON.stringify({ on: '<b>yes</b>' }) },
+        { key: 'assessments.passMark', value: JSON.stringify('high') },
+      ])
+      .execute();
+    const boss = await superAdmin();
+    const page = await boss.agent.get('/admin/settings').expect(200);
+    const unknown = page.text.slice(page.text.indexOf('Other keys in system_config'));
+    expect(unknown).toContain('<code>legacy.featureFlag</code>');
+    expect(unknown).toContain('{&quot;on&quot;:&quot;&lt;b&gt;yes&lt;/b&gt;&quot;}');
+    expect(unknown).not.toContain('href="/admin/settings/legacy');
+    await boss.agent.get('/admin/settings/legacy.featureFlag').expect(404);
+    await boss.post('/admin/settings/legacy.featureFlag', { value: '1' }).expect(404);
+    await boss.post('/admin/settings/legacy.featureFlag/reset').expect(404);
+    expect(await stored('legacy.featureFlag')).toBeDefined();
+
+    expect(rowOf(page.text, 'assessments.passMark')).toContain('The stored value does not fit; the default applies.');
+    expect(await setting(t.db, 'assessments.passMark')).toBe(60);
+  });
+
+  it('the list stays within the page budget with a fixed number of queries, with nothing stored or every key and 50 unknown ones stored', async () => {
+    const boss = await superAdmin();
+    const empty = await countQueries(t.db, () => boss.agent.get('/admin/settings').expect(200));
+    await t.db
+      .insertInto('systemConfig')
+      .values([
+        ...SETTING_KEYS.map((key) => ({ key, value: JSON.stringify(DEFAULTS[key]), updatedBy: boss.user.id })),
+        ...Array.from({ length: 50 }, (_, i) => ({ key: `old.setting${i}`, value: JSON.stringify({ note: 'x'.repeat(300) }), updatedBy: boss.user.id })),
+      ])
+      .execute();
+    const full = await countQueries(t.db, () => boss.agent.get('/admin/settings').expect(200));
+    expect(full.count, full.queries.join('\n')).toBe(empty.count);
+    expect(full.result.text.match(/<code>old\.setting/g)).toHaveLength(50);
+    expectWithinPageBudget(full.result);
+    expectWithinPageBudget((await boss.agent.get('/admin/settings/notifications.mailDefaults').expect(200)));
+  });
+});
