@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { render } from '../../http/render.ts';
-import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
+import { tableQuery } from '../../http/table.ts';
+import type { Database } from '../../db/database.ts';
+import { defineAdminTable, serveAdminTable, type TablePage } from './table.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
@@ -25,6 +27,7 @@ import { auditOf } from '../../http/audit-context.ts';
  * mail goes out after the commit, whatever their mail preferences: it is a receipt for money).
  */
 
+const PATH = '/admin/payments';
 const STATUSES = ['Pending', 'Completed', 'Failed', 'Refunded', 'Cancelled'] as const;
 const query = tableQuery(['createdAt', 'amount', 'status'] as const, 'createdAt', {
   status: z.enum(STATUSES).optional().catch(undefined),
@@ -46,69 +49,113 @@ function tableAddress(back: unknown): string {
   return /^\/admin\/payments(\?|$)/.test(path) ? path : '/admin/payments';
 }
 
+type Query = z.infer<typeof query>;
+type Row = Awaited<ReturnType<typeof selectRows>>[number];
+
+function filtered(db: Database, q: Query, timeZone: string) {
+  const { start, end } = dayBounds(q.from, q.to, timeZone);
+  let base = db
+    .selectFrom('paymentTransaction as p')
+    .innerJoin('enrollment as e', 'e.id', 'p.enrollmentId')
+    .innerJoin('course as c', 'c.id', 'e.courseId')
+    .innerJoin('user as u', 'u.id', 'e.userId');
+  if (q.status) base = base.where('p.status', '=', q.status);
+  if (q.course) base = base.where('c.title', 'ilike', containsPattern(q.course));
+  if (q.user) base = base.where(sql<string>`lower(u.email)`, 'like', containsPattern(q.user.toLowerCase()));
+  if (start) base = base.where('p.createdAt', '>=', start);
+  if (end) base = base.where('p.createdAt', '<', end);
+  return base;
+}
+
+function selectRows(db: Database, q: Query, timeZone: string, window: { limit: number; offset: number }) {
+  return filtered(db, q, timeZone)
+    .select([
+      'p.id',
+      'p.amount',
+      'p.currency',
+      'p.status',
+      'p.refunded',
+      'p.refundAmount',
+      'p.refundReason',
+      'p.refundedAt',
+      'p.paymentMethod',
+      'p.stripePaymentId',
+      'p.createdAt',
+      'c.title',
+      'u.email',
+      'u.firstName',
+      'u.lastName',
+    ])
+    .orderBy(sql.ref(`p.${q.sort}`), q.dir)
+    .orderBy('p.id')
+    .limit(window.limit)
+    .offset(window.offset)
+    .execute();
+}
+
+/** The table (filters, sort, pages, CSV): src/features/admin/table.ts. */
+function paymentsTable(db: Database) {
+  return defineAdminTable<Query, Row>({
+    path: PATH,
+    query,
+    count: async (q, ctx) => (await filtered(db, q, ctx.timeZone).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    rows: (q, ctx, window) => selectRows(db, q, ctx.timeZone, window),
+    csv: {
+      filename: 'payments.csv',
+      columns: [
+        ['id', (r) => r.id],
+        ['student', (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
+        ['email', (r) => r.email],
+        ['course', (r) => r.title],
+        ['amount', (r) => (r.amount / 100).toFixed(2)],
+        ['currency', (r) => r.currency.toUpperCase()],
+        ['status', (r) => r.status],
+        ['refunded', (r) => ((r.refundAmount ?? 0) / 100).toFixed(2)],
+        ['refund reason', (r) => r.refundReason ?? ''],
+        ['refunded at', (r) => (r.refundedAt ? new Date(r.refundedAt).toISOString() : '')],
+        ['method', (r) => r.paymentMethod ?? ''],
+        ['stripe payment id', (r) => r.stripePaymentId ?? ''],
+        ['paid at', (r) => new Date(r.createdAt).toISOString()],
+      ],
+    },
+  });
+}
+
 export function paymentAdminRoutes(deps: PaymentsDeps): Router {
   const { db } = deps;
   const router = Router();
+  const table = paymentsTable(db);
 
-  async function tablePage(req: Request, res: Response, problem?: { id: string; message: string }, status = 200) {
-    const q = query.parse(req.query);
-    const { start, end } = dayBounds(q.from, q.to, timeZoneOf(res));
-    let base = db
-      .selectFrom('paymentTransaction as p')
-      .innerJoin('enrollment as e', 'e.id', 'p.enrollmentId')
-      .innerJoin('course as c', 'c.id', 'e.courseId')
-      .innerJoin('user as u', 'u.id', 'e.userId');
-    if (q.status) base = base.where('p.status', '=', q.status);
-    if (q.course) base = base.where('c.title', 'ilike', containsPattern(q.course));
-    if (q.user) base = base.where(sql<string>`lower(u.email)`, 'like', containsPattern(q.user.toLowerCase()));
-    if (start) base = base.where('p.createdAt', '>=', start);
-    if (end) base = base.where('p.createdAt', '<', end);
-    const [{ total, sum }, rows] = await Promise.all([
-      base.select([sql<number>`count(*)::int`.as('total'), sql<number>`coalesce(sum(p.amount - coalesce(p.refund_amount, 0)), 0)::int`.as('sum')]).executeTakeFirstOrThrow(),
-      base
-        .select([
-          'p.id',
-          'p.amount',
-          'p.currency',
-          'p.status',
-          'p.refunded',
-          'p.refundAmount',
-          'p.refundReason',
-          'p.paymentMethod',
-          'p.stripePaymentId',
-          'p.createdAt',
-          'c.title',
-          'u.email',
-        ])
-        .orderBy(`p.${q.sort}`, q.dir)
-        .orderBy('p.id')
-        .limit(PER_PAGE)
-        .offset((q.page - 1) * PER_PAGE)
-        .execute(),
-    ]);
-    render(
-      res,
-      'admin/payments',
-      {
-        title: 'Payments',
-        rows: rows.map((r) => ({
-          ...r,
-          amountLabel: formatAmount(r.amount, r.currency),
-          leftLabel: ((r.amount - (r.refundAmount ?? 0)) / 100).toFixed(2),
-          refundLabel: r.refundAmount ? formatAmount(r.refundAmount, r.currency) : '',
-          dateLabel: formatDate(r.createdAt, timeZoneOf(res)),
-        })),
-        netLabel: formatAmount(sum),
-        filter: q,
-        statuses: STATUSES,
-        problem,
-        pageInfo: pageInfo('/admin/payments', q, total),
-      },
-      status,
-    );
+  /** What the filters kept after refunds (a line above the table): one query. */
+  async function netOf(q: Query, timeZone: string): Promise<number> {
+    const row = await filtered(db, q, timeZone)
+      .select(sql<number>`coalesce(sum(p.amount - coalesce(p.refund_amount, 0)), 0)::int`.as('sum'))
+      .executeTakeFirstOrThrow();
+    return row.sum;
   }
 
-  router.get('/', (req, res) => tablePage(req, res));
+  async function renderTable(res: Response, page: TablePage<Query, Row>) {
+    const timeZone = timeZoneOf(res);
+    const net = await netOf(page.filter, timeZone);
+    render(res, 'admin/payments', {
+      title: 'Payments',
+      rows: page.rows.map((r) => ({
+        ...r,
+        amountLabel: formatAmount(r.amount, r.currency),
+        leftLabel: ((r.amount - (r.refundAmount ?? 0)) / 100).toFixed(2),
+        refundLabel: r.refundAmount ? formatAmount(r.refundAmount, r.currency) : '',
+        dateLabel: formatDate(r.createdAt, timeZone),
+      })),
+      netLabel: formatAmount(net),
+      filter: page.filter,
+      statuses: STATUSES,
+      pageInfo: page.pageInfo,
+    });
+  }
+
+  // A refund's form leads to its confirmation page (below), never back here with an error: the
+  // table has no refused form to draw.
+  router.get('/', (req, res) => serveAdminTable(req, res, table, (page) => renderTable(res, page)));
 
   /** The payment, its student and course, for the confirmation page; undefined when there is none. */
   function paymentToRefund(id: string) {

@@ -1,76 +1,150 @@
 import { Router, type Request, type Response } from 'express';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
-import { backTo, fieldErrors } from '../../http/forms.ts';
+import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
-import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
+import { pageInfo, tableQuery } from '../../http/table.ts';
+import { containsPattern } from '../../lib/like.ts';
 import { recordActivity } from '../audit/activity.ts';
 import { notify } from '../notifications/notify.ts';
 import { rejectionInput } from '../teaching/schemas.ts';
 import { auditOf } from '../../http/audit-context.ts';
+import { dateRange, dayBounds, textFilter } from './filters.ts';
+import { contextOf, defineAdminTable, loadTablePage, serveAdminTable, type TablePage } from './table.ts';
 
 /**
- * /admin/teacher-applications: the applications in a table (filter by status, newest first, pages),
- * with approve and reject (a reason required) in place. The applicant gets a notification row.
+ * /admin/teacher-applications: the applications in the admin table (filter by status, applicant
+ * and date sent; newest first; pages; CSV), with approve and reject (a reason required) in place.
+ * A refused rejection (no reason) answers 422 with the table the form came from (the Referer's
+ * filters, sort and page), the message and what was typed beside the row. The applicant gets a
+ * notification row.
  */
 
+const PATH = '/admin/teacher-applications';
 const STATUSES = ['Pending', 'Approved', 'Rejected'] as const;
 const query = tableQuery(['createdAt', 'reviewedAt'] as const, 'createdAt', {
   status: z.enum([...STATUSES, 'all']).catch('Pending'),
+  user: textFilter,
+  ...dateRange,
 });
+type Query = z.infer<typeof query>;
+type Row = Awaited<ReturnType<typeof selectRows>>[number];
 const idParam = z.object({ id: z.uuid() });
+
+interface Problem {
+  id: string;
+  errors: FieldErrors;
+  values: Record<string, string>;
+}
+
+function filtered(db: Database, q: Query, timeZone: string) {
+  const { start, end } = dayBounds(q.from, q.to, timeZone);
+  let base = db.selectFrom('teacherApplication as a').innerJoin('user as u', 'u.id', 'a.userId');
+  if (q.status !== 'all') base = base.where('a.status', '=', q.status);
+  // The users table's search text (its trigram index): any part of the name or the address.
+  if (q.user) base = base.where(sql<string>`lower(u.first_name || ' ' || coalesce(u.last_name, '') || ' ' || u.email)`, 'like', containsPattern(q.user.toLowerCase()));
+  if (start) base = base.where('a.createdAt', '>=', start);
+  if (end) base = base.where('a.createdAt', '<', end);
+  return base;
+}
+
+function selectRows(db: Database, q: Query, timeZone: string, window: { limit: number; offset: number }) {
+  return filtered(db, q, timeZone)
+    .leftJoin('user as r', 'r.id', 'a.reviewedBy')
+    .select([
+      'a.id',
+      'a.status',
+      'a.applicationData',
+      'a.rejectionReason',
+      'a.createdAt',
+      'a.reviewedAt',
+      'u.firstName',
+      'u.lastName',
+      'u.email',
+      'u.role',
+      'r.firstName as reviewerName',
+      'r.email as reviewerEmail',
+    ])
+    // Never-reviewed applications last either way.
+    .orderBy(sql.ref(`a.${q.sort}`), (ob) => (q.dir === 'asc' ? ob.asc() : ob.desc()).nullsLast())
+    .orderBy('a.id')
+    .limit(window.limit)
+    .offset(window.offset)
+    .execute();
+}
+
+const field = (r: Row, key: string): string => {
+  const value = (r.applicationData as Record<string, unknown> | null)?.[key];
+  return typeof value === 'string' ? value : '';
+};
+
+/** The table (filters, sort, pages, CSV): src/features/admin/table.ts. */
+function applicationsTable(db: Database) {
+  return defineAdminTable<Query, Row>({
+    path: PATH,
+    query,
+    count: async (q, ctx) => (await filtered(db, q, ctx.timeZone).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    rows: (q, ctx, window) => selectRows(db, q, ctx.timeZone, window),
+    csv: {
+      filename: 'teacher-applications.csv',
+      columns: [
+        ['id', (r) => r.id],
+        ['applicant', (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
+        ['email', (r) => r.email],
+        ['role', (r) => r.role],
+        ['subjects', (r) => field(r, 'subjects')],
+        ['experience', (r) => field(r, 'experience')],
+        ['motivation', (r) => field(r, 'motivation')],
+        ['sample link', (r) => field(r, 'sampleLink')],
+        ['status', (r) => r.status],
+        ['sent at', (r) => new Date(r.createdAt).toISOString()],
+        ['reviewed at', (r) => (r.reviewedAt ? new Date(r.reviewedAt).toISOString() : '')],
+        ['reviewed by', (r) => r.reviewerEmail ?? ''],
+        ['rejection reason', (r) => r.rejectionReason ?? ''],
+      ],
+    },
+  });
+}
 
 export function teacherApplicationRoutes({ db }: { db: Database }): Router {
   const router = Router();
+  const table = applicationsTable(db);
 
-  async function tablePage(req: Request, res: Response, extras: { rejectErrors?: Record<string, Record<string, string>> } = {}, status = 200) {
-    const q = query.parse(req.query);
-    let base = db.selectFrom('teacherApplication as a').innerJoin('user as u', 'u.id', 'a.userId');
-    if (q.status !== 'all') base = base.where('a.status', '=', q.status);
-    const [{ total }, rows] = await Promise.all([
-      base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
-      base
-        .leftJoin('user as r', 'r.id', 'a.reviewedBy')
-        .select([
-          'a.id',
-          'a.status',
-          'a.applicationData',
-          'a.rejectionReason',
-          'a.createdAt',
-          'a.reviewedAt',
-          'u.firstName',
-          'u.lastName',
-          'u.email',
-          'u.role',
-          'r.firstName as reviewerName',
-        ])
-        .orderBy(`a.${q.sort}`, q.dir)
-        .orderBy('a.id')
-        .limit(PER_PAGE)
-        .offset((q.page - 1) * PER_PAGE)
-        .execute(),
-    ]);
+  function renderTable(res: Response, page: TablePage<Query, Row>, problem?: Problem, status = 200) {
+    const q = page.filter;
+    const statusHref = (s: Query['status']) => pageInfo(PATH, { ...q, status: s, page: 1 }, 0).href(1);
     render(
       res,
       'admin/teacher-applications',
       {
         title: 'Teacher applications',
-        rows: rows.map((r) => ({ ...r, data: r.applicationData as Record<string, string> })),
+        rows: page.rows.map((r) => ({ ...r, data: r.applicationData as Record<string, string> })),
         filter: q,
-        statuses: STATUSES,
-        pageInfo: pageInfo('/admin/teacher-applications', q, Number(total)),
-        rejectErrors: extras.rejectErrors ?? {},
+        tabs: [...STATUSES, 'all' as const].map((s) => ({ label: s === 'all' ? 'All' : s, href: statusHref(s), current: q.status === s })),
+        problem,
+        pageInfo: page.pageInfo,
       },
       status,
     );
   }
 
-  router.get('/', (req, res) => tablePage(req, res));
+  router.get('/', (req, res) => serveAdminTable(req, res, table, (page) => renderTable(res, page)));
 
-  /** Decides a pending application once: a second admin clicking at the same time finds it decided. */
+  /** Where the form was posted from: this table with its filters, sort and page. */
+  const back = (req: Request) => backTo(req.get('referer'), PATH, PATH);
+
+  /** Invalid input: the table the form came from again, with the message beside the row. */
+  async function refuse(req: Request, res: Response, problem: Problem) {
+    const url = new URL(back(req), 'http://edupeak.invalid');
+    const q = query.parse(url.pathname === PATH ? Object.fromEntries(url.searchParams) : {});
+    renderTable(res, await loadTablePage(table, q, contextOf(res)), problem, 422);
+  }
+
+    /** Decides a pending application once: a second admin clicking at the same time finds it decided. */
   async function decide(req: Request, res: Response, decision: 'Approved' | 'Rejected', reason: string | null) {
     const params = idParam.safeParse(req.params);
     if (!params.success) throw notFound();
@@ -105,7 +179,7 @@ export function teacherApplicationRoutes({ db }: { db: Database }): Router {
       return application;
     });
     setFlash(req, outcome ? 'success' : 'warning', outcome ? `Application ${decision.toLowerCase()}.` : 'That application was already decided.');
-    res.redirect(303, backTo(req.get('referer'), '/admin/teacher-applications', '/admin/teacher-applications'));
+    res.redirect(303, back(req));
   }
 
   router.post('/:id/approve', (req, res) => decide(req, res, 'Approved', null));
@@ -113,7 +187,9 @@ export function teacherApplicationRoutes({ db }: { db: Database }): Router {
   router.post('/:id/reject', async (req, res) => {
     const parsed = rejectionInput.safeParse(req.body);
     if (!parsed.success) {
-      return tablePage(req, res, { rejectErrors: { [String(req.params.id)]: fieldErrors(parsed.error) } }, 422);
+      const params = idParam.safeParse(req.params);
+      if (!params.success) throw notFound();
+      return refuse(req, res, { id: params.data.id, errors: fieldErrors(parsed.error), values: typedValues(req.body, ['reason']) });
     }
     return decide(req, res, 'Rejected', parsed.data.reason);
   });

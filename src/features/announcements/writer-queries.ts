@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { Announcementstatus as Status, Announcementtargetrole as TargetRole } from '../../db/types.ts';
-import { PER_PAGE, tableQuery, type ColumnSpec } from '../../http/table.ts';
+import { tableQuery, type ColumnSpec } from '../../http/table.ts';
 import { audienceOfSql, inAudienceSql } from './audience.ts';
 import { TARGET_ROLES } from './schemas.ts';
 import type { WriterScope } from './service.ts';
@@ -40,6 +40,7 @@ export interface ListRow {
   targetCount: number;
   scheduledAt: Date | null;
   publishedAt: Date | null;
+  expiresAt: Date | null;
   isUrgent: boolean;
   audience: number;
   reads: number;
@@ -54,37 +55,46 @@ const ORDER = {
   title: sql`lower(a.title)`,
 } as const;
 
-/**
- * A page of the writer's list: two queries however many rows (the total; the page with each row's
- * audience and reads). The audience is counted only for the page's rows: the page is cut first.
- */
-export async function listAnnouncements(db: Database, scope: WriterScope, q: ListQuery): Promise<{ total: number; rows: ListRow[] }> {
-  const where = sql`${scopeSql(scope)}
+const listWhere = (scope: WriterScope, q: ListQuery) => sql`${scopeSql(scope)}
     ${q.status === 'any' ? sql`` : sql`and a.status = ${q.status}`}
     ${q.target === 'any' ? sql`` : sql`and a.target_role = ${q.target}`}`;
+
+/** How many announcements the writer's filters select: one query. */
+export async function countAnnouncements(db: Database, scope: WriterScope, q: ListQuery): Promise<number> {
+  const { rows } = await sql<{ total: number }>`select count(*)::int as total from announcement a where ${listWhere(scope, q)}`.execute(db.withoutPlugins());
+  return rows[0]?.total ?? 0;
+}
+
+/**
+ * A window of the writer's list (a page of 20, or a batch of the CSV), each row with its audience
+ * and reads: one query however many rows. The window is cut first; the audience is counted once
+ * per distinct audience in it (every announcement to everyone shares one count), and reads are the
+ * read marks of people still in the audience (the read-status index, per row).
+ */
+export async function announcementRows(db: Database, scope: WriterScope, q: ListQuery, window: { limit: number; offset: number }): Promise<ListRow[]> {
   const dir = q.dir === 'asc' ? sql`asc` : sql`desc`;
-  const plain = db.withoutPlugins();
-  const [count, page] = await Promise.all([
-    sql<{ total: number }>`select count(*)::int as total from announcement a where ${where}`.execute(plain),
-    sql<ListRow>`
-      select p.id, p.title, p.status, p.target_role as "targetRole", c.title as "courseTitle",
-             cardinality(p.target_user_ids)::int as "targetCount", p.scheduled_at as "scheduledAt", p.published_at as "publishedAt",
-             p.is_urgent as "isUrgent", f.audience, f.reads
-      from (
-        select a.*, row_number() over (order by ${ORDER[q.sort]} ${dir} nulls last, a.id) as n
-        from announcement a where ${where}
-        order by ${ORDER[q.sort]} ${dir} nulls last, a.id
-        limit ${PER_PAGE} offset ${(q.page - 1) * PER_PAGE}
-      ) p
-      left join course c on c.id = p.target_course_id
-      cross join lateral (
-        select count(*)::int as audience, count(r.id)::int as reads
-        from "user" au left join announcement_read_status r on r.announcement_id = p.id and r.user_id = au.id
-        where ${inAudienceSql('p', 'au')}
-      ) f
-      order by p.n`.execute(plain),
-  ]);
-  return { total: count.rows[0]?.total ?? 0, rows: page.rows };
+  const { rows } = await sql<ListRow>`
+    with p as (
+      select a.*, row_number() over (order by ${ORDER[q.sort]} ${dir} nulls last, a.id) as n
+      from announcement a where ${listWhere(scope, q)}
+      order by ${ORDER[q.sort]} ${dir} nulls last, a.id
+      limit ${window.limit} offset ${window.offset}
+    ),
+    k as (
+      select k.target_role, k.target_course_id, k.target_user_ids,
+             (select count(*)::int from "user" au where ${inAudienceSql('k', 'au')}) as audience
+      from (select distinct target_role, target_course_id, target_user_ids from p) k
+    )
+    select p.id, p.title, p.status, p.target_role as "targetRole", c.title as "courseTitle",
+           cardinality(p.target_user_ids)::int as "targetCount", p.scheduled_at as "scheduledAt", p.published_at as "publishedAt",
+           p.expires_at as "expiresAt", p.is_urgent as "isUrgent", k.audience,
+           (select count(*)::int from announcement_read_status r join "user" au on au.id = r.user_id
+            where r.announcement_id = p.id and ${inAudienceSql('p', 'au')}) as reads
+    from p
+    join k on k.target_role = p.target_role and k.target_course_id is not distinct from p.target_course_id and k.target_user_ids = p.target_user_ids
+    left join course c on c.id = p.target_course_id
+    order by p.n`.execute(db.withoutPlugins());
+  return rows;
 }
 
 export interface WriterView {

@@ -13,15 +13,17 @@ import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import { discardUpload, receiveUpload } from '../../uploads/receive.ts';
 import { uploadTempDir } from '../../uploads/temp-dir.ts';
-import { toCsv } from '../../http/csv.ts';
+import { streamCsv } from '../../http/csv.ts';
+import { CSV_BATCH, defineAdminTable, serveAdminTable } from '../admin/table.ts';
 import { loadCourse } from '../teaching/load.ts';
 import { ANNOUNCEMENT_MAX_BYTES, ANNOUNCEMENT_UPLOAD_TYPES, deleteStoredFiles, storeAnnouncementFile } from './writer-files.ts';
 import {
   emailsOf,
   figuresOf,
   findForWriter,
+  announcementRows,
+  countAnnouncements,
   LIST_COLUMNS,
-  listAnnouncements,
   listQuery,
   NOT_READ_COLUMNS,
   NOT_READ_PER_PAGE,
@@ -29,6 +31,7 @@ import {
   notReadQuery,
   STATUSES,
   type ListQuery,
+  type ListRow,
   type WriterView,
 } from './writer-queries.ts';
 import { ANNOUNCEMENT_FIELDS, announcementIdParam, announcementInput, attachmentKeyInput, BODY_MAX, TARGET_LABELS, TARGET_ROLES, TARGET_USERS_MAX, TITLE_MAX } from './schemas.ts';
@@ -50,7 +53,7 @@ import {
  *   /admin/announcements                           admins: any audience, any course
  *   /teach/courses/:courseId/announcements         the course's teacher (or an admin): its students only
  * Under each base:
- *   GET        /                     the list (table, filters by status and audience, pages of 20)
+ *   GET        /                     the list (the admin table: filters by status and audience, pages of 20, ?format=csv)
  *   GET, POST  /new                  write one; the buttons save a draft or publish / schedule it
  *   GET        /:id                  its figures: audience, reads, read %, who has not read it (50 a page; ?format=csv)
  *   GET, POST  /:id/edit             change it (a Published one stays Published, its read marks kept)
@@ -105,24 +108,23 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     return showPage(req, res, place, a, result.message, result.status);
   }
 
-  // --- the list ----------------------------------------------------------------------------
+  // --- the list (the admin table: filters, sort, pages, ?format=csv) ------------------------
   router.get(`${prefix}`, async (req, res) => {
     const place = placeOf(res);
-    const q: ListQuery = listQuery.parse(req.query);
-    const { total, rows } = await listAnnouncements(db, place.scope, q);
-    const info = pageInfo(place.base, q, total);
-    render(res, place.course ? 'teach/announcements' : 'admin/announcements', {
-      title: place.course ? `Announcements: ${place.course.title}` : 'Announcements',
-      course: place.course,
-      base: place.base,
-      filter: q,
-      statuses: STATUSES,
-      targetRoles: TARGET_ROLES,
-      targetLabels: TARGET_LABELS,
-      columns: LIST_COLUMNS,
-      rows: rows.map((r) => ({ ...r, audienceLabel: audienceLabel(r) })),
-      pageInfo: info,
-    });
+    await serveAdminTable(req, res, announcementsTable(db, place), (page) =>
+      render(res, place.course ? 'teach/announcements' : 'admin/announcements', {
+        title: place.course ? `Announcements: ${place.course.title}` : 'Announcements',
+        course: place.course,
+        base: place.base,
+        filter: page.filter,
+        statuses: STATUSES,
+        targetRoles: TARGET_ROLES,
+        targetLabels: TARGET_LABELS,
+        columns: LIST_COLUMNS,
+        rows: page.rows.map((r) => ({ ...r, audienceLabel: audienceLabel(r) })),
+        pageInfo: page.pageInfo,
+      }),
+    );
   });
 
   // --- the form ----------------------------------------------------------------------------
@@ -311,15 +313,15 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
   async function showPage(req: Request, res: Response, place: Place, a: WriterView, problem?: string, status = 200): Promise<void> {
     const q = notReadQuery.parse(req.query);
     if (q.format === 'csv' && !problem) {
-      const rows = await notReadOf(db, a.id, q, null);
-      res.status(200).set({
-        'Content-Type': 'text/csv; charset=utf-8',
-        'Content-Disposition': `attachment; filename="not-read-${a.id}.csv"`,
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-      });
-      res.send(toCsv([['name', 'email'], ...rows.map((r) => [r.name, r.email])]));
-      return;
+      // Streamed in batches (one query each): an audience of any size never sits in memory.
+      async function* batches() {
+        for (let page = 1; ; page++) {
+          const rows = await notReadOf(db, a.id, { ...q, page }, CSV_BATCH);
+          yield rows.map((r) => [r.name, r.email]);
+          if (rows.length < CSV_BATCH) return;
+        }
+      }
+      return streamCsv(res, `not-read-${a.id}.csv`, ['name', 'email'], batches());
     }
     const [figures, notRead] = await Promise.all([figuresOf(db, a.id), notReadOf(db, a.id, q, NOT_READ_PER_PAGE)]);
     const path = `${place.base}/${a.id}`;
@@ -382,6 +384,33 @@ function audienceLabel(a: { targetRole: WriterView['targetRole']; courseTitle: s
     default:
       return TARGET_LABELS[a.targetRole];
   }
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : '');
+
+/** The writer's list as the admin table (src/features/admin/table.ts): its place's path and scope. */
+function announcementsTable(db: Database, place: Place) {
+  return defineAdminTable<ListQuery, ListRow>({
+    path: place.base,
+    query: listQuery,
+    count: (q) => countAnnouncements(db, place.scope, q),
+    rows: (q, _ctx, window) => announcementRows(db, place.scope, q, window),
+    csv: {
+      filename: 'announcements.csv',
+      columns: [
+        ['id', (r) => r.id],
+        ['title', (r) => r.title],
+        ['audience', (r) => audienceLabel(r)],
+        ['status', (r) => r.status],
+        ['urgent', (r) => (r.isUrgent ? 'yes' : 'no')],
+        ['scheduled at', (r) => iso(r.scheduledAt)],
+        ['published at', (r) => iso(r.publishedAt)],
+        ['ends at', (r) => iso(r.expiresAt)],
+        ['audience size', (r) => r.audience],
+        ['reads', (r) => r.reads],
+      ],
+    },
+  });
 }
 
 /** /admin/announcements (mounted behind requireRole('admin')). */

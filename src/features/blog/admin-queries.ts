@@ -1,13 +1,15 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
-import { PER_PAGE, tableQuery, type ColumnSpec } from '../../http/table.ts';
+import { tableQuery, type ColumnSpec } from '../../http/table.ts';
+import { defineAdminTable } from '../admin/table.ts';
 
 /**
  * The admin's moderation table of blog posts: filtered by status (Pending by default: what needs a
- * decision), category and featured; sorted by created, published or title; pages of 20. Drafts are
- * the author's own business and never listed. Three queries however many posts: the categories
- * (the filter's choices), the counts per status (which also give the total) and the page of rows.
+ * decision), category and featured; sorted by created, published or title; pages of 20; CSV. Drafts
+ * are the author's own business and never listed. Four queries however many posts: the total and
+ * the page of rows (the admin table), the categories (the filter's choices) and the counts per
+ * status (the tabs).
  */
 
 export const MODERATION_STATUSES = ['Pending', 'Published', 'Approved', 'Rejected'] as const;
@@ -76,29 +78,64 @@ export function categoryChoices(db: Database) {
   return db.selectFrom('blogCategory').select(['id', 'name']).orderBy('name').execute();
 }
 
-export async function listModeration(db: Database, q: ModerationQuery) {
-  // Category and featured narrow the counts and the rows; the status picks among the counts.
+/** Category and featured narrow the counts and the rows; the status picks among the counts. */
+function narrowed(db: Database, q: ModerationQuery) {
   let base = posts(db);
   if (q.category) base = base.where('b.categoryId', '=', q.category);
   if (q.featured !== 'any') base = base.where('b.isFeatured', '=', q.featured === 'yes');
-  const rowsOf = q.status === 'any' ? base : base.where('b.status', '=', q.status);
-  const [categories, counted, rows] = await Promise.all([
+  return base;
+}
+const selected = (db: Database, q: ModerationQuery) => (q.status === 'any' ? narrowed(db, q) : narrowed(db, q).where('b.status', '=', q.status));
+
+/**
+ * The table (src/features/admin/table.ts: filters, sort, pages and `?format=csv`): the total and a
+ * page of rows, or the CSV's batches, each in one query.
+ */
+export function moderationTable(db: Database) {
+  return defineAdminTable<ModerationQuery, ModerationRow>({
+    path: '/admin/blog',
+    query: moderationQuery,
+    count: async (q) => (await selected(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    rows: async (q, _ctx, window) =>
+      (await rowColumns(selected(db, q))
+        // Never-published posts last either way.
+        .orderBy(ORDER[q.sort], (ob) => (q.dir === 'asc' ? ob.asc() : ob.desc()).nullsLast())
+        .orderBy('b.id')
+        .limit(window.limit)
+        .offset(window.offset)
+        .execute()) as ModerationRow[],
+    csv: {
+      filename: 'blog-posts.csv',
+      columns: [
+        ['id', (r) => r.id],
+        ['title', (r) => r.title],
+        ['slug', (r) => r.slug],
+        ['author', (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
+        ['email', (r) => r.email],
+        ['category', (r) => r.categoryName ?? ''],
+        ['status', (r) => r.status],
+        ['featured', (r) => (r.isFeatured ? 'yes' : 'no')],
+        ['points', (r) => r.pointsSpent],
+        ['created at', (r) => new Date(r.createdAt).toISOString()],
+        ['published at', (r) => (r.publishedAt ? new Date(r.publishedAt).toISOString() : '')],
+        ['rejection reason', (r) => r.rejectionReason ?? ''],
+      ],
+    },
+  });
+}
+
+/** The filter's categories and the tabs' count per status (under the category and featured filters): two queries. */
+export async function moderationTabs(db: Database, q: ModerationQuery) {
+  const [categories, counted] = await Promise.all([
     categoryChoices(db),
-    base.select(['b.status', sql<number>`count(*)::int`.as('n')]).groupBy('b.status').execute(),
-    rowColumns(rowsOf)
-      // Never-published posts last either way.
-      .orderBy(ORDER[q.sort], (ob) => (q.dir === 'asc' ? ob.asc() : ob.desc()).nullsLast())
-      .orderBy('b.id')
-      .limit(PER_PAGE)
-      .offset((q.page - 1) * PER_PAGE)
-      .execute(),
+    narrowed(db, q).select(['b.status', sql<number>`count(*)::int`.as('n')]).groupBy('b.status').execute(),
   ]);
   const counts: Record<ModerationStatus | 'any', number> = { Pending: 0, Published: 0, Approved: 0, Rejected: 0, any: 0 };
   for (const c of counted) {
     counts[c.status as ModerationStatus] = c.n;
     counts.any += c.n;
   }
-  return { categories, counts, total: counts[q.status], rows: rows as ModerationRow[] };
+  return { categories, counts };
 }
 
 /** One row of the table (after a decision in place): one query; drafts are not rows. */

@@ -7,13 +7,14 @@ import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, safeNext, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
-import { listModeration, MODERATION_COLUMNS, MODERATION_STATUSES, moderationQuery, moderationRow, type ModerationQuery } from './admin-queries.ts';
+import { contextOf, loadTablePage, serveAdminTable, type TablePage } from '../admin/table.ts';
+import { MODERATION_COLUMNS, MODERATION_STATUSES, moderationQuery, moderationRow, moderationTable, moderationTabs, type ModerationQuery, type ModerationRow } from './admin-queries.ts';
 import { CATEGORY_FIELDS, createCategory, deleteCategory, findCategory, listCategories, parseCategory, updateCategory } from './categories.ts';
 import { approvePost, publishPost, rejectPost, setFeatured, unpublishPost, type Decision } from './moderation.ts';
 
 /**
  * /admin/blog (admins; mounted behind requireRole('admin')):
- * - the moderation table, each row decided in place: htmx swaps the row; without JavaScript a plain
+ * - the moderation table (the admin table: filters, sort, pages, `?format=csv`), each row decided in place: htmx swaps the row; without JavaScript a plain
  *   form answers 303 back to the table as it was (a validated `back`) with a flash;
  * - decisions are the state machine's (moderation.ts: one transaction, row lock, notification,
  *   audit); the author's mail (approve, reject) is queued by notify() and sent after the commit;
@@ -65,10 +66,13 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
   const { db } = deps;
   const router = Router();
 
-  // The moderation table.
-  async function tablePage(res: Response, q: ModerationQuery, problem?: RowProblem, status = 200) {
-    const { categories, counts, total, rows } = await listModeration(db, q);
-    const info = pageInfo(PATH, q, total);
+  // The moderation table (src/features/admin/table.ts: filters, sort, pages, CSV).
+  const table = moderationTable(db);
+
+  async function renderTable(res: Response, page: TablePage<ModerationQuery, ModerationRow>, problem?: RowProblem, status = 200) {
+    const q = page.filter;
+    const info = page.pageInfo;
+    const { categories, counts } = await moderationTabs(db, q);
     const statusHref = (s: ModerationQuery['status']) => pageInfo(PATH, { ...q, status: s, page: 1 }, 0).href(1);
     render(
       res,
@@ -84,7 +88,7 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
           current: q.status === s,
         })),
         categories,
-        rows,
+        rows: page.rows,
         columns: MODERATION_COLUMNS,
         back: info.href(info.page),
         problem,
@@ -94,9 +98,13 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
     );
   }
 
+  async function tablePage(res: Response, q: ModerationQuery, problem?: RowProblem, status = 200) {
+    return renderTable(res, await loadTablePage(table, q, contextOf(res)), problem, status);
+  }
+
   router.get('/', (req, res) => {
     res.vary('HX-Request');
-    return tablePage(res, moderationQuery.parse(req.query));
+    return serveAdminTable(req, res, table, (page) => renderTable(res, page));
   });
 
   // Categories (before /:postId/... so that nothing here is read as a post id).
