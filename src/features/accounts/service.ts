@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../http/forms.ts';
 import { clearRateLimit, enforceRateLimit, hitRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import type { Logger } from '../../logger.ts';
-import type { Mailer } from '../../mail/mailer.ts';
+import type { Mailer, MailMessage } from '../../mail/mailer.ts';
 import { passwordResetMail, registrationAttemptMail, verificationMail } from './mails.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { banMessage, isBanActive } from './sessions.ts';
@@ -149,9 +149,17 @@ export async function authenticate(
 export async function requestPasswordReset(deps: AccountDeps, email: string): Promise<void> {
   const user = await findUserByEmail(deps.db, email);
   if (!user) return;
-  const token = await issueToken(deps.db, 'password-reset', user.id);
-  const link = `${deps.baseUrl}/auth/reset?token=${encodeURIComponent(token)}`;
-  await deps.mailer.send(passwordResetMail(user.email, user.firstName, link));
+  await deps.mailer.send(await passwordResetMailFor(deps.db, deps.baseUrl, user));
+}
+
+/**
+ * A new reset token for the user (replacing any older link) and the mail carrying it, for the
+ * caller to send. `db` may be a transaction: an admin's "send a reset mail" writes it with its audit row.
+ */
+export async function passwordResetMailFor(db: Database, baseUrl: string, user: { id: string; email: string; firstName: string }): Promise<MailMessage> {
+  const token = await issueToken(db, 'password-reset', user.id);
+  const link = `${baseUrl}/auth/reset?token=${encodeURIComponent(token)}`;
+  return passwordResetMail(user.email, user.firstName, link);
 }
 
 /**

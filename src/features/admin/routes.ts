@@ -13,6 +13,7 @@ import { adminHomeRoutes } from './home.ts';
 import { loadStaffRole } from './staff.ts';
 import { settingsAdminRoutes } from './settings-routes.ts';
 import { teacherApplicationRoutes } from './teacher-applications.ts';
+import { userAdminRoutes } from './users-routes.ts';
 
 /**
  * The admin area: every admin page under one router, mounted once behind one guard
@@ -38,6 +39,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/teacher-applications', teacherApplicationRoutes({ db }));
   router.use('/payments', paymentAdminRoutes({ db, stripe: deps.stripe, config: deps.config, logger: deps.logger }));
   router.use('/enrollments', enrollmentAdminRoutes({ db }));
+  router.use('/users', userAdminRoutes({ db, mailer: deps.mailer, logger: deps.logger, baseUrl: deps.config.baseUrl }));
   router.use('/blog', blogAdminRoutes({ db }));
   router.use('/settings', settingsAdminRoutes({ db }));
   router.use('/announcements', adminAnnouncementRoutes({ db, storage: deps.storage, config: deps.config, logger: deps.logger }));
