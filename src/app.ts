@@ -36,6 +36,7 @@ import { createMailer, type Mailer } from './mail/mailer.ts';
 import { createMailOutbox } from './features/notifications/outbox.ts';
 import { notificationPreferenceRoutes, notificationRoutes } from './features/notifications/routes.ts';
 import { readerRoutes } from './features/announcements/reader-routes.ts';
+import { invitationPageRoutes, invitationRoutes } from './features/workspaces/invitation-routes.ts';
 import { loadUnread } from './features/announcements/unread.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
 import { createStripe } from './payments/stripe.ts';
@@ -129,6 +130,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/dashboard', requireUser, dashboardRoutes({ db }));
   app.use('/notifications', requireUser, notificationRoutes({ db }));
   app.use('/announcements', requireUser, readerRoutes({ db }));
+  // Workspace invitations: the link's page is public (sign in or register from it); accepting needs the invited person signed in.
+  app.use('/invitations', invitationPageRoutes({ db }));
+  app.use('/invitations', requireUser, invitationRoutes({ db }));
   app.use('/learn/:slug', requireUser, learningRoutes({ db, storage, config, logger }));
   // The admin area: one router behind one guard (features/admin/routes.ts).
   app.use('/admin', requireRole('admin'), adminRoutes({ db, config, logger, mailer, storage, stripe: payments.stripe }));

@@ -11,6 +11,7 @@ import { pruneExpired } from './prune-expired.ts';
 import { recordMissedAssignments } from './record-missed-assignments.ts';
 import { releaseScheduledContent } from './release-scheduled-content.ts';
 import { publishAnnouncements } from './publish-announcements.ts';
+import { expireInvitationsJob } from './expire-invitations.ts';
 
 export interface Job {
   name: string;
@@ -36,6 +37,7 @@ export const jobs: Job[] = [
   { name: 'record-missed-assignments', schedule: '*/5 * * * *', run: recordMissedAssignments },
   { name: 'prune-expired', schedule: '17 * * * *', run: pruneExpired },
   { name: 'prune-job-runs', schedule: '43 * * * *', run: pruneJobRuns },
+  { name: 'expire-invitations', schedule: '*/10 * * * *', run: expireInvitationsJob },
 ];
 
 /**
