@@ -4,6 +4,8 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { accountRoutes } from './features/accounts/account-routes.ts';
 import { adminRoutes } from './features/admin/routes.ts';
+import { refuseWhileImpersonating } from './features/admin/impersonation-limits.ts';
+import { impersonationStopRoutes } from './features/admin/impersonation-routes.ts';
 import { authRoutes } from './features/accounts/auth-routes.ts';
 import { loadCurrentUser } from './features/accounts/sessions.ts';
 import { billingRoutes } from './features/billing/routes.ts';
@@ -111,6 +113,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(loadCurrentUser(db));
   // The nav's unread count and the urgent announcement banner: one query per page a signed-in person is shown.
   app.use(loadUnread(db));
+  // While an admin views as someone: payments, password, email, devices and sign-in refused (403), in one list.
+  app.use(refuseWhileImpersonating({ db }));
 
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
   app.use(publicRouter(homeRoutes({ db, cacheMs: config.catalogCacheMs })));
@@ -128,6 +132,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(testCheckoutRoutes(payments));
   app.use('/checkout', requireUser, checkoutSuccessRoutes(payments));
   app.use('/dashboard', requireUser, dashboardRoutes({ db }));
+  // Stop viewing as: reached by the viewed-as (non-admin) browser, so outside /admin.
+  app.use('/impersonation', requireUser, impersonationStopRoutes({ db }));
   app.use('/notifications', requireUser, notificationRoutes({ db }));
   app.use('/announcements', requireUser, readerRoutes({ db }));
   // Workspace invitations: the link's page is public (sign in or register from it); accepting needs the invited person signed in.

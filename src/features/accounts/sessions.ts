@@ -6,6 +6,8 @@ import { setFlash } from '../../http/flash.ts';
 import type { CurrentUser, Role } from '../../http/guards.ts';
 import { SESSION_MAX_AGE_MS } from '../../http/session.ts';
 import { formatDate } from '../../lib/dates.ts';
+import { afterImpersonationEnded, impersonationOver, leaveImpersonation } from '../admin/impersonation-session.ts';
+import { displayName } from '../admin/impersonation.ts';
 
 /**
  * Signed-in devices. Each sign-in is a row of the spec's `session` table (token, expiry, ip, user
@@ -43,9 +45,9 @@ export async function startDeviceSession(db: Database, req: Request, userId: str
  * teacher, say): a session id seen before the change is worth nothing after it.
  */
 async function renewSessionId(req: Request, role: string): Promise<void> {
-  const { deviceToken, flash } = req.session;
+  const { deviceToken, flash, impersonation } = req.session;
   await promisify((cb) => req.session.regenerate(cb));
-  Object.assign(req.session, { deviceToken, flash, role });
+  Object.assign(req.session, { deviceToken, flash, role, impersonation });
 }
 
 /** Signs this browser out: its device row goes, and it gets a fresh anonymous session id. */
@@ -79,12 +81,13 @@ export function banMessage(user: Ban): string {
  * or belongs to a banned user.
  */
 export function loadCurrentUser(db: Database): RequestHandler {
-  return async (req, res, next) => {
+  const load: RequestHandler = async (req, res, next) => {
     const token = req.session?.deviceToken;
     if (!token) return next();
     const row = await db
       .selectFrom('session')
       .innerJoin('user', 'user.id', 'session.userId')
+      .leftJoin('user as impersonator', 'impersonator.id', 'session.impersonatedBy')
       .select([
         'session.id as deviceSessionId',
         'session.expiresAt',
@@ -100,11 +103,28 @@ export function loadCurrentUser(db: Database): RequestHandler {
         'user.banReason',
         'user.banExpires',
         'user.timeZone',
+        // Viewing as someone else (admin/impersonation*.ts): who is looking, in the same query.
+        'session.impersonatedBy',
+        'impersonator.firstName as impersonatorFirstName',
+        'impersonator.lastName as impersonatorLastName',
+        'impersonator.email as impersonatorEmail',
+        'impersonator.role as impersonatorRole',
+        'impersonator.banned as impersonatorBanned',
+        'impersonator.banExpires as impersonatorBanExpires',
       ])
       .where('session.token', '=', token)
       .executeTakeFirst();
 
     const now = Date.now();
+    // An impersonation that is over (its hour, or the target or admin changed) returns this browser
+    // to the admin's own sign-in, which is then checked like any other.
+    const impersonation = req.session.impersonation;
+    const over = impersonation ? impersonationOver(row, impersonation, now) : null;
+    if (over) {
+      const ended = await leaveImpersonation(db, req, over);
+      if (ended && afterImpersonationEnded(req, res, ended, over)) return;
+      return load(req, res, next);
+    }
     if (!row) {
       await endDeviceSession(db, req, 'You were signed out. Please sign in again.');
       return next();
@@ -138,7 +158,15 @@ export function loadCurrentUser(db: Database): RequestHandler {
     };
     res.locals.user = user;
     res.locals.deviceSessionId = row.deviceSessionId;
+    if (row.impersonatedBy) {
+      res.locals.impersonator = {
+        id: row.impersonatedBy,
+        name: displayName({ firstName: row.impersonatorFirstName ?? '', lastName: row.impersonatorLastName }),
+        email: row.impersonatorEmail,
+      };
+    }
     useCsrf(req, res);
     next();
   };
+  return load;
 }

@@ -15,6 +15,7 @@ import { settingsAdminRoutes } from './settings-routes.ts';
 import { teacherApplicationRoutes } from './teacher-applications.ts';
 import { workspaceAdminRoutes } from './workspaces.ts';
 import { userAdminRoutes } from './users-routes.ts';
+import { impersonationAdminRoutes } from './impersonation-routes.ts';
 
 /**
  * The admin area: every admin page under one router, mounted once behind one guard
@@ -40,6 +41,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/teacher-applications', teacherApplicationRoutes({ db }));
   router.use('/payments', paymentAdminRoutes({ db, stripe: deps.stripe, config: deps.config, logger: deps.logger }));
   router.use('/enrollments', enrollmentAdminRoutes({ db }));
+  router.use('/', impersonationAdminRoutes({ db }));
   router.use('/users', userAdminRoutes({ db, mailer: deps.mailer, logger: deps.logger, baseUrl: deps.config.baseUrl }));
   router.use('/blog', blogAdminRoutes({ db }));
   router.use('/settings', settingsAdminRoutes({ db }));

@@ -11,6 +11,8 @@ export interface AuditContext {
   actorId: string;
   ipAddress: string | null;
   userAgent: string | null;
+  /** The admin viewing Edupeak as the actor (impersonation): stored in the row's metadata as `impersonatedBy`. */
+  impersonatorId?: string;
 }
 
 /** For work no person asked for over HTTP (a Stripe event): the person it is done for, no address. */
@@ -104,6 +106,7 @@ export async function recordActivity(
   audit: AuditContext,
   entry: { action: AuditAction; entityType: string; entityId: string; metadata?: Record<string, unknown> },
 ): Promise<void> {
+  const metadata = audit.impersonatorId ? { ...entry.metadata, impersonatedBy: audit.impersonatorId } : entry.metadata;
   await db
     .insertInto('activityLog')
     .values({
@@ -111,7 +114,7 @@ export async function recordActivity(
       action: entry.action,
       entityType: entry.entityType,
       entityId: entry.entityId,
-      metadata: entry.metadata ? JSON.stringify(entry.metadata) : null,
+      metadata: metadata ? JSON.stringify(metadata) : null,
       ipAddress: audit.ipAddress,
       userAgent: audit.userAgent?.slice(0, 500) ?? null,
       // The moment of the write, not the transaction's start (now()): rows written after waiting on a
