@@ -243,6 +243,36 @@ describe('admin user actions', () => {
     expect(log.map((r) => [r.action, r.userId])).toEqual([['user_password_reset_sent', admin.user.id]]);
   });
 
+  it('two admins banning at once: both answered, one ban (the last), every device gone, one audit row each', async () => {
+    const [a, b] = [await signedInAs(t.app, t.db, 'admin'), await signedInAs(t.app, t.db, 'admin')];
+    const victim = await signedInAs(t.app, t.db, 'student');
+    const [ra, rb] = await Promise.all([
+      act(a, victim.user.id, 'ban', { banReason: 'From A', banLength: 'permanent' }),
+      act(b, victim.user.id, 'ban', { banReason: 'From B', banLength: 'permanent' }),
+    ]);
+    expect([ra.status, rb.status]).toEqual([303, 303]);
+    const log = await auditRows(victim.user.id);
+    expect(log).toHaveLength(2);
+    // The second waited for the first (row lock) and saw its ban.
+    expect((log[1]!.metadata as { previousReason?: string }).previousReason).toBe((log[0]!.metadata as { reason: string }).reason);
+    expect((await userRow(victim.user.id)).banReason).toBe((log[1]!.metadata as { reason: string }).reason);
+    expect(await sessionsOf(victim.user.id)).toBe(0);
+    expect(await isSignedIn(victim.agent)).toBe(false);
+  });
+
+  it('a device that signed in around the ban (its row made after the ban ended the others) is refused at its next request', async () => {
+    const admin = await signedInAs(t.app, t.db, 'admin');
+    const victim = await createUser(t.db);
+    await act(admin, victim.id, 'ban', { banReason: 'Spam', banLength: 'until', banExpires: '2030-06-01T10:00' }).expect(303);
+    const late = newAgent(t.app);
+    await startSession(late, t.db, victim);
+    const res = await late.get('/');
+    expect(res.text).not.toContain('Signed in as');
+    expect(res.text).toContain('Your account is suspended until');
+    expect(res.text).toContain('Reason: Spam');
+    expect(await sessionsOf(victim.id)).toBe(0);
+  });
+
   it('actions on an unknown or malformed user are 404', async () => {
     const boss = await superAdmin();
     for (const id of ['00000000-0000-4000-8000-000000000000', 'nope']) {
