@@ -10,6 +10,7 @@ import { blogAdminRoutes } from '../blog/admin-routes.ts';
 import { enrollmentAdminRoutes } from './enrollments.ts';
 import { paymentAdminRoutes } from './payments.ts';
 import { adminHomeRoutes } from './home.ts';
+import { activityAdminRoutes } from './activity.ts';
 import { loadStaffRole } from './staff.ts';
 import { settingsAdminRoutes } from './settings-routes.ts';
 import { teacherApplicationRoutes } from './teacher-applications.ts';
@@ -44,6 +45,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/', impersonationAdminRoutes({ db }));
   router.use('/users', userAdminRoutes({ db, mailer: deps.mailer, logger: deps.logger, baseUrl: deps.config.baseUrl }));
   router.use('/blog', blogAdminRoutes({ db }));
+  router.use('/activity', activityAdminRoutes({ db }));
   router.use('/settings', settingsAdminRoutes({ db }));
   router.use('/announcements', adminAnnouncementRoutes({ db, storage: deps.storage, config: deps.config, logger: deps.logger }));
   router.use('/workspaces', workspaceAdminRoutes({ db, config: deps.config, logger: deps.logger, mailer: deps.mailer }));
