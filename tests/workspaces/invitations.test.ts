@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expireInvitationsJob } from '../../src/jobs/expire-invitations.ts';
 import { jobs } from '../../src/jobs/schedule.ts';
+import { redactUrl } from '../../src/http/request-log.ts';
 import { useTestApp } from '../setup/app.ts';
 import { addMembership } from '../setup/admin-factories.ts';
 import { createUser } from '../setup/factories.ts';
@@ -197,7 +198,7 @@ describe('workspace invitations', () => {
     await addMembership(t.db, user.user.id, 'Admin', ws.id);
     const member = await post(admin, `/admin/workspaces/${ws.id}/invitations`, { email: 'twice@example.test', role: 'Admin' });
     expect(member.status).toBe(422);
-    expect(member.text).toContain('twice@example.test is a Admin of this workspace already.');
+    expect(member.text).toContain('twice@example.test is already a member of this workspace as Admin.');
 
     const bad = await post(admin, `/admin/workspaces/${ws.id}/invitations`, { email: 'not an address', role: 'Owner' });
     expect(bad.status).toBe(422);
@@ -242,6 +243,12 @@ describe('workspace invitations', () => {
     const { ws: b, path } = await invited('unconfirmed@example.test', 'Member', 'Second Workspace');
     await post(user, path).expect(303);
     expect([await memberOf(t.db, a.id, user.user.id), await memberOf(t.db, b.id, user.user.id)]).toEqual(['Member', 'Member']);
+  });
+
+  it('request logs never hold an invitation token (it is in the path)', () => {
+    expect(redactUrl('/invitations/abcDEF_123-xyz')).toBe('/invitations/[redacted]');
+    expect(redactUrl('/invitations/abcDEF_123-xyz?x=1')).toBe('/invitations/[redacted]?x=1');
+    expect(redactUrl('/invitations')).toBe('/invitations');
   });
 
   it('/invitations needs a signed-in person', async () => {

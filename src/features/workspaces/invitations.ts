@@ -70,7 +70,7 @@ export async function invite(db: Database, audit: AuditContext, workspaceId: str
         .where(sql<string>`lower(u.email)`, '=', input.email)
         .executeTakeFirst();
       if (person?.role && ROLE_RANK[person.role] >= ROLE_RANK[input.role]) {
-        return { ok: false, status: 422, errors: { email: `${input.email} is a ${person.role} of this workspace already.` } };
+        return { ok: false, status: 422, errors: { email: `${input.email} is already a member of this workspace as ${person.role}.` } };
       }
       const replaced = await trx
         .updateTable('invitation')
