@@ -8,6 +8,7 @@ import { refuseWhileImpersonating } from './features/admin/impersonation-limits.
 import { impersonationStopRoutes } from './features/admin/impersonation-routes.ts';
 import { authRoutes } from './features/accounts/auth-routes.ts';
 import { loadCurrentUser } from './features/accounts/sessions.ts';
+import { trackPresence } from './features/accounts/presence.ts';
 import { billingRoutes } from './features/billing/routes.ts';
 import { checkoutSuccessRoutes, enrollRoutes } from './features/enrollments/routes.ts';
 import { catalogRoutes } from './features/catalog/routes.ts';
@@ -111,6 +112,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(saveBeforeRedirect);
   app.use(csrfProtection(config));
   app.use(loadCurrentUser(db));
+  // Who is online (/admin/online): at most one upsert a minute per signed-in device, none in between.
+  app.use(trackPresence(db));
   // The nav's unread count and the urgent announcement banner: one query per page a signed-in person is shown.
   app.use(loadUnread(db));
   // While an admin views as someone: payments, password, email, devices and sign-in refused (403), in one list.

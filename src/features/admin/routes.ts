@@ -13,6 +13,7 @@ import { adminHomeRoutes } from './home.ts';
 import { activityAdminRoutes } from './activity.ts';
 import { loadStaffRole } from './staff.ts';
 import { settingsAdminRoutes } from './settings-routes.ts';
+import { onlineAdminRoutes } from './online.ts';
 import { teacherApplicationRoutes } from './teacher-applications.ts';
 import { workspaceAdminRoutes } from './workspaces.ts';
 import { userAdminRoutes } from './users-routes.ts';
@@ -47,6 +48,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/blog', blogAdminRoutes({ db }));
   router.use('/activity', activityAdminRoutes({ db }));
   router.use('/settings', settingsAdminRoutes({ db }));
+  router.use('/online', onlineAdminRoutes({ db }));
   router.use('/announcements', adminAnnouncementRoutes({ db, storage: deps.storage, config: deps.config, logger: deps.logger }));
   router.use('/workspaces', workspaceAdminRoutes({ db, config: deps.config, logger: deps.logger, mailer: deps.mailer }));
   return router;
