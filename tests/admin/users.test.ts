@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { addMembership } from '../setup/admin-factories.ts';
 import { useTestApp } from '../setup/app.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createCourse, createEnrollment, createUser } from '../setup/factories.ts';
@@ -215,6 +216,29 @@ describe('admin user page', () => {
     expect(many.result.text.match(/Chrome on Android/g)!.length).toBeLessThanOrEqual(40);
     expect(many.result.text.match(/blog submitted/g)).toHaveLength(20);
     expectWithinPageBudget(many.result);
+  });
+
+  it('offers "View as" to a SuperAdmin for a non-admin who is not banned; says why not otherwise; no ban or role form on your own page', async () => {
+    const plain = await signedInAs(t.app, t.db, 'admin');
+    const boss = await signedInAs(t.app, t.db, 'admin');
+    await addMembership(t.db, boss.user.id, 'SuperAdmin');
+    const student = await createUser(t.db, { firstName: 'Vera', lastName: 'Viewed' });
+    const banned = await createUser(t.db, { firstName: 'Bea', lastName: 'Banned', banned: true, banReason: 'Spam' });
+    const other = await createUser(t.db, { role: 'admin' });
+
+    const forBoss = (await boss.agent.get(`/admin/users/${student.id}`).expect(200)).text;
+    expect(forBoss).toContain(`action="/admin/users/${student.id}/impersonate"`);
+    expect(forBoss).toContain('View as Vera Viewed');
+    expect(forBoss).toContain('name="role"');
+    expect((await plain.agent.get(`/admin/users/${student.id}`)).text).toContain('Only a workspace SuperAdmin can view Edupeak as Vera Viewed.');
+    expect((await boss.agent.get(`/admin/users/${banned.id}`)).text).toContain('Lift the ban to view Edupeak as Bea Banned.');
+    expect((await boss.agent.get(`/admin/users/${other.id}`)).text).toContain('Admins cannot be viewed as.');
+
+    const own = (await boss.agent.get(`/admin/users/${boss.user.id}`).expect(200)).text;
+    expect(own).toContain('This is your own account');
+    expect(own).not.toContain(`/admin/users/${boss.user.id}/ban`);
+    expect(own).not.toContain('name="role"');
+    expect(own).not.toContain('/impersonate');
   });
 
   it('an unknown or malformed id is 404', async () => {
