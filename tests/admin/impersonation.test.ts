@@ -271,6 +271,28 @@ describe('viewing as someone else (audited impersonation)', () => {
     expect(await sessionsOf(sam.id)).toEqual([]);
   });
 
+  it('Stop sent twice at once: one stop recorded, the admin back, the row gone', async () => {
+    const admin = await superAdmin();
+    const sam = await createUser(t.db);
+    const viewing = await viewAs(admin, sam);
+    const answers = await Promise.all([viewing.post('/impersonation/stop'), viewing.post('/impersonation/stop')]);
+    expect(answers.map((r) => r.status)).toEqual([303, 303]);
+    expect(await activity('impersonation_stopped', sam.id)).toHaveLength(1);
+    expect(await sessionsOf(sam.id)).toEqual([]);
+    await admin.agent.get('/admin').expect(200);
+  });
+
+  it('banned meanwhile (every session of theirs deleted), the target is viewed as no longer: the admin is back, the end recorded', async () => {
+    const admin = await superAdmin();
+    const sam = await createUser(t.db);
+    await viewAs(admin, sam);
+    await t.db.updateTable('user').set({ banned: true, banReason: 'spam' }).where('id', '=', sam.id).execute();
+    await t.db.deleteFrom('session').where('userId', '=', sam.id).execute();
+    const res = await admin.agent.get('/dashboard').expect(200);
+    expect(text(res.text)).toContain('<span class="sr-only">Signed in as </span>Ada</a>');
+    expect((await activity('impersonation_stopped', sam.id)).map((r) => r.metadata)).toEqual([expect.objectContaining({ reason: 'ended' })]);
+  });
+
   it('Stop when viewing as no one changes nothing', async () => {
     const sam = await signedInAs(t.app, t.db, 'student');
     const res = await sam.post('/impersonation/stop').expect(303);

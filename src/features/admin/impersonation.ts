@@ -94,19 +94,24 @@ export async function stopImpersonation(
   input: { impersonationToken: string | undefined; reason: StopReason },
 ): Promise<{ adminSessionValid: boolean }> {
   return db.transaction().execute(async (trx) => {
-    if (input.impersonationToken) {
-      await trx
-        .deleteFrom('session')
-        .where('token', '=', input.impersonationToken)
-        .where('impersonatedBy', '=', state.adminId)
-        .where('userId', '=', state.userId)
-        .execute();
+    const deleted = input.impersonationToken
+      ? await trx
+          .deleteFrom('session')
+          .where('token', '=', input.impersonationToken)
+          .where('impersonatedBy', '=', state.adminId)
+          .where('userId', '=', state.userId)
+          .executeTakeFirst()
+      : undefined;
+    // One row per ending: a Stop clicked twice at once (or an expiry seen by two parallel requests)
+    // deletes the row once, and only that request records it. A row already gone for another reason
+    // (the target banned: every session deleted) is still recorded as ended.
+    if (Number(deleted?.numDeletedRows ?? 0) > 0 || input.reason === 'ended') {
+      await recordActivity(
+        trx,
+        { actorId: state.adminId, ipAddress: audit.ipAddress, userAgent: audit.userAgent },
+        { action: 'impersonation_stopped', entityType: 'user', entityId: state.userId, metadata: { adminId: state.adminId, reason: input.reason } },
+      );
     }
-    await recordActivity(
-      trx,
-      { actorId: state.adminId, ipAddress: audit.ipAddress, userAgent: audit.userAgent },
-      { action: 'impersonation_stopped', entityType: 'user', entityId: state.userId, metadata: { adminId: state.adminId, reason: input.reason } },
-    );
     const admin = await trx
       .selectFrom('session')
       .innerJoin('user', 'user.id', 'session.userId')
