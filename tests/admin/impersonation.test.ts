@@ -70,6 +70,10 @@ describe('viewing as someone else (audited impersonation)', () => {
     expect(await sessionsOf(sam.id)).toEqual([]);
     // The admin's own device row is the same row, token and all: nothing was signed out or re-issued.
     expect(await sessionsOf(admin.user.id)).toEqual([adminRowBefore]);
+    // Back on Sam's admin page, with the flash and the View as button to start again.
+    const back = await admin.agent.get(stop.headers.location!).expect(200);
+    expect(back.text).toContain('You stopped viewing as them: you are back as yourself.');
+    expect(back.text).toContain(`action="/admin/users/${sam.id}/impersonate"`);
     const home = await admin.agent.get('/admin').expect(200);
     expect(text(home.text)).toContain('<span class="sr-only">Signed in as </span>Ada</a>');
     expect(home.text).not.toContain('impersonation-banner');
