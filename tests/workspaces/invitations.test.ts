@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { expireInvitationsJob } from '../../src/jobs/expire-invitations.ts';
 import { jobs } from '../../src/jobs/schedule.ts';
 import { redactUrl } from '../../src/http/request-log.ts';
-import { useTestApp } from '../setup/app.ts';
+import { createApp } from '../../src/app.ts';
+import { silentLogger, testConfig, useTestApp } from '../setup/app.ts';
 import { addMembership } from '../setup/admin-factories.ts';
 import { createUser } from '../setup/factories.ts';
 import { newAgent, sessionCookieOf, signIn, submitForm } from '../setup/forms.ts';
@@ -243,6 +244,16 @@ describe('workspace invitations', () => {
     const { ws: b, path } = await invited('unconfirmed@example.test', 'Member', 'Second Workspace');
     await post(user, path).expect(303);
     expect([await memberOf(t.db, a.id, user.user.id), await memberOf(t.db, b.id, user.user.id)]).toEqual(['Member', 'Member']);
+  });
+
+  it('when the mail cannot be sent, the invitation stands and the SuperAdmin is told so', async () => {
+    const failing = createApp({ config: testConfig(), db: t.db, logger: silentLogger, mailer: { send: () => Promise.reject(new Error('SMTP is down')) } });
+    const admin = await signedInAs(failing, t.db, 'admin');
+    await addMembership(t.db, admin.user.id, 'SuperAdmin');
+    const ws = await createWorkspace(t.db);
+    const res = await post(admin, `/admin/workspaces/${ws.id}/invitations`, { email: 'unmailed@example.test', role: 'Admin' }).expect(303);
+    expect((await admin.agent.get(res.headers.location!)).text).toContain('The invitation to unmailed@example.test is saved, but its mail could not be sent.');
+    expect(await invitationsTo('unmailed@example.test')).toMatchObject([{ status: 'Pending' }]);
   });
 
   it('request logs never hold an invitation token (it is in the path)', () => {
