@@ -11,6 +11,8 @@ import { enrollmentAdminRoutes } from './enrollments.ts';
 import { paymentAdminRoutes } from './payments.ts';
 import { adminHomeRoutes } from './home.ts';
 import { activityAdminRoutes } from './activity.ts';
+import { errorAdminRoutes } from './errors.ts';
+import { loginAdminRoutes } from './logins.ts';
 import { loadStaffRole } from './staff.ts';
 import { settingsAdminRoutes } from './settings-routes.ts';
 import { onlineAdminRoutes } from './online.ts';
@@ -47,6 +49,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/users', userAdminRoutes({ db, mailer: deps.mailer, logger: deps.logger, baseUrl: deps.config.baseUrl }));
   router.use('/blog', blogAdminRoutes({ db }));
   router.use('/activity', activityAdminRoutes({ db }));
+  router.use('/logins', loginAdminRoutes({ db }));
+  router.use('/errors', errorAdminRoutes({ db }));
   router.use('/settings', settingsAdminRoutes({ db }));
   router.use('/online', onlineAdminRoutes({ db }));
   router.use('/announcements', adminAnnouncementRoutes({ db, storage: deps.storage, config: deps.config, logger: deps.logger }));
