@@ -7,7 +7,8 @@ import { typedValues, type FieldErrors } from '../../http/forms.ts';
 import { render } from '../../http/render.ts';
 import { TOPIC_TEXT } from '../notifications/preferences.ts';
 import { definitionOf, isSettingKey, SETTING_GROUPS, type SettingKey } from '../system/settings.ts';
-import { findSetting, listSettings, resetSetting, saveSetting, type SettingRow } from './settings.ts';
+import { findSetting, listSettings, resetSetting, saveSetting, unknownSettingsTable, type SettingRow } from './settings.ts';
+import { serveAdminTable } from './table.ts';
 import { isSuperAdmin, requireSuperAdmin, staffRoleOfResponse } from './staff.ts';
 
 /**
@@ -43,15 +44,25 @@ function renderEdit(res: Response, row: SettingRow, values: Record<string, strin
 export function settingsAdminRoutes({ db }: { db: Database }): Router {
   const router = Router();
 
-  router.get('/', async (_req, res) => {
-    const { known, unknown } = await listSettings(db);
-    render(res, 'admin/settings', {
-      title: 'Settings',
-      groups: SETTING_GROUPS.map((group) => ({ group, rows: known.filter((r) => r.group === group) })).filter((g) => g.rows.length > 0),
-      unknown: unknown.map((u) => ({ ...u, valueLabel: JSON.stringify(u.value) })),
-      canEdit: isSuperAdmin(staffRoleOfResponse(res)),
-    });
-  });
+  const unknownTable = unknownSettingsTable(db);
+
+  // The registry's keys, then the other keys' table (its filter, sort, pages and CSV in the query string).
+  router.get('/', (req, res) =>
+    serveAdminTable(req, res, unknownTable, async (page) => {
+      const known = await listSettings(db);
+      render(res, 'admin/settings', {
+        title: 'Settings',
+        groups: SETTING_GROUPS.map((group) => ({ group, rows: known.filter((r) => r.group === group) })).filter((g) => g.rows.length > 0),
+        unknown: page.rows.map((u) => {
+          const text = JSON.stringify(u.value);
+          return { ...u, valueLabel: text.length > 200 ? `${text.slice(0, 200)}…` : text };
+        }),
+        filter: page.filter,
+        pageInfo: page.pageInfo,
+        canEdit: isSuperAdmin(staffRoleOfResponse(res)),
+      });
+    }),
+  );
 
   router.get('/:key', requireSuperAdmin, async (req, res) => {
     const row = await findSetting(db, keyOf(req));

@@ -1,7 +1,13 @@
+import { sql } from 'kysely';
+import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { FieldErrors } from '../../http/forms.ts';
+import { tableQuery } from '../../http/table.ts';
+import { containsPattern } from '../../lib/like.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { definitionOf, isSettingKey, SETTING_KEYS, SETTINGS, type SettingGroup, type SettingKey } from '../system/settings.ts';
+import { textFilter } from './filters.ts';
+import { defineAdminTable } from './table.ts';
 
 /**
  * The settings editor's service (/admin/settings): the registry's keys with what system_config
@@ -30,22 +36,23 @@ export interface SettingRow {
   stored: StoredSetting | undefined;
 }
 
-/** system_config's rows with who changed them last: the whole table is a few keys, read in one query. */
-async function storedSettings(db: Database): Promise<StoredSetting[]> {
-  const rows = await db
+/** system_config's rows with who changed them last (a query to narrow and run). */
+function storedQuery(db: Database) {
+  return db
     .selectFrom('systemConfig as c')
     .leftJoin('user as u', 'u.id', 'c.updatedBy')
-    .select(['c.key', 'c.value', 'c.updatedAt', 'u.email as updatedByEmail', 'u.firstName', 'u.lastName'])
-    .orderBy('c.key')
-    .execute();
-  return rows.map((r) => ({
-    key: r.key,
-    value: r.value,
-    updatedAt: r.updatedAt,
-    updatedByEmail: r.updatedByEmail,
-    updatedByName: r.firstName === null ? null : `${r.firstName} ${r.lastName ?? ''}`.trim(),
-  }));
+    .select(['c.id', 'c.key', 'c.value', 'c.updatedAt', 'u.email as updatedByEmail', 'u.firstName', 'u.lastName']);
 }
+
+type StoredRow = Awaited<ReturnType<ReturnType<typeof storedQuery>['execute']>>[number];
+
+const storedOf = (r: StoredRow): StoredSetting => ({
+  key: r.key,
+  value: r.value,
+  updatedAt: r.updatedAt,
+  updatedByEmail: r.updatedByEmail,
+  updatedByName: r.firstName === null ? null : `${r.firstName} ${r.lastName ?? ''}`.trim(),
+});
 
 function rowOf(key: SettingKey, stored: StoredSetting | undefined): SettingRow {
   const def = definitionOf(key);
@@ -61,21 +68,60 @@ function rowOf(key: SettingKey, stored: StoredSetting | undefined): SettingRow {
   };
 }
 
-/** Every registry key (registry order) and the keys system_config holds that the code does not read. One query. */
-export async function listSettings(db: Database): Promise<{ known: SettingRow[]; unknown: StoredSetting[] }> {
-  const stored = await storedSettings(db);
+/** Every registry key, in registry order, with what system_config holds for it. One query (on the key's unique index). */
+export async function listSettings(db: Database): Promise<SettingRow[]> {
+  const stored = (await storedQuery(db).where('c.key', 'in', SETTING_KEYS).execute()).map(storedOf);
   const byKey = new Map(stored.map((s) => [s.key, s]));
-  return {
-    known: SETTING_KEYS.map((key) => rowOf(key, byKey.get(key))),
-    unknown: stored.filter((s) => !isSettingKey(s.key)),
-  };
+  return SETTING_KEYS.map((key) => rowOf(key, byKey.get(key)));
 }
 
 /** One registry key with its stored row, for its edit page. One query. */
 export async function findSetting(db: Database, key: string): Promise<SettingRow | undefined> {
   if (!isSettingKey(key)) return undefined;
-  const stored = (await storedSettings(db)).find((s) => s.key === key);
-  return rowOf(key, stored);
+  const stored = await storedQuery(db).where('c.key', '=', key).executeTakeFirst();
+  return rowOf(key, stored ? storedOf(stored) : undefined);
+}
+
+/**
+ * The keys system_config holds that the code does not read (left by an older release, or typed by
+ * hand): read-only, as an admin table (filter by key, sort, pages, CSV), so any number of them
+ * stays within the page budget.
+ */
+const unknownQuery = tableQuery(['updatedAt', 'key'] as const, 'updatedAt', { key: textFilter });
+export type UnknownQuery = z.infer<typeof unknownQuery>;
+
+function unknownFiltered(db: Database, q: UnknownQuery) {
+  let base = db.selectFrom('systemConfig as c').where('c.key', 'not in', SETTING_KEYS);
+  if (q.key) base = base.where('c.key', 'ilike', containsPattern(q.key));
+  return base;
+}
+
+export function unknownSettingsTable(db: Database) {
+  return defineAdminTable<UnknownQuery, StoredSetting & { id: string }>({
+    path: '/admin/settings',
+    query: unknownQuery,
+    count: async (q) => (await unknownFiltered(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    rows: async (q, _ctx, window) => {
+      const ids = unknownFiltered(db, q).select('c.id');
+      const rows = await storedQuery(db)
+        .where('c.id', 'in', ids)
+        .orderBy(sql.ref(q.sort === 'key' ? 'c.key' : 'c.updated_at'), (ob) => (q.dir === 'asc' ? ob.asc() : ob.desc()))
+        .orderBy('c.id')
+        .limit(window.limit)
+        .offset(window.offset)
+        .execute();
+      return rows.map((r) => ({ ...storedOf(r), id: r.id }));
+    },
+    csv: {
+      filename: 'other-settings.csv',
+      columns: [
+        ['key', (r) => r.key],
+        ['value', (r) => JSON.stringify(r.value)],
+        ['updated at', (r) => new Date(r.updatedAt).toISOString()],
+        ['updated by', (r) => r.updatedByEmail],
+      ],
+    },
+  });
 }
 
 /** JSON with object keys sorted: jsonb hands objects back in its own key order. */
