@@ -69,8 +69,8 @@ function selectRows(db: Database, q: Query, timeZone: string, window: { limit: n
       'r.firstName as reviewerName',
       'r.email as reviewerEmail',
     ])
-    // Never-reviewed applications last either way.
-    .orderBy(sql.ref(`a.${q.sort}`), (ob) => (q.dir === 'asc' ? ob.asc() : ob.desc()).nullsLast())
+    // Never-reviewed applications last either way; createdAt is never null (so the index's order serves it).
+    .orderBy(sql.ref(`a.${q.sort}`), (ob) => (q.sort === 'reviewedAt' ? (q.dir === 'asc' ? ob.asc() : ob.desc()).nullsLast() : q.dir === 'asc' ? ob.asc() : ob.desc()))
     .orderBy('a.id')
     .limit(window.limit)
     .offset(window.offset)

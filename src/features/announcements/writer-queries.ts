@@ -72,15 +72,18 @@ export async function countAnnouncements(db: Database, scope: WriterScope, q: Li
  * read marks of people still in the audience (the read-status index, per row).
  */
 export async function announcementRows(db: Database, scope: WriterScope, q: ListQuery, window: { limit: number; offset: number }): Promise<ListRow[]> {
-  const dir = q.dir === 'asc' ? sql`asc` : sql`desc`;
+  // Only the scheduled-or-published time can be null (last either way); the others keep the
+  // plain order an index serves.
+  const dir = sql.raw(`${q.dir === 'asc' ? 'asc' : 'desc'}${q.sort === 'when' ? ' nulls last' : ''}`);
   const { rows } = await sql<ListRow>`
     with p as (
-      select a.*, row_number() over (order by ${ORDER[q.sort]} ${dir} nulls last, a.id) as n
+      select a.*, row_number() over (order by ${ORDER[q.sort]} ${dir}, a.id) as n
       from announcement a where ${listWhere(scope, q)}
-      order by ${ORDER[q.sort]} ${dir} nulls last, a.id
+      order by ${ORDER[q.sort]} ${dir}, a.id
       limit ${window.limit} offset ${window.offset}
     ),
-    k as (
+    -- Materialized: each distinct audience is counted once, not once per row joined to it.
+    k as materialized (
       select k.target_role, k.target_course_id, k.target_user_ids,
              (select count(*)::int from "user" au where ${inAudienceSql('k', 'au')}) as audience
       from (select distinct target_role, target_course_id, target_user_ids from p) k
@@ -88,8 +91,8 @@ export async function announcementRows(db: Database, scope: WriterScope, q: List
     select p.id, p.title, p.status, p.target_role as "targetRole", c.title as "courseTitle",
            cardinality(p.target_user_ids)::int as "targetCount", p.scheduled_at as "scheduledAt", p.published_at as "publishedAt",
            p.expires_at as "expiresAt", p.is_urgent as "isUrgent", k.audience,
-           (select count(*)::int from announcement_read_status r join "user" au on au.id = r.user_id
-            where r.announcement_id = p.id and ${inAudienceSql('p', 'au')}) as reads
+           (select count(*)::int from announcement_read_status r
+            where r.announcement_id = p.id and exists (select 1 from "user" au where au.id = r.user_id and ${inAudienceSql('p', 'au')})) as reads
     from p
     join k on k.target_role = p.target_role and k.target_course_id is not distinct from p.target_course_id and k.target_user_ids = p.target_user_ids
     left join course c on c.id = p.target_course_id

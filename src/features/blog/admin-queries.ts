@@ -98,8 +98,8 @@ export function moderationTable(db: Database) {
     count: async (q) => (await selected(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
     rows: async (q, _ctx, window) =>
       (await rowColumns(selected(db, q))
-        // Never-published posts last either way.
-        .orderBy(ORDER[q.sort], (ob) => (q.dir === 'asc' ? ob.asc() : ob.desc()).nullsLast())
+        // Never-published posts last either way (the other columns are never null: plain, so an index's order serves them).
+        .orderBy(ORDER[q.sort], (ob) => (q.sort === 'published' ? (q.dir === 'asc' ? ob.asc() : ob.desc()).nullsLast() : q.dir === 'asc' ? ob.asc() : ob.desc()))
         .orderBy('b.id')
         .limit(window.limit)
         .offset(window.offset)
