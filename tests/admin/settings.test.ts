@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULTS, SETTING_KEYS, SETTINGS, setting } from '../../src/features/system/settings.ts';
+import { DEFAULTS, SETTING_KEYS, SETTINGS, setting, settingFrom } from '../../src/features/system/settings.ts';
 import { useTestApp } from '../setup/app.ts';
 import { addMembership } from '../setup/admin-factories.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
@@ -30,6 +30,25 @@ describe('admin settings', () => {
     const start = html.indexOf(`<tr id="s-${key}">`);
     return start < 0 ? '' : html.slice(start, html.indexOf('</tr>', start));
   };
+
+  it('the registry reads a stored value through its schema: objects over their default, anything out of range or of the wrong shape as the default', () => {
+    expect(settingFrom('blog.engagementPoints', { comment: 7 })).toEqual({ reaction: 1, comment: 7 });
+    expect(settingFrom('blog.engagementPoints', { comment: -1 })).toEqual(DEFAULTS['blog.engagementPoints']);
+    expect(settingFrom('blog.engagementPoints', [1, 2])).toEqual(DEFAULTS['blog.engagementPoints']);
+    expect(settingFrom('assessments.passMark', 100)).toBe(100);
+    expect(settingFrom('assessments.passMark', 101)).toBe(60);
+    expect(settingFrom('assessments.passMark', 59.5)).toBe(60);
+    expect(settingFrom('assessments.passMark', '70')).toBe(60);
+    expect(settingFrom('notifications.pruneReadAfterDays', 0)).toBe(180);
+    expect(settingFrom('notifications.mailDefaults', { PointsEarned: true }).PointsEarned).toBe(true);
+    expect(settingFrom('notifications.mailDefaults', { PointsEarned: 'yes' })).toEqual(DEFAULTS['notifications.mailDefaults']);
+    expect(settingFrom('learning.earlyUnlockPoints', null)).toBe(50);
+    // Every key has a description, a group and a default its own schema accepts.
+    for (const key of SETTING_KEYS) {
+      expect(SETTINGS[key].description.length, key).toBeGreaterThan(10);
+      expect((SETTINGS[key].schema as { safeParse(v: unknown): { success: boolean } }).safeParse(DEFAULTS[key]).success, key).toBe(true);
+    }
+  });
 
   it('lists every key of the registry with its description, current value (default) and default, for any admin; only a SuperAdmin gets Change links', async () => {
     expect(SETTING_KEYS).toEqual(
