@@ -13,6 +13,7 @@ import { adminHomeRoutes } from './home.ts';
 import { activityAdminRoutes } from './activity.ts';
 import { errorAdminRoutes } from './errors.ts';
 import { loginAdminRoutes } from './logins.ts';
+import { searchAdminRoutes } from './search.ts';
 import { loadStaffRole } from './staff.ts';
 import { settingsAdminRoutes } from './settings-routes.ts';
 import { onlineAdminRoutes } from './online.ts';
@@ -51,6 +52,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/activity', activityAdminRoutes({ db }));
   router.use('/logins', loginAdminRoutes({ db }));
   router.use('/errors', errorAdminRoutes({ db }));
+  router.use('/search', searchAdminRoutes({ db }));
   router.use('/settings', settingsAdminRoutes({ db }));
   router.use('/online', onlineAdminRoutes({ db }));
   router.use('/announcements', adminAnnouncementRoutes({ db, storage: deps.storage, config: deps.config, logger: deps.logger }));
