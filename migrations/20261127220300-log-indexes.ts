@@ -7,6 +7,8 @@
  * - activity_log (action, created_at) and (entity_type, created_at): "this action" or "this kind
  *   of thing", newest first, read from the index instead of filtering the whole log by date.
  *   (activity_log (user_id, created_at), for one actor, is in 20261127220000-user-admin-indexes.)
+ * - activity_log (entity_id, created_at): everything done to one thing ("entity id" alone); the
+ *   spec's (entity_type, entity_id) needs the type first.
  * - login_history (success, created_at): failed sign-ins, newest first.
  * - login_history (ip_address text_pattern_ops): the address filter matches a prefix ("10.0.") and
  *   the spec's plain btree on ip_address cannot serve LIKE under the database's collation.
@@ -20,6 +22,7 @@ import { type Kysely, sql } from 'kysely';
 const INDEXES: Array<[string, string]> = [
   ['activity_log_action_created_at_idx', 'activity_log (action, created_at)'],
   ['activity_log_entity_type_created_at_idx', 'activity_log (entity_type, created_at)'],
+  ['activity_log_entity_id_created_at_idx', 'activity_log (entity_id, created_at)'],
   ['login_history_success_created_at_idx', 'login_history (success, created_at)'],
   ['login_history_ip_address_prefix_idx', 'login_history (ip_address text_pattern_ops)'],
   ['error_log_last_seen_at_idx', 'error_log (last_seen_at)'],

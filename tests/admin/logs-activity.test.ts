@@ -161,7 +161,7 @@ describe('admin activity log', () => {
     const admin = await signedInAs(t.app, t.db, 'admin');
     const actor = await createUser(t.db, { email: 'bulk-actor@example.test' });
     await log(t.db, { userId: actor.id, action: 'course_updated', entityType: 'course', entityId: 'few' });
-    const pages = ['/admin/activity', `/admin/activity?actor=${actor.id}`, '/admin/activity?user=bulk&action=blog_approved&sort=action', '/admin/activity?entity=lesson&from=2020-01-01'];
+    const pages = ['/admin/activity', `/admin/activity?actor=${actor.id}`, '/admin/activity?user=bulk&action=blog_approved&sort=action', '/admin/activity?entity=lesson&from=2020-01-01', '/admin/activity?entityId=few', '/admin/activity?user=nobody-at-all'];
     const few = [];
     for (const path of pages) few.push((await countQueries(t.db, () => admin.agent.get(path).expect(200))).count);
 

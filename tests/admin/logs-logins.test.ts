@@ -50,7 +50,7 @@ describe('admin sign-ins', () => {
 
   it('filters by result, user (id or email), address prefix and whole days on the admin\'s clock; sorts by address', async () => {
     const admin = await signedInAs(t.app, t.db, 'admin', { timeZone: 'America/Sao_Paulo' });
-    const u = await createUser(t.db, { email: 'login-filter@example.test' });
+    const u = await createUser(t.db, { email: 'login-filter@example.test', firstName: 'Signe', lastName: 'Filter' });
     const v = await createUser(t.db, { email: 'other-filter@example.test' });
     // 2026-05-02 in São Paulo (UTC-3): 03:00 UTC on the 2nd to 03:00 UTC on the 3rd.
     const a = await attempt(t.db, { userId: u.id, ipAddress: '10.9.1.5', createdAt: new Date('2026-05-02T04:00:00Z') });
@@ -60,6 +60,8 @@ describe('admin sign-ins', () => {
 
     const get = async (qs: string) => ids((await admin.agent.get(`/admin/logins?${qs}`).expect(200)).text);
     expect(await get('user=-filter%40')).toEqual([c.id, b.id, a.id, d.id]);
+    // A name matches too.
+    expect(await get('user=Signe+Filter')).toEqual([b.id, a.id]);
     expect(await get('user=-filter%40&success=no')).toEqual([c.id, b.id]);
     expect(await get('user=-filter%40&success=yes')).toEqual([a.id, d.id]);
     expect(await get(`userId=${v.id}`)).toEqual([c.id, d.id]);

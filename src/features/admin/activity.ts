@@ -4,9 +4,8 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { render } from '../../http/render.ts';
 import { tableQuery } from '../../http/table.ts';
-import { containsPattern } from '../../lib/like.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
-import { codeFilter, distinctValues, fullName, spaced, truncate, uuidOf } from './logs.ts';
+import { codeFilter, distinctValues, fullName, spaced, truncate, userIdsMatching, uuidOf } from './logs.ts';
 import { defineAdminTable, serveAdminTable } from './table.ts';
 
 /**
@@ -14,7 +13,7 @@ import { defineAdminTable, serveAdminTable } from './table.ts';
  * behind them when the row was written while impersonating: metadata.impersonatedBy), what (the
  * action), on what (the entity, linked to its page where it has one), a summary of the metadata,
  * from where, when. Filters: one actor (`actor=` id, as the user page links it) or actors whose
- * email contains `user=`, the action and entity type (selects of the values present), an entity id,
+ * name or email contains `user=`, the action and entity type (selects of the values present), an entity id,
  * and whole days on the admin's clock.
  */
 
@@ -38,8 +37,8 @@ function filtered(db: Database, q: Query, timeZone: string) {
   if (q.actor) base = base.where('a.userId', '=', q.actor);
   // A subquery rather than a join: the count of a large log then reads activity_log alone.
   if (q.user) {
-    const pattern = containsPattern(q.user.toLowerCase());
-    base = base.where('a.userId', 'in', (eb) => eb.selectFrom('user').select('id').where(sql<string>`lower(email)`, 'like', pattern));
+    const text = q.user;
+    base = base.where('a.userId', 'in', (eb) => userIdsMatching(eb, text));
   }
   if (q.action) base = base.where('a.action', '=', q.action);
   if (q.entity) base = base.where('a.entityType', '=', q.entity);

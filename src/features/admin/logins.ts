@@ -4,17 +4,16 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { render } from '../../http/render.ts';
 import { tableQuery } from '../../http/table.ts';
-import { containsPattern } from '../../lib/like.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
-import { fullName, spaced, truncate } from './logs.ts';
+import { fullName, spaced, truncate, userIdsMatching } from './logs.ts';
 import { defineAdminTable, serveAdminTable } from './table.ts';
 
 /**
  * /admin/logins: every sign-in attempt on a known account (login_history: accounts/service.ts writes
  * it, good or bad), newest first: who, whether it worked and why not, from which address and
  * browser, when. Filters: worked or failed, one account (`userId=`, as the user page links it) or
- * emails containing `user=`, an address prefix (`ip=10.0.`), whole days on the admin's clock.
+ * people whose name or email contains `user=`, an address prefix (`ip=10.0.`), whole days on the admin's clock.
  */
 
 const PATH = '/admin/logins';
@@ -38,8 +37,8 @@ function filtered(db: Database, q: Query, timeZone: string) {
   if (q.userId) base = base.where('l.userId', '=', q.userId);
   // A subquery rather than a join: the count of a large log then reads login_history alone.
   if (q.user) {
-    const pattern = containsPattern(q.user.toLowerCase());
-    base = base.where('l.userId', 'in', (eb) => eb.selectFrom('user').select('id').where(sql<string>`lower(email)`, 'like', pattern));
+    const text = q.user;
+    base = base.where('l.userId', 'in', (eb) => userIdsMatching(eb, text));
   }
   if (q.ip) base = base.where('l.ipAddress', 'like', prefixPattern(q.ip));
   if (start) base = base.where('l.createdAt', '>=', start);

@@ -1,6 +1,8 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
+import type { DB } from '../../db/types.ts';
+import { containsPattern } from '../../lib/like.ts';
 
 /**
  * What the admin log pages (activity.ts, logins.ts, errors.ts, search.ts) share: the "values present"
@@ -39,6 +41,18 @@ export async function distinctValues(db: Database, table: 'activity_log' | 'erro
  */
 export function uuidOf(text: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<string | null> {
   return sql<string | null>`(case when ${text} ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then (${text})::uuid end)`;
+}
+
+/**
+ * The ids of the people whose name or email contains `text`, for a log's "user" filter: the same
+ * expression as the users table's search (users-queries.ts), so its trigram index
+ * (user_search_trgm_idx) finds them instead of a scan of every user.
+ */
+export function userIdsMatching(eb: ExpressionBuilder<DB, any>, text: string) {
+  return eb
+    .selectFrom('user as m')
+    .select('m.id')
+    .where(sql<string>`lower(m.first_name || ' ' || coalesce(m.last_name, '') || ' ' || m.email)`, 'like', containsPattern(text.toLowerCase()));
 }
 
 /** A long text cut for a table cell ("…" marks the cut); the whole text is on the detail page or in the CSV. */
