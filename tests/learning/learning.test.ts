@@ -129,6 +129,16 @@ describe('learning a course', () => {
     expect(badges).toEqual(['FirstLessonCompleted', 'SevenDayStreak']);
   });
 
+  it('signing in or missing work on six days is no streak: only learning counts', async () => {
+    const { course, lessons, student, enrollment } = await enrolledStudent();
+    for (let d = 1; d <= 6; d++) {
+      await t.db.insertInto('studentActivity').values({ enrollmentId: enrollment.id, type: d % 2 ? 'LoggedIn' : 'MissedAssignment', createdAt: days(-d) }).execute();
+    }
+    await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303);
+    const badges = (await t.db.selectFrom('studentBadge').select('badgeType').where('enrollmentId', '=', enrollment.id).execute()).map((b) => b.badgeType);
+    expect(badges).toEqual(['FirstLessonCompleted']);
+  });
+
   it('at 100% the course badge and the certificate: a valid public page and a PDF', async () => {
     const { course, lessons, student, enrollment } = await enrolledStudent();
     for (const lesson of lessons) await student.post(`/learn/${course.slug}/lessons/${lesson.id}/complete`).expect(303);
