@@ -8,6 +8,7 @@ import { DEMO_ATTACHMENT, LESSON_TEXT } from './demo-lessons.ts';
 import { DEMO_ASSIGNMENT, DEMO_QUIZ } from './demo-assessments.ts';
 import { seedDemoBlog } from './demo-blog.ts';
 import { seedDemoAnnouncements } from './demo-announcements.ts';
+import { seedDemoAdmin } from './demo-admin.ts';
 
 /**
  * Demo data for development: the default workspace, three demo users, three published courses,
@@ -373,5 +374,8 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
     await seedDemoBlog(trx, userIds, categoryId);
     // Announcements (an urgent one to everyone, a course welcome, a scheduled one, a draft) and inbox notices.
     await seedDemoAnnouncements(trx, userIds);
+    // The admin area's tables: a banned and an unverified user, a second workspace with an
+    // invitation, a changed setting, sign-ins, audit rows, errors and searches.
+    await seedDemoAdmin(trx, userIds, passwordHash);
   });
 }

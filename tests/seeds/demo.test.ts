@@ -26,6 +26,8 @@ describe('demo data', () => {
     const users = await t.db.selectFrom('user').select(['id', 'email', 'role', 'emailVerified']).orderBy('email').execute();
     expect(users.map((u) => [u.email, u.role, u.emailVerified])).toEqual([
       ['admin@example.com', 'admin', true],
+      ['banned.student@example.com', 'student', true],
+      ['new.student@example.com', 'student', false],
       ['student@example.com', 'student', true],
       ['teacher@example.com', 'teacher', true],
     ]);
@@ -153,6 +155,35 @@ describe('demo data', () => {
     expect(await t.db.selectFrom('mailOutbox').select('id').execute()).toEqual([]);
   });
 
+  it('fills the admin area: a banned and an unverified user, a second workspace with an invitation, a changed setting, sign-ins, audit rows, errors and searches', async () => {
+    const banned = await t.db.selectFrom('user').select(['banned', 'banReason', 'banExpires']).where('email', '=', 'banned.student@example.com').executeTakeFirstOrThrow();
+    expect(banned.banned).toBe(true);
+    expect(new Date(banned.banExpires!).getTime()).toBeGreaterThan(Date.now());
+    const campus = await t.db.selectFrom('workspace').select('id').where('slug', '=', 'north-campus').executeTakeFirstOrThrow();
+    const roles = await t.db
+      .selectFrom('membership')
+      .innerJoin('user', 'user.id', 'membership.userId')
+      .where('membership.workspaceId', '=', campus.id)
+      .select(['user.email', 'membership.role'])
+      .orderBy('user.email')
+      .execute();
+    expect(roles).toEqual([
+      { email: 'admin@example.com', role: 'SuperAdmin' },
+      { email: 'teacher@example.com', role: 'Member' },
+    ]);
+    const invitation = await t.db.selectFrom('invitation').select(['email', 'status', 'token']).where('workspaceId', '=', campus.id).executeTakeFirstOrThrow();
+    expect(invitation).toMatchObject({ email: 'new.admin@example.com', status: 'Pending' });
+    expect(invitation.token).toMatch(/^[0-9a-f]{64}$/);
+    const keys = (await t.db.selectFrom('systemConfig').select('key').orderBy('key').execute()).map((r) => r.key);
+    expect(keys).toEqual(expect.arrayContaining(['learning.earlyUnlockPoints', 'legacy.homepageBanner']));
+    const failed = await t.db.selectFrom('loginHistory').select('id').where('success', '=', false).execute();
+    expect(failed).toHaveLength(1);
+    expect((await t.db.selectFrom('activityLog').select('action').execute()).length).toBeGreaterThanOrEqual(3);
+    expect((await t.db.selectFrom('errorLog').select('stack').execute()).some((e) => e.stack)).toBe(true);
+    const zero = await t.db.selectFrom('searchAnalytics').select('query').where('resultsCount', '=', 0).execute();
+    expect(zero.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('running it again changes nothing', async () => {
     const before = await rowCounts(t.db);
     const ids = await t.db.selectFrom('course').select('id').orderBy('id').execute();
@@ -164,7 +195,7 @@ describe('demo data', () => {
   it('two seeds at once still make one set', async () => {
     await Promise.all([seedDemo(t.db, { env: 'development' }), seedDemo(t.db, { env: 'development' })]);
     const { n } = await t.db.selectFrom('user').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    expect(Number(n)).toBe(3);
+    expect(Number(n)).toBe(5);
   });
 
   it('refuses to run in production', async () => {
