@@ -76,6 +76,8 @@ describe('admin tables as CSV: blog moderation and announcements', () => {
     const drafts = await admin.agent.get('/admin/announcements?status=Draft&format=csv').expect(200);
     expect(drafts.text.trim().split('\n')).toHaveLength(2);
 
+    const list = await teacher.agent.get(`/teach/courses/${course.id}/announcements`).expect(200);
+    expect(list.text).toContain(`href="/teach/courses/${course.id}/announcements?sort=created&amp;dir=desc&amp;status=any&amp;target=any&amp;format=csv"`);
     const mine = await teacher.agent.get(`/teach/courses/${course.id}/announcements?format=csv`).expect(200);
     expect(mine.text.trim().split('\n')).toHaveLength(2);
     expect(mine.text).not.toContain('Draft to teachers');
