@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { buildAssetManifest } from '../../src/http/assets.ts';
 import { viewsDir } from '../../src/http/render.ts';
 import { useTestApp } from '../setup/app.ts';
-import { gzippedSize, PAGE_BUDGET_BYTES } from '../setup/budget.ts';
+import { expectWithinPageBudget, gzippedSize, PAGE_BUDGET_BYTES } from '../setup/budget.ts';
+import { newAgent } from '../setup/forms.ts';
+import { csrfTokenOf } from '../setup/login.ts';
 import { createNotifications } from '../setup/notification-factories.ts';
-import { signedInAs } from '../setup/users.ts';
+import { signedInAs, startSession } from '../setup/users.ts';
 import { designFixture } from './fixture.ts';
 
 /**
@@ -85,6 +87,60 @@ describe('page weight of a first visit', () => {
     // The layout keeps the CSRF header for htmx and the meta tag on every page.
     expect(lesson.text).toContain(`hx-headers='{"x-csrf-token": "${student.csrf}"}'`);
     expect(lesson.text).toContain(`<meta name="csrf-token" content="${student.csrf}">`);
+  });
+
+  it('the administration pages, the invitation pages and a page viewed as someone fit the page budget, without htmx', async () => {
+    const f = await designFixture(t.db);
+    const as = async (user: { id: string }) => {
+      const agent = newAgent(t.app);
+      await startSession(agent, t.db, user);
+      return agent;
+    };
+    const admin = await as(f.admin);
+    const teacher = await as(f.teacher);
+    const visitor = newAgent(t.app);
+    const htmxOf = (text: string) => /<script src="\/static\/js\/htmx\./.test(text);
+    const pages: Array<[Awaited<ReturnType<typeof as>>, string, string]> = [
+      [admin, f.paths.adminHome, 'Needs attention'],
+      [admin, f.paths.adminUsers, f.banned.email],
+      [admin, f.paths.adminUser, 'View as Nia Okoye'],
+      [admin, f.paths.adminBannedUser, 'Lift the ban'],
+      [admin, f.paths.adminActivity, 'Impersonated by'],
+      [admin, f.paths.adminLogins, 'wrong password'],
+      [admin, f.paths.adminErrors, 'MailDeliveryError'],
+      [admin, f.paths.adminError, 'at priceLabel'],
+      [admin, f.paths.adminSearch, 'pivot tables'],
+      [admin, f.paths.adminOnline, 'Pixel 7'],
+      [admin, f.paths.adminSettings, 'legacy.homepageHeroImageForTheAutumnCampaign'],
+      [admin, f.paths.adminSetting, 'Change <code>learning.badgePoints</code>'],
+      [admin, f.paths.adminMailSetting, 'type="checkbox"'],
+      [admin, f.paths.adminWorkspaces, 'Create workspace'],
+      [admin, f.paths.adminWorkspace, 'Send invitation'],
+      [visitor, f.paths.invitation, 'Create account'],
+      [teacher, f.paths.invitation, 'Accept the invitation'],
+      [teacher, f.paths.invitations, 'Okoye Community Learning Trust'],
+    ];
+    for (const [agent, path, marker] of pages) {
+      const res = await agent.get(path).expect(200);
+      expect(res.text, path).toContain(marker);
+      const bytes = expectWithinPageBudget(res);
+      expect(htmxOf(res.text), `${path} loads htmx it does not use`).toBe(false);
+      // The urgent banner's Dismiss carries hx-post for pages that load htmx anyway (see above).
+      expect(res.text.replace(/<div class="banner urgent-banner"[\s\S]*?<\/form>\s*<\/div>\s*<\/div>/, ''), path).not.toMatch(/\shx-(get|post)=/);
+      console.info(`[budget] ${path.replace(f.invitationToken, '<token>')}: ${bytes} bytes gzipped`);
+    }
+
+    // Viewing as the student: the banner with its way back on the student's pages, within budget.
+    const viewer = await as(f.viewer);
+    const csrf = csrfTokenOf((await viewer.get(f.paths.adminUser).expect(200)).text);
+    await viewer.post(`/admin/users/${f.student.id}/impersonate`).type('form').send({ _csrf: csrf }).expect(303);
+    for (const path of ['/dashboard', f.paths.lesson, f.paths.notifications]) {
+      const res = await viewer.get(path).expect(200);
+      expect(res.text, path).toContain('You are viewing Edupeak as Nia Okoye');
+      expect(res.text, path).toContain('<form method="post" action="/impersonation/stop"');
+      const bytes = expectWithinPageBudget(res);
+      console.info(`[budget] ${path} viewed as: ${bytes} bytes gzipped`);
+    }
   });
 
   it('every page whose template (or a partial it includes) has hx- attributes asks the layout for htmx', () => {

@@ -1,5 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
+import { sha256 } from '../../src/features/accounts/tokens.ts';
 import { renderMarkdown } from '../../src/lib/markdown.ts';
 import {
   createAdmin,
@@ -19,6 +21,7 @@ import {
   createUser,
 } from '../setup/factories.ts';
 import { createAnnouncement } from '../setup/announcement-factories.ts';
+import { addMembership } from '../setup/admin-factories.ts';
 
 /**
  * One of every kind of row the design tests look at, with the long words and numbers that used to
@@ -30,8 +33,14 @@ import { createAnnouncement } from '../setup/announcement-factories.ts';
  * reply, reactions) and a Rejected one, a learner's Pending post; announcements in every status (an
  * urgent Published one to everyone with attachments, so the banner shows on every signed-in page;
  * the course's, read by the student, with a file; a Scheduled, a Draft and an Expired one) with a few
- * reads, and the student's notifications, some unread. Returns the users (password: TEST_PASSWORD)
- * and the path of each page type.
+ * reads, and the student's notifications, some unread. Issue 17's administration: the admin is the
+ * default workspace's SuperAdmin (every form of the admin pages shows) and a second SuperAdmin
+ * (`viewer`) views Edupeak as the student in the browser checks; a banned user; activity (an
+ * impersonated row among it), failed and successful sign-ins, errors with a stack (one in bursts),
+ * searches with clicks and ones that found nothing, devices online, a changed setting, one whose
+ * stored value does not fit and an unknown key; a second workspace with members, an open invitation
+ * to the teacher (its link: `invitationToken`) and one whose link has lapsed. Returns the users
+ * (password: TEST_PASSWORD) and the path of each page type.
  */
 let made = 0;
 
@@ -327,10 +336,14 @@ export async function designFixture(db: Database) {
     .values(notices.map(([type, title, message, link, read], i) => ({ userId: student.id, type, title, message, link, read, createdAt: new Date(Date.now() - (i + 1) * hour) })))
     .execute();
 
+  const admin17 = await administration(db, n, { admin, teacher, student, learners, course, post });
+
   return {
     teacher,
     admin,
     student,
+    ...admin17.users,
+    invitationToken: admin17.invitationToken,
     course,
     lesson,
     quizLesson,
@@ -371,6 +384,184 @@ export async function designFixture(db: Database) {
       editAnnouncement: `/admin/announcements/${urgent.id}/edit`,
       courseAnnouncements: `/teach/courses/${course.id}/announcements`,
       newCourseAnnouncement: `/teach/courses/${course.id}/announcements/new`,
+      ...admin17.paths,
+    },
+  };
+}
+
+type Person = { id: string; email: string; firstName: string; lastName: string | null };
+
+/**
+ * Issue 17: the rows the administration pages show, with the long names, addresses, messages and
+ * user agents real ones have.
+ */
+async function administration(
+  db: Database,
+  n: number,
+  f: { admin: Person; teacher: Person; student: Person; learners: Person[]; course: { id: string; title: string }; post: { id: string; title: string } },
+) {
+  const { admin, teacher, student, learners, course, post } = f;
+  const minute = 60_000;
+  const hour = 60 * minute;
+  const day = 24 * hour;
+  const ago = (ms: number) => new Date(Date.now() - ms);
+  await addMembership(db, admin.id, 'SuperAdmin');
+  const viewer = await createAdmin(db, { firstName: 'Ines', lastName: 'Ito', email: `ines.ito-${n}@example.test` });
+  await addMembership(db, viewer.id, 'SuperAdmin');
+  const banned = await createUser(db, {
+    firstName: 'Maximilian',
+    lastName: 'Oberhausen-Wetterstein',
+    email: `maximilian.oberhausen-wetterstein-${n}@example.test`,
+    banned: true,
+    banReason: 'Posted the same advertisement in every course discussion, after two warnings.',
+    banExpires: new Date(Date.now() + 14 * day),
+  });
+
+  const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36';
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
+  const SAFARI = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1';
+
+  // The audit trail: admin actions, a teacher's edit, and the student's post sent while the
+  // viewer was viewing as them (metadata.impersonatedBy).
+  await db
+    .insertInto('activityLog')
+    .values([
+      { userId: admin.id, action: 'user_banned', entityType: 'user', entityId: banned.id, metadata: JSON.stringify({ reason: 'Posted the same advertisement in every course discussion, after two warnings.', until: new Date(Date.now() + 14 * day).toISOString() }), ipAddress: '203.0.113.24', userAgent: FIREFOX, createdAt: ago(3 * hour) },
+      { userId: admin.id, action: 'setting_updated', entityType: 'system_config', entityId: 'workspaces.invitationDays', metadata: JSON.stringify({ key: 'workspaces.invitationDays', from: { default: 7 }, to: 14 }), ipAddress: '203.0.113.24', userAgent: FIREFOX, createdAt: ago(2 * hour) },
+      { userId: teacher.id, action: 'course_updated', entityType: 'course', entityId: course.id, metadata: JSON.stringify({ fields: ['description', 'price', 'smallDescription'] }), ipAddress: '198.51.100.7', userAgent: SAFARI, createdAt: ago(90 * minute) },
+      { userId: viewer.id, action: 'impersonation_started', entityType: 'user', entityId: student.id, metadata: JSON.stringify({ adminId: viewer.id, expiresInMinutes: 60 }), ipAddress: '192.0.2.51', userAgent: FIREFOX, createdAt: ago(40 * minute) },
+      { userId: student.id, action: 'blog_submitted', entityType: 'blog', entityId: post.id, metadata: JSON.stringify({ impersonatedBy: viewer.id, pointsSpent: 5, title: post.title }), ipAddress: '192.0.2.51', userAgent: FIREFOX, createdAt: ago(38 * minute) },
+      { userId: viewer.id, action: 'impersonation_stopped', entityType: 'user', entityId: student.id, metadata: JSON.stringify({ adminId: viewer.id, reason: 'stopped' }), ipAddress: '192.0.2.51', userAgent: FIREFOX, createdAt: ago(35 * minute) },
+    ])
+    .execute();
+
+  // Sign-ins: successful ones from a phone and a laptop, a wrong password, the banned user refused.
+  await db
+    .insertInto('loginHistory')
+    .values([
+      { userId: student.id, success: true, ipAddress: '2001:db8:85a3::8a2e:370:7334', userAgent: ANDROID, city: 'Lagos', country: 'Nigeria', createdAt: ago(20 * minute) },
+      { userId: student.id, success: false, failureReason: 'wrong_password', ipAddress: '198.51.100.201', userAgent: ANDROID, city: 'Lagos', country: 'Nigeria', createdAt: ago(21 * minute) },
+      { userId: banned.id, success: false, failureReason: 'banned', ipAddress: '203.0.113.250', userAgent: SAFARI, city: 'Rio de Janeiro', country: 'Brazil', createdAt: ago(hour) },
+      { userId: teacher.id, success: true, ipAddress: '198.51.100.7', userAgent: SAFARI, createdAt: ago(2 * hour) },
+      { userId: admin.id, success: true, ipAddress: '203.0.113.24', userAgent: FIREFOX, city: 'Frankfurt am Main', country: 'Germany', createdAt: ago(4 * hour) },
+    ])
+    .execute();
+
+  // Errors: one in three bursts (grouped into one line with its total), with a stack and metadata;
+  // a 404 nobody signed in caused; a mail error with a long message.
+  const STACK = `TypeError: Cannot read properties of undefined (reading 'price')
+    at priceLabel (/srv/edupeak/src/features/enrollments/checkout.ts:84:31)
+    at renderCheckout (/srv/edupeak/src/features/enrollments/routes.ts:142:18)
+    at Layer.handle [as handle_request] (/srv/edupeak/node_modules/express/lib/router/layer.js:95:5)
+    at next (/srv/edupeak/node_modules/express/lib/router/route.js:149:13)`;
+  const errors = await db
+    .insertInto('errorLog')
+    .values([
+      ...[3, 2, 1].map((d, i) => ({
+        errorType: 'TypeError',
+        statusCode: 500,
+        message: "Cannot read properties of undefined (reading 'price')",
+        stack: STACK,
+        endpoint: `/courses/spreadsheets-for-small-shops/checkout`,
+        method: 'POST',
+        userId: student.id,
+        metadata: JSON.stringify({ requestId: `req_${randomUUID()}`, courseId: course.id, query: { coupon: 'AUTUMN-2026-EVENING-CLASSES' } }),
+        occurrences: 2 + i,
+        createdAt: ago(d * hour),
+        lastSeenAt: ago(d * hour - 5 * minute),
+      })),
+      { errorType: 'NotFoundError', statusCode: 404, message: 'No lesson 8c1f0d2e-4b7a-4c55-9e0f-3f1a2b3c4d5e in course spreadsheets-for-small-shops', stack: null, endpoint: '/learn/spreadsheets-for-small-shops/lessons/8c1f0d2e-4b7a-4c55-9e0f-3f1a2b3c4d5e', method: 'GET', createdAt: ago(5 * hour), lastSeenAt: ago(5 * hour) },
+      { errorType: 'MailDeliveryError', statusCode: null, message: `Mail to ${learners[0]!.email} was refused: 550 5.1.1 The email account that you tried to reach does not exist`, stack: 'MailDeliveryError: 550 5.1.1\n    at deliverMail (/srv/edupeak/src/features/notifications/outbox.ts:120:11)', endpoint: null, method: null, createdAt: ago(26 * hour), lastSeenAt: ago(25 * hour) },
+    ])
+    .returning('id')
+    .execute();
+
+  // Searches: repeated queries with clicks, a long one, and some that found nothing.
+  const searches: Array<[string, number, boolean, number]> = [
+    ['spreadsheets', 4, true, 5],
+    ['spreadsheets', 4, false, 3],
+    ['Spreadsheets ', 4, true, 1],
+    ['cash book', 2, true, 2],
+    ['cash book', 2, false, 1],
+    ['how to keep a cash book for a market stall with several sellers', 1, false, 1],
+    ['pivot tables', 0, false, 3],
+    ['vlookup', 0, false, 2],
+    ['bookkeeping for a cooperative with members in three villages', 0, false, 1],
+  ];
+  await db
+    .insertInto('searchAnalytics')
+    .values(searches.flatMap(([query, resultsCount, clicked, times], i) => Array.from({ length: times }, (_, k) => ({ query, resultsCount, clickedResult: clicked ? course.id : null, createdAt: ago((i * 5 + k) * hour) }))))
+    .execute();
+
+  // Devices online now: the student on a phone, the teacher, the banned user's last one gone.
+  await db
+    .insertInto('onlineSession')
+    .values([
+      { userId: student.id, sessionId: `design-${n}-student`, ipAddress: '2001:db8:85a3::8a2e:370:7334', userAgent: ANDROID, lastActivityAt: ago(minute), createdAt: ago(20 * minute) },
+      { userId: teacher.id, sessionId: `design-${n}-teacher`, ipAddress: '198.51.100.7', userAgent: SAFARI, lastActivityAt: ago(3 * minute), createdAt: ago(2 * hour) },
+      { userId: learners[0]!.id, sessionId: `design-${n}-learner`, ipAddress: '198.51.100.42', userAgent: FIREFOX, lastActivityAt: ago(2 * minute), createdAt: ago(50 * minute) },
+    ])
+    .execute();
+
+  // Settings: one changed by the admin, one stored value that does not fit (the default applies),
+  // and a key the code does not read. The fixture may run twice on one database: upserts.
+  const config = [
+    { key: 'workspaces.invitationDays', value: JSON.stringify(14), updatedBy: admin.id },
+    { key: 'learning.earlyUnlockPoints', value: JSON.stringify('a lot'), updatedBy: null },
+    { key: 'legacy.homepageHeroImageForTheAutumnCampaign', value: JSON.stringify({ src: 'https://cdn.example.test/campaigns/autumn-2026/hero-image-with-a-long-name.webp', alt: 'Students in a library' }), updatedBy: null },
+  ];
+  for (const row of config) {
+    await db
+      .insertInto('systemConfig')
+      .values(row)
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: row.value, updatedBy: row.updatedBy, updatedAt: sql`now()` }))
+      .execute();
+  }
+
+  // A second workspace: the admin its SuperAdmin, the viewer an Admin, learners Members; an open
+  // invitation to the teacher as Admin (the link's token known to the tests) and one lapsed.
+  const workspace = await db
+    .insertInto('workspace')
+    .values({
+      name: 'Okoye Community Learning Trust',
+      slug: `okoye-community-learning-trust-${n}`,
+      description: 'Evening classes in bookkeeping and spreadsheets for the traders of the Balogun market, run with the market association.',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await addMembership(db, admin.id, 'SuperAdmin', workspace.id);
+  await addMembership(db, viewer.id, 'Admin', workspace.id);
+  for (const learner of [student, ...learners]) await addMembership(db, learner.id, 'Member', workspace.id);
+  const invitationToken = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('invitation')
+    .values([
+      { workspaceId: workspace.id, email: teacher.email, role: 'Admin', invitedBy: admin.id, userId: teacher.id, token: sha256(invitationToken).toString('hex'), expiresAt: new Date(Date.now() + 6 * day) },
+      { workspaceId: workspace.id, email: `chidinma.adebayo-okonkwo-${n}@market-association.example.test`, role: 'Member', invitedBy: admin.id, token: sha256(randomBytes(32).toString('base64url')).toString('hex'), expiresAt: ago(day), createdAt: ago(8 * day) },
+    ])
+    .execute();
+
+  return {
+    users: { viewer, banned },
+    invitationToken,
+    paths: {
+      adminHome: '/admin',
+      adminUsers: '/admin/users',
+      adminUser: `/admin/users/${student.id}`,
+      adminBannedUser: `/admin/users/${banned.id}`,
+      adminActivity: '/admin/activity',
+      adminLogins: '/admin/logins',
+      adminErrors: '/admin/errors',
+      adminError: `/admin/errors/${errors[2]!.id}`,
+      adminSearch: '/admin/search',
+      adminOnline: '/admin/online',
+      adminSettings: '/admin/settings',
+      adminSetting: '/admin/settings/learning.badgePoints',
+      adminMailSetting: '/admin/settings/notifications.mailDefaults',
+      adminWorkspaces: '/admin/workspaces',
+      adminWorkspace: `/admin/workspaces/${workspace.id}`,
+      invitation: `/invitations/${invitationToken}`,
+      invitations: '/invitations',
     },
   };
 }

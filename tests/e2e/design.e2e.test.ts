@@ -16,7 +16,9 @@ import { skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
  */
 
 const shots = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
-type Role = 'visitor' | 'student' | 'teacher' | 'admin';
+/** `viewing-as`: a second SuperAdmin viewing Edupeak as the student (the impersonation banner on every page). */
+type Role = 'visitor' | 'student' | 'teacher' | 'admin' | 'viewing-as';
+const ROLES = ['visitor', 'student', 'teacher', 'admin', 'viewing-as'] as const;
 const WIDTHS = [320, 360, 1280] as const;
 
 /**
@@ -119,6 +121,16 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
     sessions.set('student', await signIn(b.browser, f.student.email, f.student.password));
     sessions.set('teacher', await signIn(b.browser, f.teacher.email, f.teacher.password));
     sessions.set('admin', await signIn(b.browser, f.admin.email, f.admin.password));
+    // Issue 17: the viewer clicks View as on the student's admin page; the browser is then the student's, banner and all.
+    {
+      const context = await b.browser.newContext({ storageState: await signIn(b.browser, f.viewer.email, f.viewer.password) });
+      const page = await context.newPage();
+      await page.goto(b.url + f.paths.adminUser);
+      await page.getByRole('button', { name: 'View as Nia Okoye' }).click();
+      await page.getByText('You are viewing Edupeak as Nia Okoye').waitFor({ timeout: 15_000 });
+      sessions.set('viewing-as', await context.storageState());
+      await context.close();
+    }
     pages = [
       { name: 'home', path: '/', role: 'visitor' },
       { name: 'catalog', path: '/courses', role: 'visitor' },
@@ -165,6 +177,29 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       { name: 'edit-announcement', path: f.paths.editAnnouncement, role: 'admin' },
       { name: 'course-announcements', path: f.paths.courseAnnouncements, role: 'teacher' },
       { name: 'new-course-announcement', path: f.paths.newCourseAnnouncement, role: 'teacher' },
+      // Issue 17: the administration pages (the admin is a SuperAdmin: every form shows), the
+      // invitation pages, and the student's pages as a SuperAdmin viewing as them sees them.
+      { name: 'admin-home', path: f.paths.adminHome, role: 'admin' },
+      { name: 'admin-users', path: f.paths.adminUsers, role: 'admin' },
+      { name: 'admin-user', path: f.paths.adminUser, role: 'admin' },
+      { name: 'admin-banned-user', path: f.paths.adminBannedUser, role: 'admin' },
+      { name: 'admin-activity', path: f.paths.adminActivity, role: 'admin' },
+      { name: 'admin-logins', path: f.paths.adminLogins, role: 'admin' },
+      { name: 'admin-errors', path: f.paths.adminErrors, role: 'admin' },
+      { name: 'admin-error', path: f.paths.adminError, role: 'admin' },
+      { name: 'admin-search', path: f.paths.adminSearch, role: 'admin' },
+      { name: 'admin-online', path: f.paths.adminOnline, role: 'admin' },
+      { name: 'admin-settings', path: f.paths.adminSettings, role: 'admin' },
+      { name: 'admin-setting', path: f.paths.adminSetting, role: 'admin' },
+      { name: 'admin-mail-setting', path: f.paths.adminMailSetting, role: 'admin' },
+      { name: 'admin-workspaces', path: f.paths.adminWorkspaces, role: 'admin' },
+      { name: 'admin-workspace', path: f.paths.adminWorkspace, role: 'admin' },
+      { name: 'invitation', path: f.paths.invitation, role: 'visitor' },
+      { name: 'invitation-accept', path: f.paths.invitation, role: 'teacher' },
+      { name: 'invitations', path: f.paths.invitations, role: 'teacher' },
+      { name: 'viewing-as-dashboard', path: '/dashboard', role: 'viewing-as' },
+      { name: 'viewing-as-lesson', path: f.paths.lesson, role: 'viewing-as' },
+      { name: 'viewing-as-account', path: '/account', role: 'viewing-as' },
     ];
     mkdirSync(shots, { recursive: true });
   });
@@ -178,9 +213,9 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
   }
 
   for (const width of WIDTHS) {
-    it(`every page type at ${width} px, JavaScript on`, { timeout: 180_000 }, async () => {
+    it(`every page type at ${width} px, JavaScript on`, { timeout: 300_000 }, async () => {
       const problems: string[] = [];
-      for (const role of ['visitor', 'student', 'teacher', 'admin'] as const) {
+      for (const role of ROLES) {
         const context = await b.browser.newContext({ viewport: { width, height: 800 }, storageState: sessions.get(role) });
         const page = await context.newPage();
         page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
@@ -193,8 +228,12 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
 
   it('the same without JavaScript, on a phone', { timeout: 120_000 }, async () => {
     const problems: string[] = [];
-    const noScript = ['home', 'course', 'lesson', 'quiz-lesson', 'assignment-lesson', 'course-editor', 'students', 'submissions', 'gradebook', 'admin-payments', 'styleguide', 'blog', 'post', 'post-reader', 'notifications', 'announcement', 'admin-announcement', 'course-announcements'];
-    for (const role of ['visitor', 'student', 'teacher', 'admin'] as const) {
+    const noScript = [
+      ...['home', 'course', 'lesson', 'quiz-lesson', 'assignment-lesson', 'course-editor', 'students', 'submissions', 'gradebook', 'admin-payments', 'styleguide', 'blog', 'post', 'post-reader'],
+      ...['notifications', 'announcement', 'admin-announcement', 'course-announcements'],
+      ...['admin-users', 'admin-user', 'admin-activity', 'admin-error', 'admin-settings', 'admin-workspace', 'invitation', 'viewing-as-dashboard'],
+    ];
+    for (const role of ROLES) {
       const context = await b.browser.newContext({ viewport: { width: 360, height: 800 }, storageState: sessions.get(role), javaScriptEnabled: false });
       const page = await context.newPage();
       for (const p of pages.filter((x) => x.role === role && noScript.includes(x.name))) problems.push(...(await check(page, p.name, p.path, 360, '-nojs')));
