@@ -5,7 +5,7 @@ import { publicRouter } from '../../http/guards.ts';
 import { stopViewingAs } from './impersonation-routes.ts';
 
 /**
- * What an admin viewing as someone else may not do in their name, in ONE place: money, the
+ * What an admin viewing as someone else may not do in their name, in ONE place: money, points, the
  * password, the email address, the person's other devices, and signing in, up or out as anyone.
  * Mounted once in app.ts, after the current user is loaded and before every router: the routes
  * below are matched exactly as the app matches them (Express paths, case-insensitive, trailing
@@ -35,6 +35,11 @@ export const REFUSED_WHILE_IMPERSONATING: ReadonlyArray<readonly [Method, string
   ['POST', '/account/sessions', 'signed-in devices'],
   ['POST', '/auth/login', 'signing in'],
   ['POST', '/auth/register', 'signing up'],
+  // Points are the person's to spend: opening a lesson early, and sending a post to moderation
+  // (a new post's form is multipart, so writing one as them is refused whole: their words, too).
+  ['POST', '/learn/:slug/unlock', 'spending points'],
+  ['POST', '/blog/posts/:postId/submit', 'spending points'],
+  ['POST', '/blog/new', 'writing a post in their name'],
   // An invitation to the person's email is theirs to accept (it may make them staff).
   ['POST', '/invitations', 'accepting an invitation'],
   // Account deletion: no route yet; refused here the day one exists.
