@@ -1,3 +1,4 @@
+import { formatDateTime } from '../../src/lib/dates.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
@@ -167,7 +168,8 @@ describe('sign-in and sign-out', () => {
     const user = await createUser(t.db, { banned: true, banReason: 'Spamming the forums', banExpires: until });
     const res = await submitForm(newAgent(t.app), '/auth/login', '/auth/login', { email: user.email, password: user.password });
     expect(res.status).toBe(403);
-    expect(res.text).toContain('Your account is suspended until');
+    // The end as a moment on the person's clock, with its zone (UTC for this user): a ban may end mid-day.
+    expect(res.text).toContain(`Your account is suspended until ${formatDateTime(until, 'UTC')} (UTC).`);
     expect(res.text).toContain('Spamming the forums');
     const history = await t.db.selectFrom('loginHistory').select('failureReason').where('userId', '=', user.id).execute();
     expect(history).toEqual([{ failureReason: 'banned' }]);

@@ -235,7 +235,7 @@ describe.skipIf(skipWithoutBrowser)('administration in a browser', () => {
       await page.getByLabel('Email').fill(c.banned.email);
       await page.getByLabel('Password').fill(c.banned.password);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      const message = `Your account is suspended until ${formatDate(until, STUDENT_ZONE)}. Reason: ${REASON}`;
+      const message = `Your account is suspended until ${formatDateTime(until, STUDENT_ZONE)} (${STUDENT_ZONE}). Reason: ${REASON}`;
       await expect.poll(body, SLOW).toContain(message);
       expect(new URL(page.url()).pathname).toBe('/auth/login');
       expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);

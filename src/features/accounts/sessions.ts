@@ -5,7 +5,7 @@ import { useCsrf } from '../../http/csrf.ts';
 import { setFlash } from '../../http/flash.ts';
 import type { CurrentUser, Role } from '../../http/guards.ts';
 import { SESSION_MAX_AGE_MS } from '../../http/session.ts';
-import { formatDate } from '../../lib/dates.ts';
+import { formatDateTime } from '../../lib/dates.ts';
 import { afterImpersonationEnded, impersonationOver, leaveImpersonation } from '../admin/impersonation-session.ts';
 import { displayName } from '../admin/impersonation.ts';
 
@@ -70,8 +70,10 @@ export function isBanActive(user: Ban, now = Date.now()): boolean {
   return user.banned === true && (user.banExpires === null || new Date(user.banExpires).getTime() > now);
 }
 
+/** The reason and the moment the ban ends, on the person's clock (with its zone: a ban may end mid-day). */
 export function banMessage(user: Ban): string {
-  const until = user.banExpires ? ` until ${formatDate(user.banExpires, user.timeZone)}` : '';
+  const zone = user.timeZone ?? 'UTC';
+  const until = user.banExpires ? ` until ${formatDateTime(user.banExpires, zone)} (${zone})` : '';
   const reason = user.banReason ? ` Reason: ${user.banReason}` : '';
   return `Your account is suspended${until}.${reason}`;
 }
