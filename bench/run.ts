@@ -1,11 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createDatabase, type Database } from '../src/db/database.ts';
+import { pino } from 'pino';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createDatabase, observeQueries, type Database } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { enrollFree } from '../src/features/enrollments/service.ts';
@@ -29,6 +35,9 @@ import { freePort } from '../src/lib/free-port.ts';
  * (`demo,large`), LARGE_SCALE (1), BENCH_NODE_OPTIONS (extra node flags for the app, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_APP_ENV (extra app variables, `A=1,B=2`),
  * BENCH_NOTE (a line for the report), BENCH_NO_WRITE (print only).
+ *
+ * The admin pages (issue 17) also get their weight and query count, read once per size from the
+ * same app built in this process (Kysely's query observer sees every statement it runs).
  *
  * The app's rate limits cover sign-in, registration and resets only (src/http/rate-limit.ts); the
  * bench never signs in through the form (its session is written as the app would write it), so
@@ -194,6 +203,35 @@ async function expectPage(url: string, cookie: string, marker: string): Promise<
   if (res.status !== 200 || !html.includes(marker)) throw new Error(`GET ${url}: ${res.status}, ${html.includes(marker) ? 'with' : 'without'} ${marker}`);
 }
 
+/**
+ * What one request of each page costs, measured once (after a warm-up request) on an app built in
+ * this process over the same database: the HTML gzipped as the page budget counts it (level 6) and
+ * the SQL statements it ran (the session store's own, outside Kysely, not included; as in the tests).
+ */
+async function pageFacts(db: Database, env: Record<string, string>, cookie: string, pages: Array<{ name: string; path: string }>) {
+  const app = createApp({ config: loadConfig({ ...env, LOG_LEVEL: 'silent' }), db, logger: pino({ level: 'silent' }) });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const facts: Array<{ name: string; path: string; bytes: number; queries: number }> = [];
+  try {
+    for (const page of pages) {
+      await fetch(base + page.path, { headers: { cookie } }).then((r) => r.text());
+      let queries = 0;
+      const stop = observeQueries(db, () => queries++);
+      const res = await fetch(base + page.path, { headers: { cookie } });
+      const html = await res.text();
+      stop();
+      if (res.status !== 200) throw new Error(`GET ${page.path} (in process): ${res.status}`);
+      facts.push({ ...page, bytes: gzipSync(html, { level: 6 }).length, queries });
+    }
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  return facts;
+}
+
 function autocannon(target: Target, duration: number): Promise<any> {
   const options = { url: target.url, method: target.method ?? 'GET', headers: target.headers, body: target.body, connections: CONNECTIONS, duration, perConnection: target.perConnection };
   return new Promise((resolve, reject) => {
@@ -277,12 +315,13 @@ async function main() {
     const barePort = await freePort();
     const base = `http://127.0.0.1:${appPort}`;
     const extraEnv = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+    const appEnv = { NODE_ENV: 'production', PORT: String(appPort), BASE_URL: base, DATABASE_URL: url, SESSION_SECRET: secret, DATA_DIR: path.join(work, 'data'), ...extraEnv };
     const nodeFlags = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
     const appArgs = process.env.BENCH_APP_ENTRY ? [...nodeFlags, process.env.BENCH_APP_ENTRY] : [...nodeFlags, '--import', 'tsx', 'src/server.ts'];
     apps.push(
       startChild(
         appArgs,
-        { NODE_ENV: 'production', PORT: String(appPort), BASE_URL: base, DATABASE_URL: url, SESSION_SECRET: secret, DATA_DIR: path.join(work, 'data'), ...extraEnv },
+        appEnv,
         'app',
       ),
     );
@@ -310,6 +349,18 @@ async function main() {
     await expectPage(`${base}/notifications`, students.cookies[0]!, '<span id="unread-count"');
     await expectPage(announcementPath, students.cookies[0]!, 'id="announcement-title"');
     await expectPage(adminAnnouncementPath, students.adminCookie, 'id="unread-title"');
+    // Issue 17: the administration pages as the demo admin (the default workspace's SuperAdmin) sees
+    // them, the demo's banned user, audit rows, sign-ins, errors, searches, settings and workspaces.
+    const adminPages = [
+      { name: 'adminHome', label: "admin's `/admin` (what needs attention)", path: '/admin', marker: 'Needs attention' },
+      { name: 'adminUsers', label: "admin's `/admin/users`", path: '/admin/users', marker: '<caption class="sr-only">Users</caption>' },
+      { name: 'adminActivity', label: "admin's `/admin/activity`", path: '/admin/activity', marker: 'Activity, newest first' },
+      { name: 'adminErrors', label: "admin's `/admin/errors`", path: '/admin/errors', marker: 'Errors, latest first' },
+      { name: 'adminSearch', label: "admin's `/admin/search` (last 7 days)", path: '/admin/search', marker: 'Queries that found nothing' },
+      { name: 'adminSettings', label: "admin's `/admin/settings`", path: '/admin/settings', marker: '<h1>Settings</h1>' },
+      { name: 'adminWorkspaces', label: "admin's `/admin/workspaces`", path: '/admin/workspaces', marker: '<caption class="sr-only">Workspaces</caption>' },
+    ].filter((p) => !ONLY || ONLY.includes(p.name));
+    for (const page of adminPages) await expectPage(base + page.path, students.adminCookie, page.marker);
 
     const targets: Target[] = [
       { name: 'bare', label: 'bare Express 5 + pg `select 1` (median of 3)', url: `http://127.0.0.1:${barePort}/`, headers: browser },
@@ -329,6 +380,7 @@ async function main() {
       { name: 'announcement', label: 'a course announcement, signed in', url: announcementPath, headers: browser, perConnection: signedIn },
       { name: 'adminAnnouncements', label: "admin's `/admin/announcements`", url: `${base}/admin/announcements`, headers: admin },
       { name: 'adminAnnouncement', label: "admin's announcement figures and not-read list (to everyone)", url: adminAnnouncementPath, headers: admin },
+      ...adminPages.map((p) => ({ name: p.name, label: p.label, url: base + p.path, headers: admin })),
       {
         name: 'complete',
         label: 'lesson completion POST (htmx)',
@@ -343,6 +395,7 @@ async function main() {
     const runs: Record<string, Result[]> = {};
     const bareRuns: Record<string, Result[]> = {};
     const loads: Record<string, string> = {};
+    const facts: Record<string, Awaited<ReturnType<typeof pageFacts>>> = {};
     for (const size of SIZES) {
       if (size === 'large') {
         const scale = Number(process.env.LARGE_SCALE ?? 1);
@@ -356,6 +409,10 @@ async function main() {
           console.log(`  ${error.message}`);
         }
         await analyzeLarge(db);
+      }
+      if (adminPages.length > 0) {
+        facts[size] = await pageFacts(db, appEnv, students.adminCookie, adminPages);
+        for (const f of facts[size]) console.log(`  ${f.path}: ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries`);
       }
       loads[size] = os.loadavg().map((l) => l.toFixed(2)).join(', ');
       console.log(`\n${size} size (load average ${loads[size]}):`);
@@ -396,7 +453,11 @@ async function main() {
       `Load average when each size started: ${Object.entries(loads).map(([size, l]) => `${size} ${l}`).join('; ')} (a shared machine: figures are noisy).`,
       process.env.BENCH_NOTE ? `\n${process.env.BENCH_NOTE}` : '',
     ].join('\n');
-    const sections = Object.entries(runs).map(([size, results]) => `## ${size === 'demo' ? 'Demo' : 'Large'} size\n\n${table(results, size === 'demo' ? undefined : runs.demo)}`);
+    const factLines = (size: string) =>
+      facts[size]?.length
+        ? `\n\nAdmin pages, one request each: ${facts[size]!.map((f) => `\`${f.path}\` ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries`).join('; ')}.`
+        : '';
+    const sections = Object.entries(runs).map(([size, results]) => `## ${size === 'demo' ? 'Demo' : 'Large'} size\n\n${table(results, size === 'demo' ? undefined : runs.demo)}${factLines(size)}`);
     const bareLine = `Bare route, three times per size (req/s): ${Object.entries(bareRuns).map(([size, b]) => `${size} ${b.map((r) => fmt(r.rps)).join(', ')}`).join('; ')}.`;
     const markdown = `${heading}\n\n${sections.join('\n\n')}\n\n${bareLine}\n\nRows at the end: ${counts.rows.map((r) => `${r.table} ${fmt(r.n)}`).join(', ')}.\n`;
     console.log('\n' + markdown);

@@ -275,6 +275,26 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
     }
   });
 
+  it('the viewing-as banner on a 320 px phone and a desktop: first under the header, Stop viewing as on screen beside or under its text', { timeout: 60_000 }, async () => {
+    for (const width of [320, 1280]) {
+      const context = await b.browser.newContext({ viewport: { width, height: 800 }, storageState: sessions.get('viewing-as') });
+      const page = await context.newPage();
+      await page.goto(b.url + '/dashboard');
+      const banner = page.getByRole('region', { name: 'Viewing as someone else' });
+      const stop = banner.getByRole('button', { name: 'Stop viewing as' });
+      await stop.waitFor({ state: 'visible', timeout: 5_000 });
+      const [text, button, urgent] = await Promise.all([banner.locator('p').boundingBox(), stop.boundingBox(), page.locator('#urgent-banner').boundingBox()]);
+      expect(button!.x, `${width}`).toBeGreaterThanOrEqual(0);
+      expect(button!.x + button!.width, `${width}`).toBeLessThanOrEqual(width);
+      // Above the urgent banner: the way back is the first thing on the page.
+      expect(button!.y + button!.height, `${width}`).toBeLessThanOrEqual(urgent!.y);
+      // On a phone the button has a line of its own; on a desktop it sits beside the text.
+      if (width === 320) expect(button!.y).toBeGreaterThanOrEqual(text!.y + text!.height);
+      else expect(button!.x).toBeGreaterThanOrEqual(text!.x + text!.width);
+      await context.close();
+    }
+  });
+
   it('tables turn into labelled cards on a phone, and stay tables on a desktop', { timeout: 60_000 }, async () => {
     const students = pages.find((p) => p.name === 'students')!;
     for (const [width, display] of [[360, 'block'], [1280, 'table-cell']] as const) {
