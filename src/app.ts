@@ -39,6 +39,7 @@ import { createMailer, type Mailer } from './mail/mailer.ts';
 import { createMailOutbox } from './features/notifications/outbox.ts';
 import { notificationPreferenceRoutes, notificationRoutes } from './features/notifications/routes.ts';
 import { readerRoutes } from './features/announcements/reader-routes.ts';
+import { helpRoutes } from './features/help/routes.ts';
 import { invitationPageRoutes, invitationRoutes } from './features/workspaces/invitation-routes.ts';
 import { loadUnread } from './features/announcements/unread.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
@@ -139,6 +140,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/impersonation', requireUser, impersonationStopRoutes({ db }));
   app.use('/notifications', requireUser, notificationRoutes({ db }));
   app.use('/announcements', requireUser, readerRoutes({ db }));
+  // The help desk: my requests and their threads (the admin side is /admin/help).
+  app.use('/help', requireUser, helpRoutes({ db }));
   // Workspace invitations: the link's page is public (sign in or register from it); accepting needs the invited person signed in.
   app.use('/invitations', invitationPageRoutes({ db }));
   app.use('/invitations', requireUser, invitationRoutes({ db }));

@@ -57,7 +57,7 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Lessonstatus = "Draft" | "Published" | "Scheduled";
 
-export type Notificationtype = "AdminReply" | "AssignmentGraded" | "BlogApproved" | "BlogRejected" | "CommentReceived" | "PointsEarned" | "ReactionReceived" | "SuperAdminInvitation";
+export type Notificationtype = "AdminReply" | "AssignmentGraded" | "BlogApproved" | "BlogRejected" | "CommentReceived" | "HelpRequestReply" | "PointsEarned" | "ReactionReceived" | "SuperAdminInvitation";
 
 export type Paymenttransactionstatus = "Cancelled" | "Completed" | "Failed" | "Pending" | "Refunded";
 
@@ -348,6 +348,7 @@ export interface ErrorLog {
 }
 
 export interface HelpRequest {
+  assignedAdminId: string | null;
   createdAt: Generated<Timestamp>;
   id: Generated<string>;
   message: string;
@@ -360,6 +361,15 @@ export interface HelpRequest {
   userRepliedAt: Timestamp | null;
   userReply: string | null;
   userType: Helprequestusertype;
+}
+
+export interface HelpRequestMessage {
+  authorId: string | null;
+  authorRole: string;
+  body: string;
+  createdAt: Generated<Timestamp>;
+  helpRequestId: string;
+  id: Generated<string>;
 }
 
 export interface HttpSession {
@@ -737,6 +747,7 @@ export interface DB {
   enrollment: Enrollment;
   errorLog: ErrorLog;
   helpRequest: HelpRequest;
+  helpRequestMessage: HelpRequestMessage;
   httpSession: HttpSession;
   invitation: Invitation;
   jobRun: JobRun;

@@ -32,6 +32,9 @@ export const RATE_LIMITS = {
   blogPost: { name: 'blog-post', limit: 10, windowSeconds: 60 * 60 },
   blogComment: { name: 'blog-comment', limit: 30, windowSeconds: 10 * 60 },
   blogReaction: { name: 'blog-reaction', limit: 60, windowSeconds: 10 * 60 },
+  // The help desk, per user: a few new requests an hour, and replies enough for a real conversation.
+  helpRequest: { name: 'help-request', limit: 5, windowSeconds: 60 * 60 },
+  helpReply: { name: 'help-reply', limit: 30, windowSeconds: 60 * 60 },
 } satisfies Record<string, RateLimitRule>;
 
 export class RateLimitedError extends HttpError {

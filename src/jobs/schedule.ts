@@ -12,6 +12,7 @@ import { recordMissedAssignments } from './record-missed-assignments.ts';
 import { releaseScheduledContent } from './release-scheduled-content.ts';
 import { publishAnnouncements } from './publish-announcements.ts';
 import { expireInvitationsJob } from './expire-invitations.ts';
+import { closeResolvedHelp } from './close-resolved-help.ts';
 
 export interface Job {
   name: string;
@@ -38,6 +39,7 @@ export const jobs: Job[] = [
   { name: 'prune-expired', schedule: '17 * * * *', run: pruneExpired },
   { name: 'prune-job-runs', schedule: '43 * * * *', run: pruneJobRuns },
   { name: 'expire-invitations', schedule: '*/10 * * * *', run: expireInvitationsJob },
+  { name: 'close-resolved-help', schedule: '37 * * * *', run: closeResolvedHelp },
 ];
 
 /**

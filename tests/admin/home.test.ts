@@ -16,6 +16,10 @@ describe('the admin home', () => {
     await t.db.insertInto('errorLog').values({ errorType: 'TypeError', message: 'x is undefined', occurrences: 3, lastSeenAt: new Date() }).execute();
     await t.db.insertInto('errorLog').values({ errorType: 'Old', message: 'long ago', occurrences: 9, lastSeenAt: new Date(Date.now() - 3 * 86_400_000) }).execute();
     await createUser(t.db, { banned: true, banReason: 'spam' });
+    // Open help requests: Pending and InProgress (Resolved and Closed need no one).
+    for (const status of ['Pending', 'InProgress', 'InProgress', 'Resolved', 'Closed'] as const) {
+      await t.db.insertInto('helpRequest').values({ userId: applicant.id, subject: 'Help', message: 'Please', userType: 'Student', status }).execute();
+    }
 
     const { result: res, queries } = await countQueries(t.db, () => admin.agent.get('/admin').expect(200));
     expect(queries.filter((q) => q.includes('teacher_application'))).toHaveLength(1);
@@ -24,6 +28,8 @@ describe('the admin home', () => {
     expect(text).toContain('<strong>1</strong> blog post waiting for moderation');
     expect(text).toContain('<strong>3</strong> errors in the last 24 hours');
     expect(text).toContain('<strong>1</strong> banned user</a>');
+    expect(text).toContain('<a href="/admin/help"><strong>3</strong> open help requests</a>');
+    expect(queries.filter((q) => q.includes('help_request'))).toHaveLength(1);
     expectWithinPageBudget(res);
   });
 

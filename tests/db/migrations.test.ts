@@ -36,7 +36,7 @@ describe('migrations', () => {
     const applied = await migrateToLatest(db);
     expect(applied).toHaveLength(files.length);
     const full = await inventory(db);
-    expect(full.tables.length).toBe(53); // the spec's 43, http_session, rate_limit, stripe_event, job_run, search_word, lesson_attachment, blog_comment_upvote, blog_engagement_credit, notification_preference and mail_outbox
+    expect(full.tables.length).toBe(54); // the spec's 43, http_session, rate_limit, stripe_event, job_run, search_word, lesson_attachment, blog_comment_upvote, blog_engagement_credit, notification_preference, mail_outbox and help_request_message
     expect(full.types.length).toBe(23);
 
     for (let step = 0; step < files.length; step++) {

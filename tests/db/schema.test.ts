@@ -80,7 +80,8 @@ describe('schema matches the spec', () => {
     expect(Object.keys(spec.enums)).toHaveLength(23);
     // Values added after the spec's, each by a migration that says why.
     const ADDITIONS: Record<string, string[]> = {
-      NotificationType: ['AssignmentGraded'], // migrations/20261127184000-assessment-additions.ts
+      // migrations/20261127184000-assessment-additions.ts, 20261127230000-help-desk-additions.ts
+      NotificationType: ['AssignmentGraded', 'HelpRequestReply'],
     };
     const { rows } = await sql<{ name: string; labels: string[] }>`
       select t.typname as name, array_agg(e.enumlabel order by e.enumsortorder)::text[] as labels

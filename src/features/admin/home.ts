@@ -13,6 +13,7 @@ export interface Attention {
   pendingPosts: number;
   errorsLastDay: number;
   bannedUsers: number;
+  openHelpRequests: number;
 }
 
 export async function attentionCounts(db: Database): Promise<Attention> {
@@ -21,7 +22,8 @@ export async function attentionCounts(db: Database): Promise<Attention> {
       (select count(*)::int from teacher_application where status = 'Pending') as "pendingApplications",
       (select count(*)::int from blog where status = 'Pending' and not is_draft) as "pendingPosts",
       (select coalesce(sum(occurrences), 0)::int from error_log where last_seen_at > now() - interval '24 hours') as "errorsLastDay",
-      (select count(*)::int from "user" where banned is true) as "bannedUsers"`.execute(db);
+      (select count(*)::int from "user" where banned is true) as "bannedUsers",
+      (select count(*)::int from help_request where status in ('Pending', 'InProgress')) as "openHelpRequests"`.execute(db);
   return rows[0]!;
 }
 

@@ -42,6 +42,8 @@ export const REFUSED_WHILE_IMPERSONATING: ReadonlyArray<readonly [Method, string
   ['POST', '/blog/new', 'writing a post in their name'],
   // An invitation to the person's email is theirs to accept (it may make them staff).
   ['POST', '/invitations', 'accepting an invitation'],
+  // The help desk is the person talking to the team: an admin writes there as themselves (/admin/help).
+  ['POST', '/help', 'writing to the help desk in their name'],
   // Account deletion: no route yet; refused here the day one exists.
   ['ANY', '/account/delete', 'deleting the account'],
 ];

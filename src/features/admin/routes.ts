@@ -21,6 +21,7 @@ import { teacherApplicationRoutes } from './teacher-applications.ts';
 import { workspaceAdminRoutes } from './workspaces.ts';
 import { userAdminRoutes } from './users-routes.ts';
 import { impersonationAdminRoutes } from './impersonation-routes.ts';
+import { helpAdminRoutes } from '../help/admin-routes.ts';
 
 /**
  * The admin area: every admin page under one router, mounted once behind one guard
@@ -48,6 +49,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/enrollments', enrollmentAdminRoutes({ db }));
   router.use('/', impersonationAdminRoutes({ db }));
   router.use('/users', userAdminRoutes({ db, mailer: deps.mailer, logger: deps.logger, baseUrl: deps.config.baseUrl }));
+  router.use('/help', helpAdminRoutes({ db }));
   router.use('/blog', blogAdminRoutes({ db }));
   router.use('/activity', activityAdminRoutes({ db }));
   router.use('/logins', loginAdminRoutes({ db }));

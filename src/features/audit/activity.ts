@@ -98,7 +98,13 @@ export type AuditAction =
   | 'invitation_revoked'
   | 'invitation_accepted'
   // Accounts: a sign-in (activity_log LoggedIn, with login_history's row).
-  | 'logged_in';
+  | 'logged_in'
+  // The help desk (features/help).
+  | 'help_request_opened'
+  | 'help_request_answered'
+  | 'help_request_replied'
+  | 'help_request_resolved'
+  | 'help_request_closed';
 
 /** Writes one audit row; pass the transaction of the change it records. */
 export async function recordActivity(

@@ -20,6 +20,7 @@ export const TOPIC_TEXT: Record<MailTopic, { label: string; description: string 
   ReactionReceived: { label: 'Reactions to your posts', description: 'People reacted to your post (at most one notice a post an hour).' },
   PointsEarned: { label: 'Points and badges', description: 'Points from badges, quizzes and engagement with your posts.' },
   SuperAdminInvitation: { label: 'Invitations to administer Edupeak', description: 'You were invited to help run the site.' },
+  HelpRequestReply: { label: 'Replies to your help desk answers', description: 'For the Edupeak team: someone you answered on the help desk wrote back.' },
 };
 
 export interface TopicChoice {

@@ -13,8 +13,8 @@ import type { FieldErrors } from '../../http/forms.ts';
  * properties' defaults.
  */
 
-export type SettingGroup = 'learning' | 'assessments' | 'blog' | 'notifications' | 'workspaces';
-export const SETTING_GROUPS: readonly SettingGroup[] = ['learning', 'assessments', 'blog', 'notifications', 'workspaces'];
+export type SettingGroup = 'learning' | 'assessments' | 'blog' | 'notifications' | 'workspaces' | 'help';
+export const SETTING_GROUPS: readonly SettingGroup[] = ['learning', 'assessments', 'blog', 'notifications', 'workspaces', 'help'];
 
 /** One field of a setting's form: a whole number (a number input) or a yes/no (a checkbox). */
 export interface SettingField {
@@ -211,6 +211,8 @@ export const SETTINGS = {
       ReactionReceived: false,
       PointsEarned: false,
       SuperAdminInvitation: true,
+      // On: an admin hears by mail when the person they answered on the help desk writes back.
+      HelpRequestReply: true,
     },
   }),
   'notifications.pruneReadAfterDays': integer({
@@ -219,6 +221,14 @@ export const SETTINGS = {
     default: 180,
     min: 1,
     max: 3650,
+    label: 'Days',
+  }),
+  'help.autoCloseResolvedDays': integer({
+    group: 'help',
+    description: 'Days a Resolved help request waits for a reply before the close-resolved-help job closes it.',
+    default: 14,
+    min: 1,
+    max: 365,
     label: 'Days',
   }),
   'workspaces.invitationDays': integer({
