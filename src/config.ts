@@ -55,6 +55,9 @@ const envSchema = z.object({
   // Seconds an anonymous visitor's catalog and home pages are reused (src/http/page-cache.ts); 0 turns it off.
   // Unset: 5 in production, off elsewhere (a developer, and the tests, see every change at once).
   CATALOG_CACHE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int('must be a whole number').min(0, 'must be 0 or more').max(300, 'must be at most 300').optional(),
+  // Live support calls' meeting link: an https URL with {room}, replaced by a random room name per call
+  // (a self-hosted Jitsi Meet, or any provider whose rooms are named in the URL). Unset: hosts paste a link.
+  SUPPORT_CALL_URL_TEMPLATE: optionalText,
   UPLOAD_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(500),
 });
 
@@ -86,6 +89,8 @@ export interface Config {
   uploadMaxBytes: number;
   /** How long an anonymous catalog or home page is reused, in milliseconds (0: never). */
   catalogCacheMs: number;
+  /** The support calls' meeting URL with `{room}` (features/support-calls); undefined: the host pastes a link. */
+  supportCallUrlTemplate: string | undefined;
 }
 
 /** A configuration mistake: its message is one line that names the variable. */
@@ -146,6 +151,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('S3_SECRET_ACCESS_KEY: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   }
 
+  if (env.SUPPORT_CALL_URL_TEMPLATE !== undefined) checkSupportCallTemplate(env.SUPPORT_CALL_URL_TEMPLATE, env.NODE_ENV);
+
   return {
     env: env.NODE_ENV,
     isProduction,
@@ -171,5 +178,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     uploadMaxBytes: env.UPLOAD_MAX_MB * 1024 * 1024,
     catalogCacheMs: (env.CATALOG_CACHE_SECONDS ?? (isProduction ? 5 : 0)) * 1000,
+    supportCallUrlTemplate: env.SUPPORT_CALL_URL_TEMPLATE,
   };
+}
+
+/**
+ * SUPPORT_CALL_URL_TEMPLATE: an absolute https URL naming the room with `{room}` (plain http only
+ * in development, for a meeting server on the laptop). Checked with a room put in, as it is used.
+ */
+function checkSupportCallTemplate(template: string, env: Env['NODE_ENV']): void {
+  const fail = (why: string) => {
+    throw new ConfigError(`SUPPORT_CALL_URL_TEMPLATE: ${why} (got ${JSON.stringify(template)})`);
+  };
+  if (!template.includes('{room}')) fail('must contain {room}, where each call\'s room name goes');
+  let url: URL;
+  try {
+    url = new URL(template.replaceAll('{room}', 'room'));
+  } catch {
+    return fail('must be an absolute https:// URL such as https://meet.example.org/{room}');
+  }
+  const allowed = env === 'development' ? ['https:', 'http:'] : ['https:'];
+  if (!allowed.includes(url.protocol)) fail(env === 'development' ? 'must be an http:// or https:// URL' : 'must be an https:// URL');
 }

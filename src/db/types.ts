@@ -57,7 +57,7 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Lessonstatus = "Draft" | "Published" | "Scheduled";
 
-export type Notificationtype = "AdminReply" | "AssignmentGraded" | "BlogApproved" | "BlogRejected" | "CommentReceived" | "HelpRequestReply" | "PointsEarned" | "ReactionReceived" | "SuperAdminInvitation";
+export type Notificationtype = "AdminReply" | "AssignmentGraded" | "BlogApproved" | "BlogRejected" | "CommentReceived" | "HelpRequestReply" | "PointsEarned" | "ReactionReceived" | "SuperAdminInvitation" | "SupportCallAccepted";
 
 export type Paymenttransactionstatus = "Cancelled" | "Completed" | "Failed" | "Pending" | "Refunded";
 
@@ -640,6 +640,7 @@ export interface SupportCall {
   description: string | null;
   endedAt: Timestamp | null;
   id: Generated<string>;
+  meetingUrl: string | null;
   status: Generated<Supportcallstatus>;
   streamCallId: string | null;
   title: string | null;
@@ -651,6 +652,7 @@ export interface SupportCallRequest {
   id: Generated<string>;
   joinedAt: Timestamp | null;
   position: number;
+  rejectionReason: string | null;
   status: Generated<Supportrequeststatus>;
   supportCallId: string;
   supportType: string;

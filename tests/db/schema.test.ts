@@ -80,8 +80,8 @@ describe('schema matches the spec', () => {
     expect(Object.keys(spec.enums)).toHaveLength(23);
     // Values added after the spec's, each by a migration that says why.
     const ADDITIONS: Record<string, string[]> = {
-      // migrations/20261127184000-assessment-additions.ts, 20261127230000-help-desk-additions.ts
-      NotificationType: ['AssignmentGraded', 'HelpRequestReply'],
+      // migrations/20261127184000-assessment-additions.ts, 20261127230000-help-desk-additions.ts, 20261127230100-support-call-additions.ts
+      NotificationType: ['AssignmentGraded', 'HelpRequestReply', 'SupportCallAccepted'],
     };
     const { rows } = await sql<{ name: string; labels: string[] }>`
       select t.typname as name, array_agg(e.enumlabel order by e.enumsortorder)::text[] as labels

@@ -104,7 +104,14 @@ export type AuditAction =
   | 'help_request_answered'
   | 'help_request_replied'
   | 'help_request_resolved'
-  | 'help_request_closed';
+  | 'help_request_closed'
+  // live support calls (features/support-calls)
+  | 'support_call_started'
+  | 'support_call_ended'
+  | 'support_call_cancelled'
+  | 'support_request_accepted'
+  | 'support_request_rejected'
+  | 'support_request_completed';
 
 /** Writes one audit row; pass the transaction of the change it records. */
 export async function recordActivity(

@@ -16,6 +16,8 @@ import { downloadRoutes } from './downloads.ts';
 import { loadLearner, type Learner } from './context.ts';
 import { learnerCurriculum, progressOf, type ChapterState } from './curriculum.ts';
 import { rateCourse, recordLessonView, recordWatchTime, unlockEarly } from './service.ts';
+import { liveCallIdSql, liveCallOf, liveCallTitleSql } from '../support-calls/queries.ts';
+import { studentSupportCallRoutes } from '../support-calls/student-routes.ts';
 
 declare module 'express-session' {
   interface SessionData {
@@ -65,7 +67,8 @@ export function learningRoutes(deps: LearningDeps): Router {
     const open = lessonsOf(chapters).filter((l) => l.open);
     const next = open.find((l) => !l.completed) ?? open[0];
     if (next) return res.redirect(`/learn/${learner.course.slug}/lessons/${next.id}`);
-    render(res, 'learn/lesson', { title: learner.course.title, learner, chapters, lesson: undefined, progress: progressOf(chapters), unlockPrice: await setting(db, 'learning.earlyUnlockPoints') });
+    const [unlockPrice, liveCall] = await Promise.all([setting(db, 'learning.earlyUnlockPoints'), liveCallOf(db, learner.course.id)]);
+    render(res, 'learn/lesson', { title: learner.course.title, learner, chapters, lesson: undefined, progress: progressOf(chapters), unlockPrice, liveCall });
   });
 
   async function lessonPage(req: Request, res: Response, lessonId: string, extras: { ratingErrors?: Record<string, string>; assessmentForm?: AssessmentFormState; completionRefused?: string } = {}, status = 200) {
@@ -83,7 +86,12 @@ export function learningRoutes(deps: LearningDeps): Router {
       lessonAttachments(db, lessonId),
       db.selectFrom('courseRating').select(['rating', 'comment']).where('courseId', '=', learner.course.id).where('userId', '=', learner.user.id).executeTakeFirst(),
       setting(db, 'learning.earlyUnlockPoints'),
-      db.selectFrom('user').select('points').where('id', '=', learner.user.id).executeTakeFirstOrThrow(),
+      // The course's live support call rides along (no query of its own): the "Live help now" line.
+      db
+        .selectFrom('user')
+        .select(['points', liveCallIdSql(learner.course.id).as('liveCallId'), liveCallTitleSql(learner.course.id).as('liveCallTitle')])
+        .where('id', '=', learner.user.id)
+        .executeTakeFirstOrThrow(),
       assessmentOnLessonPage(deps, req, learner, lessonId, { shown, ...(extras.assessmentForm ? { form: extras.assessmentForm } : {}) }),
     ]);
     const video = lesson.videoKey ? await storage.head(lesson.videoKey) : undefined;
@@ -114,6 +122,7 @@ export function learningRoutes(deps: LearningDeps): Router {
         ratingErrors: extras.ratingErrors ?? {},
         unlockPrice,
         points: points.points,
+        liveCall: points.liveCallId ? { id: points.liveCallId, title: points.liveCallTitle } : undefined,
       },
       status,
     );
@@ -125,6 +134,7 @@ export function learningRoutes(deps: LearningDeps): Router {
   });
 
   router.use(downloadRoutes({ db, storage }));
+  router.use(studentSupportCallRoutes({ db }));
   router.use(assessmentStudentRoutes({ db, storage, config: deps.config, logger, lessonPage }));
 
   router.post('/lessons/:lessonId/complete', async (req, res) => {

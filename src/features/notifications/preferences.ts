@@ -21,6 +21,7 @@ export const TOPIC_TEXT: Record<MailTopic, { label: string; description: string 
   PointsEarned: { label: 'Points and badges', description: 'Points from badges, quizzes and engagement with your posts.' },
   SuperAdminInvitation: { label: 'Invitations to administer Edupeak', description: 'You were invited to help run the site.' },
   HelpRequestReply: { label: 'Replies to your help desk answers', description: 'For the Edupeak team: someone you answered on the help desk wrote back.' },
+  SupportCallAccepted: { label: 'You can join a live help call', description: 'A teacher accepted your request to join their call.' },
 };
 
 export interface TopicChoice {

@@ -213,6 +213,8 @@ export const SETTINGS = {
       SuperAdminInvitation: true,
       // On: an admin hears by mail when the person they answered on the help desk writes back.
       HelpRequestReply: true,
+      // Off: the accepted student is on the call's page, which shows the link at its next refresh.
+      SupportCallAccepted: false,
     },
   }),
   'notifications.pruneReadAfterDays': integer({

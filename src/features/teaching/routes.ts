@@ -19,10 +19,12 @@ import { auditOf } from '../../http/audit-context.ts';
 import { gradingRoutes } from '../assessments/grading-routes.ts';
 import type { Mailer } from '../../mail/mailer.ts';
 import { teacherAnnouncementRoutes } from '../announcements/writer-routes.ts';
+import { hostSupportCallRoutes } from '../support-calls/host-routes.ts';
+import type { Config } from '../../config.ts';
 
 /** /teach (teachers and admins): my courses, the course form, and the course's structure. */
 
-export function teachRoutes(deps: MediaDeps & { mailer: Mailer }): Router {
+export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDeps['config'] & Pick<Config, 'supportCallUrlTemplate'> }): Router {
   const { db } = deps;
   const router = Router();
   router.param('courseId', loadCourse(db));
@@ -90,6 +92,7 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer }): Router {
   router.use(assessmentAuthoringRoutes(deps, a));
   router.use(gradingRoutes({ db }));
   router.use(teacherAnnouncementRoutes(deps));
+  router.use(hostSupportCallRoutes(deps));
   router.use(studentRoutes({ db, certificates: { db, storage: deps.storage, baseUrl: deps.config.baseUrl, logger: deps.logger } }));
   return router;
 }
