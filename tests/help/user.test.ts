@@ -15,6 +15,12 @@ describe('the help desk, for the person asking', () => {
   const threadOf = (id: string) =>
     t.db.selectFrom('helpRequestMessage').select(['authorRole', 'body', 'authorId']).where('helpRequestId', '=', id).orderBy('createdAt').orderBy('id').execute();
 
+  it('is linked from the footer of every page for a signed-in person', async () => {
+    const student = await signedInAs(t.app, t.db, 'student');
+    expect((await student.agent.get('/dashboard').expect(200)).text).toContain('<a href="/help">Help</a>');
+    expect((await t.request().get('/').expect(200)).text).not.toContain('<a href="/help">Help</a>');
+  });
+
   it('sends a visitor to sign in', async () => {
     const res = await t.request().get('/help').expect(303);
     expect(res.headers.location).toBe('/auth/login?next=%2Fhelp');
