@@ -98,7 +98,8 @@ export async function replyAsUser(
       .set({ userReply: input.body, userRepliedAt: message.createdAt, status })
       .where('id', '=', request.id)
       .execute();
-    if (request.assignedAdminId) {
+    // An admin answering their own request needs no notice of their own reply.
+    if (request.assignedAdminId && request.assignedAdminId !== input.user.id) {
       await notify(trx, {
         userId: request.assignedAdminId,
         type: 'HelpRequestReply',
