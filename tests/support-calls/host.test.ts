@@ -57,6 +57,16 @@ describe('starting a call without a URL template', () => {
     expect(await callsOf(me.course.id)).toHaveLength(0);
   });
 
+  it('a draft course cannot start a call (422: its students could not see it)', async () => {
+    const me = await signedInAs(t.app, t.db, 'teacher');
+    const course = await createCourse(t.db, { userId: me.user.id, status: 'Draft' });
+    const res = await me.post(`/teach/courses/${course.id}/support-calls`, { title: 'Hours', meetingUrl: 'https://meet.example.org/a' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('Publish the course first');
+    expect(res.text).toContain('value="Hours"');
+    expect(await callsOf(course.id)).toHaveLength(0);
+  });
+
   it('a second call while one is live is refused (409), even two started at once', async () => {
     const me = await teacherWithCourse();
     const fields = { title: 'Hours', meetingUrl: 'https://meet.example.org/a' };

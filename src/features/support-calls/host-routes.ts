@@ -8,6 +8,7 @@ import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts'
 import { isHtmx, render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { defineAdminTable, serveAdminTable, tableQueryOf, loadTablePage, contextOf } from '../admin/table.ts';
+import { isCourseOut } from '../access/course-policy.ts';
 import { loadCourse } from '../teaching/load.ts';
 import {
   CALL_COLUMNS,
@@ -50,6 +51,7 @@ interface Course {
   id: string;
   title: string;
   slug: string;
+  status: string;
 }
 
 const courseOf = (res: Response) => res.locals.course as Course;
@@ -147,6 +149,8 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
       if (problem) errors.meetingUrl = problem;
     }
     if (!parsed.success || Object.keys(errors).length > 0) return listPage(req, res, { values, errors }, 422);
+    // A draft has no students who could see the call: say so rather than open an empty room.
+    if (!isCourseOut(course.status)) return listPage(req, res, { values, errors: {}, problem: 'Publish the course first: its students see a call only once it is out.' }, 422);
     const result = await startCall(db, auditOf(req, res), course.id, parsed.data, template);
     if (!result.ok) return listPage(req, res, { values, errors: {}, problem: result.message }, result.status);
     setFlash(req, 'success', 'The call is live: students of the course see it on their lesson pages and can ask to join.');
