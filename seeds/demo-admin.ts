@@ -7,8 +7,8 @@ import { sha256 } from '../src/features/accounts/tokens.ts';
  * The admin area's demo rows, so each of its tables has something to show at once: a banned and an
  * unverified user, a second workspace with members and a pending invitation, a setting changed from
  * its default and a key the code does not read, sign-ins that worked and one that failed, a few
- * audit rows, two errors (one repeated, one with a stack) and a fortnight of catalog searches, some
- * finding nothing. Idempotent: people by email, the workspace by slug, settings by key; the log rows
+ * audit rows, two errors (one repeated, one with a stack), a fortnight of catalog searches, some
+ * finding nothing, and the help desk: one request waiting and one answered conversation. Idempotent: people by email, the workspace by slug, settings by key; the log rows
  * are written once (when the demo's first marker row is missing).
  */
 
@@ -141,6 +141,45 @@ export async function seedDemoAdmin(trx: Transaction<DB>, userIds: Map<string, s
         lastSeenAt: ago(0.2),
       },
       { errorType: 'PayloadTooLargeError', statusCode: 413, message: 'request entity too large', endpoint: '/teach/lessons/:lessonId/video', method: 'POST', occurrences: 1, createdAt: ago(2), lastSeenAt: ago(2) },
+    ])
+    .execute();
+
+  // The help desk: one request waiting, and one conversation the demo admin answered (and resolved).
+  const waiting = await trx
+    .insertInto('helpRequest')
+    .values({
+      userId: id('student@example.com'),
+      userType: 'Student',
+      subject: 'The video in lesson 3 stops after a minute',
+      message: 'On my phone (3G) the video of "Lists and tables" stops after about a minute. Is there a smaller version?',
+      createdAt: ago(0.4),
+    })
+    .returning(['id', 'message', 'createdAt'])
+    .executeTakeFirstOrThrow();
+  const answered = await trx
+    .insertInto('helpRequest')
+    .values({
+      userId: id('teacher@example.com'),
+      userType: 'Teacher',
+      subject: 'How do I schedule a chapter?',
+      message: 'I want the second chapter to open next Monday. Where is that setting?',
+      status: 'Resolved',
+      assignedAdminId: id('admin@example.com'),
+      response: 'On the chapter, choose "Scheduled" and a date and time (on your own clock), then save. Students see the date until it opens.',
+      respondedAt: ago(1.5),
+      userReply: 'Found it, thank you!',
+      userRepliedAt: ago(1.4),
+      createdAt: ago(2),
+    })
+    .returning(['id', 'message', 'response', 'userReply'])
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('helpRequestMessage')
+    .values([
+      { helpRequestId: waiting.id, authorId: id('student@example.com'), authorRole: 'user', body: waiting.message, createdAt: ago(0.4) },
+      { helpRequestId: answered.id, authorId: id('teacher@example.com'), authorRole: 'user', body: answered.message, createdAt: ago(2) },
+      { helpRequestId: answered.id, authorId: id('admin@example.com'), authorRole: 'admin', body: answered.response!, createdAt: ago(1.5) },
+      { helpRequestId: answered.id, authorId: id('teacher@example.com'), authorRole: 'user', body: answered.userReply!, createdAt: ago(1.4) },
     ])
     .execute();
 

@@ -184,6 +184,18 @@ describe('demo data', () => {
     expect(zero.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('gives the help desk one Pending request and one answered conversation, and starts no live call', async () => {
+    const requests = await t.db.selectFrom('helpRequest').select(['id', 'status', 'userType', 'assignedAdminId']).orderBy('createdAt').execute();
+    expect(requests.map((r) => [r.status, r.userType])).toEqual([
+      ['Resolved', 'Teacher'],
+      ['Pending', 'Student'],
+    ]);
+    const thread = await t.db.selectFrom('helpRequestMessage').select('authorRole').where('helpRequestId', '=', requests[0]!.id).orderBy('createdAt').execute();
+    expect(thread.map((m) => m.authorRole)).toEqual(['user', 'admin', 'user']);
+    expect(requests[0]!.assignedAdminId).not.toBeNull();
+    expect(await t.db.selectFrom('supportCall').select('id').execute()).toEqual([]);
+  });
+
   it('running it again changes nothing', async () => {
     const before = await rowCounts(t.db);
     const ids = await t.db.selectFrom('course').select('id').orderBy('id').execute();
