@@ -143,6 +143,49 @@ describe('page weight of a first visit', () => {
     }
   });
 
+  it('the help desk and live help pages fit the page budget; htmx only where they swap or poll; the meeting link only for the accepted student', async () => {
+    const f = await designFixture(t.db);
+    const as = async (user: { id: string }) => {
+      const agent = newAgent(t.app);
+      await startSession(agent, t.db, user);
+      return agent;
+    };
+    const [student, caller, teacher, admin] = [await as(f.student), await as(f.caller), await as(f.teacher), await as(f.admin)];
+    const htmxOf = (text: string) => /<script src="\/static\/js\/htmx\./.test(text);
+    const meeting = /https:\/\/meet\.example\.org\//;
+    // [agent, page, what it shows, whether it loads htmx (it swaps a thread or a queue in place, or polls)]
+    const pages: Array<[typeof admin, string, string, boolean]> = [
+      [student, f.paths.help, 'I paid for the course two days ago', false],
+      [student, f.paths.newHelp, 'Send the request', false],
+      [student, f.paths.helpThread, 'the sound comes a second after the picture', true],
+      [admin, f.paths.adminHelp, 'Students cannot see the chapter I scheduled', false],
+      [admin, f.paths.adminHelpRequest, 'Answer and resolve', true],
+      [teacher, f.paths.supportCalls, 'Live now:', false],
+      [teacher, f.paths.supportCall, 'Oluwaseun Adeyemi-Bankole', true],
+      [teacher, f.paths.endedSupportCall, 'The call ended', true],
+      [student, f.paths.studentCall, 'You are number 2', true],
+      [caller, f.paths.studentCall, 'Join the call', true],
+      [student, f.paths.endedStudentCall, 'This call has ended', true],
+      [student, f.paths.lesson, 'Live help now:', true],
+    ];
+    for (const [agent, path, marker, htmx] of pages) {
+      const res = await agent.get(path).expect(200);
+      expect(res.text, path).toContain(marker);
+      const bytes = expectWithinPageBudget(res);
+      expect(htmxOf(res.text), `${path} ${htmx ? 'uses htmx but does not load it' : 'loads htmx it does not use'}`).toBe(htmx);
+      if (!htmx) expect(res.text.replace(/<div class="banner urgent-banner"[\s\S]*?<\/form>\s*<\/div>\s*<\/div>/, ''), path).not.toMatch(/\shx-(get|post)=/);
+      // The link is in the host's page and the accepted student's, nobody else's.
+      const mayLink = (agent === teacher && path === f.paths.supportCall) || (agent === caller && path === f.paths.studentCall);
+      expect(meeting.test(res.text), `${path}: the meeting link ${mayLink ? 'missing' : 'shown'}`).toBe(mayLink);
+      console.info(`[budget] ${agent === caller ? 'accepted ' : ''}${path}: ${bytes} bytes gzipped`);
+    }
+    // The thread keeps its six turns, in order; the waiting student's status polls, the accepted one's too.
+    const thread = await student.get(f.paths.helpThread).expect(200);
+    expect([...thread.text.matchAll(/<li id="m-[^"]+" class="help-message( team)?">/g)].map((m) => (m[1] ? 'admin' : 'user'))).toEqual(['user', 'admin', 'user', 'admin', 'user', 'admin']);
+    const waiting = await student.get(f.paths.studentCall).expect(200);
+    expect(waiting.text).toMatch(/<div id="call-status" aria-live="polite" hx-get="[^"]+\/status" hx-trigger="every 10s"/);
+  });
+
   it('every page whose template (or a partial it includes) has hx- attributes asks the layout for htmx', () => {
     const views = new Map<string, string>();
     const walk = (dir: string) => {

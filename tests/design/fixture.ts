@@ -39,8 +39,12 @@ import { addMembership } from '../setup/admin-factories.ts';
  * impersonated row among it), failed and successful sign-ins, errors with a stack (one in bursts),
  * searches with clicks and ones that found nothing, devices online, a changed setting, one whose
  * stored value does not fit and an unknown key; a second workspace with members, an open invitation
- * to the teacher (its link: `invitationToken`) and one whose link has lapsed. Returns the users
- * (password: TEST_PASSWORD) and the path of each page type.
+ * to the teacher (its link: `invitationToken`) and one whose link has lapsed. Issue 18's support:
+ * the student's help requests in every status (the In progress one a six-turn thread with an admin
+ * assigned), the teacher's Pending one; a live call on the course (its banner on the student's
+ * lesson pages) with three requests: a learner Accepted (`caller`), a new student and the student
+ * waiting (numbers 1 and 2), and an ended call. Returns the users (password: TEST_PASSWORD) and the
+ * path of each page type.
  */
 let made = 0;
 
@@ -337,12 +341,14 @@ export async function designFixture(db: Database) {
     .execute();
 
   const admin17 = await administration(db, n, { admin, teacher, student, learners, course, post });
+  const support18 = await support(db, n, { admin, teacher, student, learners, course });
 
   return {
     teacher,
     admin,
     student,
     ...admin17.users,
+    ...support18.users,
     invitationToken: admin17.invitationToken,
     course,
     lesson,
@@ -385,6 +391,7 @@ export async function designFixture(db: Database) {
       courseAnnouncements: `/teach/courses/${course.id}/announcements`,
       newCourseAnnouncement: `/teach/courses/${course.id}/announcements/new`,
       ...admin17.paths,
+      ...support18.paths,
     },
   };
 }
@@ -562,6 +569,156 @@ async function administration(
       adminWorkspace: `/admin/workspaces/${workspace.id}`,
       invitation: `/invitations/${invitationToken}`,
       invitations: '/invitations',
+    },
+  };
+}
+
+/**
+ * Issue 18: the help desk's requests and the live calls, with the long subjects, links and names
+ * real ones have. Rows written directly, in the shapes the services leave (the thread in
+ * help_request_message, the spec's latest answer and reply beside it; a request's place in the line).
+ */
+async function support(
+  db: Database,
+  n: number,
+  f: { admin: Person; teacher: Person; student: Person; learners: Array<Person & { password: string }>; course: { id: string; slug: string } },
+) {
+  const { admin, teacher, student, learners, course } = f;
+  const minute = 60_000;
+  const hour = 60 * minute;
+  const day = 24 * hour;
+  const ago = (ms: number) => new Date(Date.now() - ms);
+
+  type Turn = [side: 'user' | 'admin', body: string, at: number];
+  const request = async (
+    user: Person,
+    fields: { subject: string; userType: 'Student' | 'Teacher'; status: 'Pending' | 'InProgress' | 'Resolved' | 'Closed'; assignedAdminId?: string },
+    turns: Turn[],
+  ) => {
+    const last = (side: 'user' | 'admin') => turns.filter((t) => t[0] === side).slice(side === 'user' ? 1 : 0).at(-1);
+    const answer = last('admin');
+    const reply = last('user');
+    const row = await db
+      .insertInto('helpRequest')
+      .values({
+        userId: user.id,
+        ...fields,
+        message: turns[0]![1],
+        response: answer?.[1] ?? null,
+        respondedAt: answer ? ago(answer[2]) : null,
+        userReply: reply?.[1] ?? null,
+        userRepliedAt: reply ? ago(reply[2]) : null,
+        createdAt: ago(turns[0]![2]),
+        updatedAt: ago(turns.at(-1)![2]),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('helpRequestMessage')
+      .values(turns.map(([side, body, at]) => ({ helpRequestId: row.id, authorId: side === 'user' ? user.id : admin.id, authorRole: side, body, createdAt: ago(at) })))
+      .execute();
+    return row;
+  };
+
+  // The student's requests, one in each status. The In progress one is a thread of six turns with
+  // long links and line breaks, answered by the admin (assigned to them).
+  await request(student, { subject: 'I paid for the course two days ago but my enrollment still says Pending', userType: 'Student', status: 'Pending' }, [
+    ['user', 'I paid with my card on Tuesday evening and the money has left my account, but the course page still says my enrollment is Pending.\nThe receipt is at https://pay.example.test/receipts/rcpt_2026_11_25_okoye_spreadsheets_for_small_shops if you need it.', 3 * hour],
+  ]);
+  const thread = await request(
+    student,
+    { subject: 'The video in "Your first sheet" stops after a minute on my phone, on the market\'s 3G connection', userType: 'Student', status: 'InProgress', assignedAdminId: admin.id },
+    [
+      ['user', 'On my phone the video of the first lesson stops after about a minute and never starts again. At home on Wi-Fi it plays to the end.', 2 * day],
+      ['admin', 'Thank you for telling us. Which phone and browser do you use? Meanwhile, every lesson has its text under the video: it loads on any connection.', 2 * day - 3 * hour],
+      ['user', 'A Tecno Spark 10 with Chrome. The text works, thank you.\nThis is what I see when it stops: https://screenshots.example.test/nia-okoye/2026-11-25/video-stopped-after-one-minute.png', 36 * hour],
+      ['admin', 'We found it: the video asked for the large version on a slow connection. A fix goes out tonight. Could you try again tomorrow and tell us?', 30 * hour],
+      ['user', 'It plays now, but the sound comes a second after the picture.', 6 * hour],
+      ['admin', 'That one is new to us. We are looking at it and will write here again.', 4 * hour],
+    ],
+  );
+  await request(student, { subject: 'How do I keep the lesson files to read offline?', userType: 'Student', status: 'Resolved', assignedAdminId: admin.id }, [
+    ['user', 'I want to read the lessons on the bus, where there is no signal. Can I download them?', 5 * day],
+    ['admin', 'Yes: each lesson\'s files are under "Files" at the end of the lesson, and the text prints to a PDF from the browser\'s menu.', 5 * day - 2 * hour],
+  ]);
+  await request(student, { subject: 'Please spell my family name with a capital O on the certificate', userType: 'Student', status: 'Closed', assignedAdminId: admin.id }, [
+    ['user', 'My name shows as "okoye" on the certificate preview.', 12 * day],
+    ['admin', 'Fixed: the certificate now reads Nia Okoye.', 12 * day - hour],
+    ['user', 'Thank you, it is right now.', 11 * day],
+  ]);
+  // The teacher's, waiting: the admin queue shows more than one user type.
+  await request(teacher, { subject: 'Students cannot see the chapter I scheduled to open on Monday morning', userType: 'Teacher', status: 'Pending' }, [
+    ['user', 'I scheduled "Stock and prices" for Monday 08:00 but two students wrote that it is still closed at 09:30. Is the time on my clock or theirs?', 9 * hour],
+  ]);
+
+  // The live call: a learner in the meeting (Accepted), a new student and the student waiting (1 and 2).
+  const newcomer = await createUser(db, { firstName: 'Oluwaseun', lastName: 'Adeyemi-Bankole', email: `oluwaseun.adeyemi-bankole-${n}@students.example.test` });
+  await createEnrollment(db, { userId: newcomer.id, courseId: course.id, status: 'Active', amount: 124950 });
+  const room = (name: string) => `edupeak-${name}-${randomBytes(9).toString('base64url')}`;
+  const liveRoom = room('spreadsheets-live');
+  const live = await db
+    .insertInto('supportCall')
+    .values({
+      courseId: course.id,
+      createdBy: teacher.id,
+      title: 'Thursday office hours: formulas, price lists and the cash book',
+      description: 'Bring the sheet you are working on.\nWe go through the assignment "Build a price list with formulas" first, then anything else.',
+      status: 'Active',
+      streamCallId: liveRoom,
+      meetingUrl: `https://meet.example.org/${liveRoom}`,
+      createdAt: ago(25 * minute),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const caller = learners[0]!;
+  await db
+    .insertInto('supportCallRequest')
+    .values([
+      { supportCallId: live.id, userId: caller.id, supportType: 'Assignment help', status: 'Accepted', position: 1, joinedAt: ago(5 * minute), createdAt: ago(22 * minute) },
+      { supportCallId: live.id, userId: newcomer.id, supportType: 'Technical problem', status: 'Pending', position: 1, createdAt: ago(15 * minute) },
+      { supportCallId: live.id, userId: student.id, supportType: 'Question about a lesson', status: 'Pending', position: 2, createdAt: ago(8 * minute) },
+    ])
+    .execute();
+
+  // Last week's call, ended: one request answered, one still waiting when it ended.
+  const endedRoom = room('spreadsheets-ended');
+  const ended = await db
+    .insertInto('supportCall')
+    .values({
+      courseId: course.id,
+      createdBy: teacher.id,
+      title: 'Office hours before the assignment is due',
+      description: 'Questions about the price list assignment.',
+      status: 'Ended',
+      streamCallId: endedRoom,
+      meetingUrl: `https://meet.example.org/${endedRoom}`,
+      createdAt: ago(7 * day),
+      endedAt: ago(7 * day - hour),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('supportCallRequest')
+    .values([
+      { supportCallId: ended.id, userId: caller.id, supportType: 'Assignment help', status: 'Completed', position: 1, joinedAt: ago(7 * day - 20 * minute), createdAt: ago(7 * day - 10 * minute) },
+      { supportCallId: ended.id, userId: newcomer.id, supportType: 'Other', status: 'Rejected', rejectionReason: 'The call ended', position: 1, createdAt: ago(7 * day - 30 * minute) },
+    ])
+    .execute();
+
+  const calls = `/teach/courses/${course.id}/support-calls`;
+  return {
+    users: { caller, newcomer },
+    paths: {
+      help: '/help',
+      newHelp: '/help/new',
+      helpThread: `/help/${thread.id}`,
+      adminHelp: '/admin/help',
+      adminHelpRequest: `/admin/help/${thread.id}`,
+      supportCalls: calls,
+      supportCall: `${calls}/${live.id}`,
+      endedSupportCall: `${calls}/${ended.id}`,
+      studentCall: `/learn/${course.slug}/support-calls/${live.id}`,
+      endedStudentCall: `/learn/${course.slug}/support-calls/${ended.id}`,
     },
   };
 }

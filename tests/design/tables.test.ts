@@ -77,6 +77,12 @@ describe('the table component', () => {
       [admin, f.paths.adminSettings, ['Last changed']],
       [admin, f.paths.adminWorkspaces, ['Members', 'Created']],
       [admin, f.paths.adminWorkspace, ['Joined', 'Link works until']],
+      // Issue 18: the help desk and the live calls (the queue's place and time, a call's counts).
+      [student, f.paths.help, ['Last activity']],
+      [admin, f.paths.adminHelp, ['Opened', 'Last activity']],
+      [teacher, f.paths.supportCalls, ['Started', 'Ended', 'Requests']],
+      [teacher, f.paths.supportCall, ['Place', 'Waiting since']],
+      [teacher, f.paths.endedSupportCall, ['Place', 'Waiting since']],
     ];
     for (const [agent, path, oneLine] of pages) {
       const res = await agent.get(path).expect(200);
@@ -123,6 +129,9 @@ describe('the table component', () => {
       [admin, f.paths.adminSearch, 1],
       [admin, f.paths.adminWorkspaces, 1],
       [admin, f.paths.adminWorkspace, 2],
+      // Issue 18: the help desk's queue; a course's calls have one filter.
+      [admin, f.paths.adminHelp, 3],
+      [teacher, f.paths.supportCalls, 1],
     ];
     for (const [agent, path, least] of bars) {
       const res = await agent.get(path).expect(200);

@@ -16,9 +16,12 @@ import { skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
  */
 
 const shots = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
-/** `viewing-as`: a second SuperAdmin viewing Edupeak as the student (the impersonation banner on every page). */
-type Role = 'visitor' | 'student' | 'teacher' | 'admin' | 'viewing-as';
-const ROLES = ['visitor', 'student', 'teacher', 'admin', 'viewing-as'] as const;
+/**
+ * `viewing-as`: a second SuperAdmin viewing Edupeak as the student (the impersonation banner on every page).
+ * `caller`: the learner the host accepted into the fixture's live call (the meeting link on their page).
+ */
+type Role = 'visitor' | 'student' | 'teacher' | 'admin' | 'viewing-as' | 'caller';
+const ROLES = ['visitor', 'student', 'teacher', 'admin', 'viewing-as', 'caller'] as const;
 const WIDTHS = [320, 360, 1280] as const;
 
 /**
@@ -121,6 +124,7 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
     sessions.set('student', await signIn(b.browser, f.student.email, f.student.password));
     sessions.set('teacher', await signIn(b.browser, f.teacher.email, f.teacher.password));
     sessions.set('admin', await signIn(b.browser, f.admin.email, f.admin.password));
+    sessions.set('caller', await signIn(b.browser, f.caller.email, f.caller.password));
     // Issue 17: the viewer clicks View as on the student's admin page; the browser is then the student's, banner and all.
     {
       const context = await b.browser.newContext({ storageState: await signIn(b.browser, f.viewer.email, f.viewer.password) });
@@ -200,6 +204,20 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       { name: 'viewing-as-dashboard', path: '/dashboard', role: 'viewing-as' },
       { name: 'viewing-as-lesson', path: f.paths.lesson, role: 'viewing-as' },
       { name: 'viewing-as-account', path: '/account', role: 'viewing-as' },
+      // Issue 18: the help desk (the six-turn thread as its student and its admin see it) and the live
+      // calls: the host's list and queue, the ended call, the student waiting (number 2), the accepted
+      // one with the link; the lesson page above has the live call's banner.
+      { name: 'help', path: f.paths.help, role: 'student' },
+      { name: 'new-help', path: f.paths.newHelp, role: 'student' },
+      { name: 'help-thread', path: f.paths.helpThread, role: 'student' },
+      { name: 'admin-help', path: f.paths.adminHelp, role: 'admin' },
+      { name: 'admin-help-request', path: f.paths.adminHelpRequest, role: 'admin' },
+      { name: 'support-calls', path: f.paths.supportCalls, role: 'teacher' },
+      { name: 'support-call', path: f.paths.supportCall, role: 'teacher' },
+      { name: 'support-call-ended', path: f.paths.endedSupportCall, role: 'teacher' },
+      { name: 'student-call', path: f.paths.studentCall, role: 'student' },
+      { name: 'student-call-ended', path: f.paths.endedStudentCall, role: 'student' },
+      { name: 'student-call-accepted', path: f.paths.studentCall, role: 'caller' },
     ];
     mkdirSync(shots, { recursive: true });
   });
@@ -232,6 +250,7 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       ...['home', 'course', 'lesson', 'quiz-lesson', 'assignment-lesson', 'course-editor', 'students', 'submissions', 'gradebook', 'admin-payments', 'styleguide', 'blog', 'post', 'post-reader'],
       ...['notifications', 'announcement', 'admin-announcement', 'course-announcements'],
       ...['admin-users', 'admin-user', 'admin-activity', 'admin-error', 'admin-settings', 'admin-workspace', 'invitation', 'viewing-as-dashboard'],
+      ...['help', 'help-thread', 'admin-help', 'admin-help-request', 'support-call', 'student-call', 'student-call-accepted'],
     ];
     for (const role of ROLES) {
       const context = await b.browser.newContext({ viewport: { width: 360, height: 800 }, storageState: sessions.get(role), javaScriptEnabled: false });
