@@ -36,8 +36,9 @@ import { freePort } from '../src/lib/free-port.ts';
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_APP_ENV (extra app variables, `A=1,B=2`),
  * BENCH_NOTE (a line for the report), BENCH_NO_WRITE (print only).
  *
- * The admin pages (issue 17) also get their weight and query count, read once per size from the
- * same app built in this process (Kysely's query observer sees every statement it runs).
+ * The admin pages (issue 17) and the support pages (issue 18) also get their weight and query
+ * count, read once per size from the same app built in this process (Kysely's query observer sees
+ * every statement it runs).
  *
  * The app's rate limits cover sign-in, registration and resets only (src/http/rate-limit.ts); the
  * bench never signs in through the form (its session is written as the app would write it), so
@@ -150,6 +151,7 @@ async function benchStudents(db: Database, secret: string, count: number) {
     .where('ch.courseId', '=', course.id)
     .executeTakeFirstOrThrow();
   const cookies: string[] = [];
+  const ids: string[] = [];
   for (let i = 1; i <= count; i++) {
     const email = `bench-student-${i}@bench.edupeak.test`;
     const user =
@@ -166,6 +168,7 @@ async function benchStudents(db: Database, secret: string, count: number) {
       await db.updateTable('notification').set({ read: true }).where('userId', '=', user.id).where('title', 'not in', unread).execute();
     }
     cookies.push(await sessionCookie(db, secret, user.id));
+    ids.push(user.id);
   }
   const teacherCookie = await sessionCookie(db, secret, course.userId);
   // The writers' pages (issue 16): the demo's admin; the demo's urgent announcement to everyone
@@ -174,9 +177,11 @@ async function benchStudents(db: Database, secret: string, count: number) {
   const adminCookie = await sessionCookie(db, secret, admin.id);
   const urgent = await db.selectFrom('announcement').select('id').where('targetRole', '=', 'AllUsers').where('isUrgent', '=', true).where('status', '=', 'Published').executeTakeFirstOrThrow();
   const welcome = await db.selectFrom('announcement').select('id').where('targetCourseId', '=', course.id).where('status', '=', 'Published').executeTakeFirstOrThrow();
+  const callId = await supportRows(db, ids, course.id, course.userId, admin.id);
   return {
     cookies,
     teacherCookie,
+    callId,
     adminCookie,
     slug: course.slug,
     courseId: course.id,
@@ -185,6 +190,67 @@ async function benchStudents(db: Database, secret: string, count: number) {
     urgentAnnouncementId: urgent.id,
     courseAnnouncementId: welcome.id,
   };
+}
+
+/**
+ * Issue 18's rows for the bench students: each has a help request waiting, one in conversation with
+ * the demo admin (four turns) and one resolved, so `/help` lists three and `/admin/help` has the
+ * demo's open requests and theirs. A live call on the course hosted by its teacher: the first
+ * student in the meeting (Accepted), the others waiting at places 1..count-1, so each connection's
+ * student sees their own place (or, for the first, the meeting link) on the call's page.
+ */
+async function supportRows(db: Database, studentIds: string[], courseId: string, teacherId: string, adminId: string): Promise<string> {
+  const hour = 3_600_000;
+  const ago = (h: number) => new Date(Date.now() - h * hour);
+  for (const [i, userId] of studentIds.entries()) {
+    if (await db.selectFrom('helpRequest').select('id').where('userId', '=', userId).executeTakeFirst()) continue;
+    const threads: Array<{ subject: string; status: 'Pending' | 'InProgress' | 'Resolved'; turns: Array<['user' | 'admin', string]> }> = [
+      { subject: `The quiz of lesson ${i + 2} does not save my answers`, status: 'Pending', turns: [['user', 'I answer every question, press Submit and the page comes back empty.']] },
+      {
+        subject: 'The lesson video stops after a minute on 3G',
+        status: 'InProgress',
+        turns: [
+          ['user', 'On my phone the video stops after about a minute.'],
+          ['admin', 'Which phone and browser? The text under the video loads on any connection.'],
+          ['user', 'An Android phone with Chrome. The text works, thank you.'],
+          ['admin', 'We found it and a fix goes out tonight: try again tomorrow.'],
+        ],
+      },
+      { subject: 'Can I read the lessons offline?', status: 'Resolved', turns: [['user', 'I want to read on the bus.'], ['admin', 'Yes: each lesson prints to a PDF from the browser menu.']] },
+    ];
+    for (const [k, t] of threads.entries()) {
+      const start = 24 * (k + 1);
+      const answered = t.turns.some(([side]) => side === 'admin');
+      const request = await db
+        .insertInto('helpRequest')
+        .values({ userId, userType: 'Student', subject: t.subject, message: t.turns[0]![1], status: t.status, assignedAdminId: answered ? adminId : null, createdAt: ago(start), updatedAt: ago(start - t.turns.length) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto('helpRequestMessage')
+        .values(t.turns.map(([side, body], n) => ({ helpRequestId: request.id, authorId: side === 'user' ? userId : adminId, authorRole: side, body, createdAt: ago(start - n) })))
+        .execute();
+    }
+  }
+  const live = await db.selectFrom('supportCall').select('id').where('courseId', '=', courseId).where('status', '=', 'Active').executeTakeFirst();
+  if (live) return live.id;
+  const room = `edupeak-bench-${randomBytes(9).toString('base64url')}`;
+  const call = await db
+    .insertInto('supportCall')
+    .values({ courseId, createdBy: teacherId, title: 'Office hours', description: 'Bring your questions about the lessons.', status: 'Active', streamCallId: room, meetingUrl: `https://meet.example.org/${room}` })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('supportCallRequest')
+    .values(
+      studentIds.map((userId, i) =>
+        i === 0
+          ? { supportCallId: call.id, userId, supportType: 'Assignment help', status: 'Accepted' as const, position: 1, joinedAt: new Date() }
+          : { supportCallId: call.id, userId, supportType: 'Question about a lesson', status: 'Pending' as const, position: i },
+      ),
+    )
+    .execute();
+  return call.id;
 }
 
 async function csrfToken(base: string, cookie: string): Promise<string> {
@@ -208,14 +274,14 @@ async function expectPage(url: string, cookie: string, marker: string): Promise<
  * this process over the same database: the HTML gzipped as the page budget counts it (level 6) and
  * the SQL statements it ran (the session store's own, outside Kysely, not included; as in the tests).
  */
-async function pageFacts(db: Database, env: Record<string, string>, cookie: string, pages: Array<{ name: string; path: string }>) {
+async function pageFacts(db: Database, env: Record<string, string>, pages: Array<{ name: string; path: string; cookie: string; shown?: string }>) {
   const app = createApp({ config: loadConfig({ ...env, LOG_LEVEL: 'silent' }), db, logger: pino({ level: 'silent' }) });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const facts: Array<{ name: string; path: string; bytes: number; queries: number }> = [];
+  const facts: Array<{ name: string; path: string; shown?: string; bytes: number; queries: number }> = [];
   try {
-    for (const page of pages) {
+    for (const { cookie, ...page } of pages) {
       await fetch(base + page.path, { headers: { cookie } }).then((r) => r.text());
       let queries = 0;
       const stop = observeQueries(db, () => queries++);
@@ -361,6 +427,19 @@ async function main() {
       { name: 'adminWorkspaces', label: "admin's `/admin/workspaces`", path: '/admin/workspaces', marker: '<caption class="sr-only">Workspaces</caption>' },
     ].filter((p) => !ONLY || ONLY.includes(p.name));
     for (const page of adminPages) await expectPage(base + page.path, students.adminCookie, page.marker);
+    // Issue 18: a student's /help (three requests), the admin's queue, and the course's live call as
+    // its teacher hosts it and as a waiting student sees it (their place; the page polls its status
+    // fragment every 10 s, the load a queue of waiting students makes).
+    const callPath = `/learn/${students.slug}/support-calls/${students.callId}`;
+    const supportPages = [
+      { name: 'help', label: "a student's `/help` (3 requests), signed in", path: '/help', marker: '<caption class="sr-only">Your help requests', cookie: students.cookies[1]!, each: true },
+      { name: 'adminHelp', label: "admin's `/admin/help` (open requests, oldest first)", path: '/admin/help', marker: '<caption class="sr-only">Help requests</caption>', cookie: students.adminCookie, each: false },
+      { name: 'hostCall', label: `teacher's live call page (1 in the call, ${CONNECTIONS - 1} waiting)`, path: `/teach/courses/${students.courseId}/support-calls/${students.callId}`, shown: '/teach/courses/:courseId/support-calls/:callId', marker: 'id="queue"', cookie: students.teacherCookie, each: false },
+      { name: 'studentCall', label: `a student's live call page, signed in (each connection its own student: ${CONNECTIONS - 1} waiting, 1 accepted)`, path: callPath, shown: `/learn/${students.slug}/support-calls/:callId (number 1)`, marker: 'You are number', cookie: students.cookies[1]!, each: true },
+      { name: 'callPoll', label: "the live call's status fragment (htmx poll), signed in", path: `${callPath}/status`, shown: `/learn/${students.slug}/support-calls/:callId/status`, marker: 'id="call-status"', cookie: students.cookies[1]!, each: true },
+    ].filter((p) => !ONLY || ONLY.includes(p.name));
+    for (const page of supportPages) await expectPage(base + page.path, page.cookie, page.marker);
+    const measured = [...adminPages.map((p) => ({ ...p, cookie: students.adminCookie })), ...supportPages];
 
     const targets: Target[] = [
       { name: 'bare', label: 'bare Express 5 + pg `select 1` (median of 3)', url: `http://127.0.0.1:${barePort}/`, headers: browser },
@@ -381,6 +460,14 @@ async function main() {
       { name: 'adminAnnouncements', label: "admin's `/admin/announcements`", url: `${base}/admin/announcements`, headers: admin },
       { name: 'adminAnnouncement', label: "admin's announcement figures and not-read list (to everyone)", url: adminAnnouncementPath, headers: admin },
       ...adminPages.map((p) => ({ name: p.name, label: p.label, url: base + p.path, headers: admin })),
+      // Each connection its own student where the page is a student's; the poll as htmx sends it.
+      ...supportPages.map((p) => ({
+        name: p.name,
+        label: p.label,
+        url: base + p.path,
+        headers: { ...browser, ...(p.name === 'callPoll' ? { 'hx-request': 'true' } : {}), ...(p.each ? {} : { cookie: p.cookie }) },
+        ...(p.each ? { perConnection: signedIn } : {}),
+      })),
       {
         name: 'complete',
         label: 'lesson completion POST (htmx)',
@@ -410,9 +497,9 @@ async function main() {
         }
         await analyzeLarge(db);
       }
-      if (adminPages.length > 0) {
-        facts[size] = await pageFacts(db, appEnv, students.adminCookie, adminPages);
-        for (const f of facts[size]) console.log(`  ${f.path}: ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries`);
+      if (measured.length > 0) {
+        facts[size] = await pageFacts(db, appEnv, measured);
+        for (const f of facts[size]) console.log(`  ${f.shown ?? f.path}: ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries`);
       }
       loads[size] = os.loadavg().map((l) => l.toFixed(2)).join(', ');
       console.log(`\n${size} size (load average ${loads[size]}):`);
@@ -455,7 +542,7 @@ async function main() {
     ].join('\n');
     const factLines = (size: string) =>
       facts[size]?.length
-        ? `\n\nAdmin pages, one request each: ${facts[size]!.map((f) => `\`${f.path}\` ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries`).join('; ')}.`
+        ? `\n\nAdmin and support pages, one request each: ${facts[size]!.map((f) => `\`${f.shown ?? f.path}\` ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries`).join('; ')}.`
         : '';
     const sections = Object.entries(runs).map(([size, results]) => `## ${size === 'demo' ? 'Demo' : 'Large'} size\n\n${table(results, size === 'demo' ? undefined : runs.demo)}${factLines(size)}`);
     const bareLine = `Bare route, three times per size (req/s): ${Object.entries(bareRuns).map(([size, b]) => `${size} ${b.map((r) => fmt(r.rps)).join(', ')}`).join('; ')}.`;
