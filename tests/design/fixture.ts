@@ -99,9 +99,11 @@ The full timetable is at https://exams.example.test/autumn-2026/timetable-with-r
 
 export async function designFixture(db: Database) {
   const n = ++made;
-  const teacher = await createTeacher(db, { firstName: 'Priya', lastName: 'Raman' });
-  const admin = await createAdmin(db, { firstName: 'Ade' });
-  const student = await createUser(db, { firstName: 'Nia', lastName: 'Okoye' });
+  // Fixed addresses (the factories' are random): a table's width in the browser checks must not
+  // depend on which letters a run drew (admin-activity at 1280 px came out 9 px too wide on one run).
+  const teacher = await createTeacher(db, { firstName: 'Priya', lastName: 'Raman', email: `priya.raman-${n}@example.test` });
+  const admin = await createAdmin(db, { firstName: 'Ade', lastName: 'Bello', email: `ade.bello-${n}@example.test` });
+  const student = await createUser(db, { firstName: 'Nia', lastName: 'Okoye', email: `nia.okoye-${n}@example.test` });
   const course = await createCourse(db, {
     userId: teacher.id,
     title: 'Spreadsheets for small shops',

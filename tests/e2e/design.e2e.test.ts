@@ -314,6 +314,25 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
     }
   });
 
+  it('the "Live help now" notice on a 320 px phone reads as one paragraph beside its icon, Ask to join on screen', { timeout: 30_000 }, async () => {
+    // Found by eye: a bare <p class="notice"> (a flex box) made "Live help now:", the title and the
+    // link three columns, "Ask to join" broken over three lines at the right edge.
+    const lesson = pages.find((p) => p.name === 'lesson')!;
+    const context = await b.browser.newContext({ viewport: { width: 320, height: 800 }, storageState: sessions.get('student') });
+    const page = await context.newPage();
+    await page.goto(b.url + lesson.path);
+    const notice = page.locator('#live-help');
+    // The text is one flex item beside the icon (the project compiles without DOM types: any).
+    expect(await notice.evaluate((el: any) => [...el.children].filter((c: any) => c.tagName !== 'svg' && c.textContent.trim()).length)).toBe(1);
+    const text = (await notice.locator('strong').boundingBox())!;
+    const link = (await notice.getByRole('link', { name: 'Ask to join' }).boundingBox())!;
+    // The link follows the title in the same block (under the heading word, not in a column of its own).
+    expect(link.x).toBeGreaterThanOrEqual(0);
+    expect(link.x + link.width).toBeLessThanOrEqual(320);
+    expect(link.height).toBeLessThan(2 * text.height);
+    await context.close();
+  });
+
   it('tables turn into labelled cards on a phone, and stay tables on a desktop', { timeout: 60_000 }, async () => {
     const students = pages.find((p) => p.name === 'students')!;
     for (const [width, display] of [[360, 'block'], [1280, 'table-cell']] as const) {
