@@ -6,7 +6,7 @@ import { render } from '../../http/render.ts';
 import { tableQuery } from '../../http/table.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 import { codeFilter, distinctValues, fullName, spaced, truncate, userIdsMatching, uuidOf } from './logs.ts';
-import { defineAdminTable, serveAdminTable } from './table.ts';
+import { countOf, defineAdminTable, serveAdminTable } from './table.ts';
 
 /**
  * /admin/activity: the audit trail (activity_log), newest first. Who (the actor, and the admin
@@ -142,7 +142,7 @@ function activityTable(db: Database) {
   return defineAdminTable<Query, Row>({
     path: PATH,
     query,
-    count: async (q, ctx) => (await filtered(db, q, ctx.timeZone).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q, ctx) => countOf(filtered(db, q, ctx.timeZone)),
     rows: (q, ctx, window) => selectRows(db, q, ctx.timeZone, window),
     csv: {
       filename: 'activity.csv',

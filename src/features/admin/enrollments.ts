@@ -8,7 +8,7 @@ import { setFlash } from '../../http/flash.ts';
 import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { render } from '../../http/render.ts';
 import { tableQuery } from '../../http/table.ts';
-import { contextOf, defineAdminTable, loadTablePage, serveAdminTable, type TablePage } from './table.ts';
+import { countOf, contextOf, defineAdminTable, loadTablePage, serveAdminTable, type TablePage } from './table.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
@@ -77,8 +77,7 @@ function enrollmentsTable(db: Database) {
   return defineAdminTable<Query, Row>({
     path: PATH,
     query,
-    count: async (q, ctx) =>
-      (await filtered(db, q, ctx.timeZone).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q, ctx) => countOf(filtered(db, q, ctx.timeZone)),
     rows: (q, ctx, window) => selectRows(db, q, ctx.timeZone, window),
     csv: {
       filename: 'enrollments.csv',

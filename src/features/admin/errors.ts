@@ -7,7 +7,7 @@ import { render } from '../../http/render.ts';
 import { tableQuery } from '../../http/table.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 import { distinctValues, fullName, truncate } from './logs.ts';
-import { defineAdminTable, serveAdminTable } from './table.ts';
+import { countOf, defineAdminTable, serveAdminTable } from './table.ts';
 
 /**
  * /admin/errors: the server errors (error_log), one line per error: rows of the same type and
@@ -73,8 +73,7 @@ function errorsTable(db: Database) {
   return defineAdminTable<Query, Row>({
     path: PATH,
     query,
-    count: async (q, ctx) =>
-      (await db.selectFrom(groups(db, q, ctx.timeZone).as('g')).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q, ctx) => countOf(db.selectFrom(groups(db, q, ctx.timeZone).as('g'))),
     rows: (q, ctx, window) => selectRows(db, q, ctx.timeZone, window),
     csv: {
       filename: 'errors.csv',

@@ -7,7 +7,7 @@ import { tableQuery } from '../../http/table.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 import { fullName, spaced, truncate, userIdsMatching } from './logs.ts';
-import { defineAdminTable, serveAdminTable } from './table.ts';
+import { countOf, defineAdminTable, serveAdminTable } from './table.ts';
 
 /**
  * /admin/logins: every sign-in attempt on a known account (login_history: accounts/service.ts writes
@@ -70,7 +70,7 @@ function loginsTable(db: Database) {
   return defineAdminTable<Query, Row>({
     path: PATH,
     query,
-    count: async (q, ctx) => (await filtered(db, q, ctx.timeZone).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q, ctx) => countOf(filtered(db, q, ctx.timeZone)),
     rows: (q, ctx, window) => selectRows(db, q, ctx.timeZone, window),
     csv: {
       filename: 'sign-ins.csv',

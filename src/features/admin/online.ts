@@ -7,7 +7,7 @@ import { tableQuery } from '../../http/table.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import { textFilter } from './filters.ts';
-import { defineAdminTable, serveAdminTable } from './table.ts';
+import { countOf, defineAdminTable, serveAdminTable } from './table.ts';
 
 /**
  * /admin/online: who was active lately, one row per signed-in device (online_session, refreshed at
@@ -62,7 +62,7 @@ function onlineTable(db: Database) {
   return defineAdminTable<Query, Row>({
     path: PATH,
     query,
-    count: async (q) => (await filtered(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q) => countOf(filtered(db, q)),
     rows: (q, _ctx, window) => selectRows(db, q, window),
     csv: {
       filename: 'online.csv',

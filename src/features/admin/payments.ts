@@ -6,7 +6,7 @@ import { setFlash } from '../../http/flash.ts';
 import { render } from '../../http/render.ts';
 import { tableQuery } from '../../http/table.ts';
 import type { Database } from '../../db/database.ts';
-import { defineAdminTable, serveAdminTable, type TablePage } from './table.ts';
+import { countOf, defineAdminTable, serveAdminTable, type TablePage } from './table.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
@@ -98,7 +98,7 @@ function paymentsTable(db: Database) {
   return defineAdminTable<Query, Row>({
     path: PATH,
     query,
-    count: async (q, ctx) => (await filtered(db, q, ctx.timeZone).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q, ctx) => countOf(filtered(db, q, ctx.timeZone)),
     rows: (q, ctx, window) => selectRows(db, q, ctx.timeZone, window),
     csv: {
       filename: 'payments.csv',

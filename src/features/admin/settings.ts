@@ -7,7 +7,7 @@ import { containsPattern } from '../../lib/like.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { definitionOf, isSettingKey, SETTING_KEYS, SETTINGS, type SettingGroup, type SettingKey } from '../system/settings.ts';
 import { textFilter } from './filters.ts';
-import { defineAdminTable } from './table.ts';
+import { countOf, defineAdminTable } from './table.ts';
 
 /**
  * The settings editor's service (/admin/settings): the registry's keys with what system_config
@@ -100,7 +100,7 @@ export function unknownSettingsTable(db: Database) {
   return defineAdminTable<UnknownQuery, StoredSetting & { id: string }>({
     path: '/admin/settings',
     query: unknownQuery,
-    count: async (q) => (await unknownFiltered(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q) => countOf(unknownFiltered(db, q)),
     rows: async (q, _ctx, window) => {
       const ids = unknownFiltered(db, q).select('c.id');
       const rows = await storedQuery(db)

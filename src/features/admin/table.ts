@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { z } from 'zod';
 import { streamCsv, type CsvCell } from '../../http/csv.ts';
 import { currentUser, timeZoneOf, type CurrentUser } from '../../http/guards.ts';
@@ -41,6 +42,12 @@ export interface AdminTable<Q extends TableQueryBase, Row> {
     /** [header, value] per CSV column: plain values (the view's labels are for people). */
     columns: ReadonlyArray<readonly [string, (row: Row, ctx: TableContext) => CsvCell]>;
   };
+}
+
+/** How many rows a table's filtered query selects: `count: (q, ctx) => countOf(filtered(db, q, ctx.timeZone))`. */
+export async function countOf(query: SelectQueryBuilder<any, any, any>): Promise<number> {
+  const row = (await query.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()) as { total: number };
+  return row.total;
 }
 
 export const defineAdminTable = <Q extends TableQueryBase, Row>(table: AdminTable<Q, Row>): AdminTable<Q, Row> => table;

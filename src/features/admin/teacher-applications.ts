@@ -14,7 +14,7 @@ import { notify } from '../notifications/notify.ts';
 import { rejectionInput } from '../teaching/schemas.ts';
 import { auditOf } from '../../http/audit-context.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
-import { contextOf, defineAdminTable, loadTablePage, serveAdminTable, type TablePage } from './table.ts';
+import { countOf, contextOf, defineAdminTable, loadTablePage, serveAdminTable, type TablePage } from './table.ts';
 
 /**
  * /admin/teacher-applications: the applications in the admin table (filter by status, applicant
@@ -87,7 +87,7 @@ function applicationsTable(db: Database) {
   return defineAdminTable<Query, Row>({
     path: PATH,
     query,
-    count: async (q, ctx) => (await filtered(db, q, ctx.timeZone).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q, ctx) => countOf(filtered(db, q, ctx.timeZone)),
     rows: (q, ctx, window) => selectRows(db, q, ctx.timeZone, window),
     csv: {
       filename: 'teacher-applications.csv',

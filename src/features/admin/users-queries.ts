@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { containsPattern } from '../../lib/like.ts';
-import { defineAdminTable } from './table.ts';
+import { countOf, defineAdminTable } from './table.ts';
 import { usersQuery, type UsersQuery } from './users-schemas.ts';
 
 /**
@@ -75,7 +75,7 @@ export function usersTable(db: Database) {
   return defineAdminTable<UsersQuery, UserRow>({
     path: USERS_PATH,
     query: usersQuery,
-    count: async (q) => (await filtered(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q) => countOf(filtered(db, q)),
     rows: (q, _ctx, window) => selectRows(db, q, window),
     csv: {
       filename: 'users.csv',

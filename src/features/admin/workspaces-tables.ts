@@ -5,7 +5,7 @@ import { tableQuery } from '../../http/table.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { WORKSPACE_ROLES } from '../workspaces/schemas.ts';
 import { textFilter } from './filters.ts';
-import { defineAdminTable } from './table.ts';
+import { countOf, defineAdminTable } from './table.ts';
 
 /**
  * The two tables of the workspace pages (src/features/admin/table.ts): every workspace, and one
@@ -44,7 +44,7 @@ export function workspacesTable(db: Database) {
   return defineAdminTable<WorkspacesQuery, WorkspaceRow>({
     path: WORKSPACES_PATH,
     query: workspacesQuery,
-    count: async (q) => (await filteredWorkspaces(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q) => countOf(filteredWorkspaces(db, q)),
     rows: (q, _ctx, window) => workspaceRows(db, q, window),
     csv: {
       filename: 'workspaces.csv',
@@ -98,7 +98,7 @@ export function membersTable(db: Database, workspace: { id: string; slug: string
     path: `${WORKSPACES_PATH}/${workspace.id}`,
     query: membersQuery,
     perPage: MEMBERS_PER_PAGE,
-    count: async (q) => (await filteredMembers(db, workspace.id, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q) => countOf(filteredMembers(db, workspace.id, q)),
     rows: (q, _ctx, window) => memberRows(db, workspace.id, q, window),
     csv: {
       filename: `workspace-${workspace.slug}-members.csv`,

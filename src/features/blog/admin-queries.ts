@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { tableQuery, type ColumnSpec } from '../../http/table.ts';
-import { defineAdminTable } from '../admin/table.ts';
+import { countOf, defineAdminTable } from '../admin/table.ts';
 
 /**
  * The admin's moderation table of blog posts: filtered by status (Pending by default: what needs a
@@ -95,7 +95,7 @@ export function moderationTable(db: Database) {
   return defineAdminTable<ModerationQuery, ModerationRow>({
     path: '/admin/blog',
     query: moderationQuery,
-    count: async (q) => (await selected(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q) => countOf(selected(db, q)),
     rows: async (q, _ctx, window) =>
       (await rowColumns(selected(db, q))
         // Never-published posts last either way (the other columns are never null: plain, so an index's order serves them).

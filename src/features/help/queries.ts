@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.ts';
 import type { Helprequeststatus as HelpStatus, Helprequestusertype as HelpUserType } from '../../db/types.ts';
 import { tableQuery } from '../../http/table.ts';
 import { containsPattern } from '../../lib/like.ts';
-import { defineAdminTable } from '../admin/table.ts';
+import { countOf, defineAdminTable } from '../admin/table.ts';
 import { textFilter } from '../admin/filters.ts';
 import { linkify } from '../blog/linkify.ts';
 
@@ -153,7 +153,7 @@ export function queueTable(db: Database) {
   return defineAdminTable<QueueQuery, QueueRow>({
     path: '/admin/help',
     query: queueQuery,
-    count: async (q) => (await selected(db, q).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow()).total,
+    count: (q) => countOf(selected(db, q)),
     rows: async (q, _ctx, window) => {
       const direction = q.dir === 'asc' ? sql`asc` : sql`desc`;
       // The queue: status in the enum's order (Pending, InProgress, Resolved, Closed), then age;
