@@ -1,12 +1,12 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { formatDate, formatDateTime, utcToZonedDate, utcToZonedInput, zonedToUtc } from '../../src/lib/dates.ts';
 import { createDiskStorage } from '../../src/storage/index.ts';
 import { useTestApp } from '../setup/app.ts';
 import { createSuperAdmin, defaultWorkspace } from '../setup/admin-factories.ts';
-import { recordProblems, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+import { expectProblems, flash, heading, noSidewaysScroll, openWindow, rowsOf, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser, type Window } from '../setup/browser.ts';
 import { createChapter, createCourse, createEnrollment, createLesson, createTeacher, createUser } from '../setup/factories.ts';
 import { linkPath, waitForMailTo } from '../setup/outbox.ts';
 
@@ -46,12 +46,6 @@ describe.skipIf(skipWithoutBrowser)('administration in a browser', () => {
     course: { slug: string; title: string };
     lesson: { id: string; title: string };
   }
-  interface Window {
-    context: BrowserContext;
-    page: Page;
-    problems: string[];
-    body: () => Promise<string | null>;
-  }
 
   let cast: Promise<Cast> | undefined;
   let adminWindow: Promise<Window> | undefined;
@@ -62,36 +56,7 @@ describe.skipIf(skipWithoutBrowser)('administration in a browser', () => {
   let settingApplied: Promise<void> | undefined;
   let invited: Promise<void> | undefined;
 
-  /** A browser context and page that record page errors, failed requests and any answer of 400 or more. */
-  async function open(javaScriptEnabled: boolean, width: number): Promise<Window> {
-    const context = await b.browser.newContext({ javaScriptEnabled, viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const problems = recordProblems(page, { anyErrorStatus: true });
-    return { context, page, problems, body: () => page.textContent('body') };
-  }
-
-  /** The answers of 400 or more a step meant to provoke (a refused form, say), and nothing else; then starts the list afresh. */
-  function expectProblems(problems: string[], expected: string[] = []) {
-    expect(problems).toEqual(expected);
-    problems.length = 0;
-  }
-
-  async function noSidewaysScroll(page: Page) {
-    const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
-    expect(scroll).toBeLessThanOrEqual(client);
-  }
-
-  const flash = (page: Page) => page.locator('main .flash').textContent();
-  const heading = (page: Page) => page.locator('h1').textContent();
   const adminTab = (page: Page, name: string) => page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name, exact: true });
-  /** The rows of a table as the admin reads them: each cell's text (as drawn: a line break is a space) under its column's label. */
-  async function rowsOf(page: Page, table = page.locator('table.data').first()): Promise<Array<Record<string, string>>> {
-    // Typed by hand: the project compiles without the DOM's types.
-    type Cell = { getAttribute(name: string): string | null; innerText: string };
-    return table.locator('tbody tr').evaluateAll((rows: Array<{ querySelectorAll(selector: string): ArrayLike<Cell> }>) =>
-      rows.map((row) => Object.fromEntries(Array.from(row.querySelectorAll('td')).map((td) => [td.getAttribute('data-label') ?? '', td.innerText.replace(/\s+/g, ' ').trim()]))),
-    );
-  }
 
   function people(): Promise<Cast> {
     cast ??= (async () => {
@@ -121,7 +86,7 @@ describe.skipIf(skipWithoutBrowser)('administration in a browser', () => {
   function admin(): Promise<Window> {
     adminWindow ??= (async () => {
       const { admin } = await people();
-      const w = await open(true, 1280);
+      const w = await openWindow(b.browser, { javaScript: true, width: 1280 });
       await signInThroughForm(w.page, b.url, admin, '/admin');
       expect(await heading(w.page)).toBe('Admin');
       return w;
@@ -133,7 +98,7 @@ describe.skipIf(skipWithoutBrowser)('administration in a browser', () => {
   function studentReading(): Promise<Window> {
     studentOnLesson ??= (async () => {
       const c = await people();
-      const w = await open(false, 360);
+      const w = await openWindow(b.browser, { javaScript: false, width: 360 });
       await signInThroughForm(w.page, b.url, c.banned, lessonPath(c));
       expect(await heading(w.page)).toBe(c.lesson.title);
       await noSidewaysScroll(w.page);
@@ -338,7 +303,7 @@ describe.skipIf(skipWithoutBrowser)('administration in a browser', () => {
     settingApplied ??= (async () => {
       const c = await people();
       await adminViewsAsTeacher();
-      const student = await open(false, 360);
+      const student = await openWindow(b.browser, { javaScript: false, width: 360 });
       await signInThroughForm(student.page, b.url, c.reader, lessonPath(c));
       const outline = student.page.locator('nav.outline');
       expect(await outline.locator('p.muted').first().textContent()).toBe('You have 0 points. Opening a scheduled lesson early costs 50.');
@@ -429,7 +394,7 @@ describe.skipIf(skipWithoutBrowser)('administration in a browser', () => {
       expect(link).toMatch(/^\/invitations\/[A-Za-z0-9_-]{20,}$/);
 
       // The new person, JavaScript off, on a phone.
-      const guest = await open(false, 360);
+      const guest = await openWindow(b.browser, { javaScript: false, width: 360 });
       const g = guest.page;
       await g.goto(`${b.url}${link}`);
       expect(await heading(g)).toBe('Invitation to Default Workspace');

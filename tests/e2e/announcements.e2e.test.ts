@@ -7,7 +7,7 @@ import { notify } from '../../src/features/notifications/notify.ts';
 import { formatDateTime, utcToZonedInput } from '../../src/lib/dates.ts';
 import { createDiskStorage } from '../../src/storage/index.ts';
 import { useTestApp } from '../setup/app.ts';
-import { markSamePage, recordProblems, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+import { markSamePage, noSidewaysScroll, openWindow, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 import { createAdmin, createCourse, createEnrollment, createUser } from '../setup/factories.ts';
 import { linkPath, readOutbox, waitForMailTo } from '../setup/outbox.ts';
 
@@ -57,21 +57,7 @@ describe.skipIf(skipWithoutBrowser)('announcements and notifications in a browse
   let halfRead: Promise<void> | undefined;
   let nojsDismissed: Promise<void> | undefined;
 
-  /** A browser context and page that record page errors, failed requests and any answer of 400 or more. */
-  async function open(javaScriptEnabled: boolean, width: number) {
-    const context = await b.browser.newContext({ javaScriptEnabled, viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const problems = recordProblems(page, { anyErrorStatus: true });
-    const body = () => page.textContent('body');
-    return { context, page, problems, body };
-  }
-
   const signIn = (page: Page, who: Person, next: string) => signInThroughForm(page, b.url, who, next);
-
-  async function noSidewaysScroll(page: Page) {
-    const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
-    expect(scroll).toBeLessThanOrEqual(client);
-  }
 
   const banner = (page: Page) => page.locator('#urgent-banner');
   /** The bell's badge as shown ('' when there is none) and what a screen reader hears. */
@@ -115,7 +101,7 @@ describe.skipIf(skipWithoutBrowser)('announcements and notifications in a browse
       const { admin } = await people();
       // The datetime-local field has minutes: the instant it names is a whole minute.
       const at = new Date(Math.ceil((Date.now() + 10 * MINUTE) / MINUTE) * MINUTE);
-      const { context, page, problems, body } = await open(true, 1280);
+      const { context, page, problems, body } = await openWindow(b.browser, { javaScript: true, width: 1280 });
       await signIn(page, admin, '/admin/announcements');
       expect(await page.locator('h1').textContent()).toBe('Announcements');
       expect(await page.locator('main .empty').textContent()).toContain('No announcements yet.');
@@ -200,7 +186,7 @@ describe.skipIf(skipWithoutBrowser)('announcements and notifications in a browse
       const { students } = await people();
       const { id } = await adminSchedules();
       await jobPublishes();
-      const { context, page, problems } = await open(true, 360);
+      const { context, page, problems } = await openWindow(b.browser, { javaScript: true, width: 360 });
       await signIn(page, students.js, '/dashboard');
       expect(await page.locator('h1').textContent()).toBe('Your dashboard');
       expect(await banner(page).textContent()).toContain(`Urgent: ${TITLE}`);
@@ -298,7 +284,7 @@ describe.skipIf(skipWithoutBrowser)('announcements and notifications in a browse
       const { admin, students } = await people();
       const { id } = await adminSchedules();
       await studentWithScript();
-      const { context, page, problems } = await open(true, 1280);
+      const { context, page, problems } = await openWindow(b.browser, { javaScript: true, width: 1280 });
       await signIn(page, admin, '/admin/announcements');
       const row = page.locator('table.data tbody tr', { hasText: TITLE });
       expect(await row.locator('td[data-label="Status"]').textContent()).toBe('Published');
@@ -316,7 +302,7 @@ describe.skipIf(skipWithoutBrowser)('announcements and notifications in a browse
     nojsDismissed ??= (async () => {
       const { students } = await people();
       await adminSeesHalf();
-      const { context, page, problems, body } = await open(false, 360);
+      const { context, page, problems, body } = await openWindow(b.browser, { javaScript: false, width: 360 });
       await signIn(page, students.nojs, '/dashboard');
       expect(await banner(page).textContent()).toContain(`Urgent: ${TITLE}`);
       expect(await bell(page)).toEqual({ count: '3', said: '3 unread notifications and announcements' });
@@ -377,7 +363,7 @@ describe.skipIf(skipWithoutBrowser)('announcements and notifications in a browse
     const { admin } = await people();
     const { id } = await adminSchedules();
     await studentWithoutScript();
-    const { context, page, problems } = await open(true, 1280);
+    const { context, page, problems } = await openWindow(b.browser, { javaScript: true, width: 1280 });
     await signIn(page, admin, '/admin/announcements');
     expect(await page.locator('table.data tbody tr', { hasText: TITLE }).locator('td[data-label="Reads / audience"]').textContent()).toBe('2 / 2');
     await adminFigures(page, id, { reads: 2, percent: 100, waiting: [] });
@@ -390,7 +376,7 @@ describe.skipIf(skipWithoutBrowser)('announcements and notifications in a browse
     const { outsider } = await people();
     const { id } = await adminSchedules();
     await jobPublishes();
-    const { context, page, problems } = await open(false, 360);
+    const { context, page, problems } = await openWindow(b.browser, { javaScript: false, width: 360 });
     await signIn(page, outsider, '/dashboard');
     expect(await banner(page).count()).toBe(0);
     expect(await bell(page)).toEqual({ count: '', said: 'Notifications' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useTestApp } from '../setup/app.ts';
-import { markSamePage, recordProblems, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+import { markSamePage, openWindow, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 import { createChapter, createCourse, createEnrollment, createLesson, createTeacher, createUser } from '../setup/factories.ts';
 import { waitForMailTo } from '../setup/outbox.ts';
 
@@ -57,15 +57,6 @@ describe.skipIf(skipWithoutBrowser)('assessments in a browser', () => {
   const handedIn: Partial<Record<'js' | 'nojs', Promise<void>>> = {};
   let graded: Promise<void> | undefined;
 
-  /** A browser context and page that record page errors, failed requests and refused htmx requests. */
-  async function open(javaScriptEnabled: boolean, width: number) {
-    const context = await b.browser.newContext({ javaScriptEnabled, viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const problems = recordProblems(page);
-    const body = () => page.textContent('body');
-    return { context, page, problems, body };
-  }
-
   const signIn = (page: Page, who: Person, next: string) => signInThroughForm(page, b.url, who, next);
 
   const markPage = markSamePage;
@@ -85,7 +76,7 @@ describe.skipIf(skipWithoutBrowser)('assessments in a browser', () => {
       };
       for (const s of Object.values(students)) await createEnrollment(t.db, { userId: s.id, courseId: course.id });
 
-      const { context, page, problems, body } = await open(true, 1280);
+      const { context, page, problems, body } = await openWindow(b.browser, { javaScript: true, width: 1280, anyErrorStatus: false });
       await signIn(page, teacher, `/teach/lessons/${quizLesson.id}`);
       await expect.poll(() => page.locator('h1').textContent(), SLOW).toContain(QUIZ_LESSON);
 
@@ -155,7 +146,7 @@ describe.skipIf(skipWithoutBrowser)('assessments in a browser', () => {
     handedIn[key] ??= (async () => {
       const { course, quizLesson, assignmentLesson, students } = await teacherBuilds();
       const student = students[key];
-      const { context, page, problems, body } = await open(javaScriptEnabled, 360);
+      const { context, page, problems, body } = await openWindow(b.browser, { javaScript: javaScriptEnabled, width: 360, anyErrorStatus: false });
       const quizPath = `/learn/${course.slug}/lessons/${quizLesson.id}`;
       await signIn(page, student, quizPath);
       await expect.poll(() => page.locator('h1').textContent(), SLOW).toBe(QUIZ_LESSON);
@@ -249,7 +240,7 @@ describe.skipIf(skipWithoutBrowser)('assessments in a browser', () => {
       await Promise.all([studentHandsIn(true), studentHandsIn(false)]);
       const queue = `/teach/courses/${course.id}/submissions`;
 
-      const js = await open(true, 1280);
+      const js = await openWindow(b.browser, { javaScript: true, width: 1280, anyErrorStatus: false });
       await signIn(js.page, teacher, queue);
       await expect.poll(() => js.page.locator('h1').textContent(), SLOW).toBe('Submissions');
       expect(await js.page.locator('table.data tbody tr').count()).toBe(2);
@@ -269,7 +260,7 @@ describe.skipIf(skipWithoutBrowser)('assessments in a browser', () => {
       expect(js.problems).toEqual([]);
       await js.context.close();
 
-      const plain = await open(false, 1280);
+      const plain = await openWindow(b.browser, { javaScript: false, width: 1280, anyErrorStatus: false });
       await signIn(plain.page, teacher, queue);
       await plain.page.getByRole('link', { name: `Open the submission of ${nameOf(students.nojs)}` }).click();
       await expect.poll(() => plain.page.locator('h1').textContent(), SLOW).toBe(`${ASSIGNMENT}: ${nameOf(students.nojs)}`);
@@ -308,7 +299,7 @@ describe.skipIf(skipWithoutBrowser)('assessments in a browser', () => {
     await teacherGrades();
     const { course, assignmentLesson, students } = await teacherBuilds();
     const key = label(javaScriptEnabled);
-    const { context, page, problems } = await open(javaScriptEnabled, 360);
+    const { context, page, problems } = await openWindow(b.browser, { javaScript: javaScriptEnabled, width: 360, anyErrorStatus: false });
     await signIn(page, students[key], `/learn/${course.slug}/lessons/${assignmentLesson.id}`);
     const mine = page.locator('#assignment .submission');
     await expect.poll(() => mine.textContent(), SLOW).toContain(`Grade: ${GRADE[key]} of 100`);

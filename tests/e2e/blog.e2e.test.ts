@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useTestApp } from '../setup/app.ts';
-import { markSamePage, recordProblems, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+import { markSamePage, noSidewaysScroll, openWindow, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 import { createAdmin, createBlogCategory, createUser } from '../setup/factories.ts';
 import { waitForMailTo } from '../setup/outbox.ts';
 
@@ -49,23 +49,9 @@ describe.skipIf(skipWithoutBrowser)('the blog in a browser', () => {
   let approved: Promise<void> | undefined;
   const discussed: Partial<Record<'js' | 'nojs', Promise<void>>> = {};
 
-  /** A browser context and page that record page errors, failed requests and refused htmx requests. */
-  async function open(javaScriptEnabled: boolean, width: number) {
-    const context = await b.browser.newContext({ javaScriptEnabled, viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const problems = recordProblems(page, { anyErrorStatus: true });
-    const body = () => page.textContent('body');
-    return { context, page, problems, body };
-  }
-
   const signIn = (page: Page, who: Person, next: string) => signInThroughForm(page, b.url, who, next);
 
   const markPage = markSamePage;
-
-  async function noSidewaysScroll(page: Page) {
-    const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
-    expect(scroll).toBeLessThanOrEqual(client);
-  }
 
   /** The reaction bar's buttons: [type, count, pressed]. */
   async function reactionBar(page: Page) {
@@ -99,7 +85,7 @@ describe.skipIf(skipWithoutBrowser)('the blog in a browser', () => {
   function authorWrites(): Promise<{ slug: string }> {
     written ??= (async () => {
       const { author, category } = await people();
-      const { context, page, problems, body } = await open(false, 360);
+      const { context, page, problems, body } = await openWindow(b.browser, { javaScript: false, width: 360 });
       await signIn(page, author, '/blog/new');
       expect(await page.locator('h1').textContent()).toBe('Write a post');
       expect(await page.locator('main form[enctype="multipart/form-data"]').textContent()).toMatch(/costs 5 points\s+\(you have 20\)/);
@@ -140,7 +126,7 @@ describe.skipIf(skipWithoutBrowser)('the blog in a browser', () => {
     approved ??= (async () => {
       const { admin, author, category } = await people();
       const { slug } = await authorWrites();
-      const { context, page, problems } = await open(true, 1280);
+      const { context, page, problems } = await openWindow(b.browser, { javaScript: true, width: 1280 });
       await signIn(page, admin, '/admin/blog');
       await expect.poll(() => page.locator('h1').textContent(), SLOW).toBe('Blog moderation');
       const row = page.locator('table.data tbody tr', { hasText: TITLE });
@@ -186,7 +172,7 @@ describe.skipIf(skipWithoutBrowser)('the blog in a browser', () => {
       const { readers } = await people();
       const { slug } = await authorWrites();
       await adminApproves();
-      const { context, page, problems } = await open(true, 360);
+      const { context, page, problems } = await openWindow(b.browser, { javaScript: true, width: 360 });
       await signIn(page, readers.js, `/blog/${slug}`);
       expect(await commentsHeading(page)).toBe('Comments (0)');
       const stillSamePage = await markPage(page);
@@ -234,7 +220,7 @@ describe.skipIf(skipWithoutBrowser)('the blog in a browser', () => {
       const { readers } = await people();
       const { slug } = await authorWrites();
       await readerWithScript();
-      const { context, page, problems, body } = await open(false, 360);
+      const { context, page, problems, body } = await openWindow(b.browser, { javaScript: false, width: 360 });
       await signIn(page, readers.nojs, `/blog/${slug}`);
       expect(await commentsHeading(page)).toBe('Comments (2)');
 
@@ -297,7 +283,7 @@ describe.skipIf(skipWithoutBrowser)('the blog in a browser', () => {
     const { author, readers } = await people();
     const { slug } = await authorWrites();
     await readerWithoutScript();
-    const { context, page, problems } = await open(true, 360);
+    const { context, page, problems } = await openWindow(b.browser, { javaScript: true, width: 360 });
     await signIn(page, author, '/dashboard');
     // 20 - 5 for the post, + 1 per reaction and + 2 per commenter (once each): 21.
     expect(await page.locator('main > p.muted').first().textContent()).toBe('You have 21 points.');

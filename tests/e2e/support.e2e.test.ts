@@ -1,10 +1,10 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createDiskStorage } from '../../src/storage/index.ts';
 import { useTestApp } from '../setup/app.ts';
-import { markSamePage, recordProblems, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+import { expectProblems, flash, heading, markSamePage, noSidewaysScroll, openWindow, rowsOf, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser, type Window } from '../setup/browser.ts';
 import { createAdmin, createChapter, createCourse, createEnrollment, createLesson, createTeacher, createUser } from '../setup/factories.ts';
 import { linkPath, waitForMailTo } from '../setup/outbox.ts';
 
@@ -49,12 +49,6 @@ describe.skipIf(skipWithoutBrowser)('live help and the help desk in a browser', 
     course: { id: string; slug: string; title: string };
     lesson: { id: string; title: string };
   }
-  interface Window {
-    context: BrowserContext;
-    page: Page;
-    problems: string[];
-    body: () => Promise<string | null>;
-  }
   interface Call {
     id: string;
     meetingUrl: string;
@@ -78,41 +72,12 @@ describe.skipIf(skipWithoutBrowser)('live help and the help desk in a browser', 
   let replied: Promise<void> | undefined;
   let adminRead: Promise<void> | undefined;
 
-  /** A browser context and page that record page errors, failed requests and any answer of 400 or more. */
-  async function open(javaScriptEnabled: boolean, width: number): Promise<Window> {
-    const context = await b.browser.newContext({ javaScriptEnabled, viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const problems = recordProblems(page, { anyErrorStatus: true });
-    return { context, page, problems, body: () => page.textContent('body') };
-  }
-
-  /** The answers of 400 or more a step meant to provoke (a refused form), and nothing else; then starts the list afresh. */
-  function expectProblems(problems: string[], expected: string[] = []) {
-    expect(problems).toEqual(expected);
-    problems.length = 0;
-  }
-
-  async function noSidewaysScroll(page: Page) {
-    const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
-    expect(scroll).toBeLessThanOrEqual(client);
-  }
-
-  const heading = (page: Page) => page.locator('h1').textContent();
-  const flash = (page: Page) => page.locator('main .flash').textContent();
   const text = async (page: Page, selector: string) => ((await page.locator(selector).textContent()) ?? '').replace(/\s+/g, ' ').trim();
   const status = (page: Page) => text(page, '#call-status');
   /** The bell's badge as shown ('' when there is none). */
   async function bell(page: Page): Promise<string> {
     const badge = page.locator('#nav-unread .count');
     return (await badge.count()) ? ((await badge.textContent()) ?? '') : '';
-  }
-  /** The rows of a table as drawn: each cell's text under its column's label. */
-  async function rowsOf(page: Page, table = page.locator('table.data').first()): Promise<Array<Record<string, string>>> {
-    // Typed by hand: the project compiles without the DOM's types.
-    type Cell = { getAttribute(name: string): string | null; innerText: string };
-    return table.locator('tbody tr').evaluateAll((rows: Array<{ querySelectorAll(selector: string): ArrayLike<Cell> }>) =>
-      rows.map((row) => Object.fromEntries(Array.from(row.querySelectorAll('td')).map((td) => [td.getAttribute('data-label') ?? '', td.innerText.replace(/\s+/g, ' ').trim()]))),
-    );
   }
   /** The help thread's messages as read: who wrote it, and what. */
   async function thread(page: Page): Promise<Array<{ who: string; text: string }>> {
@@ -152,7 +117,7 @@ describe.skipIf(skipWithoutBrowser)('live help and the help desk in a browser', 
   function teacher(): Promise<Window> {
     teacherWindow ??= (async () => {
       const c = await people();
-      const w = await open(true, 1280);
+      const w = await openWindow(b.browser, { javaScript: true, width: 1280 });
       await signInThroughForm(w.page, b.url, c.teacher, `/teach/courses/${c.course.id}`);
       expect(await heading(w.page)).toContain(c.course.title);
       return w;
@@ -231,7 +196,7 @@ describe.skipIf(skipWithoutBrowser)('live help and the help desk in a browser', 
       const call = await teacherStarts();
 
       amaWindow ??= (async () => {
-        const w = await open(true, 360);
+        const w = await openWindow(b.browser, { javaScript: true, width: 360 });
         // Each poll's size (once its body has arrived) and, counted at once when it is sent, each poll
         // asked: the sizes lag the page (the body is read after the swap), the asks never do.
         const polls: number[] = [];
@@ -263,7 +228,7 @@ describe.skipIf(skipWithoutBrowser)('live help and the help desk in a browser', 
       const ama = await amaWindow;
 
       benWindow ??= (async () => {
-        const w = await open(false, 360);
+        const w = await openWindow(b.browser, { javaScript: false, width: 360 });
         await signInThroughForm(w.page, b.url, c.ben, lessonPath(c));
         await liveHelpOnLesson(w.page, c, call);
         expect(await status(w.page)).toContain('1 waiting now.');
@@ -434,7 +399,7 @@ describe.skipIf(skipWithoutBrowser)('live help and the help desk in a browser', 
   function admin(): Promise<Window> {
     adminWindow ??= (async () => {
       const c = await people();
-      const w = await open(true, 1280);
+      const w = await openWindow(b.browser, { javaScript: true, width: 1280 });
       await signInThroughForm(w.page, b.url, c.admin, '/admin');
       expect(await heading(w.page)).toBe('Admin');
       return w;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 
 /** Debian's Chromium, driven by playwright-core (never `playwright install`: no network here). */
@@ -110,4 +110,53 @@ export function recordProblems(page: Page, options: { anyErrorStatus?: boolean }
     else if (options.anyErrorStatus) problems.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
   });
   return problems;
+}
+
+/** One person's browser window in a journey: its context, its page, what went wrong on it so far, and its text. */
+export interface Window {
+  context: BrowserContext;
+  page: Page;
+  problems: string[];
+  body: () => Promise<string | null>;
+}
+
+/**
+ * A fresh context and page at `width` px (900 high), with JavaScript on or off, recording its
+ * problems (see `recordProblems`): by default any answer of 400 or more counts, `anyErrorStatus:
+ * false` counts only refused htmx requests (for a journey that means to meet a plain 4xx page).
+ */
+export async function openWindow(browser: Browser, options: { javaScript: boolean; width: number; anyErrorStatus?: boolean }): Promise<Window> {
+  const context = await browser.newContext({ javaScriptEnabled: options.javaScript, viewport: { width: options.width, height: 900 } });
+  const page = await context.newPage();
+  const problems = recordProblems(page, { anyErrorStatus: options.anyErrorStatus ?? true });
+  return { context, page, problems, body: () => page.textContent('body') };
+}
+
+/** The problems are exactly the answers of 400 or more a step meant to provoke (a refused form, say), and nothing else; then starts the list afresh. */
+export function expectProblems(problems: string[], expected: string[] = []): void {
+  expect(problems).toEqual(expected);
+  problems.length = 0;
+}
+
+/** The page is no wider than the window: nothing makes it scroll sideways. */
+export async function noSidewaysScroll(page: Page): Promise<void> {
+  const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
+  expect(scroll).toBeLessThanOrEqual(client);
+}
+
+/** The text of the page's flash message (in main). */
+export const flash = (page: Page) => page.locator('main .flash').textContent();
+/** The text of the page's h1. */
+export const heading = (page: Page) => page.locator('h1').textContent();
+
+/**
+ * The rows of a data table (the first `table.data` unless given) as a person reads them: each
+ * cell's text as drawn (a line break is a space) under its column's data-label.
+ */
+export async function rowsOf(page: Page, table = page.locator('table.data').first()): Promise<Array<Record<string, string>>> {
+  // Typed by hand: the project compiles without the DOM's types.
+  type Cell = { getAttribute(name: string): string | null; innerText: string };
+  return table.locator('tbody tr').evaluateAll((rows: Array<{ querySelectorAll(selector: string): ArrayLike<Cell> }>) =>
+    rows.map((row) => Object.fromEntries(Array.from(row.querySelectorAll('td')).map((td) => [td.getAttribute('data-label') ?? '', td.innerText.replace(/\s+/g, ' ').trim()]))),
+  );
 }
