@@ -399,6 +399,21 @@ export interface JobRun {
   tick: Timestamp;
 }
 
+export interface LeaderboardAward {
+  enrollmentId: string | null;
+  period: string;
+  periodStart: Timestamp;
+  points: number;
+  rank: number;
+  userId: string;
+}
+
+export interface LeaderboardPeriod {
+  awardedAt: Generated<Timestamp>;
+  period: string;
+  periodStart: Timestamp;
+}
+
 export interface Lesson {
   chapterId: string;
   contentHtml: string | null;
@@ -540,6 +555,16 @@ export interface PaymentTransaction {
   stripePaymentId: string | null;
   stripeSessionId: string | null;
   updatedAt: Generated<Timestamp>;
+}
+
+export interface PointLedger {
+  createdAt: Generated<Timestamp>;
+  description: string;
+  id: Generated<string>;
+  link: string | null;
+  points: number;
+  reason: string;
+  userId: string;
 }
 
 export interface Quiz {
@@ -695,6 +720,7 @@ export interface User {
   id: Generated<string>;
   image: string | null;
   lastName: string | null;
+  leaderboardOptOut: Generated<boolean>;
   phoneNumber: string | null;
   points: Generated<number>;
   role: Generated<string | null>;
@@ -753,6 +779,8 @@ export interface DB {
   httpSession: HttpSession;
   invitation: Invitation;
   jobRun: JobRun;
+  leaderboardAward: LeaderboardAward;
+  leaderboardPeriod: LeaderboardPeriod;
   lesson: Lesson;
   lessonAttachment: LessonAttachment;
   lessonProgress: LessonProgress;
@@ -765,6 +793,7 @@ export interface DB {
   notificationPreference: NotificationPreference;
   onlineSession: OnlineSession;
   paymentTransaction: PaymentTransaction;
+  pointLedger: PointLedger;
   quiz: Quiz;
   quizQuestion: QuizQuestion;
   quizSubmission: QuizSubmission;

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { CertificateDeps } from '../certificates/service.ts';
 import { completeLesson, type CompletionLearner, type CompletionOutcome } from '../learning/completion.ts';
 import { notify } from '../notifications/notify.ts';
+import { creditPoints } from '../points/ledger.ts';
 import { setting } from '../system/settings.ts';
 
 /**
@@ -127,7 +128,13 @@ export async function takeQuiz(deps: CertificateDeps, taker: QuizTaker, quizId: 
     }
     const credited = Math.max(0, best.pointsEarned - previousPoints);
     if (credited > 0) {
-      await trx.updateTable('user').set((eb) => ({ points: eb('points', '+', credited) })).where('id', '=', taker.userId).execute();
+      await creditPoints(trx, {
+        userId: taker.userId,
+        points: credited,
+        reason: 'Quiz',
+        description: `"${quiz.title ?? 'Quiz'}" in "${taker.courseTitle}"`,
+        link: taker.lessonLink,
+      });
       await notify(trx, {
         userId: taker.userId,
         type: 'PointsEarned',

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/types.ts';
 import { awardBadge } from '../learning/badges.ts';
 import { notify } from '../notifications/notify.ts';
+import { creditPoints } from '../points/ledger.ts';
 import { setting } from '../system/settings.ts';
 
 /**
@@ -35,7 +36,13 @@ export async function creditEngagement(trx: Transaction<DB>, post: PostOfDiscuss
     .executeTakeFirst();
   if (!credited || points === 0) return 0;
   await trx.updateTable('blog').set((eb) => ({ pointsEarned: eb('pointsEarned', '+', points) })).where('id', '=', post.id).execute();
-  await trx.updateTable('user').set((eb) => ({ points: eb('points', '+', points) })).where('id', '=', post.authorId).execute();
+  await creditPoints(trx, {
+    userId: post.authorId,
+    points,
+    reason: 'BlogEngagement',
+    description: `A ${kind === 'reaction' ? 'reaction to' : 'comment on'} "${post.title}"`,
+    link: `/blog/${post.slug}`,
+  });
   await notify(trx, {
     userId: post.authorId,
     type: 'PointsEarned',

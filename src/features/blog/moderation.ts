@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/types.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { notify } from '../notifications/notify.ts';
+import { creditPoints, spendPoints } from '../points/ledger.ts';
 import { setting } from '../system/settings.ts';
 
 /**
@@ -97,24 +98,15 @@ function stateWords(post: LockedPost): string {
 const NOT_FOUND = { ok: false, status: 404, message: 'No such post.' } as const;
 const conflict = (post: LockedPost) => ({ ok: false as const, status: 409 as const, message: `This post ${stateWords(post)}.` });
 
-/** Charges `cost` points if the user has them: one conditional UPDATE, never below zero. */
-async function charge(trx: Db, userId: string, cost: number): Promise<{ ok: true } | { ok: false; missing: number }> {
-  if (cost <= 0) return { ok: true };
-  const charged = await trx
-    .updateTable('user')
-    .set((eb) => ({ points: eb('points', '-', cost) }))
-    .where('id', '=', userId)
-    .where('points', '>=', cost)
-    .returning('id')
-    .executeTakeFirst();
-  if (charged) return { ok: true };
+/** Charges `cost` points if the user has them (the points ledger: one conditional UPDATE, never below zero). */
+async function charge(trx: Db, userId: string, cost: number, title: string): Promise<{ ok: true } | { ok: false; missing: number }> {
+  if (await spendPoints(trx, { userId, points: cost, reason: 'BlogSubmission', description: `"${title}" sent to moderation` })) return { ok: true };
   const user = await trx.selectFrom('user').select('points').where('id', '=', userId).executeTakeFirst();
   return { ok: false, missing: Math.max(1, cost - (user?.points ?? 0)) };
 }
 
-async function refund(trx: Db, userId: string, points: number): Promise<void> {
-  if (points <= 0) return;
-  await trx.updateTable('user').set((eb) => ({ points: eb('points', '+', points) })).where('id', '=', userId).execute();
+async function refund(trx: Db, userId: string, points: number, title: string, why: string): Promise<void> {
+  await creditPoints(trx, { userId, points, reason: 'BlogRefund', description: `"${title}" ${why}` });
 }
 
 export const missingPointsMessage = (missing: number) =>
@@ -132,7 +124,7 @@ export async function submitWithin(trx: Transaction<DB>, audit: AuditContext, po
   let charged = 0;
   if (post.isDraft) {
     const cost = Math.max(0, Math.trunc(Number(await setting(trx, 'blog.pointsRequired')) || 0));
-    const paid = await charge(trx, authorId, cost);
+    const paid = await charge(trx, authorId, cost, post.title);
     if (!paid.ok) return { ok: false, status: 402, message: missingPointsMessage(paid.missing), missing: paid.missing };
     charged = cost;
     await trx
@@ -196,7 +188,7 @@ export function rejectPost(db: Database, audit: AuditContext, postId: string, re
       .set({ status: 'Rejected', rejectedAt: new Date(), rejectionReason: why, pointsSpent: 0, updatedAt: new Date() })
       .where('id', '=', post.id)
       .execute();
-    await refund(trx, post.authorId, post.pointsSpent);
+    await refund(trx, post.authorId, post.pointsSpent, post.title, 'was not published: points returned');
     await notify(trx, {
       userId: post.authorId,
       type: 'BlogRejected',
@@ -287,7 +279,7 @@ export function deletePost(
     }
     const refunded = !post.isDraft && post.status === 'Pending' ? post.pointsSpent : 0;
     const deleted = await trx.deleteFrom('blog').where('id', '=', post.id).returning('coverImageKey').executeTakeFirstOrThrow();
-    await refund(trx, post.authorId, refunded);
+    await refund(trx, post.authorId, refunded, post.title, 'deleted before moderation: points returned');
     await recordActivity(trx, audit, {
       action: 'blog_deleted',
       entityType: 'blog',

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB, Studentbadgetype } from '../../db/types.ts';
 import { notify } from '../notifications/notify.ts';
+import { creditPoints } from '../points/ledger.ts';
 
 /** Badges: what people read for each, and how one is awarded (once per enrollment). */
 
@@ -32,9 +33,13 @@ export async function awardBadge(
     .returning('id')
     .executeTakeFirst();
   if (!row) return false;
-  if (award.points > 0) {
-    await trx.updateTable('user').set((eb) => ({ points: eb('points', '+', award.points) })).where('id', '=', award.userId).execute();
-  }
+  await creditPoints(trx, {
+    userId: award.userId,
+    points: award.points,
+    reason: 'Badge',
+    description: `${BADGE_NAMES[award.badge]} in "${award.courseTitle}"`,
+    link: '/dashboard',
+  });
   await notify(trx, {
     userId: award.userId,
     type: 'PointsEarned',

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
+import { spendPoints } from '../points/ledger.ts';
 import { setting } from '../system/settings.ts';
 
 /** Learning rules: activity, early unlocks, watch time, ratings (completion: completion.ts; badges: badges.ts). */
@@ -82,13 +83,13 @@ export async function unlockEarly(db: Database, input: { userId: string; target:
       .returning('id')
       .executeTakeFirst();
     if (!inserted) return { ok: true as const };
-    const paid = await trx
-      .updateTable('user')
-      .set((eb) => ({ points: eb('points', '-', price) }))
-      .where('id', '=', input.userId)
-      .where('points', '>=', price)
-      .executeTakeFirst();
-    if (paid.numUpdatedRows === 0n) {
+    const paid = await spendPoints(trx, {
+      userId: input.userId,
+      points: price,
+      reason: 'EarlyUnlock',
+      description: 'chapterId' in input.target ? 'Opened a chapter before its release' : 'Opened a lesson before its release',
+    });
+    if (!paid) {
       // Not enough points: the unlock row goes with the rolled-back transaction.
       throw new NotEnoughPoints(price);
     }

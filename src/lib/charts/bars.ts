@@ -1,0 +1,82 @@
+import { max } from 'd3-array';
+import { scaleBand, scaleLinear } from 'd3-scale';
+import { type ChartBase, clip, formatCount, r1 } from './model.ts';
+
+/**
+ * Horizontal bars, one row per item in the given order (a funnel's lessons in course order, the
+ * ratings from 5 to 1, the top courses): d3-scale's band scale places the rows and a linear scale
+ * sizes the bars. Horizontal, because the labels are long (lesson titles) and a phone is narrow;
+ * each bar is labelled with its value, so the chart reads without an axis.
+ */
+
+export interface BarItem {
+  label: string;
+  value: number;
+  /** Extra columns for the table (e.g. "12 of 40 students"), after the value. */
+  extra?: string[];
+}
+
+export interface BarChartInput {
+  id: string;
+  title: string;
+  description: string;
+  items: readonly BarItem[];
+  /** The scale's top: 100 for percentages, else the largest value. */
+  max?: number;
+  format?: (value: number) => string;
+  /** Table headings: the item column, the value column, then one per `extra` cell. */
+  head: [string, string, ...string[]];
+  csvHref?: string;
+}
+
+export interface BarChart extends ChartBase {
+  kind: 'bars';
+  labelWidth: number;
+  bars: { y: number; height: number; width: number; label: string; fullLabel: string; valueLabel: string; valueX: number; textY: number }[];
+}
+
+const WIDTH = 360;
+const LABEL_WIDTH = 132;
+const ROW = 20;
+
+export function barChart(input: BarChartInput): BarChart {
+  const format = input.format ?? formatCount;
+  const top = input.max ?? (max(input.items, (i) => i.value) || 1);
+  const height = Math.max(ROW, input.items.length * ROW) + 4;
+  const y = scaleBand<number>()
+    .domain(input.items.map((_, i) => i))
+    .range([2, height - 2])
+    .paddingInner(0.25);
+  // Room on the right for the value label.
+  const x = scaleLinear().domain([0, top]).range([0, WIDTH - LABEL_WIDTH - 44]).clamp(true);
+  return {
+    kind: 'bars',
+    id: input.id,
+    title: input.title,
+    description: input.description,
+    width: WIDTH,
+    height,
+    csvHref: input.csvHref,
+    empty: input.items.length === 0,
+    labelWidth: LABEL_WIDTH,
+    bars: input.items.map((item, i) => {
+      const width = r1(x(item.value));
+      const rowY = y(i) ?? 0;
+      return {
+        y: r1(rowY),
+        height: r1(y.bandwidth()),
+        width,
+        label: clip(item.label, 22),
+        fullLabel: item.label,
+        valueLabel: format(item.value),
+        valueX: r1(LABEL_WIDTH + width + 4),
+        textY: r1(rowY + y.bandwidth() / 2),
+      };
+    }),
+    table: {
+      caption: input.title,
+      head: input.head,
+      rows: input.items.map((item) => [item.label, format(item.value), ...(item.extra ?? [])]),
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { max } from 'd3-array';
+import { scaleLinear } from 'd3-scale';
+import { line as d3line } from 'd3-shape';
+import { type ChartBase, formatCount, r1 } from './model.ts';
+
+/**
+ * A line chart over equal time buckets (days, weeks or months), one to three series sharing the
+ * y axis: the path from d3-shape's line, y ticks from d3-scale's nice linear scale, x ticks at most
+ * six bucket labels evenly spread. The series are told apart by class (colour) and by dash, so the
+ * chart reads in grey print and for colour-blind readers, and a legend names them.
+ */
+
+export interface LineSeriesInput {
+  name: string;
+  values: readonly number[];
+}
+
+export interface LineChartInput {
+  id: string;
+  title: string;
+  description: string;
+  /** One label per bucket ("3 Nov"), in order. */
+  labels: readonly string[];
+  series: readonly LineSeriesInput[];
+  /** How y values read on the axis and in the table (counts by default; money for revenue). */
+  format?: (value: number) => string;
+  /** The table's first column heading ("Week of"). */
+  bucketHeading?: string;
+  csvHref?: string;
+}
+
+export interface LineChart extends ChartBase {
+  kind: 'line';
+  plot: { left: number; top: number; right: number; bottom: number };
+  yTicks: { y: number; label: string }[];
+  xTicks: { x: number; label: string }[];
+  series: { name: string; className: string; path: string; dots: { x: number; y: number }[] }[];
+}
+
+const WIDTH = 360;
+const HEIGHT = 180;
+const MARGIN = { top: 10, right: 12, bottom: 24, left: 44 };
+
+export function lineChart(input: LineChartInput): LineChart {
+  const format = input.format ?? formatCount;
+  const n = input.labels.length;
+  const plot = { left: MARGIN.left, top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: HEIGHT - MARGIN.bottom };
+  const highest = max(input.series.flatMap((s) => s.values)) ?? 0;
+  const y = scaleLinear()
+    .domain([0, highest > 0 ? highest : 1])
+    .nice(4)
+    .range([plot.bottom, plot.top]);
+  const x = scaleLinear()
+    .domain([0, Math.max(1, n - 1)])
+    .range([plot.left, plot.right]);
+  const path = d3line<number>()
+    .x((_, i) => r1(x(i)))
+    .y((v) => r1(y(v)));
+  const tickEvery = Math.max(1, Math.ceil(n / 6));
+  const xTicks = input.labels.flatMap((label, i) => (i % tickEvery === 0 ? [{ x: r1(x(i)), label }] : []));
+  return {
+    kind: 'line',
+    id: input.id,
+    title: input.title,
+    description: input.description,
+    width: WIDTH,
+    height: HEIGHT,
+    csvHref: input.csvHref,
+    empty: n === 0,
+    plot,
+    yTicks: y.ticks(4).map((v) => ({ y: r1(y(v)), label: format(v) })),
+    xTicks,
+    series: input.series.map((s, i) => ({
+      name: s.name,
+      className: `chart-s${i + 1}`,
+      path: n > 0 ? (path(s.values as number[]) ?? '') : '',
+      // A lone bucket has no line to draw: a dot shows it. Dots only while they stay apart.
+      dots: n <= 16 ? s.values.map((v, j) => ({ x: r1(x(j)), y: r1(y(v)) })) : [],
+    })),
+    table: {
+      caption: input.title,
+      head: [input.bucketHeading ?? 'Period', ...input.series.map((s) => s.name)],
+      rows: input.labels.map((label, i) => [label, ...input.series.map((s) => format(s.values[i] ?? 0))]),
+    },
+  };
+}
