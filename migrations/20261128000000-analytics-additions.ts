@@ -21,6 +21,13 @@
  * - lesson_progress (lesson_id, user_id) where completed: the completion funnel, per lesson.
  * - payment_transaction (refunded_at) where refunded: refunds per day, for revenue net of refunds.
  * - course_rating (course_id, rating): a course's ratings distribution.
+ *
+ * Activity at most once per user per item per day (issue 19), decided by unique partial indexes
+ * (`insert ... on conflict do nothing`), like ViewedLesson and DownloadedFile before:
+ * - LoggedIn once per enrollment and UTC day (every sign-in wrote one per enrollment; existing
+ *   duplicates are removed, the earliest of each day kept).
+ * - DownloadedFile also for certificates: the daily key becomes the attachment *or* the certificate
+ *   (`metadata.certificateId`, the enrollment whose certificate it is).
  */
 import { type Kysely, sql } from 'kysely';
 
@@ -75,9 +82,29 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index lesson_progress_completed_idx on lesson_progress (lesson_id, user_id) where completed`.execute(db);
   await sql`create index payment_transaction_refunded_at_idx on payment_transaction (refunded_at) where refunded`.execute(db);
   await sql`create index course_rating_course_id_rating_idx on course_rating (course_id, rating)`.execute(db);
+
+  await sql`
+    delete from student_activity a using student_activity b
+    where a.type = 'LoggedIn' and b.type = 'LoggedIn' and a.enrollment_id = b.enrollment_id
+      and (a.created_at at time zone 'UTC')::date = (b.created_at at time zone 'UTC')::date
+      and (a.created_at, a.id) > (b.created_at, b.id)`.execute(db);
+  await sql`
+    create unique index student_activity_logged_in_daily_key on student_activity
+      (enrollment_id, ((created_at at time zone 'UTC')::date)) where type = 'LoggedIn'`.execute(db);
+  await sql`drop index student_activity_downloaded_file_daily_key`.execute(db);
+  await sql`
+    create unique index student_activity_downloaded_file_daily_key on student_activity
+      (enrollment_id, (coalesce(metadata->>'attachmentId', 'certificate:' || (metadata->>'certificateId'))), ((created_at at time zone 'UTC')::date))
+      where type = 'DownloadedFile'`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop index student_activity_downloaded_file_daily_key`.execute(db);
+  await sql`
+    create unique index student_activity_downloaded_file_daily_key on student_activity
+      (enrollment_id, (metadata->>'attachmentId'), ((created_at at time zone 'UTC')::date))
+      where type = 'DownloadedFile'`.execute(db);
+  await sql`drop index student_activity_logged_in_daily_key`.execute(db);
   for (const index of [
     'course_rating_course_id_rating_idx',
     'payment_transaction_refunded_at_idx',

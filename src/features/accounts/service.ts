@@ -103,8 +103,8 @@ function recordAttempt(db: Database, client: ClientInfo, userId: string, failure
 /**
  * A successful sign-in, in ONE statement (as cheap as the failed attempts' single insert): its
  * login_history row; the spec's `LoggedIn` student_activity (an ActivityType of an enrollment) on
- * each of the user's Active enrollments they are not banned from, so a teacher sees the visit in
- * the course's activity; and an activity_log `logged_in` row for staff (/admin/activity), naming
+ * each of the user's Active enrollments they are not banned from (once a day), so a teacher sees the
+ * visit in the course's activity; and an activity_log `logged_in` row for staff (/admin/activity), naming
  * the login_history row and how many enrollments were marked.
  */
 function recordSignIn(db: Database, client: ClientInfo, userId: string) {
@@ -120,6 +120,9 @@ function recordSignIn(db: Database, client: ClientInfo, userId: string) {
       select e.id, 'LoggedIn', 'Signed in', jsonb_build_object('loginHistoryId', (select id from history))
       from enrollment e
       where e.user_id = ${userId} and e.status = 'Active' and e.banned is not true
+      -- Once per enrollment and UTC day (student_activity_logged_in_daily_key): signing in five
+      -- times a day is one visit.
+      on conflict do nothing
       returning 1
     )
     insert into activity_log (user_id, action, entity_type, entity_id, metadata, ip_address, user_agent, created_at)
