@@ -14,6 +14,7 @@ import { checkoutSuccessRoutes, enrollRoutes } from './features/enrollments/rout
 import { catalogRoutes } from './features/catalog/routes.ts';
 import { certificateRoutes } from './features/certificates/routes.ts';
 import { healthRoutes } from './features/health/routes.ts';
+import { leaderboardRoutes } from './features/leaderboard/routes.ts';
 import { dashboardRoutes } from './features/learning/dashboard.ts';
 import { learningRoutes } from './features/learning/routes.ts';
 import { mediaRoutes } from './features/media/routes.ts';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(catalogRoutes({ db, cacheMs: config.catalogCacheMs }));
   app.use(mediaRoutes(media));
   app.use(certificateRoutes({ db, storage, baseUrl: config.baseUrl, logger }));
+  app.use(leaderboardRoutes({ db }));
   app.use('/account', requireUser, accountRoutes(accounts));
   app.use('/account', requireUser, billingRoutes({ db }));
   app.use('/account', requireUser, notificationPreferenceRoutes({ db }));

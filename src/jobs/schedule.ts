@@ -13,6 +13,7 @@ import { releaseScheduledContent } from './release-scheduled-content.ts';
 import { publishAnnouncements } from './publish-announcements.ts';
 import { expireInvitationsJob } from './expire-invitations.ts';
 import { closeResolvedHelp } from './close-resolved-help.ts';
+import { awardLeaderboards } from './award-leaderboards.ts';
 
 export interface Job {
   name: string;
@@ -40,6 +41,7 @@ export const jobs: Job[] = [
   { name: 'prune-job-runs', schedule: '43 * * * *', run: pruneJobRuns },
   { name: 'expire-invitations', schedule: '*/10 * * * *', run: expireInvitationsJob },
   { name: 'close-resolved-help', schedule: '37 * * * *', run: closeResolvedHelp },
+  { name: 'award-leaderboards', schedule: '5 * * * *', run: awardLeaderboards },
 ];
 
 /**

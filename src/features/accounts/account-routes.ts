@@ -46,20 +46,27 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
 
   async function profilePage(req: Request, res: Response, extra: { values?: Record<string, string>; errors?: FieldErrors; passwordErrors?: FieldErrors } = {}, status = 200) {
     const user = currentUser(res)!;
-    const saved = await db.selectFrom('user').select([...PROFILE_FIELDS, 'email', 'image']).where('id', '=', user.id).executeTakeFirstOrThrow();
-    const values = extra.values ?? Object.fromEntries(PROFILE_FIELDS.map((f) => [f, saved[f] ?? '']));
-    render(res, 'account/profile', { title: 'Your profile', email: saved.email, image: saved.image, values, errors: extra.errors ?? {}, passwordErrors: extra.passwordErrors ?? {}, passwordMin: PASSWORD_MIN, timeZones: TIME_ZONES }, status);
+    const saved = await db.selectFrom('user').select([...PROFILE_FIELDS, 'email', 'image', 'leaderboardOptOut']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    const values = extra.values ?? { ...Object.fromEntries(PROFILE_FIELDS.map((f) => [f, saved[f] ?? ''])), showOnLeaderboard: saved.leaderboardOptOut ? '' : 'true' };
+    // Only students are ranked, so only they are asked (issue 19).
+    const leaderboard = user.role === 'student';
+    render(res, 'account/profile', { title: 'Your profile', email: saved.email, image: saved.image, values, leaderboard, errors: extra.errors ?? {}, passwordErrors: extra.passwordErrors ?? {}, passwordMin: PASSWORD_MIN, timeZones: TIME_ZONES }, status);
   }
 
   router.get('/', (req, res) => profilePage(req, res));
 
   router.post('/', async (req, res) => {
     const user = currentUser(res)!;
-    const values = typedValues(req.body, PROFILE_FIELDS);
+    const values = typedValues(req.body, [...PROFILE_FIELDS, 'showOnLeaderboard']);
     const parsed = profileInput.safeParse(req.body);
     if (!parsed.success) return profilePage(req, res, { values, errors: fieldErrors(parsed.error) }, 422);
+    const { showOnLeaderboard, ...profile } = parsed.data;
     try {
-      await db.updateTable('user').set(parsed.data).where('id', '=', user.id).execute();
+      await db
+        .updateTable('user')
+        .set({ ...profile, ...(user.role === 'student' ? { leaderboardOptOut: showOnLeaderboard !== 'true' } : {}) })
+        .where('id', '=', user.id)
+        .execute();
     } catch (error) {
       if (!isUniqueViolation(error, 'user_username_lower_key')) throw error;
       return profilePage(req, res, { values, errors: { username: 'That username is taken. Please choose another.' } }, 422);

@@ -95,6 +95,8 @@ export const profileInput = z.object({
   socialLinkedin: socialUrl('LinkedIn'),
   // The form always sends it; a post without it (an older form) leaves the zone as it was.
   timeZone: timeZone.optional(),
+  // "Show me on the leaderboard" (students' form only): a ticked box sends 'true', an unticked one nothing.
+  showOnLeaderboard: z.enum(['true'], { error: 'Tick the box or leave it empty.' }).optional(),
 });
 
 export const passwordChangeInput = z.object({

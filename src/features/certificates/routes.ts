@@ -5,6 +5,7 @@ import { currentUser, publicRouter } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { managesCourse } from '../access/course-policy.ts';
 import { sendStoredFile } from '../../storage/send.ts';
+import { recordCertificateDownload } from '../learning/service.ts';
 import { formatCertificateDate } from './pdf.ts';
 import { certificateForPage, type CertificateDeps, type CertificateForPage } from './service.ts';
 
@@ -61,6 +62,8 @@ export function certificateRoutes(deps: CertificateDeps): Router {
     const certificate = await load(req.params.id);
     // Revoked ones too: the people concerned may still look at what was issued.
     if (!mayDownload(res, certificate) || !certificate.key) throw notFound(NOT_FOUND);
+    // The student's own download is learning activity (issue 19); a teacher's or an admin's is not.
+    if (currentUser(res)!.id === certificate.studentId) await recordCertificateDownload(db, certificate.id);
     const title = certificate.courseTitle.replace(/[\\/:*?"<>|\x00-\x1f\x7f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
     await sendStoredFile(req, res, storage, certificate.key, {
       disposition: 'attachment',

@@ -5,11 +5,14 @@ import { render } from '../../http/render.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { BADGE_NAMES } from './badges.ts';
 import { progressInCourses } from './progress.ts';
+import { activityCalendar, learningDays } from './streak.ts';
+import { pointsHistoryPage, recentPoints } from '../leaderboard/points.ts';
 
 /**
  * /dashboard (signed in): my courses with progress, last activity and a continue link; badges; the
  * last ten notifications (unread ones marked; each opens through /notifications/:id/open, which
- * marks it read) and a link to the whole inbox.
+ * marks it read) and a link to the whole inbox. Issue 19: the learning streak and a 12-week activity
+ * calendar (streak.ts), the last ten points with a link to /dashboard/points (the whole history).
  */
 
 export function dashboardRoutes({ db }: { db: Database }): Router {
@@ -17,7 +20,7 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
 
   router.get('/', async (_req, res) => {
     const user = currentUser(res)!;
-    const [enrollments, badges, notifications, me] = await Promise.all([
+    const [enrollments, badges, notifications, me, learning, pointsRows] = await Promise.all([
       db
         .selectFrom('enrollment as e')
         .innerJoin('course as c', 'c.id', 'e.courseId')
@@ -44,6 +47,9 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
         .limit(10)
         .execute(),
       db.selectFrom('user').select('points').where('id', '=', user.id).executeTakeFirstOrThrow(),
+      // Issue 19: the streak and the calendar (one query), the last ten points (one query).
+      learningDays(db, user.id, user.timeZone),
+      recentPoints(db, user.id, user.timeZone),
     ]);
     const progress = await progressInCourses(
       db,
@@ -56,8 +62,14 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
       badges: badges.map((b) => ({ ...b, name: BADGE_NAMES[b.badgeType] })),
       notifications: notifications.map((n) => ({ ...n, dateLabel: formatDate(n.createdAt, user.timeZone) })),
       points: me.points,
+      streak: { current: learning.current, longest: learning.longestInCalendar, activeToday: learning.activeToday },
+      calendar: activityCalendar(learning),
+      pointsRows,
     });
   });
+
+  // The whole points history, 30 a page (features/leaderboard/points.ts).
+  router.get('/points', pointsHistoryPage(db));
 
   return router;
 }

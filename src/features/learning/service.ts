@@ -66,6 +66,21 @@ export async function recordDownload(db: Database, enrollmentId: string, file: {
   });
 }
 
+/**
+ * The student's own certificate downloaded: DownloadedFile with `{ certificateId }` (the enrollment
+ * whose certificate it is), once per enrollment and UTC day (the unique partial index
+ * student_activity_downloaded_file_daily_key covers certificates too, migration
+ * analytics-additions), so a reload or parallel clicks add nothing. One statement.
+ */
+export async function recordCertificateDownload(db: Database, enrollmentId: string): Promise<void> {
+  const type: ActivityType = 'DownloadedFile';
+  await db
+    .insertInto('studentActivity')
+    .values({ enrollmentId, type, description: 'Downloaded the certificate', metadata: JSON.stringify({ certificateId: enrollmentId }) })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
 export type UnlockResult = { ok: true } | { ok: false; message: string };
 
 /**

@@ -167,6 +167,14 @@ export const SETTINGS = {
     min: 0,
     max: 10_000,
   }),
+  'leaderboard.winners': integer({
+    group: 'learning',
+    description: 'Students placed (and given the Top performer badge) each week and each month by the award-leaderboards job.',
+    default: 3,
+    min: 1,
+    max: 100,
+    label: 'Students',
+  }),
   'assessments.passMark': integer({
     group: 'assessments',
     description: 'The score (percent) at which a required quiz completes its lesson.',
