@@ -23,7 +23,7 @@ try {
     const counts = await seedLarge(database.db, { env: config.env, scale });
     await analyzeLarge(database.db);
     console.log(`large data set added in ${((Date.now() - started) / 1000).toFixed(1)} s:`);
-    for (const [table, count] of Object.entries(counts)) console.log(`  ${table.padEnd(15)} ${count.toLocaleString('en-US')}`);
+    for (const [table, count] of Object.entries(counts)) console.log(`  ${table.padEnd(22)} ${count.toLocaleString('en-US')}`);
   } finally {
     await database.close();
   }
