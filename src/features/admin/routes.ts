@@ -22,6 +22,7 @@ import { workspaceAdminRoutes } from './workspaces.ts';
 import { userAdminRoutes } from './users-routes.ts';
 import { impersonationAdminRoutes } from './impersonation-routes.ts';
 import { helpAdminRoutes } from '../help/admin-routes.ts';
+import { platformAnalyticsRoutes } from '../analytics/platform-routes.ts';
 
 /**
  * The admin area: every admin page under one router, mounted once behind one guard
@@ -55,6 +56,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/logins', loginAdminRoutes({ db }));
   router.use('/errors', errorAdminRoutes({ db }));
   router.use('/search', searchAdminRoutes({ db }));
+  router.use('/analytics', platformAnalyticsRoutes({ db }));
   router.use('/settings', settingsAdminRoutes({ db }));
   router.use('/online', onlineAdminRoutes({ db }));
   router.use('/announcements', adminAnnouncementRoutes({ db, storage: deps.storage, config: deps.config, logger: deps.logger }));

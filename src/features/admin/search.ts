@@ -33,8 +33,8 @@ const query = tableQuery(['searches', 'results', 'ctr'] as const, 'searches', {
 }).extend({ page: listPage });
 type Query = z.infer<typeof query>;
 
-/** The normalised query: what counts as "the same search". */
-const normalised = sql<string>`lower(btrim(s.query))`;
+/** The normalised query: what counts as "the same search" (also on /admin/analytics; alias the table `s`). */
+export const normalised = sql<string>`lower(btrim(s.query))`;
 
 function inPeriod(db: Database, q: Query) {
   return db.selectFrom('searchAnalytics as s').where('s.createdAt', '>=', sql<Date>`now() - make_interval(days => ${q.days})`);

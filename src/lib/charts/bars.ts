@@ -14,6 +14,8 @@ export interface BarItem {
   value: number;
   /** Extra columns for the table (e.g. "12 of 40 students"), after the value. */
   extra?: string[];
+  /** Where the item's name links in the table (a course's page). */
+  href?: string;
 }
 
 export interface BarChartInput {
@@ -24,6 +26,8 @@ export interface BarChartInput {
   /** The scale's top: 100 for percentages, else the largest value. */
   max?: number;
   format?: (value: number) => string;
+  /** The label beside each bar, when the table's format is too wide for the room there ("$1.1K" for "$1,080.00"). */
+  labelFormat?: (value: number) => string;
   /** Table headings: the item column, the value column, then one per `extra` cell. */
   head: [string, string, ...string[]];
   csvHref?: string;
@@ -68,7 +72,7 @@ export function barChart(input: BarChartInput): BarChart {
         width,
         label: clip(item.label, 22),
         fullLabel: item.label,
-        valueLabel: format(item.value),
+        valueLabel: (input.labelFormat ?? format)(item.value),
         valueX: r1(LABEL_WIDTH + width + 4),
         textY: r1(rowY + y.bandwidth() / 2),
       };
@@ -77,6 +81,7 @@ export function barChart(input: BarChartInput): BarChart {
       caption: input.title,
       head: input.head,
       rows: input.items.map((item) => [item.label, format(item.value), ...(item.extra ?? [])]),
+      ...(input.items.some((i) => i.href) ? { hrefs: input.items.map((i) => i.href) } : {}),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { max } from 'd3-array';
+import { max, min } from 'd3-array';
 import { scaleLinear } from 'd3-scale';
 import { line as d3line } from 'd3-shape';
 import { type ChartBase, formatCount, r1 } from './model.ts';
@@ -24,6 +24,8 @@ export interface LineChartInput {
   series: readonly LineSeriesInput[];
   /** How y values read on the axis and in the table (counts by default; money for revenue). */
   format?: (value: number) => string;
+  /** The y axis's own, shorter format when the table's is too wide for the margin ("$1.2K" for "$1,234.56"). */
+  axisFormat?: (value: number) => string;
   /** The table's first column heading ("Week of"). */
   bucketHeading?: string;
   csvHref?: string;
@@ -46,8 +48,10 @@ export function lineChart(input: LineChartInput): LineChart {
   const n = input.labels.length;
   const plot = { left: MARGIN.left, top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: HEIGHT - MARGIN.bottom };
   const highest = max(input.series.flatMap((s) => s.values)) ?? 0;
+  // Below zero when a value is (net revenue in a week of refunds and no sales), so no line leaves the plot.
+  const lowest = Math.min(0, min(input.series.flatMap((s) => s.values)) ?? 0);
   const y = scaleLinear()
-    .domain([0, highest > 0 ? highest : 1])
+    .domain([lowest, highest > 0 ? highest : 1])
     .nice(4)
     .range([plot.bottom, plot.top]);
   const x = scaleLinear()
@@ -68,7 +72,7 @@ export function lineChart(input: LineChartInput): LineChart {
     csvHref: input.csvHref,
     empty: n === 0,
     plot,
-    yTicks: y.ticks(4).map((v) => ({ y: r1(y(v)), label: format(v) })),
+    yTicks: y.ticks(4).map((v) => ({ y: r1(y(v)), label: (input.axisFormat ?? format)(v) })),
     xTicks,
     series: input.series.map((s, i) => ({
       name: s.name,

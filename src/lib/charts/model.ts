@@ -14,6 +14,8 @@ export interface ChartTable {
   head: string[];
   /** Cells already formatted for reading; the first cell of each row names the row. */
   rows: string[][];
+  /** A link for each row's first cell, when the rows are things with a page (courses). */
+  hrefs?: (string | undefined)[];
 }
 
 export interface ChartBase {
