@@ -735,6 +735,11 @@ export interface User {
   username: string | null;
 }
 
+export interface UserActiveDay {
+  day: Timestamp;
+  userId: string;
+}
+
 export interface Verification {
   createdAt: Generated<Timestamp | null>;
   expiresAt: Timestamp;
@@ -809,6 +814,7 @@ export interface DB {
   systemConfig: SystemConfig;
   teacherApplication: TeacherApplication;
   user: User;
+  userActiveDay: UserActiveDay;
   verification: Verification;
   workspace: Workspace;
 }

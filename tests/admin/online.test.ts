@@ -37,7 +37,10 @@ describe('who is online', () => {
     });
     expect(count).toBeGreaterThan(10);
     expect(presenceQueries(queries)).toHaveLength(1);
-    expect(presenceQueries(queries)[0]).toMatch(/^\s*insert into online_session .* on conflict \(session_id\) do update/s);
+    // The same statement marks the day active for /admin/analytics (user_active_day, UTC).
+    expect(presenceQueries(queries)[0]).toMatch(/^\s*with active_day as \(\s*insert into user_active_day .* insert into online_session .* on conflict \(session_id\) do update/s);
+    const days = await t.db.selectFrom('userActiveDay').select(sql<string>`day::text`.as('day')).where('userId', '=', user.id).execute();
+    expect(days).toEqual([{ day: new Date().toISOString().slice(0, 10) }]);
     const rows = await rowsOf(user.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ sessionId: (await deviceOf(user.id)).id, userAgent: CHROME_ANDROID });

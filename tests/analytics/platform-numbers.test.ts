@@ -101,22 +101,19 @@ describe('admin analytics: the numbers', () => {
       for (const who of [g, h]) await createEnrollment(db, { userId: who.id, courseId: course.id, createdAt: at(3) });
     }
 
-    // Active users. Week 4: Ada signed in and learned (counted once), Bo learned. Week 3: only a failed
-    // sign-in (nobody). Week 2: Ada learned again, and Cy had the site open.
-    const adaAlgebra = await db.selectFrom('enrollment').select('id').where('userId', '=', a.id).executeTakeFirstOrThrow();
-    const boAlgebra = await db.selectFrom('enrollment').select('id').where('userId', '=', b.id).executeTakeFirstOrThrow();
-    await db.insertInto('loginHistory').values({ userId: a.id, success: true, createdAt: at(4, 1) }).execute();
-    await db.insertInto('loginHistory').values({ userId: h.id, success: false, failureReason: 'wrong_password', createdAt: at(3) }).execute();
+    // Active users: the UTC days on which each person used the site signed in (user_active_day, kept by
+    // the presence tracker). Week 4: Ada on two days (counted once), Bo. Week 3: nobody. Week 2: Ada and Cy.
+    const day = (d: Date) => d.toISOString().slice(0, 10);
     await db
-      .insertInto('studentActivity')
+      .insertInto('userActiveDay')
       .values([
-        { enrollmentId: adaAlgebra.id, type: 'CompletedLesson', createdAt: at(4, 1, 13) },
-        { enrollmentId: adaAlgebra.id, type: 'CompletedLesson', createdAt: at(4, 4) },
-        { enrollmentId: boAlgebra.id, type: 'CompletedLesson', createdAt: at(4, 0) },
-        { enrollmentId: adaAlgebra.id, type: 'CompletedLesson', createdAt: at(2) },
+        { userId: a.id, day: day(at(4, 1, 13)) },
+        { userId: a.id, day: day(at(4, 4)) },
+        { userId: b.id, day: day(at(4, 0)) },
+        { userId: a.id, day: day(at(2)) },
+        { userId: c.id, day: day(at(2, 1)) },
       ])
       .execute();
-    await db.insertInto('onlineSession').values({ userId: c.id, sessionId: 'fixture-session', createdAt: at(2, 0), lastActivityAt: at(2, 1) }).execute();
 
     // Teacher applications: four sent in week 3 (two waiting, one approved, one rejected), one long ago.
     const statuses = ['Pending', 'Pending', 'Approved', 'Rejected', 'Approved'] as const;
@@ -152,11 +149,11 @@ describe('admin analytics: the numbers', () => {
     expect(page.text).toContain('Per week, in your time zone (UTC).');
   });
 
-  it('active users: a person active by two sources in a week counts once; failed sign-ins do not count', async () => {
+  it('active users: a person active on two days of a week counts once a week', async () => {
     const admin = await signedInAs(t.app, t.db, 'admin');
     expect(await pastWeeks(admin, 'active-users')).toEqual({ [iso(5)]: ['0'], [iso(4)]: ['2'], [iso(3)]: ['0'], [iso(2)]: ['2'], [iso(1)]: ['0'] });
     const page = await admin.agent.get('/admin/analytics').expect(200);
-    expect(page.text).toMatch(/signed in, did something in a course, or had the site open while signed in; each person counts once a week/);
+    expect(page.text).toMatch(/People who used Edupeak signed in on a day of the week \(days in UTC\); each person counts once a week/);
   });
 
   it('enrollments per week leave out unpaid checkouts; cancelled ones still enrolled', async () => {

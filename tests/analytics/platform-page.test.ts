@@ -48,6 +48,10 @@ async function seedPlatform(db: Database, n: number): Promise<void> {
     select u.id, u.rn % 4 <> 0, now() - make_interval(mins => ((u.rn * 89) % (400 * 1440))::int)
     from (select id, row_number() over (order by id) as rn from "user") u`.execute(db);
   await sql`
+    insert into user_active_day (day, user_id)
+    select distinct (created_at at time zone 'UTC')::date, user_id from login_history where success
+    on conflict do nothing`.execute(db);
+  await sql`
     insert into search_analytics (query, results_count, clicked_result, created_at)
     select 'a fairly long seeded search query about topic ' || (i % 3000), case when i % 4 = 0 then 0 else i % 13 end,
       case when i % 5 = 0 then 'some-course' end, now() - make_interval(mins => (i * 37) % (400 * 1440))

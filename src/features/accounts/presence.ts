@@ -25,9 +25,17 @@ declare module 'express-session' {
 
 export const PRESENCE_REFRESH_MS = 60_000;
 
-/** Records the device's activity, one upsert (refreshes a row older than a minute, else nothing). */
+/**
+ * Records the device's activity, one statement: the online_session upsert (refreshes a row older
+ * than a minute, else nothing) and the user's active day (user_active_day, UTC; nothing when the
+ * day is already there), which /admin/analytics counts as "active users".
+ */
 export async function recordPresence(db: Database, visit: { userId: string; sessionId: string; ipAddress: string | null; userAgent: string | null }): Promise<void> {
   await sql`
+    with active_day as (
+      insert into user_active_day (day, user_id) values ((now() at time zone 'UTC')::date, ${visit.userId})
+      on conflict do nothing
+    )
     insert into online_session (user_id, session_id, ip_address, user_agent)
     values (${visit.userId}, ${visit.sessionId}, ${visit.ipAddress}, ${visit.userAgent})
     on conflict (session_id) do update

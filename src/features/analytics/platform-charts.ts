@@ -123,7 +123,7 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
     activeUsers: countLine(
       'active-users',
       'Active users',
-      `People active each ${per}: signed in, did something in a course, or had the site open while signed in; each person counts once a ${per}. ` +
+      `People who used Edupeak signed in on a day of the ${per} (days in UTC); each person counts once a ${per}. ` +
         `Latest ${per}: ${formatCount(series.at(-1)?.activeUsers ?? 0)}${busiest(series, (r) => r.activeUsers, ctx.range, '; ')}.`,
       series,
       (r) => r.activeUsers,

@@ -75,30 +75,21 @@ export function seriesSql(range: DateRange): RawBuilder<Omit<SeriesRow, 'activeU
 }
 
 /**
- * Active users per bucket (every bucket, oldest first): the distinct (user, bucket) pairs of the three
- * sources. The page's heaviest statement (it reads the range's activity rows: about 660,000 for 90
- * days of the large seed), so it runs on its own beside the others. The pairs are made from the
- * bucket's start time, cheaper to hash than bucketOfSql's text, which is made once per bucket at the
- * end; activity is first made distinct per enrollment, then joined to its user.
+ * Active users per bucket (every bucket, oldest first): the distinct users of user_active_day, the
+ * UTC days on which someone used Edupeak signed in (kept by the presence tracker, backfilled from
+ * sign-ins, learning activity and online devices: migration user-active-day). Read from its primary
+ * key (day, user_id); a day is a UTC day, so for a viewer far from UTC a day or week bucket's
+ * edge is off by their offset (said on the page).
  */
 export function activeUsersSql(range: DateRange): RawBuilder<{ bucket: string; activeUsers: number }> {
-  const start = (column: string) => sql`date_trunc(${range.bucket}, ${ref(column)} at time zone ${range.timeZone})`;
-  const inRange = (column: string) => inRangeSql(ref(column), range);
+  const from = range.from ? sql`d.day >= (${range.from}::timestamptz at time zone 'UTC')::date` : sql`true`;
   return sql<{ bucket: string; activeUsers: number }>`
     with buckets as (${bucketsSql(range, EARLIEST)}),
     active as (
-      select to_char(seen.start, 'YYYY-MM-DD') as bucket, count(*)::int as n from (
-        select l.user_id, ${start('l.created_at')} as start from login_history l
-        where l.success and ${inRange('l.created_at')}
-        union
-        select e.user_id, learned.start from (
-          select distinct a.enrollment_id, ${start('a.created_at')} as start from student_activity a
-          where ${inRange('a.created_at')}
-        ) as learned join enrollment e on e.id = learned.enrollment_id
-        union
-        select o.user_id, ${start('o.last_activity_at')} from online_session o
-        where ${inRange('o.last_activity_at')}
-      ) as seen group by seen.start
+      select to_char(date_trunc(${range.bucket}, d.day), 'YYYY-MM-DD') as bucket, count(distinct d.user_id)::int as n
+      from user_active_day d
+      where ${from}
+      group by 1
     )
     select b.bucket, coalesce(a.n, 0) as "activeUsers"
     from buckets b left join active a using (bucket)
