@@ -20,6 +20,7 @@ import { gradingRoutes } from '../assessments/grading-routes.ts';
 import type { Mailer } from '../../mail/mailer.ts';
 import { teacherAnnouncementRoutes } from '../announcements/writer-routes.ts';
 import { hostSupportCallRoutes } from '../support-calls/host-routes.ts';
+import { courseAnalyticsRoutes } from '../analytics/course-routes.ts';
 import type { Config } from '../../config.ts';
 
 /** /teach (teachers and admins): my courses, the course form, and the course's structure. */
@@ -93,6 +94,7 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDep
   router.use(gradingRoutes({ db }));
   router.use(teacherAnnouncementRoutes(deps));
   router.use(hostSupportCallRoutes(deps));
+  router.use(courseAnalyticsRoutes(deps));
   router.use(studentRoutes({ db, certificates: { db, storage: deps.storage, baseUrl: deps.config.baseUrl, logger: deps.logger } }));
   return router;
 }
