@@ -12,6 +12,8 @@ function routesFor(ids: { course: string; chapter: string; lesson: string; attac
     ['POST', `/teach/courses/${ids.course}/publish-all`],
     ['POST', `/teach/courses/${ids.course}/chapters`],
     ['POST', `/teach/courses/${ids.course}/thumbnail`],
+    ['GET', `/teach/courses/${ids.course}/analytics`],
+    ['GET', `/teach/courses/${ids.course}/analytics?format=csv&chart=funnel`],
     ['POST', `/teach/chapters/${ids.chapter}`],
     ['POST', `/teach/chapters/${ids.chapter}/move`],
     ['POST', `/teach/chapters/${ids.chapter}/publish`],
