@@ -9,6 +9,7 @@ import { DEMO_ASSIGNMENT, DEMO_QUIZ } from './demo-assessments.ts';
 import { seedDemoBlog } from './demo-blog.ts';
 import { seedDemoAnnouncements } from './demo-announcements.ts';
 import { seedDemoAdmin } from './demo-admin.ts';
+import { seedDemoAnalytics } from './demo-analytics.ts';
 
 /**
  * Demo data for development: the default workspace, three demo users, three published courses,
@@ -377,5 +378,8 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
     // The admin area's tables: a banned and an unverified user, a second workspace with an
     // invitation, a changed setting, sign-ins, audit rows, errors and searches.
     await seedDemoAdmin(trx, userIds, passwordHash);
+    // The analytics' history (seeds/demo-analytics.ts): learners, enrollments, payments and refunds,
+    // progress, results, activity, points and leaderboards over the last 12 weeks.
+    await seedDemoAnalytics(trx, userIds, passwordHash, storage);
   });
 }

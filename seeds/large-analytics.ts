@@ -65,6 +65,8 @@ export interface LargeAnalyticsCounts {
   pointLedger: number;
   logins: number;
   searches: number;
+  /** user_active_day rows: each student's days with a sign-in or activity. */
+  activeDays: number;
 }
 
 /** The fixed counts (12 or 13 activity rows per enrollment: 50 per student; 6 sign-ins and 10 searches each). */
@@ -80,6 +82,7 @@ export function largeAnalyticsCounts(students: number, courses: number): LargeAn
     pointLedger: 0,
     logins: students * 6,
     searches: students * 10,
+    activeDays: 0,
   };
 }
 
@@ -220,8 +223,17 @@ export async function seedLargeAnalytics(trx: Transaction<DB>, shape: { topics: 
     join large_query q on q.kind = p.kind and q.idx = 1 + floor(k.total * p.r * p.r)::int
     join large_user u on u.n = ${teachers} + 1 + (p.s * 31) % ${students}`);
 
+  // The days each person used Edupeak (the presence tracker's user_active_day, which the admin's
+  // active users read), from their sign-ins and activity as migration user-active-day fills it.
+  const activeDays = await rebuilt('user_active_day', sql`
+    insert into user_active_day (day, user_id)
+    select (l.created_at at time zone 'UTC')::date, l.user_id from login_history l join large_user u on u.id = l.user_id where l.success
+    union
+    select (a.created_at at time zone 'UTC')::date, e.user_id from student_activity a join large_enrollment e on e.id = a.enrollment_id where a.type <> 'MissedAssignment'`);
+
   return {
     ...largeAnalyticsCounts(students, courses),
+    activeDays: count(activeDays),
     studentActivity: count(activity),
     watchAnalytics: count(watch),
     quizSubmissions: count(quizSubmissions),

@@ -13,7 +13,8 @@ import { activityAt, FIRST_LESSON_POINTS, largeAnalyticsCounts, QUIZ_POINTS, see
  *   its enrollment Cancelled, as src/payments/refunds.ts leaves them), 10,000 ratings;
  * - and what the analytics pages read (seeds/large-analytics.ts): 1,000,000 student_activity rows,
  *   about 360,000 lesson_watch_analytics rows, quiz and assignment submissions, badges and the points
- *   ledger (user.points equal to its sum), 120,000 successful sign-ins and 200,000 searches.
+ *   ledger (user.points equal to its sum), 120,000 successful sign-ins and 200,000 searches, and
+ *   each student's active days (user_active_day).
  * Added beside whatever is there (the demo data, say).
  *
  * Set-based: every table is one `insert ... select ... from generate_series(...)`, keyed by numbered
@@ -228,7 +229,7 @@ export async function analyzeLarge(db: Database): Promise<void> {
   for (const table of [
     'user', 'course', 'chapter', 'lesson', 'enrollment', 'lesson_progress', 'payment_transaction', 'course_rating', 'search_word',
     'student_activity', 'lesson_watch_analytics', 'quiz', 'quiz_question', 'quiz_submission', 'assignment', 'assignment_submission',
-    'student_badge', 'point_ledger', 'login_history', 'search_analytics',
+    'student_badge', 'point_ledger', 'login_history', 'search_analytics', 'user_active_day',
   ]) {
     await sql`analyze ${sql.table(table)}`.execute(db);
   }

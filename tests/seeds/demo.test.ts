@@ -18,7 +18,7 @@ async function rowCounts(db: Parameters<typeof seedDemo>[0]) {
 describe('demo data', () => {
   const t = useTestDatabase();
 
-  it('makes the default workspace, three verified demo users, three published courses and posts', async () => {
+  it('makes the default workspace, the demo users (each signs in with the demo password), three published courses and posts', async () => {
     await seedDemo(t.db, { env: 'development' });
     const workspace = await t.db.selectFrom('workspace').selectAll().where('slug', '=', 'default').executeTakeFirstOrThrow();
     expect(workspace.name).toBe('Default Workspace');
@@ -26,8 +26,21 @@ describe('demo data', () => {
     const users = await t.db.selectFrom('user').select(['id', 'email', 'role', 'emailVerified']).orderBy('email').execute();
     expect(users.map((u) => [u.email, u.role, u.emailVerified])).toEqual([
       ['admin@example.com', 'admin', true],
+      ['aiko.tanaka@example.com', 'student', true],
+      ['amara.okafor@example.com', 'student', true],
       ['banned.student@example.com', 'student', true],
+      ['chen.wei@example.com', 'student', true],
+      ['fatima.zahra@example.com', 'student', true],
+      ['kwame.mensah@example.com', 'student', true],
+      ['liam.byrne@example.com', 'student', true],
+      ['lucas.silva@example.com', 'student', true],
+      ['maria.garcia@example.com', 'student', true],
       ['new.student@example.com', 'student', false],
+      ['noah.fischer@example.com', 'student', true],
+      ['omar.haddad@example.com', 'student', true],
+      // Applied to teach and was approved (seeds/demo-analytics-plan.ts).
+      ['priya.sharma@example.com', 'teacher', true],
+      ['sofia.rossi@example.com', 'student', true],
       ['student@example.com', 'student', true],
       ['teacher@example.com', 'teacher', true],
     ]);
@@ -207,7 +220,7 @@ describe('demo data', () => {
   it('two seeds at once still make one set', async () => {
     await Promise.all([seedDemo(t.db, { env: 'development' }), seedDemo(t.db, { env: 'development' })]);
     const { n } = await t.db.selectFrom('user').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    expect(Number(n)).toBe(5);
+    expect(Number(n)).toBe(17);
   });
 
   it('refuses to run in production', async () => {

@@ -163,6 +163,18 @@ describe('the large data set (npm run seed:large), at a small scale', () => {
     }
   });
 
+  it("records each student's active days (user_active_day) from their sign-ins and activity, for the admin's active users", async () => {
+    expect(await count(t.db, sql`select count(*)::int as n from user_active_day`)).toBe(made.activeDays);
+    expect(
+      await count(t.db, sql`select count(*)::int as n from (
+        select (l.created_at at time zone 'UTC')::date as day, l.user_id from login_history l where l.success
+        union
+        select (a.created_at at time zone 'UTC')::date, e.user_id from student_activity a join enrollment e on e.id = a.enrollment_id
+      ) x`),
+    ).toBe(made.activeDays);
+    expect(await count(t.db, sql`select count(distinct day)::int as n from user_active_day where day > current_date - 30`)).toBeGreaterThanOrEqual(25);
+  });
+
   it('refuses a second run and production, saying why', async () => {
     const users = await count(t.db, sql`select count(*)::int as n from "user"`);
     await expect(seedLarge(t.db, { env: 'development', scale: 0.01 })).rejects.toThrow(/already in this database/);
