@@ -75,7 +75,7 @@ export const PLANS: Plan[] = [
   // Web Basics (free): 12 start, 11 pass the quiz of lesson 2, 9 reach lesson 3, 7 lesson 4, 5, 3, 2.
   {
     who: 'sam', course: 'web', enrolled: 84, done: [[1, 83], [2, 70], [3, 55], [4, 33], [5, lastDay(1, 30)]],
-    quiz: [[75, 70], [100, lastDay(1, 60)]], assignment: [33.2, 88, 'A tidy form: every field has its label. Add a required attribute to the email field next time.'],
+    quiz: [[75, 70], [100, thisDay(1, 60)]], assignment: [33.2, 88, 'A tidy form: every field has its label. Add a required attribute to the email field next time.'],
     rating: [5, 'Short lessons that load even on the bus. The quiz made me read the lesson again.'],
   },
   { who: 'maria', course: 'web', enrolled: 76, done: [[1, 75], [2, 66], [3, 50], [4, 35], [5, 24], [6, 16]], quiz: [[100, 66]], assignment: [35.1, 92], rating: [5, null] },
@@ -102,8 +102,8 @@ export const PLANS: Plan[] = [
   { who: 'noah', course: 'sheets', enrolled: now(0.15), done: [[1, now(0.3)], [2, now(0.8)]] },
   { who: 'sofia', course: 'sheets', enrolled: 16, done: [[1, 15]] },
 
-  // Data Analysis ($34.00): 6 paid, one refunded in full (Cancelled).
-  { who: 'sam', course: 'data', enrolled: thisDay(2, 120), done: [[1, thisDay(1, 60)]] },
+  // Data Analysis ($34.00): 5 paid, one refunded in full (Cancelled). Not the demo student, who can
+  // still buy it through the test checkout (README, "Things to try").
   { who: 'maria', course: 'data', enrolled: 35, done: [[1, 34], [2, 27], [3, 20], [4, last(0.2)]], rating: [4, null] },
   { who: 'aiko', course: 'data', enrolled: 28, done: [[1, 27], [2, 21], [3, 15]], rating: [5, 'Finally pandas makes sense.'] },
   { who: 'liam', course: 'data', enrolled: 22, done: [[1, 21], [2, 16]], rating: [3, null] },
