@@ -40,7 +40,11 @@ export interface BarChart extends ChartBase {
 }
 
 const WIDTH = 360;
-const LABEL_WIDTH = 132;
+// Room for a label of LABEL_CHARS characters at the chart's 11px: a title clipped to 20 measured up
+// to 138 units in Chromium's system-ui font on Linux ("Web Development Mas…"); at 22 characters in
+// 132 units "Counting stock with a…" lost its first letter past the left edge (design walk, 320 px).
+const LABEL_WIDTH = 144;
+const LABEL_CHARS = 20;
 const ROW = 20;
 
 export function barChart(input: BarChartInput): BarChart {
@@ -70,7 +74,7 @@ export function barChart(input: BarChartInput): BarChart {
         y: r1(rowY),
         height: r1(y.bandwidth()),
         width,
-        label: clip(item.label, 22),
+        label: clip(item.label, LABEL_CHARS),
         fullLabel: item.label,
         valueLabel: (input.labelFormat ?? format)(item.value),
         valueX: r1(LABEL_WIDTH + width + 4),
