@@ -20,6 +20,16 @@ describe('server-rendered charts', () => {
     expect(chart.table).toEqual({ caption: 'Enrollments per week', head: ['Week of', 'Enrollments'], rows: [['3 Nov', '1'], ['10 Nov', '7'], ['17 Nov', '4']] });
   });
 
+  it('a line chart of zeros gets a readable axis: whole-number ticks for counts, the money its minimum top', () => {
+    const counts = lineChart({ id: 'c', title: 'c', description: 'd', labels: ['a', 'b'], series: [{ name: 'x', values: [0, 1] }] });
+    expect(counts.yTicks.map((t) => t.label)).toEqual(['0', '1', '2', '3', '4']);
+    const money = lineChart({
+      id: 'm', title: 'm', description: 'd', labels: ['a', 'b'], series: [{ name: 'x', values: [0, 0] }],
+      format: (c) => `$${(c / 100).toFixed(2)}`, axisFormat: (c) => `$${c / 100}`, minTop: 1000,
+    });
+    expect(money.yTicks.map((t) => t.label)).toEqual(['$0', '$2', '$4', '$6', '$8', '$10']);
+  });
+
   it('a line chart with nothing in it says so (no frame without data)', () => {
     expect(lineChart({ id: 'x', title: 'x', description: 'No data yet.', labels: [], series: [{ name: 'x', values: [] }] }).empty).toBe(true);
   });

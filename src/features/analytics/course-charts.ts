@@ -84,6 +84,7 @@ export function revenueChart(rows: readonly RevenueBucket[], range: DateRange, h
       ],
       format: (cents) => formatAmount(cents),
       axisFormat: (cents) => compactMoney.format(cents / 100),
+      minTop: 1000,
       bucketHeading: BUCKET_HEADINGS[range.bucket],
       csvHref: href('revenue'),
     }),

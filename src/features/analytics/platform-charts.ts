@@ -151,6 +151,7 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
       ],
       format: money,
       axisFormat: compactMoney(ctx.currency),
+      minTop: 1000,
       bucketHeading: BUCKET_HEADINGS[ctx.range.bucket],
       csvHref: `${ctx.csvBase}&format=csv&chart=revenue`,
     }),

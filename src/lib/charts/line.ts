@@ -26,6 +26,12 @@ export interface LineChartInput {
   format?: (value: number) => string;
   /** The y axis's own, shorter format when the table's is too wide for the margin ("$1.2K" for "$1,234.56"). */
   axisFormat?: (value: number) => string;
+  /**
+   * The scale's top while every value is below it, so an empty or tiny series gets a sensible axis:
+   * counts (no `format`) default to 4 and only whole-number ticks ("0.2 enrollments" means nothing);
+   * money passes its own (e.g. 1000 cents, so a free course's revenue reads $0 to $10, not $0.0 five times).
+   */
+  minTop?: number;
   /** The table's first column heading ("Week of"). */
   bucketHeading?: string;
   csvHref?: string;
@@ -50,8 +56,9 @@ export function lineChart(input: LineChartInput): LineChart {
   const highest = max(input.series.flatMap((s) => s.values)) ?? 0;
   // Below zero when a value is (net revenue in a week of refunds and no sales), so no line leaves the plot.
   const lowest = Math.min(0, min(input.series.flatMap((s) => s.values)) ?? 0);
+  const counts = input.format === undefined;
   const y = scaleLinear()
-    .domain([lowest, highest > 0 ? highest : 1])
+    .domain([lowest, Math.max(highest, input.minTop ?? (counts ? 4 : 1))])
     .nice(4)
     .range([plot.bottom, plot.top]);
   const x = scaleLinear()
@@ -72,7 +79,7 @@ export function lineChart(input: LineChartInput): LineChart {
     csvHref: input.csvHref,
     empty: n === 0,
     plot,
-    yTicks: y.ticks(4).map((v) => ({ y: r1(y(v)), label: (input.axisFormat ?? format)(v) })),
+    yTicks: y.ticks(4).filter((v) => !counts || Number.isInteger(v)).map((v) => ({ y: r1(y(v)), label: (input.axisFormat ?? format)(v) })),
     xTicks,
     series: input.series.map((s, i) => ({
       name: s.name,
