@@ -36,8 +36,8 @@ const SEARCHES: Array<{ query: string; results: number; clicked?: string; daysAg
   { query: 'html', results: 1, daysAgo: 3 },
   { query: 'spreadsheet', results: 1, clicked: 'practical-spreadsheets-for-small-business', daysAgo: 2 },
   { query: 'excel formulas', results: 0, daysAgo: 4 },
-  { query: 'python', results: 0, daysAgo: 1 },
-  { query: 'python', results: 0, daysAgo: 6 },
+  { query: 'kotlin', results: 0, daysAgo: 1 },
+  { query: 'Kotlin', results: 0, daysAgo: 6 },
   { query: 'photography', results: 0, daysAgo: 9 },
   { query: 'css layout', results: 1, clicked: 'web-basics-on-any-connection', daysAgo: 12 },
 ];

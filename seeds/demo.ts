@@ -12,7 +12,8 @@ import { seedDemoAdmin } from './demo-admin.ts';
 import { seedDemoAnalytics } from './demo-analytics.ts';
 
 /**
- * Demo data for development: the default workspace, three demo users, three published courses,
+ * Demo data for development: the default workspace, the three demo logins (and the extra learners and
+ * accounts of demo-admin.ts and demo-analytics.ts), three published courses,
  * a few blog posts, announcements and notifications. Idempotent (every row is found by its natural key before it is made),
  * and it refuses to run in production.
  */
