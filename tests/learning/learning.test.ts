@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { hasSevenDayStreak } from '../../src/features/learning/badges.ts';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
@@ -127,6 +129,20 @@ describe('learning a course', () => {
     await student.post(`/learn/${course.slug}/lessons/${lessons[0]!.id}/complete`).expect(303);
     const badges = (await t.db.selectFrom('studentBadge').select('badgeType').where('enrollmentId', '=', enrollment.id).execute()).map((b) => b.badgeType).sort();
     expect(badges).toEqual(['FirstLessonCompleted', 'SevenDayStreak']);
+  });
+
+  it('the seven-day streak is counted in the student\'s time zone, as the dashboard counts it', async () => {
+    const { student, enrollment } = await enrolledStudent();
+    await t.db.updateTable('user').set({ timeZone: 'Pacific/Auckland' }).where('id', '=', student.user.id).execute();
+    // Seven local days: today at 00:01, yesterday at 00:01 and the day before at 23:59 (the same UTC
+    // day as yesterday's), the four before at noon. In UTC that is six days at most.
+    const local = (daysBack: number, time: string) =>
+      sql<Date>`(((now() at time zone 'Pacific/Auckland')::date - ${daysBack}::int) + ${time}::time) at time zone 'Pacific/Auckland'`;
+    const at = [local(0, '00:01'), local(1, '00:01'), local(2, '23:59'), local(3, '12:00'), local(4, '12:00'), local(5, '12:00'), local(6, '12:00')];
+    for (const createdAt of at) await t.db.insertInto('studentActivity').values({ enrollmentId: enrollment.id, type: 'ViewedLesson', createdAt }).execute();
+    const utcDays = await sql<{ n: number }>`select count(distinct (created_at at time zone 'UTC')::date)::int as n from student_activity where enrollment_id = ${enrollment.id}`.execute(t.db);
+    expect(utcDays.rows[0]!.n).toBeLessThan(7);
+    expect(await t.db.transaction().execute((trx) => hasSevenDayStreak(trx, enrollment.id))).toBe(true);
   });
 
   it('signing in or missing work on six days is no streak: only learning counts', async () => {

@@ -51,18 +51,22 @@ export async function awardBadge(
 }
 
 /**
- * Learning on each of the last seven days (today included), counted in UTC. Signing in (LoggedIn)
- * and a deadline passing (MissedAssignment) are activity rows too, but neither is learning: a
- * streak of sign-ins, or of missed work, earns nothing.
+ * Learning on each of the last seven days (today included), counted in the student's time zone,
+ * as the dashboard's streak is (streak.ts): the badge and the streak a student sees agree. Signing
+ * in (LoggedIn) and a deadline passing (MissedAssignment) are activity rows too, but neither is
+ * learning: a streak of sign-ins, or of missed work, earns nothing.
  */
 export const STREAK_ACTIVITY = ['CompletedLesson', 'ViewedLesson', 'DownloadedFile', 'SubmittedAssignment', 'StartedCourse'] as const;
 
 export async function hasSevenDayStreak(trx: Transaction<DB>, enrollmentId: string): Promise<boolean> {
   const { rows } = await sql<{ days: number }>`
-    select count(distinct (created_at at time zone 'UTC')::date)::int as days
-    from student_activity
-    where enrollment_id = ${enrollmentId}
-      and type in (${sql.join(STREAK_ACTIVITY.map((t) => sql.lit(t)))})
-      and created_at >= (date_trunc('day', now() at time zone 'UTC') - interval '6 days') at time zone 'UTC'`.execute(trx);
+    with zone as (
+      select u.time_zone as tz from enrollment e join "user" u on u.id = e.user_id where e.id = ${enrollmentId}
+    )
+    select count(distinct (a.created_at at time zone zone.tz)::date)::int as days
+    from student_activity a, zone
+    where a.enrollment_id = ${enrollmentId}
+      and a.type in (${sql.join(STREAK_ACTIVITY.map((t) => sql.lit(t)))})
+      and a.created_at >= (date_trunc('day', now() at time zone zone.tz) - interval '6 days') at time zone zone.tz`.execute(trx);
   return (rows[0]?.days ?? 0) >= 7;
 }
