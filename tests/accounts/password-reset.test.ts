@@ -19,7 +19,8 @@ describe('password reset', () => {
     const unknown = await submitForm(newAgent(t.app), '/auth/forgot', '/auth/forgot', { email: 'nobody-here@example.test' });
     expect(known.status).toBe(200);
     expect(unknown.status).toBe(200);
-    expect(stripTokens(known.text).replace(user.email, 'EMAIL')).toBe(stripTokens(unknown.text).replace('nobody-here@example.test', 'EMAIL'));
+    // The address first: a factory's address can itself be as long as a token.
+    expect(stripTokens(known.text.replace(user.email, 'EMAIL'))).toBe(stripTokens(unknown.text.replace('nobody-here@example.test', 'EMAIL')));
     await waitForMailTo(t.config.dataDir, user.email);
     expect((await readOutbox(t.config.dataDir)).some((m) => m.to.includes('nobody-here'))).toBe(false);
   });
