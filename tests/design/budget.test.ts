@@ -186,6 +186,39 @@ describe('page weight of a first visit', () => {
     expect(waiting.text).toMatch(/<div id="call-status" aria-live="polite" hx-get="[^"]+\/status" hx-trigger="every 10s"/);
   });
 
+  it('the analytics pages, the dashboard with its streak and calendar, the points history and the leaderboard fit the page budget with their charts drawn, without htmx', async () => {
+    const f = await designFixture(t.db);
+    const as = async (user: { id: string }) => {
+      const agent = newAgent(t.app);
+      await startSession(agent, t.db, user);
+      return agent;
+    };
+    const [student, teacher, admin, visitor] = [await as(f.student), await as(f.teacher), await as(f.admin), newAgent(t.app)];
+    const htmxOf = (text: string) => /<script src="\/static\/js\/htmx\./.test(text);
+    // [agent, page, what it shows, how many charts it draws (SVG pictures)]
+    const pages: Array<[typeof admin, string, string, number]> = [
+      [teacher, f.paths.courseAnalytics, 'the biggest drop is after lesson', 7],
+      [teacher, f.paths.courseAnalytics30d, 'Enrollments per day', 7],
+      [teacher, f.paths.courseAnalyticsAll, 'Enrollments per month', 7],
+      [admin, f.paths.adminAnalytics, 'Active users', 9],
+      [admin, f.paths.adminAnalytics30d, 'Sign-ups', 9],
+      [admin, f.paths.adminAnalytics12m, 'Top courses by net revenue', 9],
+      [student, '/dashboard', '4-day streak', 1],
+      [student, f.paths.points, 'Your points history, newest first', 0],
+      [student, f.paths.leaderboard, 'Amara E.', 0],
+      [visitor, f.paths.leaderboard, 'Amara E.', 0],
+      [student, f.paths.leaderboardMonth, 'Amara E.', 0],
+    ];
+    for (const [agent, path, marker, charts] of pages) {
+      const res = await agent.get(path).expect(200);
+      expect(res.text, path).toContain(marker);
+      expect(res.text.match(/<svg class="chart-/g)?.length ?? 0, `${path}: charts drawn`).toBe(charts);
+      const bytes = expectWithinPageBudget(res);
+      expect(htmxOf(res.text), `${path} loads htmx it does not use`).toBe(false);
+      console.info(`[budget] ${agent === visitor ? 'visitor ' : ''}${path.replace(f.course.id, ':courseId')}: ${bytes} bytes gzipped`);
+    }
+  });
+
   it('every page whose template (or a partial it includes) has hx- attributes asks the layout for htmx', () => {
     const views = new Map<string, string>();
     const walk = (dir: string) => {

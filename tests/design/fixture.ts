@@ -22,6 +22,7 @@ import {
 } from '../setup/factories.ts';
 import { createAnnouncement } from '../setup/announcement-factories.ts';
 import { addMembership } from '../setup/admin-factories.ts';
+import { analyticsRows } from './fixture-analytics.ts';
 
 /**
  * One of every kind of row the design tests look at, with the long words and numbers that used to
@@ -43,7 +44,10 @@ import { addMembership } from '../setup/admin-factories.ts';
  * the student's help requests in every status (the In progress one a six-turn thread with an admin
  * assigned), the teacher's Pending one; a live call on the course (its banner on the student's
  * lesson pages) with three requests: a learner Accepted (`caller`), a new student and the student
- * waiting (numbers 1 and 2), and an ended call. Returns the users (password: TEST_PASSWORD) and the
+ * waiting (numbers 1 and 2), and an ended call. Issue 19's analytics (fixture-analytics.ts): five
+ * more learners over 75 days with payments (one part refund), progress that drops off, a video lesson
+ * watched, quiz and assignment results and ratings; the student's streak, calendar and points; this
+ * week's leaderboard and last week's winners. Returns the users (password: TEST_PASSWORD) and the
  * path of each page type.
  */
 let made = 0;
@@ -344,6 +348,7 @@ export async function designFixture(db: Database) {
 
   const admin17 = await administration(db, n, { admin, teacher, student, learners, course, post });
   const support18 = await support(db, n, { admin, teacher, student, learners, course });
+  const analytics19 = await analyticsRows(db, n, { student, own, course, later, lessons: [lesson, quizLesson, assignmentLesson], quiz, assignment });
 
   return {
     teacher,
@@ -351,6 +356,7 @@ export async function designFixture(db: Database) {
     student,
     ...admin17.users,
     ...support18.users,
+    ...analytics19.users,
     invitationToken: admin17.invitationToken,
     course,
     lesson,
@@ -394,6 +400,7 @@ export async function designFixture(db: Database) {
       newCourseAnnouncement: `/teach/courses/${course.id}/announcements/new`,
       ...admin17.paths,
       ...support18.paths,
+      ...analytics19.paths,
     },
   };
 }

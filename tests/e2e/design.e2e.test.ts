@@ -218,6 +218,20 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       { name: 'student-call', path: f.paths.studentCall, role: 'student' },
       { name: 'student-call-ended', path: f.paths.endedStudentCall, role: 'student' },
       { name: 'student-call-accepted', path: f.paths.studentCall, role: 'caller' },
+      // Issue 19: the course's analytics in each bucket size (weeks, days, months), the admin's (weeks,
+      // days, and 12 months of weeks: the widest axes), the points history and the leaderboard (this
+      // week and this month; a visitor's without "your place"); the dashboard above has the streak and
+      // the calendar.
+      { name: 'course-analytics', path: f.paths.courseAnalytics, role: 'teacher' },
+      { name: 'course-analytics-30d', path: f.paths.courseAnalytics30d, role: 'teacher' },
+      { name: 'course-analytics-all', path: f.paths.courseAnalyticsAll, role: 'teacher' },
+      { name: 'admin-analytics', path: f.paths.adminAnalytics, role: 'admin' },
+      { name: 'admin-analytics-30d', path: f.paths.adminAnalytics30d, role: 'admin' },
+      { name: 'admin-analytics-12m', path: f.paths.adminAnalytics12m, role: 'admin' },
+      { name: 'points', path: f.paths.points, role: 'student' },
+      { name: 'leaderboard', path: f.paths.leaderboard, role: 'student' },
+      { name: 'leaderboard-month', path: f.paths.leaderboardMonth, role: 'student' },
+      { name: 'leaderboard-visitor', path: f.paths.leaderboard, role: 'visitor' },
     ];
     mkdirSync(shots, { recursive: true });
   });
@@ -251,6 +265,7 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       ...['notifications', 'announcement', 'admin-announcement', 'course-announcements'],
       ...['admin-users', 'admin-user', 'admin-activity', 'admin-error', 'admin-settings', 'admin-workspace', 'invitation', 'viewing-as-dashboard'],
       ...['help', 'help-thread', 'admin-help', 'admin-help-request', 'support-call', 'student-call', 'student-call-accepted'],
+      ...['dashboard', 'course-analytics', 'admin-analytics', 'points', 'leaderboard'],
     ];
     for (const role of ROLES) {
       const context = await b.browser.newContext({ viewport: { width: 360, height: 800 }, storageState: sessions.get(role), javaScriptEnabled: false });
