@@ -15,6 +15,7 @@ import { createDatabase, observeQueries, type Database } from '../src/db/databas
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { enrollFree } from '../src/features/enrollments/service.ts';
+import { STREAK_ACTIVITY } from '../src/features/learning/badges.ts';
 import { notify } from '../src/features/notifications/notify.ts';
 import { SESSION_COOKIE, SESSION_MAX_AGE_MS } from '../src/http/session.ts';
 import { seedDemo } from '../seeds/demo.ts';
@@ -38,7 +39,11 @@ import { freePort } from '../src/lib/free-port.ts';
  *
  * The admin pages (issue 17) and the support pages (issue 18) also get their weight and query
  * count, read once per size from the same app built in this process (Kysely's query observer sees
- * every statement it runs).
+ * every statement it runs). The analytics pages (issue 19) are chosen again at each size
+ * (analyticsPages): the course with the most enrollments as its teacher sees it at 90 days and all
+ * time, the admin's at 90 days and 12 months, the dashboard of the student with the most learning
+ * in the last 12 weeks, and /leaderboard signed in as them; weight, query count and the time of the
+ * one request too, then loaded like the rest.
  *
  * The app's rate limits cover sign-in, registration and resets only (src/http/rate-limit.ts); the
  * bench never signs in through the form (its session is written as the app would write it), so
@@ -253,6 +258,53 @@ async function supportRows(db: Database, studentIds: string[], courseId: string,
   return call.id;
 }
 
+interface MeasuredPage {
+  name: string;
+  label: string;
+  path: string;
+  shown?: string;
+  marker: string;
+  cookie: string;
+}
+
+/**
+ * Issue 19's pages at the data set's current size, chosen afresh after each seed: the course with
+ * the most enrollments (at the large size one of the large courses) as its own teacher sees its
+ * analytics at 90 days (the default) and all time; the admin's analytics at 90 days and 12 months;
+ * the dashboard (streak, calendar, points) of the student with the most learning in the calendar's
+ * 12 weeks, and /leaderboard as that student (their own place beside this week's top 20).
+ */
+async function analyticsPages(db: Database, secret: string, adminCookie: string): Promise<MeasuredPage[]> {
+  const busiest = await db
+    .selectFrom('enrollment as e')
+    .innerJoin('course as c', 'c.id', 'e.courseId')
+    .select(['c.id', 'c.userId', 'c.title', (eb) => eb.fn.countAll<string>().as('enrollments')])
+    .groupBy(['c.id', 'c.userId', 'c.title'])
+    .orderBy('enrollments', 'desc')
+    .orderBy('c.id')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const { rows } = await sql<{ userId: string; days: number }>`
+    select e.user_id as "userId", count(distinct (a.created_at at time zone 'UTC')::date)::int as days
+    from student_activity a join enrollment e on e.id = a.enrollment_id
+    where a.created_at > now() - interval '84 days' and a.type in (${sql.join(STREAK_ACTIVITY.map((t) => sql.lit(t)))})
+    group by e.user_id order by days desc, e.user_id limit 1`.execute(db);
+  const active = rows[0]!;
+  const teacherCookie = await sessionCookie(db, secret, busiest.userId);
+  const studentCookie = await sessionCookie(db, secret, active.userId);
+  const course = `/teach/courses/${busiest.id}/analytics`;
+  const about = `${fmt(Number(busiest.enrollments))} enrollments`;
+  // The heaviest last: a page whose requests outlast their run keeps the database busy a while.
+  return [
+    { name: 'activeDashboard', label: `dashboard of the most active student (${active.days} days of learning in 12 weeks)`, path: '/dashboard', shown: `/dashboard (${active.days} learning days)`, marker: 'id="activity-calendar"', cookie: studentCookie },
+    { name: 'leaderboard', label: '`/leaderboard`, signed in as that student', path: '/leaderboard', marker: '<h1>Leaderboard</h1>', cookie: studentCookie },
+    { name: 'courseAnalytics90d', label: `teacher's course analytics, 90 days (the busiest course: ${about})`, path: course, shown: `${course.replace(busiest.id, ':courseId')} (${about})`, marker: 'Completion by lesson', cookie: teacherCookie },
+    { name: 'courseAnalyticsAll', label: `teacher's course analytics, all time (${about})`, path: `${course}?range=all`, shown: `${course.replace(busiest.id, ':courseId')}?range=all`, marker: 'Enrollments per month', cookie: teacherCookie },
+    { name: 'adminAnalytics90d', label: "admin's `/admin/analytics`, 90 days", path: '/admin/analytics', marker: 'Active users', cookie: adminCookie },
+    { name: 'adminAnalytics12m', label: "admin's `/admin/analytics?range=12m`", path: '/admin/analytics?range=12m', marker: 'Top courses by net revenue', cookie: adminCookie },
+  ].filter((p) => !ONLY || ONLY.includes(p.name));
+}
+
 async function csrfToken(base: string, cookie: string): Promise<string> {
   const page = await fetch(`${base}/dashboard`, { headers: { cookie } });
   const html = await page.text();
@@ -279,17 +331,19 @@ async function pageFacts(db: Database, env: Record<string, string>, pages: Array
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const facts: Array<{ name: string; path: string; shown?: string; bytes: number; queries: number }> = [];
+  const facts: Array<{ name: string; path: string; shown?: string; bytes: number; queries: number; ms: number }> = [];
   try {
     for (const { cookie, ...page } of pages) {
       await fetch(base + page.path, { headers: { cookie } }).then((r) => r.text());
       let queries = 0;
       const stop = observeQueries(db, () => queries++);
+      const t0 = performance.now();
       const res = await fetch(base + page.path, { headers: { cookie } });
       const html = await res.text();
+      const ms = Math.round(performance.now() - t0);
       stop();
       if (res.status !== 200) throw new Error(`GET ${page.path} (in process): ${res.status}`);
-      facts.push({ ...page, bytes: gzipSync(html, { level: 6 }).length, queries });
+      facts.push({ ...page, bytes: gzipSync(html, { level: 6 }).length, queries, ms });
     }
   } finally {
     server.closeAllConnections();
@@ -314,7 +368,23 @@ function autocannon(target: Target, duration: number): Promise<any> {
   });
 }
 
-async function measure(target: Target): Promise<Result> {
+/**
+ * Waits (up to 60 s) until no other statement runs in the bench database: requests the load tool
+ * gave up on go on in PostgreSQL, and would be counted against the next target otherwise.
+ */
+async function settle(db: Database): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and backend_type = 'client backend' and state = 'active' and pid <> pg_backend_pid()`.execute(db);
+    if (rows[0]!.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function measure(target: Target, db: Database): Promise<Result> {
+  await settle(db);
   if (WARMUP > 0) await autocannon(target, WARMUP);
   const r = await autocannon(target, DURATION);
   const statuses: Record<string, number> = {};
@@ -497,10 +567,15 @@ async function main() {
         }
         await analyzeLarge(db);
       }
-      if (measured.length > 0) {
-        facts[size] = await pageFacts(db, appEnv, measured);
-        for (const f of facts[size]) console.log(`  ${f.shown ?? f.path}: ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries`);
+      // Issue 19: chosen at this size (the busiest course and the most active student differ after the large seed).
+      const analytics = await analyticsPages(db, secret, students.adminCookie);
+      for (const page of analytics) await expectPage(base + page.path, page.cookie, page.marker);
+      const sizeMeasured = [...measured, ...analytics];
+      if (sizeMeasured.length > 0) {
+        facts[size] = await pageFacts(db, appEnv, sizeMeasured);
+        for (const f of facts[size]) console.log(`  ${f.shown ?? f.path}: ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries, ${f.ms} ms`);
       }
+      const analyticsTargets: Target[] = analytics.map((p) => ({ name: p.name, label: p.label, url: base + p.path, headers: { ...browser, cookie: p.cookie } }));
       loads[size] = os.loadavg().map((l) => l.toFixed(2)).join(', ');
       console.log(`\n${size} size (load average ${loads[size]}):`);
       const results: Result[] = [];
@@ -508,17 +583,18 @@ async function main() {
         console.log(`  ${result.name.padEnd(10)} ${fmt(result.rps).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  errors ${result.errors}  ${JSON.stringify(result.statuses)}`);
       // The machine is shared: the limit is measured at the start, the middle and the end, and its
       // median is the one every page is compared with.
-      const [bareTarget, ...pages] = targets as [Target, ...Target[]];
+      const [bareTarget, ...fixed] = targets as [Target, ...Target[]];
+      const pages = [...fixed, ...analyticsTargets];
       const bares: Result[] = [];
       const measureBare = async () => {
-        const result = await measure(bareTarget);
+        const result = await measure(bareTarget, db);
         bares.push(result);
         show(result);
       };
       await measureBare();
       for (const [i, target] of pages.entries()) {
         if (i === Math.floor(pages.length / 2)) await measureBare();
-        const result = await measure(target);
+        const result = await measure(target, db);
         results.push(result);
         show(result);
       }
@@ -542,7 +618,7 @@ async function main() {
     ].join('\n');
     const factLines = (size: string) =>
       facts[size]?.length
-        ? `\n\nAdmin and support pages, one request each: ${facts[size]!.map((f) => `\`${f.shown ?? f.path}\` ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries`).join('; ')}.`
+        ? `\n\nAdmin, support and analytics pages, one request each: ${facts[size]!.map((f) => `\`${f.shown ?? f.path}\` ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries, ${f.ms} ms`).join('; ')}.`
         : '';
     const sections = Object.entries(runs).map(([size, results]) => `## ${size === 'demo' ? 'Demo' : 'Large'} size\n\n${table(results, size === 'demo' ? undefined : runs.demo)}${factLines(size)}`);
     const bareLine = `Bare route, three times per size (req/s): ${Object.entries(bareRuns).map(([size, b]) => `${size} ${b.map((r) => fmt(r.rps)).join(', ')}`).join('; ')}.`;
