@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { useTestApp } from '../setup/app.ts';
+import { expectAccessibleCharts } from '../setup/svg.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createChapter, createCourse, createEnrollment, createLesson, createUser } from '../setup/factories.ts';
 import { countQueries } from '../setup/queries.ts';
@@ -39,24 +40,6 @@ async function courseOfSize(db: Database, teacherId: string, lessons: number, st
 }
 
 /** Every opening and closing tag of `markup` balanced (self-closing ones aside); the first problem, or ''. */
-function unbalanced(markup: string): string {
-  const stack: string[] = [];
-  for (const m of markup.matchAll(/<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<>]*")*)\s*(\/?)>/g)) {
-    const [, closing, name, , selfClosing] = m;
-    if (selfClosing) continue;
-    if (!closing) {
-      stack.push(name!);
-      continue;
-    }
-    const open = stack.pop();
-    if (open !== name) return `</${name}> closes <${open ?? 'nothing'}>`;
-  }
-  // Any "<" left that is not part of a well-formed tag (an attribute without quotes, a stray bracket).
-  const stray = markup.replace(/<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<>]*")*)\s*(\/?)>/g, '').indexOf('<');
-  if (stray >= 0) return 'a malformed tag';
-  return stack.length ? `<${stack.join('> <')}> left open` : '';
-}
-
 describe('course analytics: the page', () => {
   const t = useTestApp();
 
@@ -135,22 +118,8 @@ describe('course analytics: the page', () => {
       const res = await owner.agent.get(`${path}?range=${range}`).expect(200);
       expectWithinPageBudget(res);
 
-      const charts = [...res.text.matchAll(/<svg class="chart-[\s\S]*?<\/svg>/g)].map((m) => m[0]);
       // Enrollments, revenue, funnel, watch and ratings (no quizzes or assignments here).
-      expect(charts).toHaveLength(5);
-      for (const svg of charts) {
-        const open = /^<svg[^>]*>/.exec(svg)![0];
-        expect(open).toContain('role="img"');
-        const labelledBy = /aria-labelledby="([^"]+)"/.exec(open)![1]!.split(' ');
-        expect(labelledBy).toHaveLength(2);
-        for (const id of labelledBy) expect(res.text.split(`id="${id}"`).length - 1, `one element with id ${id}`).toBe(1);
-        expect(svg).toMatch(new RegExp(`<title id="${labelledBy[0]}">[^<]+</title>`));
-        expect(svg).toMatch(new RegExp(`<desc id="${labelledBy[1]}">[^<]+</desc>`));
-        expect(svg).not.toMatch(/<script|\sstyle=|\son[a-z]+=|javascript:/i);
-        expect(unbalanced(svg), svg.slice(0, 200)).toBe('');
-        // Rounded geometry: no long decimals.
-        expect(svg).not.toMatch(/\s(?:x|y|x1|x2|y1|y2|cx|cy|width|height|d)="[^"]*\d\.\d{2,}/);
-      }
+      expect(expectAccessibleCharts(res.text)).toBe(5);
       expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)/);
       expect(res.text).not.toMatch(/\sstyle=/);
     }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { useTestApp } from '../setup/app.ts';
+import { expectAccessibleCharts } from '../setup/svg.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createCourse, createEnrollment, createTeacher } from '../setup/factories.ts';
 import { timedGet } from '../setup/log-factories.ts';
@@ -63,34 +64,6 @@ async function seedPlatform(db: Database, n: number): Promise<void> {
   await sql`analyze`.execute(db);
 }
 
-/** Every <svg> of a page: role, title and description named by aria-labelledby, nothing that runs or styles, tags balanced. */
-function expectAccessibleSvg(html: string): number {
-  const svgs = [...html.matchAll(/<svg class="chart-[\s\S]*?<\/svg>/g)].map((m) => m[0]);
-  for (const svg of svgs) {
-    const open = svg.match(/^<svg[^>]*>/)![0];
-    expect(open).toContain('role="img"');
-    const ids = open.match(/aria-labelledby="([^"]+)"/)![1]!.split(' ');
-    expect(ids).toHaveLength(2);
-    expect(svg).toContain(`<title id="${ids[0]}">`);
-    expect(svg).toMatch(new RegExp(`<desc id="${ids[1]}">[^<]{10,}</desc>`));
-    expect(svg).not.toMatch(/<script|<style|javascript:/i);
-    // No attribute that runs or styles (in the tags: text may well read "onerror=", escaped).
-    for (const tag of svg.match(/<[a-zA-Z][^>]*>/g)!) expect(tag).not.toMatch(/\s(on[a-z]+|style)=/i);
-    // Balanced: every element opened is closed in order (self-closed ones aside).
-    const stack: string[] = [];
-    for (const [, close, name, selfClosed] of svg.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
-      if (selfClosed) continue;
-      if (close) expect(stack.pop(), `closing </${name}>`).toBe(name);
-      else stack.push(name!);
-    }
-    expect(stack).toEqual([]);
-  }
-  // Ids unique on the page.
-  const allIds = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
-  expect(new Set(allIds).size).toBe(allIds.length);
-  return svgs.length;
-}
-
 async function statementsOf(db: Database, admin: SignedIn, path: string): Promise<number> {
   await admin.agent.get(path).expect(200);
   return (await countQueries(db, () => admin.agent.get(path).expect(200))).count;
@@ -140,7 +113,7 @@ describe('admin analytics: the page', () => {
     const admin = await signedInAs(t.app, t.db, 'admin');
     const res = await admin.agent.get('/admin/analytics').expect(200);
     // Four lines always drawn (zeros); the bar charts have nothing yet and say so.
-    expect(expectAccessibleSvg(res.text)).toBe(4);
+    expect(expectAccessibleCharts(res.text)).toBe(4);
     expect(res.text).toContain('No teacher applications in the last 90 days.');
     expect(res.text).toContain('Nobody searched in the last 90 days.');
     expect(res.text).not.toMatch(/<script|\sstyle=/);
@@ -161,7 +134,7 @@ describe('admin analytics: the page', () => {
     expect(page.text).not.toMatch(/<script>alert|<img src=x/);
     expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page.text).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;Co&quot;');
-    expectAccessibleSvg(page.text);
+    expectAccessibleCharts(page.text);
     const csv = await admin.agent.get('/admin/analytics?format=csv&chart=top-searches').expect(200);
     expect(csv.text).toContain(`"'=hyperlink(""http://evil.example"")",1,2,0,0%`);
   });
@@ -181,7 +154,7 @@ describe('admin analytics: the page', () => {
       expect(await statementsOf(t.db, admin, path), path).toBe(before[range]);
       const { res, ms } = await timedGet(admin.agent, path);
       const bytes = expectWithinPageBudget(res);
-      expect(expectAccessibleSvg(res.text)).toBe(9);
+      expect(expectAccessibleCharts(res.text)).toBe(9);
       for (const chart of CHARTS) expect(res.text).toContain(`href="/admin/analytics?range=${range}&amp;format=csv&amp;chart=${chart}"`);
       console.info(`[analytics] ${path}: ${ms} ms, ${bytes} bytes gzipped, ${before[range]} statements (seed ${seeded} ms)`);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
+import { expectAccessibleCharts } from '../setup/svg.ts';
 import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createEnrollment } from '../setup/factories.ts';
 import { countQueries } from '../setup/queries.ts';
@@ -46,6 +47,7 @@ describe('streak and calendar on the dashboard', () => {
     expect(learning).toMatch(/<svg class="chart-calendar" role="img" aria-labelledby="activity-calendar-t activity-calendar-d"/);
     expect(learning).toContain('<title id="activity-calendar-t">Your learning in the last 12 weeks</title>');
     expect(learning).toContain('<desc id="activity-calendar-d">You learned on 8 days (8 activities) in the last 12 weeks');
+    expect(expectAccessibleCharts(page.text)).toBe(1);
     const cells = learning.match(/<rect class="chart-l\d"/g) ?? [];
     const weekday = (new Date().getUTCDay() + 6) % 7;
     expect(cells).toHaveLength(77 + weekday + 1);
