@@ -740,6 +740,16 @@ export interface UserActiveDay {
   userId: string;
 }
 
+export interface UserActiveMonth {
+  month: Timestamp;
+  userId: string;
+}
+
+export interface UserActiveWeek {
+  userId: string;
+  week: Timestamp;
+}
+
 export interface Verification {
   createdAt: Generated<Timestamp | null>;
   expiresAt: Timestamp;
@@ -815,6 +825,8 @@ export interface DB {
   teacherApplication: TeacherApplication;
   user: User;
   userActiveDay: UserActiveDay;
+  userActiveMonth: UserActiveMonth;
+  userActiveWeek: UserActiveWeek;
   verification: Verification;
   workspace: Workspace;
 }

@@ -36,7 +36,7 @@ describe('migrations', () => {
     const applied = await migrateToLatest(db);
     expect(applied).toHaveLength(files.length);
     const full = await inventory(db);
-    expect(full.tables.length).toBe(58); // the spec's 43, http_session, rate_limit, stripe_event, job_run, search_word, lesson_attachment, blog_comment_upvote, blog_engagement_credit, notification_preference, mail_outbox, help_request_message, point_ledger, leaderboard_period, leaderboard_award and user_active_day
+    expect(full.tables.length).toBe(60); // the spec's 43, http_session, rate_limit, stripe_event, job_run, search_word, lesson_attachment, blog_comment_upvote, blog_engagement_credit, notification_preference, mail_outbox, help_request_message, point_ledger, leaderboard_period, leaderboard_award, user_active_day, user_active_week and user_active_month
     expect(full.types.length).toBe(23);
 
     for (let step = 0; step < files.length; step++) {
