@@ -21,6 +21,8 @@ const commands = {
     return reverted.length ? `reverted: ${reverted.join(', ')}` : 'nothing to revert';
   },
   seed: async (db, config) => {
+    // A fresh DATA_DIR has no tables yet: migrate first, as `npm start` does.
+    await migrateToLatest(db);
     await seedDemo(db, { env: config.env, storage: createStorage(config) });
     return 'demo data in place (admin@example.com, teacher@example.com, student@example.com; password edupeak-demo)';
   },
