@@ -57,6 +57,27 @@ describe('streak and calendar on the dashboard', () => {
     expect(learning.match(/<th scope="row">/g)).toHaveLength(8);
   });
 
+  it('offers the calendar\'s numbers as CSV: every day of the 12 weeks up to today, only one\'s own', async () => {
+    const me = await learnerWithHistory([0, 1, 1, 10]);
+    const page = await me.agent.get('/dashboard').expect(200);
+    expect(page.text).toContain('href="/dashboard/activity.csv" download');
+    const csv = await me.agent.get('/dashboard/activity.csv').expect(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="learning-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const lines = csv.text.trim().split('\n');
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString().slice(0, 10);
+    expect(lines[0]).toBe('Day,Activities');
+    expect(lines.at(-1)).toBe(`${day(0)},1`);
+    expect(lines).toContain(`${day(1)},2`);
+    expect(lines).toContain(`${day(10)},1`);
+    expect(lines).toContain(`${day(5)},0`);
+    // Monday of the week 11 weeks back, through today.
+    const weekday = (new Date().getUTCDay() + 6) % 7;
+    expect(lines).toHaveLength(1 + 77 + weekday + 1);
+    const other = await learnerWithHistory([]);
+    expect((await other.agent.get('/dashboard/activity.csv').expect(200)).text).not.toMatch(/,[1-9]/);
+  });
+
   it('keeps yesterday’s streak when today has nothing yet, and says so', async () => {
     const me = await learnerWithHistory([1, 2]);
     const learning = section((await me.agent.get('/dashboard').expect(200)).text, 'my-learning');

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Database } from '../../db/database.ts';
 import { currentUser } from '../../http/guards.ts';
+import { startCsv, toCsv } from '../../http/csv.ts';
 import { render } from '../../http/render.ts';
 import { formatDate } from '../../lib/dates.ts';
 import { BADGE_NAMES } from './badges.ts';
@@ -70,6 +71,14 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
 
   // The whole points history, 30 a page (features/leaderboard/points.ts).
   router.get('/points', pointsHistoryPage(db));
+
+  // The calendar's numbers as CSV: every day of its 12 weeks up to today, in the student's zone.
+  router.get('/activity.csv', async (_req, res) => {
+    const user = currentUser(res)!;
+    const learning = await learningDays(db, user.id, user.timeZone);
+    startCsv(res, `learning-${learning.today}.csv`);
+    res.send(toCsv([['Day', 'Activities'], ...learning.days.map((d) => [d.date, d.count])]));
+  });
 
   return router;
 }

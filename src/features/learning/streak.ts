@@ -91,5 +91,6 @@ export function activityCalendar(learning: LearningDays): CalendarChart {
         ? `No learning in the last ${CALENDAR_WEEKS} weeks: one square per day, Monday to Sunday, each darker the more you did.`
         : `You learned on ${days} (${activities}) in the last ${CALENDAR_WEEKS} weeks: one square per day, Monday to Sunday, each darker the more you did.`,
     days: learning.days,
+    csvHref: '/dashboard/activity.csv',
   });
 }

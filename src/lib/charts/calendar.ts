@@ -20,6 +20,7 @@ export interface CalendarInput {
   description: string;
   /** Every day shown, oldest first, starting on a Monday; missing days count 0. */
   days: readonly CalendarDay[];
+  csvHref?: string;
 }
 
 export interface CalendarChart extends ChartBase {
@@ -69,6 +70,7 @@ export function calendarChart(input: CalendarInput): CalendarChart {
     width: LEFT + weeks * (CELL + GAP),
     height: TOP + 7 * (CELL + GAP),
     empty: false,
+    csvHref: input.csvHref,
     size: CELL,
     cells,
     monthLabels,
