@@ -475,9 +475,13 @@ describe('two instances behind nginx (deploy/nginx.conf)', () => {
     expect(new Set(keys.filter((k) => /^(lift-expired-bans|release-scheduled-content)@/.test(k)))).toEqual(
       new Set(rows.map((r) => `${r.job}@${r.tick.toISOString()}`)),
     );
-    const tick = run!.tick.toISOString();
-    expect(runs.find((r) => r.key === `lift-expired-bans@${tick}`)?.result).toEqual({ users: 0, enrollments: 1 });
-    expect(runs.find((r) => r.key === `release-scheduled-content@${tick}`)?.result).toEqual({ chapters: 0, lessons: 1 });
+    // The work was done once, by one run on one instance. Not necessarily by the first tick after the
+    // fixtures: on a loaded machine the previous minute's run can start after they were made (its
+    // tick is earlier) and do it then; the next tick then finds nothing (CI once saw exactly that).
+    const did = (job: string, done: (result: Record<string, number>) => boolean) =>
+      runs.filter((r) => r.key.startsWith(`${job}@`) && done(r.result as Record<string, number>)).map((r) => r.result);
+    expect(did('lift-expired-bans', (r) => (r.enrollments ?? 0) > 0 || (r.users ?? 0) > 0)).toEqual([{ users: 0, enrollments: 1 }]);
+    expect(did('release-scheduled-content', (r) => (r.lessons ?? 0) > 0 || (r.chapters ?? 0) > 0)).toEqual([{ chapters: 0, lessons: 1 }]);
   }, 90_000);
 
   it('with one instance stopped, pages keep coming from the other (passive health check, GETs retried)', async () => {
