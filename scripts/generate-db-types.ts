@@ -12,6 +12,8 @@ export const CODEGEN_ARGS = [
   '--dialect', 'postgres',
   '--camel-case',
   '--exclude-pattern', 'kysely_migration*',
+  // pg-boss's own schema (src/queue/boss.ts) is pg-boss's to read and write, never ours.
+  '--include-pattern', 'public.*',
   '--out-file', 'src/db/types.ts',
   '--log-level', 'warn',
 ];

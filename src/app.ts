@@ -46,6 +46,7 @@ import { loadUnread } from './features/announcements/unread.ts';
 import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
 import { createStripe } from './payments/stripe.ts';
 import { createStorage, type Storage } from './storage/index.ts';
+import { createJobQueue, type JobQueue } from './queue/boss.ts';
 import type Stripe from 'stripe';
 
 export interface AppDeps {
@@ -60,6 +61,8 @@ export interface AppDeps {
   storage?: Storage;
   /** From STRIPE_SECRET_KEY (and STRIPE_API_URL) when not given; none: the test checkout. */
   stripe?: Stripe;
+  /** The background job queue (pg-boss on `db`) when not given; requests only send to it, server.ts works it. */
+  queue?: JobQueue;
   /** Routes mounted after the app's own and before the 404 handler (tests use it for a route that throws). */
   extraRoutes?: Router;
 }
@@ -73,7 +76,8 @@ export function createApp(deps: AppDeps): Express {
   // Mail that notifications and announcements queued in a request's transaction goes out after its response.
   const outbox = createMailOutbox({ db, mailer, logger, baseUrl: config.baseUrl });
   const accounts = { db, mailer, logger, baseUrl: config.baseUrl, storage, config };
-  const media = { db, storage, config, logger };
+  const queue = deps.queue ?? createJobQueue({ db, logger });
+  const media = { db, storage, config, logger, queue };
   const payments = { db, stripe: deps.stripe ?? createStripe(config), config, logger };
   const app = express();
 

@@ -58,6 +58,10 @@ const envSchema = z.object({
   // Live support calls' meeting link: an https URL with {room}, replaced by a random room name per call
   // (a self-hosted Jitsi Meet, or any provider whose rooms are named in the URL). Unset: hosts paste a link.
   SUPPORT_CALL_URL_TEMPLATE: optionalText,
+  // Videos transcoded at once by this instance (features/video/worker.ts); 0: this instance only serves pages.
+  VIDEO_WORKERS: z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').default(1),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).default('ffprobe'),
   UPLOAD_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(500),
 });
 
@@ -87,6 +91,10 @@ export interface Config {
     forcePathStyle: boolean;
   };
   uploadMaxBytes: number;
+  /** Video transcodes this instance runs at once (0: none; another instance does them). */
+  videoWorkers: number;
+  /** The ffmpeg and ffprobe programs (Debian's package: on the PATH). */
+  ffmpeg: { ffmpegPath: string; ffprobePath: string };
   /** How long an anonymous catalog or home page is reused, in milliseconds (0: never). */
   catalogCacheMs: number;
   /** The support calls' meeting URL with `{room}` (features/support-calls); undefined: the host pastes a link. */
@@ -177,6 +185,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       forcePathStyle: env.S3_FORCE_PATH_STYLE,
     },
     uploadMaxBytes: env.UPLOAD_MAX_MB * 1024 * 1024,
+    videoWorkers: env.VIDEO_WORKERS,
+    ffmpeg: { ffmpegPath: env.FFMPEG_PATH, ffprobePath: env.FFPROBE_PATH },
     catalogCacheMs: (env.CATALOG_CACHE_SECONDS ?? (isProduction ? 5 : 0)) * 1000,
     supportCallUrlTemplate: env.SUPPORT_CALL_URL_TEMPLATE,
   };

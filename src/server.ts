@@ -10,6 +10,8 @@ import { createShutdown } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { createStorage } from './storage/index.ts';
 import { discardUnfinishedUploads } from './uploads/receive.ts';
+import { createJobQueue } from './queue/boss.ts';
+import { startVideoWorkers } from './features/video/worker.ts';
 import { cleanUploadTemp, uploadTempDir } from './uploads/temp-dir.ts';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasAnyUser, seedDemo } from '../seeds/demo.ts';
 
@@ -65,7 +67,13 @@ if (swept.removed > 0) logger.info(swept, 'stale upload temp files removed');
 const storage = createStorage(config);
 // One mailer for the app and the deliver-mail job.
 const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir, logger });
-const app = createApp({ config, db, logger, storage, mailer });
+// The background queue (pg-boss on our pool): requests send to it; this instance also works the
+// video queue unless VIDEO_WORKERS=0. A shutdown aborts ffmpeg runs in flight: the queue retries them.
+const queue = createJobQueue({ db, logger });
+const stopWork = new AbortController();
+await queue.start();
+await startVideoWorkers({ db, storage, logger, queue, config, signal: stopWork.signal });
+const app = createApp({ config, db, logger, storage, mailer, queue });
 // Header, body, upload-pace, idle and keep-alive limits: see src/http/timeouts.ts.
 const server = createHttpServer(app);
 server.on('error', async (error: NodeJS.ErrnoException) => {
@@ -97,7 +105,15 @@ const shutdown = createShutdown({
   graceMs: SHUTDOWN_GRACE_MS,
   logger,
   // Temp files of uploads the shutdown cut go first: their requests never reach their own cleanup.
-  after: [() => discardUnfinishedUploads().then(() => {}), () => jobs.stop(), () => database.close()],
+  after: [
+    () => discardUnfinishedUploads().then(() => {}),
+    () => jobs.stop(),
+    () => {
+      stopWork.abort();
+      return queue.stop({ timeoutMs: 5_000 });
+    },
+    () => database.close(),
+  ],
 });
 
 function onSignal(signal: NodeJS.Signals): void {

@@ -41,6 +41,8 @@ export type Helprequeststatus = "Closed" | "InProgress" | "Pending" | "Resolved"
 
 export type Helprequestusertype = "Admin" | "Student" | "Teacher";
 
+export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
+
 export type Invitationstatus = "Accepted" | "Expired" | "Pending" | "Revoked";
 
 export type Json = JsonValue;
@@ -58,6 +60,8 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 export type Lessonstatus = "Draft" | "Published" | "Scheduled";
 
 export type Notificationtype = "AdminReply" | "AssignmentGraded" | "BlogApproved" | "BlogRejected" | "CommentReceived" | "HelpRequestReply" | "PointsEarned" | "ReactionReceived" | "SuperAdminInvitation" | "SupportCallAccepted";
+
+export type Numeric = ColumnType<string, number | string, number | string>;
 
 export type Paymenttransactionstatus = "Cancelled" | "Completed" | "Failed" | "Pending" | "Refunded";
 
@@ -443,6 +447,17 @@ export interface LessonAttachment {
   width: number | null;
 }
 
+export interface LessonCaption {
+  createdAt: Generated<Timestamp>;
+  id: Generated<string>;
+  label: string;
+  language: string;
+  lessonId: string;
+  transcript: string;
+  updatedAt: Generated<Timestamp>;
+  vtt: string;
+}
+
 export interface LessonProgress {
   completed: Generated<boolean>;
   createdAt: Generated<Timestamp>;
@@ -713,6 +728,7 @@ export interface User {
   banReason: string | null;
   bio: string | null;
   createdAt: Generated<Timestamp>;
+  dataSaver: boolean | null;
   designation: string | null;
   email: string;
   emailVerified: Generated<boolean>;
@@ -759,6 +775,31 @@ export interface Verification {
   value: string;
 }
 
+export interface VideoRendition {
+  bitrateKbps: number | null;
+  bytes: Int8;
+  codec: string;
+  height: number | null;
+  kind: string;
+  videoKey: string;
+  width: number | null;
+}
+
+export interface VideoTranscode {
+  attempts: Generated<number>;
+  durationSeconds: Numeric | null;
+  failureReason: string | null;
+  finishedAt: Timestamp | null;
+  lessonId: string;
+  queuedAt: Generated<Timestamp>;
+  sourceBytes: Int8 | null;
+  sourceHeight: number | null;
+  sourceWidth: number | null;
+  startedAt: Timestamp | null;
+  status: Generated<string>;
+  videoKey: string;
+}
+
 export interface Workspace {
   createdAt: Generated<Timestamp>;
   description: string | null;
@@ -798,6 +839,7 @@ export interface DB {
   leaderboardPeriod: LeaderboardPeriod;
   lesson: Lesson;
   lessonAttachment: LessonAttachment;
+  lessonCaption: LessonCaption;
   lessonProgress: LessonProgress;
   lessonWatchAnalytics: LessonWatchAnalytics;
   loginHistory: LoginHistory;
@@ -828,5 +870,7 @@ export interface DB {
   userActiveMonth: UserActiveMonth;
   userActiveWeek: UserActiveWeek;
   verification: Verification;
+  videoRendition: VideoRendition;
+  videoTranscode: VideoTranscode;
   workspace: Workspace;
 }

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/types.ts';
 import { STORAGE_KINDS, type Storage } from '../storage/index.ts';
-import { primaryKeyOf } from '../storage/variants.ts';
+import { primaryKeysOf } from '../storage/variants.ts';
 
 /**
  * Deletes stored files that no row references: what a failed delete, a crash between storing and
@@ -109,12 +109,15 @@ export async function collectUnreferencedFiles({
   async function settle(): Promise<void> {
     const keys = page;
     page = [];
-    // A derived file (a course image's 320 px copy: storage/variants.ts) is referenced through
-    // its primary key: it stays while the primary's row does, and goes with it.
-    const owners = keys.map((key) => primaryKeyOf(key) ?? key);
-    const referenced = await referencedAmong(db, [...new Set(owners)]);
+    // A derived file (a course image's 320 px copy, a video's renditions: storage/variants.ts) is
+    // referenced through its primary key: it stays while the primary's row does, and goes with it.
+    const owners = keys.map((key) => {
+      const primaries = primaryKeysOf(key);
+      return primaries.length > 0 ? primaries : [key];
+    });
+    const referenced = await referencedAmong(db, [...new Set(owners.flat())]);
     for (const [i, key] of keys.entries()) {
-      if (referenced.has(owners[i]!)) {
+      if (owners[i]!.some((owner) => referenced.has(owner))) {
         result.referenced++;
         continue;
       }

@@ -103,6 +103,8 @@ export function assertSafePrefix(prefix: string): void {
 const CONTENT_TYPES: Record<string, string> = {
   mp4: 'video/mp4',
   webm: 'video/webm',
+  // A video's audio-only rendition (storage/variants.ts); captions are served by the app, not stored.
+  m4a: 'audio/mp4',
   webp: 'image/webp',
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',

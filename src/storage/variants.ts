@@ -12,6 +12,33 @@
  * and /media serves a derived key by the rules of its primary.
  */
 
+/**
+ * A lesson video's renditions (issue 20, features/video/): made by the transcode job from the
+ * uploaded original and stored beside it, named after it:
+ *
+ *   videos/2026/11/<uuid>.mp4            the original, as uploaded (the key in lesson.videoKey)
+ *   videos/2026/11/<uuid>-360p.mp4       small: H.264 360p at a low bitrate
+ *   videos/2026/11/<uuid>-720p.mp4       HD: when the source is taller than 360p
+ *   videos/2026/11/<uuid>-audio.m4a      audio only: AAC at 48 kbit/s
+ *   videos/2026/11/<uuid>-poster.webp    the poster frame
+ */
+export const VIDEO_RENDITIONS = {
+  small: '-360p.mp4',
+  hd: '-720p.mp4',
+  audio: '-audio.m4a',
+  poster: '-poster.webp',
+} as const;
+export type VideoRenditionKind = keyof typeof VIDEO_RENDITIONS;
+
+const VIDEO_ORIGINAL = /^videos\/.+\/[0-9a-f-]{36}\.(?:mp4|webm)$/;
+const VIDEO_DERIVED = /-(?:360p\.mp4|720p\.mp4|audio\.m4a|poster\.webp)$/;
+
+/** The key of one rendition of an uploaded video. */
+export function renditionKey(original: string, kind: VideoRenditionKind): string {
+  if (!VIDEO_ORIGINAL.test(original)) throw new Error(`Not an uploaded video's key: ${original}`);
+  return original.replace(/\.(?:mp4|webm)$/, VIDEO_RENDITIONS[kind]);
+}
+
 /** Widths made of a course image, widest first: the primary, then the derived ones. */
 export const COURSE_IMAGE_WIDTHS = [640, 320] as const;
 
@@ -26,6 +53,7 @@ export function primaryVariantKey(freshKey: string): string {
 
 /** The derived keys of a primary key (empty for a key made before variants, or any other key). */
 export function derivedKeysOf(key: string): string[] {
+  if (VIDEO_ORIGINAL.test(key)) return (Object.keys(VIDEO_RENDITIONS) as VideoRenditionKind[]).map((kind) => renditionKey(key, kind));
   return PRIMARY.test(key) ? [key.replace(PRIMARY, '-320w.webp')] : [];
 }
 
@@ -40,7 +68,19 @@ export function withDerivedKeys(key: string): string[] {
   return [key, ...derivedKeysOf(key)];
 }
 
-/** For a derived key, the primary it belongs to; undefined for any other key. */
+/**
+ * For a derived key, the primary it belongs to; undefined for any other key. A video rendition's
+ * primary is the original's key with the uploaded extension, which the name does not keep: both
+ * candidates are returned (`primaryKeysOf`), and whoever looks the primary up tries each.
+ */
 export function primaryKeyOf(key: string): string | undefined {
   return DERIVED.test(key) ? key.replace(DERIVED, '-640w.webp') : undefined;
+}
+
+/** Every key `key` may be derived from (empty for a primary or unknown key): see primaryKeyOf. */
+export function primaryKeysOf(key: string): string[] {
+  const image = primaryKeyOf(key);
+  if (image) return [image];
+  if (key.startsWith('videos/') && VIDEO_DERIVED.test(key)) return ['.mp4', '.webm'].map((extension) => key.replace(VIDEO_DERIVED, extension));
+  return [];
 }

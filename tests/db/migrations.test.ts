@@ -36,7 +36,7 @@ describe('migrations', () => {
     const applied = await migrateToLatest(db);
     expect(applied).toHaveLength(files.length);
     const full = await inventory(db);
-    expect(full.tables.length).toBe(60); // the spec's 43, http_session, rate_limit, stripe_event, job_run, search_word, lesson_attachment, blog_comment_upvote, blog_engagement_credit, notification_preference, mail_outbox, help_request_message, point_ledger, leaderboard_period, leaderboard_award, user_active_day, user_active_week and user_active_month
+    expect(full.tables.length).toBe(63); // the spec's 43, http_session, rate_limit, stripe_event, job_run, search_word, lesson_attachment, blog_comment_upvote, blog_engagement_credit, notification_preference, mail_outbox, help_request_message, point_ledger, leaderboard_period, leaderboard_award, user_active_day, user_active_week, user_active_month, video_transcode, video_rendition and lesson_caption (pg-boss keeps its own tables in the pgboss schema)
     expect(full.types.length).toBe(23);
 
     for (let step = 0; step < files.length; step++) {

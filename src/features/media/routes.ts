@@ -5,7 +5,7 @@ import { notFound } from '../../http/errors.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { assertSafeKey, type Storage } from '../../storage/index.ts';
 import { sendStoredFile } from '../../storage/send.ts';
-import { primaryKeyOf } from '../../storage/variants.ts';
+import { primaryKeysOf } from '../../storage/variants.ts';
 import { canOpenLesson, isCourseOut, managesCourse } from '../access/course-policy.ts';
 import { inAudienceSql, VISIBLE_STATUS } from '../announcements/audience.ts';
 
@@ -78,6 +78,7 @@ async function mayReadAttachment(db: Database, userId: string, key: string): Pro
 }
 
 const PUBLIC_IMAGE = 'public, max-age=86400';
+const RENDITION_NAMES: Record<string, string> = { '360p.mp4': 'small', '720p.mp4': 'HD', 'audio.m4a': 'audio only', 'poster.webp': 'poster' };
 const PRIVATE = 'private, max-age=3600';
 
 export function mediaRoutes({ db, storage }: { db: Database; storage: Storage }): Router {
@@ -90,10 +91,17 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
     } catch {
       throw notFound();
     }
-    // A derived file (a course image's 320 px copy) belongs to whatever its primary key belongs to.
-    const primary = primaryKeyOf(key);
-    const owner = await findOwner(db, primary ?? key);
-    if (!owner || (primary && owner.kind !== 'course-thumbnail' && owner.kind !== 'blog-cover')) throw notFound();
+    // A derived file (a course image's 320 px copy, a video's renditions and poster) belongs to
+    // whatever its primary key belongs to. A rendition's name does not keep the original's
+    // extension: .mp4 is tried first (most uploads), then .webm.
+    const primaries = primaryKeysOf(key);
+    let owner: Owner | undefined;
+    for (const candidate of primaries.length > 0 ? primaries : [key]) {
+      owner = await findOwner(db, candidate);
+      if (owner) break;
+    }
+    const derived = primaries.length > 0;
+    if (!owner || (derived && owner.kind !== 'course-thumbnail' && owner.kind !== 'blog-cover' && owner.kind !== 'lesson-video')) throw notFound();
     const user = currentUser(res);
     const isOwner = managesCourse(user, owner.ownerId);
     const courseIsOut = owner.kind !== 'blog-cover' && owner.courseStatus !== null && isCourseOut(owner.courseStatus);
@@ -152,7 +160,9 @@ export function mediaRoutes({ db, storage }: { db: Database; storage: Storage })
       const image = /\.(?:jpe?g|png|webp|gif)$/.test(key);
       return sendStoredFile(req, res, storage, key, { disposition: image ? 'inline' : 'attachment', filename: owner.name, cacheControl });
     }
-    await sendStoredFile(req, res, storage, key, { disposition: 'inline', filename: owner.name + extension, cacheControl });
+    // A video's rendition is named for what it is ("Lists and tables (audio only).m4a").
+    const rendition = owner.kind === 'lesson-video' && derived ? ` (${RENDITION_NAMES[key.slice(key.lastIndexOf('-') + 1)] ?? 'copy'})` : '';
+    await sendStoredFile(req, res, storage, key, { disposition: 'inline', filename: owner.name + rendition + extension, cacheControl });
   });
 
   return router;

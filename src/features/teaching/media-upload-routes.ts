@@ -13,6 +13,8 @@ import { storeCourseImage } from '../media/course-image.ts';
 import { replaceStoredFile, type FileColumn } from '../media/replace-file.ts';
 import { loadCourse, loadLesson } from './load.ts';
 import type { AuditContext } from '../audit/activity.ts';
+import type { JobQueue } from '../../queue/boss.ts';
+import { queueTranscode } from '../video/state.ts';
 
 /**
  * Course images, lesson videos and lesson posters. The file is streamed by multer to a temp file,
@@ -25,6 +27,8 @@ export interface MediaDeps {
   storage: Storage;
   config: Pick<Config, 'uploadMaxBytes' | 'dataDir' | 'baseUrl'>;
   logger: Logger;
+  /** Where an uploaded video's transcode is queued (features/video/). */
+  queue: JobQueue;
 }
 
 type AuditOf = (req: Request, res: Response) => AuditContext;
@@ -75,16 +79,24 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
    * Points the row at the new key, with its audit row, and deletes the file it replaced (read under
    * the row lock: see replaceStoredFile). A row deleted meanwhile is "not found"; the new file goes.
    */
-  async function attach(req: Request, res: Response, target: FileColumn & { id: string }, key: string, size: number) {
+  async function attach(
+    req: Request,
+    res: Response,
+    target: FileColumn & { id: string },
+    key: string,
+    size: number,
+    alsoInTransaction?: (trx: Database, replaced: string | null) => Promise<void>,
+  ) {
     const audit = a(req, res);
-    const result = await replaceStoredFile({ db, storage, logger }, target, key, (trx, { replaced }) =>
-      recordActivity(trx, audit, {
+    const result = await replaceStoredFile({ db, storage, logger }, target, key, async (trx, { replaced }) => {
+      await recordActivity(trx, audit, {
         action: 'media_uploaded',
         entityType: target.table,
         entityId: target.id,
         metadata: { field: target.column, key, size, replaced },
-      }),
-    );
+      });
+      await alsoInTransaction?.(trx, replaced);
+    });
     if (!result) throw notFound();
   }
 
@@ -101,8 +113,12 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
     const lesson = res.locals.lesson as { id: string };
     const upload = await receive(req, res, 'video', 'video');
     const key = await store(upload, 'video');
-    await attach(req, res, { table: 'lesson', column: 'videoKey', id: lesson.id }, key, upload.size);
-    setFlash(req, 'success', 'Video saved.');
+    // The small, HD and audio-only copies are made in the background (features/video/worker.ts):
+    // the job is queued in the transaction that points the lesson at the new file.
+    await attach(req, res, { table: 'lesson', column: 'videoKey', id: lesson.id }, key, upload.size, (trx, replaced) =>
+      queueTranscode(trx, deps.queue, { lessonId: lesson.id, videoKey: key, sourceBytes: upload.size, replaced }),
+    );
+    setFlash(req, 'success', 'Video saved. The small and audio-only copies for slow connections are being made; this page shows when they are ready.');
     res.redirect(303, `/teach/lessons/${lesson.id}`);
   });
 
