@@ -1,10 +1,18 @@
 import helmet from 'helmet';
+import type { Config } from '../config.ts';
 
 /**
  * Security headers. The CSP allows our own origin only: no inline script, no inline style
  * (htmx's indicator styles are turned off in the layout and live in app.css), no third party.
+ *
+ * One exception: with S3 storage, /media/<key> answers with a redirect to a presigned URL of the
+ * bucket, and a CSP checks the redirect's target too. Images, videos and the offline copy's fetches
+ * (connect-src, for the service worker) must be allowed to load from the bucket's origin, or every
+ * stored image and video would be blocked on an S3 deployment.
  */
-export function securityHeaders({ isProduction }: { isProduction: boolean }) {
+export function securityHeaders({ isProduction, s3 }: { isProduction: boolean; s3?: Config['s3'] }) {
+  const bucket = s3 ? bucketOrigin(s3) : undefined;
+  const plusBucket = bucket ? [bucket] : [];
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -12,10 +20,10 @@ export function securityHeaders({ isProduction }: { isProduction: boolean }) {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        mediaSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', ...plusBucket],
+        mediaSrc: ["'self'", ...plusBucket],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
+        connectSrc: ["'self'", ...plusBucket],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],
@@ -27,4 +35,15 @@ export function securityHeaders({ isProduction }: { isProduction: boolean }) {
     strictTransportSecurity: isProduction ? { maxAge: 15552000, includeSubDomains: true } : false,
     referrerPolicy: { policy: 'same-origin' },
   });
+}
+
+/**
+ * The origin presigned URLs point at: the endpoint itself with path-style addressing (s3rver,
+ * MinIO), `<bucket>.<endpoint host>` with virtual-hosted style, AWS's regional host by default.
+ */
+export function bucketOrigin(s3: Pick<Config['s3'], 'bucket' | 'region' | 'endpoint' | 'forcePathStyle'>): string | undefined {
+  if (!s3.bucket) return undefined;
+  if (!s3.endpoint) return `https://${s3.bucket}.s3.${s3.region}.amazonaws.com`;
+  const endpoint = new URL(s3.endpoint);
+  return s3.forcePathStyle ? endpoint.origin : `${endpoint.protocol}//${s3.bucket}.${endpoint.host}`;
 }
