@@ -47,6 +47,7 @@ import { testCheckoutRoutes, webhookRoutes } from './payments/routes.ts';
 import { createStripe } from './payments/stripe.ts';
 import { createStorage, type Storage } from './storage/index.ts';
 import { createJobQueue, type JobQueue } from './queue/boss.ts';
+import { resolveDataSaver } from './features/video/data-saver.ts';
 import type Stripe from 'stripe';
 
 export interface AppDeps {
@@ -118,6 +119,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(saveBeforeRedirect);
   app.use(csrfProtection(config));
   app.use(loadCurrentUser(db));
+  // Data saver for this request (the user's choice, else Save-Data): res.locals.dataSaver, Vary: Save-Data.
+  app.use(resolveDataSaver);
   // Who is online (/admin/online): at most one upsert a minute per signed-in device, none in between.
   app.use(trackPresence(db));
   // The nav's unread count and the urgent announcement banner: one query per page a signed-in person is shown.

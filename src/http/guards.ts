@@ -20,6 +20,8 @@ export interface CurrentUser {
   image: string | null;
   /** IANA zone the user reads and types dates in (lib/dates.ts); 'UTC' by default. */
   timeZone: string;
+  /** Data saver chosen on /account: null (or absent) = follow the browser's Save-Data header. */
+  dataSaver?: boolean | null;
 }
 
 export const GUARD = Symbol('edupeak.guard');

@@ -8,8 +8,9 @@ import { SESSION_COOKIE } from './session.ts';
  *
  * Safe by construction: only a GET, only for a visitor with no session cookie at all (so never a
  * signed-in user, never a pending flash message, never a CSRF token: anonymous pages carry none),
- * only a 200 answer that sets no cookie. The key is the whole URL (path and query string) and
- * whether htmx asked (`HX-Request`, on which every answer varies). Entries live `ttlMs`; at most
+ * only a 200 answer that sets no cookie. The key is the whole URL (path and query string),
+ * whether htmx asked (`HX-Request`, on which every answer varies) and whether data saver is on
+ * (`Save-Data`, res.locals.dataSaver: video/data-saver.ts). Entries live `ttlMs`; at most
  * `maxEntries` are kept, the least recently used going first, so odd query strings cannot grow it.
  * Each instance has its own: a change shows everywhere within `ttlMs`.
  */
@@ -75,9 +76,11 @@ export function anonymousPageCache(options: PageCacheOptions): RequestHandler & 
   const cache = new PageCache(options);
   const handler: RequestHandler = (req, res, next) => {
     if (req.method !== 'GET' || !isAnonymous(req, res) || (options.cacheable && !options.cacheable(req))) return next();
-    const key = `${req.get('HX-Request') === 'true' ? 'hx' : 'page'} ${req.originalUrl}`;
+    // Data saver (Save-Data) changes the HTML (small images): each variant is its own entry.
+    const key = `${req.get('HX-Request') === 'true' ? 'hx' : 'page'} ${res.locals.dataSaver ? 'saver' : 'full'} ${req.originalUrl}`;
     const hit = cache.get(key);
     if (hit) {
+      res.vary('Save-Data');
       res.status(200).type(hit.contentType).send(hit.body);
       return;
     }

@@ -52,6 +52,8 @@ export function render(res: Response, view: string, data: Record<string, unknown
     /** The value of <input type="datetime-local"> for a stored instant, on the reader's clock. */
     zonedInput: (value: Date | string | null) => (value ? utcToZonedInput(value, timeZone) : ''),
   };
+  // Data saver (res.locals.dataSaver, from Save-Data for those who have not chosen) shapes pages.
+  res.vary('Save-Data');
   res.status(status).type('html').send(renderView(view, { ...res.locals, ...(flash ? { flash } : {}), ...data, ...dates }));
 }
 

@@ -105,6 +105,8 @@ export function loadCurrentUser(db: Database): RequestHandler {
         'user.banReason',
         'user.banExpires',
         'user.timeZone',
+        // Data saver (video/data-saver.ts) rides along: no query of its own.
+        'user.dataSaver',
         // Viewing as someone else (admin/impersonation*.ts): who is looking, in the same query.
         'session.impersonatedBy',
         'impersonator.firstName as impersonatorFirstName',
@@ -157,6 +159,7 @@ export function loadCurrentUser(db: Database): RequestHandler {
       emailVerified: row.emailVerified,
       image: row.image,
       timeZone: row.timeZone,
+      dataSaver: row.dataSaver,
     };
     res.locals.user = user;
     res.locals.deviceSessionId = row.deviceSessionId;

@@ -5,7 +5,6 @@ import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { isHtmx, render } from '../../http/render.ts';
-import { formatBytes } from '../../lib/bytes.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import { assessmentOnLessonPage, assessmentStudentRoutes, type AssessmentFormState } from '../assessments/student-routes.ts';
@@ -17,6 +16,8 @@ import { loadLearner, type Learner } from './context.ts';
 import { learnerCurriculum, progressOf, type ChapterState } from './curriculum.ts';
 import { rateCourse, recordLessonView, recordWatchTime, unlockEarly } from './service.ts';
 import { liveCallIdSql, liveCallOf, liveCallTitleSql } from '../support-calls/queries.ts';
+import { lessonCaptions, lessonPlayer, transcriptChoice, videoChoice } from '../video/lesson-player.ts';
+import { captionServeRoutes } from '../video/caption-serve-routes.ts';
 import { studentSupportCallRoutes } from '../support-calls/student-routes.ts';
 
 declare module 'express-session' {
@@ -81,7 +82,7 @@ export function learningRoutes(deps: LearningDeps): Router {
     const openLessons = all.filter((l) => l.open);
     const at = openLessons.findIndex((l) => l.id === lessonId);
     const shown = status === 200 && !isHtmx(req);
-    const [lesson, attachments, rating, unlockPrice, points, assessment] = await Promise.all([
+    const [lesson, attachments, rating, unlockPrice, points, assessment, captions] = await Promise.all([
       db.selectFrom('lesson').select(['id', 'title', 'description', 'contentHtml', 'videoKey', 'thumbnailKey']).where('id', '=', lessonId).executeTakeFirstOrThrow(),
       lessonAttachments(db, lessonId),
       db.selectFrom('courseRating').select(['rating', 'comment']).where('courseId', '=', learner.course.id).where('userId', '=', learner.user.id).executeTakeFirst(),
@@ -93,8 +94,17 @@ export function learningRoutes(deps: LearningDeps): Router {
         .where('id', '=', learner.user.id)
         .executeTakeFirstOrThrow(),
       assessmentOnLessonPage(deps, req, learner, lessonId, { shown, ...(extras.assessmentForm ? { form: extras.assessmentForm } : {}) }),
+      lessonCaptions(db, lessonId),
     ]);
-    const video = lesson.videoKey ? await storage.head(lesson.videoKey) : undefined;
+    // The player (video/lesson-player.ts): the copy for this student's data saver or their ?video= pick, captions, transcript.
+    const player = lesson.videoKey
+      ? await lessonPlayer({ db, storage }, { ...lesson, videoKey: lesson.videoKey, courseSlug: learner.course.slug }, captions, {
+          dataSaver: res.locals.dataSaver === true,
+          wanted: videoChoice.parse(req.query.video),
+          preferredLanguage: captions.length > 1 ? req.acceptsLanguages(captions.map((c) => c.language)) || undefined : undefined,
+          transcript: transcriptChoice.parse(req.query.transcript),
+        })
+      : undefined;
     if (learner.enrollment && status === 200 && !isHtmx(req)) {
       const enrollmentId = learner.enrollment.id;
       const opened = req.session.openedCourses ?? [];
@@ -114,7 +124,7 @@ export function learningRoutes(deps: LearningDeps): Router {
         assessment,
         completionRefused: extras.completionRefused,
         attachments,
-        videoSize: video ? formatBytes(video.size) : '',
+        player,
         previous: openLessons[at - 1],
         next: openLessons[at + 1],
         progress: progressOf(chapters),
@@ -134,6 +144,7 @@ export function learningRoutes(deps: LearningDeps): Router {
   });
 
   router.use(downloadRoutes({ db, storage }));
+  router.use(captionServeRoutes({ db }));
   router.use(studentSupportCallRoutes({ db }));
   router.use(assessmentStudentRoutes({ db, storage, config: deps.config, logger, lessonPage }));
 

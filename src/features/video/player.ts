@@ -37,6 +37,9 @@ const NAMES: Record<SourceKind, string> = { audio: 'Audio only', small: 'Small',
 const ORDER: SourceKind[] = ['audio', 'small', 'hd', 'original'];
 const TYPES: Record<Exclude<SourceKind, 'original'>, string> = { audio: 'audio/mp4', small: 'video/mp4', hd: 'video/mp4' };
 
+/** "Small", "Audio only": a copy's name as the player's links say it. */
+export const sourceName = (kind: SourceKind): string => NAMES[kind];
+
 export function sourceLabel(kind: SourceKind, bytes: number): string {
   return `${NAMES[kind]} · ${formatBytes(bytes)}`;
 }
@@ -104,12 +107,23 @@ export async function playerVideos(db: Database, lessons: Array<{ id: string; vi
 }
 
 /**
+ * The copies a student is offered: the ones made for slow connections when there are any (the
+ * original is kept for the teacher, and is often the largest by far), else the original alone
+ * (still processing, failed, or uploaded before copies existed).
+ */
+export function offeredSources(video: PlayerVideo): PlayerSource[] {
+  const copies = video.sources.filter((s) => s.kind !== 'original');
+  return copies.length > 0 ? copies : video.sources;
+}
+
+/**
  * The copy the player starts with. Data saver on: the small copy (never HD); off: HD when there
  * is one, else small; no copies yet: the original. Audio only is never the default (a student
- * picks it), and `wanted` (the student's pick, from ?video=) wins when that copy exists.
+ * picks it), and `wanted` (the student's pick, from ?video=) wins when that copy is offered.
  */
 export function defaultSource(video: PlayerVideo, { dataSaver, wanted }: { dataSaver: boolean; wanted?: SourceKind | undefined }): PlayerSource {
-  const byKind = (kind: SourceKind) => video.sources.find((s) => s.kind === kind);
+  const offered = offeredSources(video);
+  const byKind = (kind: SourceKind) => offered.find((s) => s.kind === kind);
   const picked = wanted ? byKind(wanted) : undefined;
   if (picked) return picked;
   const order: SourceKind[] = dataSaver ? ['small', 'hd', 'original'] : ['hd', 'small', 'original'];
