@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
@@ -58,7 +59,7 @@ const CONTENT_TYPES: Record<VideoRenditionKind, string> = {
   poster: 'image/webp',
 };
 
-/** The work folder's parent: DATA_DIR/video-work/<start ms>-<uuid>/ per run. */
+/** Where runs work: a folder per run (workFolderName) under DATA_DIR/video-work. */
 export function videoWorkDir(dataDir: string): string {
   return path.join(dataDir, 'video-work');
 }
@@ -142,18 +143,48 @@ function asVideoError(error: unknown): unknown {
   );
 }
 
-/** Removes work folders of runs that died (the instance crashed mid-transcode); young ones may be another instance's. */
-async function sweepStaleWork(root: string, now = Date.now()): Promise<void> {
+/**
+ * A run's work folder: DATA_DIR/video-work/<start ms>-<host>-<pid>-<uuid>. The name says whose it is,
+ * so a later run can tell a dead run's folder (a worker killed mid-transcode leaves the original's
+ * copy and half-made files, as large as the video) from one still in use.
+ */
+function workFolderName(started: number): string {
+  return `${started}-${hostTag()}-${process.pid}-${randomUUID()}`;
+}
+
+/** The host's name as it may appear in a folder name (no dashes: they separate the parts). */
+const hostTag = () => os.hostname().replace(/[^A-Za-z0-9.]/g, '').slice(0, 40) || 'host';
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, but someone else's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the work folders of runs that died: on this host, those of processes that no longer
+ * exist; anywhere (DATA_DIR may be shared), those older than any run can last. A live run's folder
+ * is never touched.
+ */
+async function sweepDeadWork(root: string, now = Date.now()): Promise<void> {
   let names: string[];
   try {
     names = await readdir(root);
   } catch {
     return;
   }
+  const host = hostTag();
   await Promise.all(
     names.map(async (name) => {
-      const started = Number(/^(\d+)-/.exec(name)?.[1]);
-      if (Number.isFinite(started) && now - started > STALE_WORK_MS) await rm(path.join(root, name), { recursive: true, force: true });
+      const match = /^(\d+)-([A-Za-z0-9.]+)-(\d+)-[0-9a-f-]{36}$/.exec(name);
+      if (!match) return;
+      const [, started, owner, pid] = match;
+      const dead = (owner === host && Number(pid) !== process.pid && !processIsAlive(Number(pid))) || now - Number(started) > STALE_WORK_MS;
+      if (dead) await rm(path.join(root, name), { recursive: true, force: true });
     }),
   );
 }
@@ -216,8 +247,8 @@ export async function transcodeVideo(deps: TranscodeDeps, videoKey: string): Pro
   const { storage, ffmpeg: paths, signal } = deps;
   const started = Date.now();
   const root = videoWorkDir(deps.dataDir);
-  await sweepStaleWork(root, started);
-  const dir = path.join(root, `${started}-${randomUUID()}`);
+  await sweepDeadWork(root, started);
+  const dir = path.join(root, workFolderName(started));
   await mkdir(dir, { recursive: true });
   const stored: string[] = [];
   try {
