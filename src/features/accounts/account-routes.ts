@@ -17,6 +17,7 @@ import { discardUpload, receiveUpload } from '../../uploads/receive.ts';
 import { uploadTempDir } from '../../uploads/temp-dir.ts';
 import { replaceStoredFile } from '../media/replace-file.ts';
 import { changePassword, sendVerificationMail, type AccountDeps } from './service.ts';
+import { choiceToColumn, columnToChoice, dataSaverInput } from '../video/data-saver.ts';
 import { endDeviceSession } from './sessions.ts';
 
 /** /account (signed in): profile, password, signed-in devices, resending the confirmation mail. */
@@ -44,13 +45,35 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
   const { db, storage } = deps;
   const router = Router();
 
-  async function profilePage(req: Request, res: Response, extra: { values?: Record<string, string>; errors?: FieldErrors; passwordErrors?: FieldErrors } = {}, status = 200) {
+  async function profilePage(
+    req: Request,
+    res: Response,
+    extra: { values?: Record<string, string>; errors?: FieldErrors; passwordErrors?: FieldErrors; dataSaverError?: string } = {},
+    status = 200,
+  ) {
     const user = currentUser(res)!;
-    const saved = await db.selectFrom('user').select([...PROFILE_FIELDS, 'email', 'image', 'leaderboardOptOut']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    const saved = await db.selectFrom('user').select([...PROFILE_FIELDS, 'email', 'image', 'leaderboardOptOut', 'dataSaver']).where('id', '=', user.id).executeTakeFirstOrThrow();
     const values = extra.values ?? { ...Object.fromEntries(PROFILE_FIELDS.map((f) => [f, saved[f] ?? ''])), showOnLeaderboard: saved.leaderboardOptOut ? '' : 'true' };
     // Only students are ranked, so only they are asked (issue 19).
     const leaderboard = user.role === 'student';
-    render(res, 'account/profile', { title: 'Your profile', email: saved.email, image: saved.image, values, leaderboard, errors: extra.errors ?? {}, passwordErrors: extra.passwordErrors ?? {}, passwordMin: PASSWORD_MIN, timeZones: TIME_ZONES }, status);
+    render(
+      res,
+      'account/profile',
+      {
+        title: 'Your profile',
+        email: saved.email,
+        image: saved.image,
+        values,
+        leaderboard,
+        errors: extra.errors ?? {},
+        passwordErrors: extra.passwordErrors ?? {},
+        passwordMin: PASSWORD_MIN,
+        timeZones: TIME_ZONES,
+        dataSaverChoice: columnToChoice(saved.dataSaver),
+        dataSaverError: extra.dataSaverError,
+      },
+      status,
+    );
   }
 
   router.get('/', (req, res) => profilePage(req, res));
@@ -73,6 +96,22 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
     }
     setFlash(req, 'success', 'Your profile is saved.');
     res.redirect(303, '/account');
+  });
+
+  // Data saver (video/data-saver.ts): 'auto' follows the browser's Save-Data header (null), 'on' / 'off' decide.
+  router.post('/data-saver', async (req, res) => {
+    const user = currentUser(res)!;
+    const parsed = dataSaverInput.safeParse(req.body);
+    if (!parsed.success) return profilePage(req, res, { dataSaverError: 'Choose Automatic, On or Off.' }, 422);
+    const choice = parsed.data.dataSaver;
+    await db.updateTable('user').set({ dataSaver: choiceToColumn(choice) }).where('id', '=', user.id).execute();
+    const said = {
+      auto: 'Data saver follows your browser now: small copies when it asks to save data.',
+      on: 'Data saver is on: lessons start with the small video, and images are small.',
+      off: 'Data saver is off: lessons start in HD when there is an HD copy.',
+    };
+    setFlash(req, 'success', said[choice]);
+    res.redirect(303, '/account#data-saver');
   });
 
   // The profile picture: resized to a 256-pixel-wide WebP; the one it replaces is deleted once the
