@@ -18,6 +18,7 @@ import { leaderboardRoutes } from './features/leaderboard/routes.ts';
 import { dashboardRoutes } from './features/learning/dashboard.ts';
 import { learningRoutes } from './features/learning/routes.ts';
 import { mediaRoutes } from './features/media/routes.ts';
+import { offlineCheckRoutes, serviceWorkerRoutes } from './features/video/offline-routes.ts';
 import { applyRoutes } from './features/teaching/apply-routes.ts';
 import { teachRoutes } from './features/teaching/routes.ts';
 import { homeRoutes } from './features/home/routes.ts';
@@ -104,6 +105,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(serveAssets(assets));
   // Browsers ask for /favicon.ico whatever the page says; answer it before sessions and users.
   app.use(publicRouter(Router().get('/favicon.ico', (_req, res) => res.redirect(301, assets.url('img/favicon.svg')))));
+  // The offline lessons' service worker, at its stable URL (no session needed).
+  app.use(serviceWorkerRoutes());
   // Probes and static files need no session, body or user.
   app.use(publicRouter(healthRoutes({ db })));
   // Before any body parser: Stripe's signature is over the raw bytes.
@@ -154,7 +157,9 @@ export function createApp(deps: AppDeps): Express {
   // Workspace invitations: the link's page is public (sign in or register from it); accepting needs the invited person signed in.
   app.use('/invitations', invitationPageRoutes({ db }));
   app.use('/invitations', requireUser, invitationRoutes({ db }));
-  app.use('/learn/:slug', requireUser, learningRoutes({ db, storage, config, logger }));
+  // Before /learn/:slug: which saved offline chapters this browser may keep (features/video/offline-routes.ts).
+  app.use('/learn/offline', requireUser, offlineCheckRoutes({ db }));
+  app.use('/learn/:slug', requireUser, learningRoutes({ db, storage, config, logger, assets }));
   // The admin area: one router behind one guard (features/admin/routes.ts).
   app.use('/admin', requireRole('admin'), adminRoutes({ db, config, logger, mailer, storage, stripe: payments.stripe }));
   // Blog writing (the author's side): /blog/new, /blog/posts/:postId/..., /account/posts; before the public reading routes.

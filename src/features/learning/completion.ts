@@ -59,9 +59,14 @@ async function quizGate(trx: Transaction<DB>, lessonId: string, userId: string):
   return quiz.score !== null && quiz.score >= passMark ? undefined : quizGateMessage(passMark);
 }
 
-/** The completion button: done, or not done again. Marking done is refused while a required quiz is not passed. */
-export function toggleLessonCompletion(deps: CertificateDeps, learner: CompletionLearner, lessonId: string): Promise<CompletionOutcome> {
-  return changeCompletion(deps, learner, lessonId, 'toggle');
+/**
+ * The completion button: done, or not done again. Marking done is refused while a required quiz is
+ * not passed. `wanted` is the state the button asked for (its form says which): when the lesson is
+ * already in that state nothing changes, so a form sent twice (a double click, or a completion made
+ * offline that the service worker sends again when the connection returns) does not undo itself.
+ */
+export function toggleLessonCompletion(deps: CertificateDeps, learner: CompletionLearner, lessonId: string, wanted?: boolean): Promise<CompletionOutcome> {
+  return changeCompletion(deps, learner, lessonId, 'toggle', wanted);
 }
 
 /**
@@ -72,7 +77,7 @@ export function completeLesson(deps: CertificateDeps, learner: CompletionLearner
   return changeCompletion(deps, learner, lessonId, 'complete');
 }
 
-async function changeCompletion(deps: CertificateDeps, learner: CompletionLearner, lessonId: string, mode: 'toggle' | 'complete'): Promise<CompletionOutcome> {
+async function changeCompletion(deps: CertificateDeps, learner: CompletionLearner, lessonId: string, mode: 'toggle' | 'complete', wanted?: boolean): Promise<CompletionOutcome> {
   const { db } = deps;
   if (!learner.enrollmentId) {
     const chapters = await learnerCurriculum(db, learner.courseId, { userId: learner.userId, manages: true });
@@ -99,6 +104,7 @@ async function changeCompletion(deps: CertificateDeps, learner: CompletionLearne
     });
     // Read under the enrollment's lock: every completion of this enrollment waits for this one.
     if (mode === 'complete' && state.completed) return unchanged();
+    if (wanted !== undefined && state.completed === wanted) return unchanged();
     if (mode === 'toggle' && !state.completed) {
       const refused = await quizGate(trx, lessonId, learner.userId);
       if (refused) return unchanged(refused);

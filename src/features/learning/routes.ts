@@ -12,6 +12,8 @@ import { setting } from '../system/settings.ts';
 import { lessonAttachments } from '../teaching/attachments.ts';
 import { toggleLessonCompletion } from './completion.ts';
 import { downloadRoutes } from './downloads.ts';
+import { offlineManifestRoutes } from '../video/offline-routes.ts';
+import type { AssetManifest } from '../../http/assets.ts';
 import { loadLearner, type Learner } from './context.ts';
 import { learnerCurriculum, progressOf, type ChapterState } from './curriculum.ts';
 import { rateCourse, recordLessonView, recordWatchTime, unlockEarly } from './service.ts';
@@ -34,10 +36,14 @@ export interface LearningDeps {
   storage: Storage;
   config: Pick<Config, 'baseUrl' | 'trustProxy' | 'uploadMaxBytes' | 'dataDir'>;
   logger: Logger;
+  /** The asset manifest: the offline manifest lists the scripts and styles a lesson page needs. */
+  assets: AssetManifest;
 }
 
 const uuid = z.uuid();
 const unlockInput = z.union([z.object({ lessonId: z.uuid() }), z.object({ chapterId: z.uuid() })]);
+// The state the completion form asks for ('true': done); absent (an older page): a plain toggle.
+const completionInput = z.object({ completed: z.enum(['true', 'false']).optional() });
 const watchInput = z.object({ lessonId: z.uuid(), watched: z.coerce.number().min(0).max(86_400), duration: z.coerce.number().min(0).max(86_400) });
 const ratingInput = z.object({
   rating: z.coerce.number({ message: 'Choose 1 to 5 stars.' }).int('Choose 1 to 5 stars.').min(1, 'Choose 1 to 5 stars.').max(5, 'Choose 1 to 5 stars.'),
@@ -144,6 +150,7 @@ export function learningRoutes(deps: LearningDeps): Router {
   });
 
   router.use(downloadRoutes({ db, storage }));
+  router.use(offlineManifestRoutes({ db, storage, assets: deps.assets }));
   router.use(captionServeRoutes({ db }));
   router.use(studentSupportCallRoutes({ db }));
   router.use(assessmentStudentRoutes({ db, storage, config: deps.config, logger, lessonPage }));
@@ -152,10 +159,12 @@ export function learningRoutes(deps: LearningDeps): Router {
     const learner = learnerOf(res);
     const lessonId = String(req.params.lessonId);
     if (!uuid.safeParse(lessonId).success) throw notFound();
+    const wanted = completionInput.safeParse(req.body ?? {}).data?.completed;
     const outcome = await toggleLessonCompletion(
       { db, storage, baseUrl: deps.config.baseUrl, logger },
       { userId: learner.user.id, courseId: learner.course.id, courseTitle: learner.course.title, ...(learner.enrollment ? { enrollmentId: learner.enrollment.id } : {}) },
       lessonId,
+      wanted === undefined ? undefined : wanted === 'true',
     );
     if (!outcome.found) throw notFound();
     res.vary('HX-Request');
