@@ -52,7 +52,7 @@ describe('data saver', () => {
 
   it('refuses anything else with 422 and the message at the field, and a form without its CSRF token', async () => {
     const student = await signedInAs(t.app, t.db, 'student', { dataSaver: true });
-    for (const junk of [{ dataSaver: 'maybe' }, { dataSaver: '' }, {}]) {
+    for (const junk of [{ dataSaver: 'maybe' }, { dataSaver: '' }, {}] as Array<Record<string, string>>) {
       const refused = await student.post('/account/data-saver', junk);
       expect(refused.status).toBe(422);
       expect(refused.text).toContain('<p class="error-text" id="f-dataSaver-error">Choose Automatic, On or Off.</p>');
