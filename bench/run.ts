@@ -15,6 +15,7 @@ import { createDatabase, observeQueries, type Database } from '../src/db/databas
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { enrollFree } from '../src/features/enrollments/service.ts';
+import { newKey } from '../src/storage/index.ts';
 import { STREAK_ACTIVITY } from '../src/features/learning/badges.ts';
 import { notify } from '../src/features/notifications/notify.ts';
 import { SESSION_COOKIE, SESSION_MAX_AGE_MS } from '../src/http/session.ts';
@@ -43,7 +44,8 @@ import { freePort } from '../src/lib/free-port.ts';
  * (analyticsPages): the course with the most enrollments as its teacher sees it at 90 days and all
  * time, the admin's at 90 days and 12 months, the dashboard of the student with the most learning
  * in the last 12 weeks, and /leaderboard signed in as them; weight, query count and the time of the
- * one request too, then loaded like the rest.
+ * one request too, then loaded like the rest. Issue 20: a lesson with a Ready video and two caption
+ * tracks (videoLesson), weighed and counted the same way.
  *
  * The app's rate limits cover sign-in, registration and resets only (src/http/rate-limit.ts); the
  * bench never signs in through the form (its session is written as the app would write it), so
@@ -256,6 +258,65 @@ async function supportRows(db: Database, studentIds: string[], courseId: string,
     )
     .execute();
   return call.id;
+}
+
+/**
+ * Issue 20: a lesson of the bench course with a Ready video (small, HD, audio only and a poster,
+ * with the sizes a 10-minute lesson has) and two caption tracks with a transcript, as its students
+ * see it: the player, the copies' links and sizes, the <track>s and the transcript. The rows are
+ * written as the transcode worker would leave them, on a video key of its own (no file: the page
+ * only names the copies; the transcode queue has nothing to do for it).
+ */
+async function videoLesson(db: Database, courseId: string, skip: string[]): Promise<string> {
+  const lesson = await db
+    .selectFrom('lesson as l')
+    .innerJoin('chapter as ch', 'ch.id', 'l.chapterId')
+    .select('l.id')
+    .where('ch.courseId', '=', courseId)
+    .where('l.status', '=', 'Published')
+    .where('ch.status', '=', 'Published')
+    .where('l.id', 'not in', skip)
+    .where((eb) => eb.or([eb('l.releaseAt', 'is', null), eb('l.releaseAt', '<=', new Date())]))
+    .where((eb) => eb.or([eb('ch.releaseAt', 'is', null), eb('ch.releaseAt', '<=', new Date())]))
+    .orderBy('ch.position')
+    .orderBy('l.position')
+    .executeTakeFirstOrThrow();
+  const ready = await db.selectFrom('videoTranscode').select('videoKey').where('lessonId', '=', lesson.id).where('status', '=', 'Ready').executeTakeFirst();
+  if (!ready) {
+    const videoKey = newKey('videos', 'mp4');
+    const MB = 1_000_000;
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('lesson').set({ videoKey }).where('id', '=', lesson.id).execute();
+      await trx
+        .insertInto('videoTranscode')
+        .values({ videoKey, lessonId: lesson.id, status: 'Ready', attempts: 1, sourceBytes: String(412 * MB), durationSeconds: '600', sourceWidth: 1920, sourceHeight: 1080, startedAt: new Date(), finishedAt: new Date() })
+        .execute();
+      await trx
+        .insertInto('videoRendition')
+        .values([
+          { videoKey, kind: 'audio', bytes: String(4 * MB), codec: 'aac', bitrateKbps: 48 },
+          { videoKey, kind: 'small', bytes: String(26 * MB), codec: 'h264', width: 640, height: 360, bitrateKbps: 350 },
+          { videoKey, kind: 'hd', bytes: String(110 * MB), codec: 'h264', width: 1280, height: 720, bitrateKbps: 1500 },
+          { videoKey, kind: 'poster', bytes: '24000', codec: 'webp', width: 640, height: 360 },
+        ])
+        .execute();
+    });
+  }
+  if (!(await db.selectFrom('lessonCaption').select('id').where('lessonId', '=', lesson.id).executeTakeFirst())) {
+    // Ten minutes of speech: a cue every 4 s, a paragraph every 30 s (what captions.ts makes of it).
+    const cues = Array.from({ length: 150 }, (_, i) => `A sentence of the lesson, number ${i + 1}, about tags and the page they make.`);
+    const at = (s: number) => `00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.000`;
+    const vtt = `WEBVTT\n\n${cues.map((c, i) => `${at(i * 4)} --> ${at(i * 4 + 4)}\n${c}`).join('\n\n')}\n`;
+    const transcript = Array.from({ length: 20 }, (_, p) => cues.slice(Math.floor(p * 7.5), Math.floor((p + 1) * 7.5)).join(' ')).join('\n\n');
+    await db
+      .insertInto('lessonCaption')
+      .values([
+        { lessonId: lesson.id, language: 'en', label: 'English', vtt, transcript },
+        { lessonId: lesson.id, language: 'es', label: 'Español', vtt, transcript },
+      ])
+      .execute();
+  }
+  return lesson.id;
 }
 
 interface MeasuredPage {
@@ -509,7 +570,14 @@ async function main() {
       { name: 'callPoll', label: "the live call's status fragment (htmx poll), signed in", path: `${callPath}/status`, shown: `/learn/${students.slug}/support-calls/:callId/status`, marker: 'id="call-status"', cookie: students.cookies[1]!, each: true },
     ].filter((p) => !ONLY || ONLY.includes(p.name));
     for (const page of supportPages) await expectPage(base + page.path, page.cookie, page.marker);
-    const measured = [...adminPages.map((p) => ({ ...p, cookie: students.adminCookie })), ...supportPages];
+    // Issue 20: the lesson page with a Ready video and two caption tracks, as a student of the course.
+    const videoLessonId = await videoLesson(db, students.courseId, [students.lessonId, students.quizLessonId]);
+    const videoLessonPath = `/learn/${students.slug}/lessons/${videoLessonId}`;
+    const videoPages = [
+      { name: 'videoLesson', label: 'lesson page with a Ready video (3 copies, poster) and 2 caption tracks with a transcript, signed in', path: videoLessonPath, shown: `/learn/${students.slug}/lessons/:lessonId (Ready video, 2 captions)`, marker: '<track kind="captions"', cookie: students.cookies[2]! },
+    ].filter((p) => !ONLY || ONLY.includes(p.name));
+    for (const page of videoPages) await expectPage(base + page.path, page.cookie, page.marker);
+    const measured = [...adminPages.map((p) => ({ ...p, cookie: students.adminCookie })), ...supportPages, ...videoPages];
 
     const targets: Target[] = [
       { name: 'bare', label: 'bare Express 5 + pg `select 1` (median of 3)', url: `http://127.0.0.1:${barePort}/`, headers: browser },
@@ -520,6 +588,7 @@ async function main() {
       { name: 'course', label: 'course page', url: `${base}/courses/data-analysis-with-python`, headers: browser },
       { name: 'lesson', label: 'lesson page, signed in', url: lessonPath, headers: browser, perConnection: signedIn },
       { name: 'quiz', label: 'lesson page with its quiz, signed in', url: quizPath, headers: browser, perConnection: signedIn },
+      ...videoPages.map((p) => ({ name: p.name, label: p.label, url: base + p.path, headers: browser, perConnection: signedIn })),
       { name: 'dashboard', label: 'dashboard, signed in', url: `${base}/dashboard`, headers: browser, perConnection: signedIn },
       { name: 'gradebook', label: "teacher's gradebook", url: gradebookPath, headers: teacher },
       { name: 'blog', label: '`/blog`', url: `${base}/blog`, headers: browser },
@@ -618,7 +687,7 @@ async function main() {
     ].join('\n');
     const factLines = (size: string) =>
       facts[size]?.length
-        ? `\n\nAdmin, support and analytics pages, one request each: ${facts[size]!.map((f) => `\`${f.shown ?? f.path}\` ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries, ${f.ms} ms`).join('; ')}.`
+        ? `\n\nAdmin, support, analytics and video lesson pages, one request each: ${facts[size]!.map((f) => `\`${f.shown ?? f.path}\` ${fmt(f.bytes)} bytes gzipped, ${f.queries} queries, ${f.ms} ms`).join('; ')}.`
         : '';
     const sections = Object.entries(runs).map(([size, results]) => `## ${size === 'demo' ? 'Demo' : 'Large'} size\n\n${table(results, size === 'demo' ? undefined : runs.demo)}${factLines(size)}`);
     const bareLine = `Bare route, three times per size (req/s): ${Object.entries(bareRuns).map(([size, b]) => `${size} ${b.map((r) => fmt(r.rps)).join(', ')}`).join('; ')}.`;
