@@ -26,6 +26,7 @@ export const SLOW = [
   'tests/server/faults-*.test.ts', // fault injection: app processes, a private PostgreSQL stopped and killed
   'tests/video/transcode.test.ts', // ffmpeg transcodes, on disk and on s3rver (about 9 s)
   'tests/video/worker.test.ts', // ffmpeg transcodes through pg-boss workers; a worker in a tsx child process killed mid-run (about 25 s)
+  'tests/video/demo-seed.test.ts', // the demo seed's six videos transcoded by ffmpeg (about 4 s)
 ];
 
 /**

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { sql, type Insertable, type Transaction } from 'kysely';
+import { pino } from 'pino';
 import type { DB, StudentActivity } from '../src/db/types.ts';
 import { BADGE_NAMES } from '../src/features/learning/badges.ts';
 import { awardCompletedPeriods } from '../src/features/leaderboard/award.ts';
 import { setting } from '../src/features/system/settings.ts';
 import { describeUserAgent } from '../src/lib/user-agent.ts';
+import { queueTranscode } from '../src/features/video/state.ts';
+import { createJobQueue } from '../src/queue/boss.ts';
 import { newKey, type Storage } from '../src/storage/index.ts';
 import { DEMO_ASSIGNMENT } from './demo-assessments.ts';
 import {
@@ -32,6 +35,8 @@ import {
 
 const DAY = 86_400_000;
 const VIDEO_SECONDS = 8; // seeds/demo-video.webm
+/** An uploaded video's key (storage/variants.ts): only those have renditions. */
+const VIDEO_KEY = /^videos\/.+\/[0-9a-f-]{36}\.(?:mp4|webm)$/;
 const BROWSER = 'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Mobile Safari/537.36';
 
 export async function seedDemoAnalytics(trx: Transaction<DB>, userIds: Map<string, string>, passwordHash: string, storage?: Storage): Promise<void> {
@@ -84,15 +89,31 @@ export async function seedDemoAnalytics(trx: Transaction<DB>, userIds: Map<strin
 
   // The demo video on a few lessons, stored like an upload (one copy per lesson: replacing one
   // lesson's video deletes its file), when there is storage; the watch figures below follow it.
+  // Each gets its transcode queued as an upload's is (in this transaction), so the server's video
+  // worker makes its small copy and poster within seconds of `npm start`. A lesson seeded before
+  // videos were transcoded (its video, no transcode row) is queued too; one queued before is not.
   if (storage) {
     const video = await readFile(new URL('./demo-video.webm', import.meta.url));
+    // Only sends (in `trx`): never started, so it opens nothing and has nothing to log.
+    const queue = createJobQueue({ db: trx, logger: pino({ level: 'silent' }) });
+    const queued = lessonRows.length > 0 ? await trx.selectFrom('videoTranscode').select('videoKey').where('lessonId', 'in', lessonRows.map((l) => l.id)).execute() : [];
+    const transcoded = new Set(queued.map((r) => r.videoKey));
     for (const key of Object.keys(VIDEO_LESSONS) as CourseKey[]) {
       for (const n of VIDEO_LESSONS[key]) {
         const lesson = courses[key].lessons[n - 1];
-        if (!lesson || lesson.videoKey) continue;
-        lesson.videoKey = newKey('videos', 'webm');
-        await storage.put(lesson.videoKey, video, { contentType: 'video/webm', contentLength: video.length });
-        await trx.updateTable('lesson').set({ videoKey: lesson.videoKey }).where('id', '=', lesson.id).execute();
+        if (!lesson) continue;
+        let sourceBytes = video.length;
+        if (!lesson.videoKey) {
+          lesson.videoKey = newKey('videos', 'webm');
+          await storage.put(lesson.videoKey, video, { contentType: 'video/webm', contentLength: video.length });
+          await trx.updateTable('lesson').set({ videoKey: lesson.videoKey }).where('id', '=', lesson.id).execute();
+        } else {
+          if (transcoded.has(lesson.videoKey) || !VIDEO_KEY.test(lesson.videoKey)) continue;
+          const stored = await storage.head(lesson.videoKey);
+          if (!stored) continue; // its file is gone: nothing to transcode
+          sourceBytes = stored.size;
+        }
+        await queueTranscode(trx, queue, { lessonId: lesson.id, videoKey: lesson.videoKey, sourceBytes });
       }
     }
   }
