@@ -4,7 +4,7 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
-import { isHtmx, render } from '../../http/render.ts';
+import { isHtmx, isPrefetch, render } from '../../http/render.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import { assessmentOnLessonPage, assessmentStudentRoutes, type AssessmentFormState } from '../assessments/student-routes.ts';
@@ -111,7 +111,9 @@ export function learningRoutes(deps: LearningDeps): Router {
           transcript: transcriptChoice.parse(req.query.transcript),
         })
       : undefined;
-    if (learner.enrollment && status === 200 && !isHtmx(req)) {
+    // A page fetched ahead (link prefetching, or the service worker saving a chapter for offline
+    // use, which says `Purpose: prefetch`) is not a view: nobody has looked at it yet.
+    if (learner.enrollment && status === 200 && !isHtmx(req) && !isPrefetch(req)) {
       const enrollmentId = learner.enrollment.id;
       const opened = req.session.openedCourses ?? [];
       const firstOnDevice = !opened.includes(enrollmentId);

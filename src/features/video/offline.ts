@@ -45,8 +45,9 @@ export interface OfflineManifest {
 }
 
 /**
- * A lesson page as the cache keeps it: uncompressed HTML. Lesson pages measured 8-25 KB (the
- * contents list grows with the course); 40 KB each keeps the stated size an upper bound.
+ * A lesson page as the cache keeps it: uncompressed HTML. Measured: 20.6 KB for a lesson of a
+ * 40-lesson course with 3.6 KB of text (4.6 KB gzipped on the wire); 40 KB each leaves room for
+ * longer texts, so the size the page states is rather over than under.
  */
 export const PAGE_BYTES_ESTIMATE = 40_000;
 
