@@ -204,6 +204,37 @@ describe.skipIf(skipWithoutBrowser)('offline lessons in a browser', () => {
     await context.close();
   }, 120_000);
 
+  it('a completion made offline waits while the session has expired, and is sent once the student signs in again', async () => {
+    const { course: c, lessons } = await course('Data cleaning expired');
+    const student = await createUser(t.db, { firstName: 'Chidi' });
+    await createEnrollment(t.db, { userId: student.id, courseId: c.id });
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+    const page = await context.newPage();
+    const lesson = `/learn/${c.slug}/lessons/${lessons[1]!.id}`;
+    await signInThroughForm(page, url(), student, lesson);
+    await saveChapter(page);
+    await context.setOffline(true);
+    await stop();
+    await page.getByRole('button', { name: 'Mark as completed' }).click();
+    await expect.poll(() => page.locator('#completion').textContent(), SLOW).toContain('Saved on this device; it will be sent when you are back online.');
+
+    // Back online, but signed out (the session ended meanwhile): refused (403), kept on the device.
+    await listen();
+    await context.setOffline(false);
+    await context.clearCookies();
+    hits.length = 0;
+    await page.goto(`${url()}${lesson}`);
+    await page.waitForURL((u) => u.pathname === '/auth/login');
+    await expect.poll(() => hits.includes(`POST ${lesson}/complete`), SLOW).toBe(true);
+    const completed = () =>
+      t.db.selectFrom('lessonProgress').select('completed').where('userId', '=', student.id).where('lessonId', '=', lessons[1]!.id).executeTakeFirst().then((r) => r?.completed ?? false);
+    expect(await completed()).toBe(false);
+    // Signed in again: the lesson page hands the worker the new session's token, and it is sent.
+    await signInThroughForm(page, url(), student, lesson);
+    await expect.poll(completed, SLOW).toBe(true);
+    await context.close();
+  }, 90_000);
+
   it('without JavaScript: no offline button; the copies download from their links', async () => {
     const { course: c, lessons } = await course('Data cleaning plain');
     const student = await createUser(t.db, { firstName: 'Ben' });
