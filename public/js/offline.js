@@ -5,7 +5,7 @@
   const sw = navigator.serviceWorker;
   if (!box || !sw || !window.caches) return;
   const token = document.querySelector('meta[name="csrf-token"]')?.content;
-  const { manifest: url, cache: name } = box.dataset;
+  const { manifest: url, cache: name, user } = box.dataset;
   const status = box.querySelector('[role=status]');
   const buttons = {};
   for (const b of box.querySelectorAll('button')) buttons[b.dataset.do] = b;
@@ -14,7 +14,7 @@
   // As the server writes sizes (lib/bytes.ts): 1 MB = 1,000,000 bytes.
   const mb = (bytes) => ((n) => (n >= 100 ? Math.round(n) : n.toFixed(1)))(bytes / 1e6) + ' MB';
   const show = (...keep) => Object.entries(buttons).forEach(([k, b]) => (b.hidden = !keep.includes(k)));
-  const post = (message) => sw.ready.then((reg) => reg.active.postMessage({ ...message, token }));
+  const post = (message) => sw.ready.then((reg) => reg.active.postMessage({ ...message, token, user }));
   const json = (u) => fetch(u).then((r) => (r.ok ? r.json() : Promise.reject()));
   const start = (u) => {
     show();

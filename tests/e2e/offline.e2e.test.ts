@@ -204,7 +204,7 @@ describe.skipIf(skipWithoutBrowser)('offline lessons in a browser', () => {
     await context.close();
   }, 120_000);
 
-  it('a completion made offline waits while the session has expired, and is sent once the student signs in again', async () => {
+  it('a completion made offline waits while the session has expired (and while a classmate uses the device), and is sent once the student signs in again', async () => {
     const { course: c, lessons } = await course('Data cleaning expired');
     const student = await createUser(t.db, { firstName: 'Chidi' });
     await createEnrollment(t.db, { userId: student.id, courseId: c.id });
@@ -229,9 +229,18 @@ describe.skipIf(skipWithoutBrowser)('offline lessons in a browser', () => {
     const completed = () =>
       t.db.selectFrom('lessonProgress').select('completed').where('userId', '=', student.id).where('lessonId', '=', lessons[1]!.id).executeTakeFirst().then((r) => r?.completed ?? false);
     expect(await completed()).toBe(false);
-    // Signed in again: the lesson page hands the worker the new session's token, and it is sent.
+    // Another student of the course signs in on this device: the completion is not theirs, it waits.
+    const classmate = await createUser(t.db, { firstName: 'Dana' });
+    await createEnrollment(t.db, { userId: classmate.id, courseId: c.id });
+    await signInThroughForm(page, url(), classmate, lesson);
+    await expect.poll(() => status(page), SLOW).toBe('1 completion(s) saved on this device: sign in again to send them.');
+    expect(await t.db.selectFrom('lessonProgress').select('id').where('userId', '=', classmate.id).execute()).toEqual([]);
+    expect(await completed()).toBe(false);
+    // The student signs in again: the lesson page hands the worker their session's token, and it is sent.
+    await context.clearCookies();
     await signInThroughForm(page, url(), student, lesson);
     await expect.poll(completed, SLOW).toBe(true);
+    await expect.poll(() => status(page), SLOW).toBe('Your completions made offline were sent.');
     await context.close();
   }, 90_000);
 

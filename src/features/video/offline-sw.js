@@ -59,6 +59,8 @@ async function outbox() {
 }
 
 const token = () => inStore('meta', 'readonly', (s) => s.get('token'));
+// Whose token it is: a completion is sent only with its own student's session (a shared device).
+const currentUser = () => inStore('meta', 'readonly', (s) => s.get('user'));
 
 // ---------------------------------------------------------------------------------------------
 // Talking to the pages: progress, saved, removed, errors and the outbox, to every window.
@@ -70,7 +72,10 @@ async function tell(message) {
 self.addEventListener('message', (event) => {
   const data = event.data || {};
   const work = async () => {
-    if (data.token) await inStore('meta', 'readwrite', (s) => s.put(String(data.token), 'token'));
+    if (data.token && data.user) {
+      await inStore('meta', 'readwrite', (s) => s.put(String(data.token), 'token'));
+      await inStore('meta', 'readwrite', (s) => s.put(String(data.user), 'user'));
+    }
     if (data.type === 'save') await save(String(data.url));
     if (data.type === 'remove') await remove(String(data.cache));
     if (data.type === 'hello') await Promise.all([flush(), checkSaved()]);
@@ -270,7 +275,8 @@ async function complete(request) {
     flush();
     return response;
   } catch {
-    await inStore('outbox', 'readwrite', (s) => s.add({ url: request.url, body, at: Date.now() }));
+    const user = await currentUser();
+    await inStore('outbox', 'readwrite', (s) => s.add({ url: request.url, body, user, at: Date.now() }));
     if (self.registration.sync) self.registration.sync.register('completions').catch(() => {});
     await tellOutbox(false);
     // htmx swaps #completion with this; a plain form post gets a small page.
@@ -298,10 +304,15 @@ function flush() {
 async function sendOutbox() {
   const items = await outbox();
   if (items.length === 0) return 0;
-  const fresh = await token();
+  const [fresh, me] = await Promise.all([token(), currentUser()]);
   let signIn = false;
   let sent = 0;
   for (const { key, value } of items) {
+    // Another student signed in on this device: theirs waits for them.
+    if (value.user !== me) {
+      signIn = true;
+      continue;
+    }
     const body = new URLSearchParams(value.body);
     // The token of the page that queued it may be stale (signed in again since): the latest one wins.
     const csrf = fresh || body.get('_csrf') || '';
