@@ -24,7 +24,7 @@ export const SLOW = [
   'tests/server/npm-start.test.ts', // npm start, its server and embedded PostgreSQL
   'tests/server/instances.test.ts', // two production instances, nginx and s3rver in child processes
   'tests/server/faults-*.test.ts', // fault injection: app processes, a private PostgreSQL stopped and killed
-  'tests/video/transcode.test.ts', // ffmpeg transcodes, on disk and on s3rver (about 9 s)
+  'tests/video/transcode.test.ts', // ffmpeg transcodes, on disk and on s3rver (about 10 s)
   'tests/video/worker.test.ts', // ffmpeg transcodes through pg-boss workers; a worker in a tsx child process killed mid-run (about 25 s)
   'tests/video/demo-seed.test.ts', // the demo seed's six videos transcoded by ffmpeg (about 4 s)
 ];

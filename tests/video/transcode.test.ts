@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
+import { lastLine, runTool, ToolError } from '../../src/features/video/ffmpeg.ts';
 import { videoWorkDir } from '../../src/features/video/transcode.ts';
 import { runTranscodeJob } from '../../src/features/video/worker.ts';
 import { createJobQueue } from '../../src/queue/boss.ts';
@@ -62,13 +63,14 @@ describe.each(['disk', 's3'] as const)('transcoding a lesson video, %s storage',
     return { key, lessonId: lesson.id };
   }
 
-  async function transcode(key: string, ffmpeg: Config['ffmpeg'] = config.ffmpeg) {
+  async function transcode(key: string, ffmpeg: Config['ffmpeg'] = config.ffmpeg, signal?: AbortSignal) {
     const deps = {
       db: database.db,
       storage,
       logger: silentLogger,
       queue: createJobQueue({ db: database.db, logger: silentLogger }),
       config: { ffmpeg, videoWorkers: 1, dataDir: config.dataDir },
+      signal,
     };
     const started = performance.now();
     const outcome = await runTranscodeJob(deps, { id: 'test', data: { videoKey: key }, retryCount: 0, retryLimit: 2 });
@@ -200,4 +202,39 @@ describe.each(['disk', 's3'] as const)('transcoding a lesson video, %s storage',
     expect(failed.failureReason).toMatch(/install ffmpeg/);
     expect(await storedFor(key)).toEqual([key]);
   });
+
+  it('a run stopped mid-transcode (the server shutting down) ends ffmpeg, stores nothing, and is left for the queue to retry', async () => {
+    const { key } = await uploaded(await clips.hd);
+    const stop = new AbortController();
+    const work = videoWorkDir(config.dataDir);
+    const running = transcode(key, config.ffmpeg, stop.signal);
+    const ffmpegWriting = () => readdirSync(work).some((dir) => existsSync(path.join(work, dir, 'small.mp4')));
+    await expect.poll(ffmpegWriting, { timeout: 10_000, interval: 10 }).toBe(true);
+    stop.abort();
+    // Thrown (not recorded as Failed): the queue runs it again on this or another instance.
+    await expect(running).rejects.toThrow(/ffmpeg was stopped \(the server is shutting down\)/);
+    expect(await row(key)).toMatchObject({ status: 'Processing', failureReason: null, attempts: 1 });
+    expect(await storedFor(key)).toEqual([key]);
+    expect(readdirSync(work)).toEqual([]);
+  });
 });
+
+describe('ffmpeg as a child process', () => {
+  it('a run past its deadline is stopped, and counts as ours (retried), not as a bad file', async () => {
+    const started = performance.now();
+    const error = await runTool('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '600', '-f', 'null', '-'], {
+      timeoutMs: 300,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ToolError);
+    expect(error).toMatchObject({ stoppedBecause: 'timeout', exitCode: null });
+    expect((error as Error).message).toMatch(/^ffmpeg took longer than 1 s and was stopped/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("ffmpeg's complaint is shown without its internal prefix and without our temp file's path", () => {
+    const stderr = '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x5625cecf41c0] moov atom not found\n/srv/data/video-work/1-vm-2-x/source.mp4: Invalid data found when processing input\n';
+    expect(lastLine(stderr)).toBe('moov atom not found');
+    expect(lastLine('/srv/data/x/source.webm: Invalid data found when processing input\n')).toBe('Invalid data found when processing input');
+  });
+});
+

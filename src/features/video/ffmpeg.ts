@@ -37,7 +37,7 @@ export class ToolError extends Error {
     message: string,
     /** The tail of stderr. */
     readonly stderr: string,
-    /** The exit code when the program ended by itself; null when it was killed. */
+    /** The exit code when the program ended by itself; null when it was killed or we stopped it. */
     readonly exitCode: number | null,
     /** Why we stopped it, when we did. */
     readonly stoppedBecause?: 'timeout' | 'aborted',
@@ -112,13 +112,14 @@ export function runTool(program: string, args: readonly string[], options: RunOp
       }
       const how =
         stoppedBecause === 'timeout'
-          ? `took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`
+          ? `took longer than ${Math.ceil(timeoutMs / 1000)} s and was stopped`
           : stoppedBecause === 'aborted'
             ? 'was stopped (the server is shutting down)'
             : killedBy
               ? `was killed (${killedBy})`
               : `failed (exit code ${code})`;
-      reject(new ToolError(`${name} ${how}: ${lastLine(stderr) || 'no message'}`, stderr, killedBy ? null : code, stoppedBecause));
+      // ffmpeg exits by itself (code 255) on our SIGTERM: still ours, not a verdict on the file.
+      reject(new ToolError(`${name} ${how}: ${lastLine(stderr) || 'no message'}`, stderr, killedBy || stoppedBecause ? null : code, stoppedBecause));
     });
   });
 }
