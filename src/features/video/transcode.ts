@@ -262,7 +262,7 @@ export async function transcodeVideo(deps: TranscodeDeps, videoKey: string): Pro
     if (!input.hasVideo || !input.width || !input.height) {
       throw new PermanentVideoError(
         input.hasAudio
-          ? 'The file has sound but no picture. Upload a video (MP4 or WebM); a sound recording can go in the lesson as an attachment.'
+          ? 'The file has sound but no picture. Upload a video (MP4 or WebM) with a picture.'
           : 'The file is not a video we can read (ffmpeg found no picture or sound in it). Upload it again or export it as MP4.',
       );
     }
