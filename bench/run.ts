@@ -512,7 +512,9 @@ async function main() {
     const barePort = await freePort();
     const base = `http://127.0.0.1:${appPort}`;
     const extraEnv = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
-    const appEnv = { NODE_ENV: 'production', PORT: String(appPort), BASE_URL: base, DATABASE_URL: url, SESSION_SECRET: secret, DATA_DIR: path.join(work, 'data'), ...extraEnv };
+    // VIDEO_WORKERS=0: the demo seed queues its videos' transcodes, and ffmpeg running beside the
+    // load would skew every figure; the bench measures pages, not transcoding.
+    const appEnv = { NODE_ENV: 'production', PORT: String(appPort), BASE_URL: base, DATABASE_URL: url, SESSION_SECRET: secret, DATA_DIR: path.join(work, 'data'), VIDEO_WORKERS: '0', ...extraEnv };
     const nodeFlags = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
     const appArgs = process.env.BENCH_APP_ENTRY ? [...nodeFlags, process.env.BENCH_APP_ENTRY] : [...nodeFlags, '--import', 'tsx', 'src/server.ts'];
     apps.push(

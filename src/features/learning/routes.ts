@@ -18,7 +18,7 @@ import { loadLearner, type Learner } from './context.ts';
 import { learnerCurriculum, progressOf, type ChapterState } from './curriculum.ts';
 import { rateCourse, recordLessonView, recordWatchTime, unlockEarly } from './service.ts';
 import { liveCallIdSql, liveCallOf, liveCallTitleSql } from '../support-calls/queries.ts';
-import { lessonCaptions, lessonPlayer, transcriptChoice, videoChoice } from '../video/lesson-player.ts';
+import { lessonCaptionsSql, lessonPlayer, transcriptChoice, videoChoice } from '../video/lesson-player.ts';
 import { captionServeRoutes } from '../video/caption-serve-routes.ts';
 import { studentSupportCallRoutes } from '../support-calls/student-routes.ts';
 
@@ -88,8 +88,12 @@ export function learningRoutes(deps: LearningDeps): Router {
     const openLessons = all.filter((l) => l.open);
     const at = openLessons.findIndex((l) => l.id === lessonId);
     const shown = status === 200 && !isHtmx(req);
-    const [lesson, attachments, rating, unlockPrice, points, assessment, captions] = await Promise.all([
-      db.selectFrom('lesson').select(['id', 'title', 'description', 'contentHtml', 'videoKey', 'thumbnailKey']).where('id', '=', lessonId).executeTakeFirstOrThrow(),
+    const [lesson, attachments, rating, unlockPrice, points, assessment] = await Promise.all([
+      db
+        .selectFrom('lesson')
+        .select(['id', 'title', 'description', 'contentHtml', 'videoKey', 'thumbnailKey', lessonCaptionsSql().as('captions')])
+        .where('id', '=', lessonId)
+        .executeTakeFirstOrThrow(),
       lessonAttachments(db, lessonId),
       db.selectFrom('courseRating').select(['rating', 'comment']).where('courseId', '=', learner.course.id).where('userId', '=', learner.user.id).executeTakeFirst(),
       setting(db, 'learning.earlyUnlockPoints'),
@@ -100,8 +104,8 @@ export function learningRoutes(deps: LearningDeps): Router {
         .where('id', '=', learner.user.id)
         .executeTakeFirstOrThrow(),
       assessmentOnLessonPage(deps, req, learner, lessonId, { shown, ...(extras.assessmentForm ? { form: extras.assessmentForm } : {}) }),
-      lessonCaptions(db, lessonId),
     ]);
+    const { captions } = lesson;
     // The player (video/lesson-player.ts): the copy for this student's data saver or their ?video= pick, captions, transcript.
     const player = lesson.videoKey
       ? await lessonPlayer({ db, storage }, { ...lesson, videoKey: lesson.videoKey, courseSlug: learner.course.slug }, captions, {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { Storage } from '../../storage/index.ts';
@@ -48,12 +49,18 @@ export interface LessonPlayer {
   otherTranscripts: Array<{ language: string; label: string }>;
 }
 
-/** A lesson's captions (the teacher's tracks), the first uploaded first; no VTT bodies (served by their route). */
-export function lessonCaptions(db: Database, lessonId: string) {
-  return db.selectFrom('lessonCaption').select(['language', 'label', 'transcript']).where('lessonId', '=', lessonId).orderBy('createdAt').orderBy('language').execute();
-}
+type CaptionRow = { language: string; label: string; transcript: string };
 
-type CaptionRow = Awaited<ReturnType<typeof lessonCaptions>>[number];
+/**
+ * A lesson's captions (the teacher's tracks), the first uploaded first; no VTT bodies (served by
+ * their route). A column of the lesson page's own `select ... from lesson` (no query of its own),
+ * and empty for a lesson without a video: captions belong to the video.
+ */
+export function lessonCaptionsSql() {
+  return sql<CaptionRow[]>`(
+    select coalesce(jsonb_agg(jsonb_build_object('language', c.language, 'label', c.label, 'transcript', c.transcript) order by c.created_at, c.language), '[]'::jsonb)
+    from lesson_caption c where c.lesson_id = lesson.id and lesson.video_key is not null)`;
+}
 
 /**
  * The lesson's player. One query (playerVideos: transcode row and renditions joined); a video

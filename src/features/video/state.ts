@@ -26,9 +26,16 @@ export class PermanentVideoError extends Error {
   override name = 'PermanentVideoError';
 }
 
-/** Seconds a run may take before the queue counts it as crashed: 15 min, plus 6 s per MB, up to 6 h. */
+/**
+ * Seconds a run may take before the queue counts it as crashed: 15 min plus 30 s per MB, up to 6 h.
+ * Only the size is known when the job is queued (the duration comes from ffprobe, in the run), and
+ * pg-boss 10 cannot extend a running job's expiry: so the allowance is generous per MB, because a
+ * long lecture at a low bitrate (an hour in 100 MB) takes the longest to transcode for its size
+ * (about real time for 720p on 2 cores: 65 min allowed here). The cost of generosity is only how
+ * long a crashed run of a large file waits before it is retried.
+ */
 export function expirySecondsFor(sourceBytes: number): number {
-  return Math.min(6 * 3600, 900 + Math.ceil(sourceBytes / (1024 * 1024)) * 6);
+  return Math.min(6 * 3600, 900 + Math.ceil(sourceBytes / (1024 * 1024)) * 30);
 }
 
 /** Longer than any run may take (expirySecondsFor's ceiling) times the queue's three runs. */
