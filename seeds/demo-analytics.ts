@@ -1,5 +1,5 @@
+import { DEMO_VIDEO_SECONDS, demoLectureVideo } from './demo-lecture.ts';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { sql, type Insertable, type Transaction } from 'kysely';
 import { pino } from 'pino';
 import type { DB, StudentActivity } from '../src/db/types.ts';
@@ -34,7 +34,7 @@ import {
  */
 
 const DAY = 86_400_000;
-const VIDEO_SECONDS = 8; // seeds/demo-video.webm
+const VIDEO_SECONDS = DEMO_VIDEO_SECONDS; // seeds/demo-lecture.ts
 /** An uploaded video's key (storage/variants.ts): only those have renditions. */
 const VIDEO_KEY = /^videos\/.+\/[0-9a-f-]{36}\.(?:mp4|webm)$/;
 const BROWSER = 'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Mobile Safari/537.36';
@@ -93,7 +93,7 @@ export async function seedDemoAnalytics(trx: Transaction<DB>, userIds: Map<strin
   // worker makes its small copy and poster within seconds of `npm start`. A lesson seeded before
   // videos were transcoded (its video, no transcode row) is queued too; one queued before is not.
   if (storage) {
-    const video = await readFile(new URL('./demo-video.webm', import.meta.url));
+    const video = await demoLectureVideo();
     // Only sends (in `trx`): never started, so it opens nothing and has nothing to log.
     const queue = createJobQueue({ db: trx, logger: pino({ level: 'silent' }) });
     const queued = lessonRows.length > 0 ? await trx.selectFrom('videoTranscode').select('videoKey').where('lessonId', 'in', lessonRows.map((l) => l.id)).execute() : [];
@@ -102,10 +102,10 @@ export async function seedDemoAnalytics(trx: Transaction<DB>, userIds: Map<strin
       for (const n of VIDEO_LESSONS[key]) {
         const lesson = courses[key].lessons[n - 1];
         if (!lesson) continue;
-        let sourceBytes = video.length;
+        let sourceBytes = video.buffer.length;
         if (!lesson.videoKey) {
-          lesson.videoKey = newKey('videos', 'webm');
-          await storage.put(lesson.videoKey, video, { contentType: 'video/webm', contentLength: video.length });
+          lesson.videoKey = newKey('videos', video.extension);
+          await storage.put(lesson.videoKey, video.buffer, { contentType: video.contentType, contentLength: video.buffer.length });
           await trx.updateTable('lesson').set({ videoKey: lesson.videoKey }).where('id', '=', lesson.id).execute();
         } else {
           if (transcoded.has(lesson.videoKey) || !VIDEO_KEY.test(lesson.videoKey)) continue;

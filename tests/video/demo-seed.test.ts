@@ -43,10 +43,12 @@ describe('the demo videos are transcoded like uploads', () => {
     const ready = async () => (await t.db.selectFrom('videoTranscode').select('status').where('status', '=', 'Ready').execute()).length;
     await expect.poll(ready, { timeout: 30_000, interval: 200 }).toBe(6);
 
-    // The demo video is 320x180 and silent: a small copy at its own size and a poster, no HD, no audio.
-    const made = await t.db.selectFrom('videoRendition').select(['videoKey', 'kind', 'width', 'height']).orderBy('kind').execute();
-    expect(new Set(made.map((r) => `${r.kind} ${r.width}x${r.height}`))).toEqual(new Set(['poster 320x180', 'small 320x180']));
-    expect(made).toHaveLength(12);
+    // The demo lecture (seeds/demo-lecture.ts) is 854x480 with sound: every copy, each smaller than the original.
+    const made = await t.db.selectFrom('videoRendition').select(['videoKey', 'kind', 'width', 'height', 'bytes']).orderBy('kind').execute();
+    expect(new Set(made.map((r) => `${r.kind} ${r.width}x${r.height}`))).toEqual(new Set(['audio nullxnull', 'hd 854x480', 'poster 640x360', 'small 640x360']));
+    expect(made).toHaveLength(24);
+    const original = Number((await t.db.selectFrom('videoTranscode').select('sourceBytes').executeTakeFirstOrThrow()).sourceBytes);
+    for (const r of made) expect(Number(r.bytes)).toBeLessThan(original);
     for (const { videoKey } of rows) expect(await storage.head(renditionKey(videoKey, 'small'))).toMatchObject({ contentType: 'video/mp4' });
     expect(await t.db.selectFrom('videoTranscode').select(['durationSeconds']).where('durationSeconds', '<>', '8.00').execute()).toEqual([]);
   }, 60_000);
