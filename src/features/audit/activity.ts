@@ -37,6 +37,9 @@ export type AuditAction =
   | 'media_uploaded'
   | 'attachment_added'
   | 'attachment_deleted'
+  // Lesson captions (features/video/caption-store.ts).
+  | 'caption_saved'
+  | 'caption_deleted'
   | 'payment_refunded'
   | 'teacher_application_approved'
   | 'teacher_application_rejected'

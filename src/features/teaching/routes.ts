@@ -13,6 +13,8 @@ import { structureRoutes } from './structure-routes.ts';
 import { publishRoutes } from './publish-routes.ts';
 import { mediaUploadRoutes, type MediaDeps } from './media-upload-routes.ts';
 import { attachmentRoutes } from './attachment-routes.ts';
+import { captionRoutes } from '../video/caption-routes.ts';
+import { teacherVideoRoutes } from '../video/teacher-video-routes.ts';
 import { assessmentAuthoringRoutes } from '../assessments/authoring-routes.ts';
 import { studentRoutes } from './students.ts';
 import { auditOf } from '../../http/audit-context.ts';
@@ -89,6 +91,7 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDep
   router.use(structureRoutes(deps, a));
   router.use(publishRoutes(db, a));
   router.use(mediaUploadRoutes(deps, a));
+  router.use(teacherVideoRoutes(deps), captionRoutes(deps));
   router.use(attachmentRoutes(deps, a));
   router.use(assessmentAuthoringRoutes(deps, a));
   router.use(gradingRoutes({ db }));

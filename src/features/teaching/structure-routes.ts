@@ -13,6 +13,8 @@ import { ATTACHMENT_MAX_BYTES, lessonAttachments } from './attachments.ts';
 import { addLesson, deleteItem, moveItem, renameChapter, setRelease, updateLesson } from './service.ts';
 import type { AuditContext } from '../audit/activity.ts';
 import { lessonAssessment, type AssessmentForm } from '../assessments/load.ts';
+import { teacherVideoStatus } from '../video/teacher-video.ts';
+import { languageOptions, lessonCaptionList } from '../video/caption-store.ts';
 
 /**
  * Chapters and lessons: rename, reorder, delete (after a confirmation page), publish or schedule.
@@ -42,16 +44,21 @@ export interface LessonPageExtras {
   errors?: Record<string, string>;
   /** The assessment section's refused form (features/assessments/authoring-routes.ts). */
   assessmentForm?: AssessmentForm;
+  /** The captions upload form refused (features/video/caption-routes.ts): what was chosen, and why. */
+  captionForm?: { values: Record<string, string>; errors: Record<string, string> };
 }
 
 /** The teacher's lesson page for `res.locals.lesson` (loadLesson); also rendered by the assessment routes on a 422. */
 export async function renderLessonPage(deps: MediaDeps, _req: Request, res: Response, extras: LessonPageExtras = {}, status = 200) {
   const { db, storage, config } = deps;
   const lesson = res.locals.lesson as Lesson;
-  const [video, attachments, assessment] = await Promise.all([
+  const [video, attachments, assessment, videoStatus, captions] = await Promise.all([
     lesson.videoKey ? storage.head(lesson.videoKey) : undefined,
     lessonAttachments(db, lesson.id),
     lessonAssessment(db, lesson.id),
+    // The copies made for slow connections, and the caption tracks: one query each (features/video/).
+    lesson.videoKey ? teacherVideoStatus(db, lesson.videoKey) : undefined,
+    lessonCaptionList(db, lesson.id),
   ]);
   render(
     res,
@@ -68,6 +75,10 @@ export async function renderLessonPage(deps: MediaDeps, _req: Request, res: Resp
       attachmentMaxMb: Math.round(Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes) / 1024 / 1024),
       assessment,
       assessmentForm: extras.assessmentForm,
+      videoStatus,
+      captions: captions.map((c) => ({ ...c, size: formatBytes(c.bytes) })),
+      captionLanguages: languageOptions(),
+      captionForm: extras.captionForm,
     },
     status,
   );

@@ -152,3 +152,19 @@ export async function failTranscode(db: Database, videoKey: string, reason: stri
     .where('status', 'in', ['Queued', 'Processing'])
     .execute();
 }
+
+/**
+ * A video uploaded before copies were made (no video_transcode row): queues it, in one
+ * transaction, when `videoKey` is still the lesson's video and has no row yet. The lesson row is
+ * locked, so two clicks at once queue once. False when there is nothing to queue.
+ */
+export async function queueMissingTranscode(db: Database, queue: JobQueue, { lessonId, videoKey, sourceBytes }: { lessonId: string; videoKey: string; sourceBytes: number }): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const lesson = await trx.selectFrom('lesson').select('videoKey').where('id', '=', lessonId).forUpdate().executeTakeFirst();
+    if (lesson?.videoKey !== videoKey) return false;
+    const existing = await trx.selectFrom('videoTranscode').select('videoKey').where('videoKey', '=', videoKey).executeTakeFirst();
+    if (existing) return false;
+    await queueTranscode(trx, queue, { lessonId, videoKey, sourceBytes });
+    return true;
+  });
+}
