@@ -4,7 +4,7 @@ import { createChapter, createCourse, createLesson } from '../setup/factories.ts
 import { signedInAs, type SignedIn } from '../setup/users.ts';
 
 /** Every /teach route of one course, with ids filled in. */
-function routesFor(ids: { course: string; chapter: string; lesson: string; attachment?: string }): Array<[string, string]> {
+function routesFor(ids: { course: string; chapter: string; lesson: string; attachment?: string; caption?: string }): Array<[string, string]> {
   return [
     ['GET', `/teach/courses/${ids.course}`],
     ['POST', `/teach/courses/${ids.course}`],
@@ -30,6 +30,11 @@ function routesFor(ids: { course: string; chapter: string; lesson: string; attac
     ['POST', `/teach/lessons/${ids.lesson}/thumbnail`],
     ['POST', `/teach/lessons/${ids.lesson}/attachments`],
     ['POST', `/teach/lessons/${ids.lesson}/attachments/${ids.attachment ?? '00000000-0000-4000-8000-000000000000'}/delete`],
+    ['GET', `/teach/lessons/${ids.lesson}/video/status`],
+    ['POST', `/teach/lessons/${ids.lesson}/video/retry`],
+    ['POST', `/teach/lessons/${ids.lesson}/video/copies`],
+    ['POST', `/teach/lessons/${ids.lesson}/captions`],
+    ['POST', `/teach/lessons/${ids.lesson}/captions/${ids.caption ?? '00000000-0000-4000-8000-000000000000'}/delete`],
   ];
 }
 
@@ -39,7 +44,7 @@ describe('/teach access', () => {
   let otherTeacher: SignedIn;
   let student: SignedIn;
   let admin: SignedIn;
-  let ids: { course: string; chapter: string; lesson: string; attachment: string };
+  let ids: { course: string; chapter: string; lesson: string; attachment: string; caption: string };
 
   beforeAll(async () => {
     owner = await signedInAs(t.app, t.db, 'teacher');
@@ -54,7 +59,12 @@ describe('/teach access', () => {
       .values({ lessonId: lesson.id, fileKey: 'attachments/2026/11/owned.pdf', fileName: 'Owned.pdf', contentType: 'application/pdf', sizeBytes: 10, position: 1 })
       .returning('id')
       .executeTakeFirstOrThrow();
-    ids = { course: course.id, chapter: chapter.id, lesson: lesson.id, attachment: attachment.id };
+    const caption = await t.db
+      .insertInto('lessonCaption')
+      .values({ lessonId: lesson.id, language: 'en', label: 'Owned captions', vtt: 'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHi\n', transcript: 'Hi' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    ids = { course: course.id, chapter: chapter.id, lesson: lesson.id, attachment: attachment.id, caption: caption.id };
   });
 
   const send = (who: SignedIn, method: string, path: string) =>
@@ -70,6 +80,7 @@ describe('/teach access', () => {
     expect(await t.db.selectFrom('chapter').select('title').where('courseId', '=', ids.course).execute()).toEqual([{ title: 'Owned Chapter' }]);
     expect(await t.db.selectFrom('lesson').select('title').where('id', '=', ids.lesson).execute()).toEqual([{ title: 'Owned Lesson' }]);
     expect(await t.db.selectFrom('lessonAttachment').select('fileName').where('lessonId', '=', ids.lesson).execute()).toEqual([{ fileName: 'Owned.pdf' }]);
+    expect(await t.db.selectFrom('lessonCaption').select('label').where('lessonId', '=', ids.lesson).execute()).toEqual([{ label: 'Owned captions' }]);
   });
 
   it('a student gets 404 on every /teach route, their own or not', async () => {
@@ -94,5 +105,21 @@ describe('/teach access', () => {
     await owner.agent.get(`/teach/courses/${ids.course}`).expect(200);
     await admin.agent.get(`/teach/courses/${ids.course}`).expect(200);
     await admin.agent.get(`/teach/lessons/${ids.lesson}`).expect(200);
+  });
+
+  it("the owner and an admin may use the lesson's video and caption routes", async () => {
+    const vtt = Buffer.from('WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHola\n');
+    for (const [who, language] of [[owner, 'es'], [admin, 'fr']] as const) {
+      await who.agent.get(`/teach/lessons/${ids.lesson}/video/status`).set('HX-Request', 'true').expect(200);
+      await who.post(`/teach/lessons/${ids.lesson}/video/retry`).expect(303);
+      await who.post(`/teach/lessons/${ids.lesson}/video/copies`).expect(303);
+      await who.agent
+        .post(`/teach/lessons/${ids.lesson}/captions?_csrf=${encodeURIComponent(who.csrf)}`)
+        .field('language', language)
+        .attach('captions', vtt, { filename: 'c.vtt', contentType: 'text/vtt' })
+        .expect(303);
+      const added = await t.db.selectFrom('lessonCaption').select('id').where('lessonId', '=', ids.lesson).where('language', '=', language).executeTakeFirstOrThrow();
+      await who.post(`/teach/lessons/${ids.lesson}/captions/${added.id}/delete`).expect(303);
+    }
   });
 });
