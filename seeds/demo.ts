@@ -10,6 +10,7 @@ import { seedDemoBlog } from './demo-blog.ts';
 import { seedDemoAnnouncements } from './demo-announcements.ts';
 import { seedDemoAdmin } from './demo-admin.ts';
 import { seedDemoAnalytics } from './demo-analytics.ts';
+import { seedDemoCaptions } from './demo-captions.ts';
 
 /**
  * Demo data for development: the default workspace, the three demo logins (and the extra learners and
@@ -382,5 +383,7 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
     // The analytics' history (seeds/demo-analytics.ts): learners, enrollments, payments and refunds,
     // progress, results, activity, points and leaderboards over the last 12 weeks.
     await seedDemoAnalytics(trx, userIds, passwordHash, storage);
+    // English and Spanish captions on the lessons that got the demo video (seeds/demo-captions.ts).
+    await seedDemoCaptions(trx);
   });
 }
