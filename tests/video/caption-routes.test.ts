@@ -82,7 +82,7 @@ describe('caption routes', () => {
     const srtLike = await upload('Hello, these are my captions', { language: 'fr', label: 'Français (Canada)' });
     expect(srtLike.status).toBe(422);
     expect(srtLike.text).toContain('<p class="error-text" id="cap-file-error">This is not a WebVTT file (it must start with WEBVTT).');
-    expect(srtLike.text).toContain('<option value="fr" selected>');
+    expect(srtLike.text).toContain('<option value="fr" lang="fr" selected>');
     expect(srtLike.text).toContain('value="Français (Canada)"');
     expect(srtLike.text).toContain('aria-invalid="true" aria-describedby="cap-file-error"');
 

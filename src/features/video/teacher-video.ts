@@ -56,10 +56,10 @@ function durationLabel(seconds: number): string {
 }
 
 /**
- * The status of `videoKey` (the lesson's video). `originalBytes` is the stored file's size when the
- * caller knows it (the page asks storage); otherwise the size recorded when it was queued.
+ * The status of `videoKey` (the lesson's video). `original` is the size recorded when it was queued
+ * (the page prefers the stored file's, from storage, when it has it).
  */
-export async function teacherVideoStatus(db: Database, videoKey: string, originalBytes?: number, now: Date = new Date()): Promise<TeacherVideoStatus> {
+export async function teacherVideoStatus(db: Database, videoKey: string, now: Date = new Date()): Promise<TeacherVideoStatus> {
   const rows = await db
     .selectFrom('videoTranscode as t')
     .leftJoin('videoRendition as r', 'r.videoKey', 't.videoKey')
@@ -67,8 +67,7 @@ export async function teacherVideoStatus(db: Database, videoKey: string, origina
     .where('t.videoKey', '=', videoKey)
     .execute();
   const row = rows[0];
-  const sized = originalBytes ?? (row?.sourceBytes != null ? Number(row.sourceBytes) : undefined);
-  const original = sized !== undefined ? formatBytes(sized) : undefined;
+  const original = row?.sourceBytes != null ? formatBytes(Number(row.sourceBytes)) : undefined;
   if (!row) return { state: 'none', original, canMake: isUploadedVideo(videoKey) };
   const status = row.status as TranscodeStatus;
   if (status === 'Failed') return { state: 'failed', reason: row.failureReason ?? 'The copies could not be made.', original };
