@@ -87,7 +87,8 @@ describe("the teacher's video status", () => {
     const html = block(page.text);
     expect(html).toContain('Waiting to make the small and audio-only copies… (queued 2 min ago)');
     expect(html).toContain(`hx-get="/teach/lessons/${queued.lesson.id}/video/status" hx-trigger="every 5s" hx-swap="outerHTML"`);
-    expect(html).toContain(`<a href="/teach/lessons/${queued.lesson.id}#video-title">Refresh</a>`);
+    // No #fragment: a link to the page's own URL with one only scrolls, it does not reload (tests/e2e/video.e2e.test.ts).
+    expect(html).toContain(`<a href="/teach/lessons/${queued.lesson.id}">Refresh</a>`);
     expect(html).toContain('Video size: 412 MB (as uploaded)');
     expect(html).not.toContain('Try again');
 
