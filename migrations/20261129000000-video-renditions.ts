@@ -84,6 +84,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       updated_at timestamptz not null default now(),
       unique (lesson_id, language)
     )`.execute(db);
+  await sql`create trigger lesson_caption_set_updated_at before update on lesson_caption for each row execute function set_updated_at()`.execute(db);
   await sql`alter table "user" add column data_saver boolean`.execute(db);
 }
 

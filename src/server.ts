@@ -110,7 +110,8 @@ const shutdown = createShutdown({
     () => jobs.stop(),
     () => {
       stopWork.abort();
-      return queue.stop({ timeoutMs: 5_000 });
+      // ffmpeg gets SIGTERM, then SIGKILL 3 s later (video/ffmpeg.ts): 8 s covers that on a busy machine.
+      return queue.stop({ timeoutMs: 8_000 });
     },
     () => database.close(),
   ],

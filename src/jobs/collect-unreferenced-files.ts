@@ -38,6 +38,10 @@ export const STORAGE_KEY_COLUMNS = [
   { table: 'assignment', column: 'fileKey' },
   { table: 'assignmentSubmission', column: 'fileKey' },
   { table: 'blog', column: 'coverImageKey' },
+  // A video's processing rows name its original (also lesson.videoKey while it is the lesson's); the
+  // copies are derived from it by name (storage/variants.ts) and kept with it.
+  { table: 'videoTranscode', column: 'videoKey' },
+  { table: 'videoRendition', column: 'videoKey' },
 ] as const satisfies ReadonlyArray<{ table: keyof DB; column: string }>;
 
 /** Columns holding several keys (text[]). */

@@ -82,6 +82,9 @@ export function createJobQueue({ db, logger, maintenanceIntervalSeconds = 60 }: 
   });
   boss.on('error', (err) => logger.error({ err }, 'job queue error'));
   let started = false;
+  // Handlers still running: stop() waits for them (up to its timeout) even past pg-boss's own wait,
+  // so that nothing of theirs touches the pool after the caller closes it.
+  const inFlight = new Set<Promise<void>>();
 
   return {
     async send(trx, queue, data, options = {}) {
@@ -94,12 +97,21 @@ export function createJobQueue({ db, logger, maintenanceIntervalSeconds = 60 }: 
     },
     async work<T>(queue: QueueName, options: WorkOptions, handler: (job: QueuedJob<T>) => Promise<void>) {
       await boss.work<T>(queue, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async (jobs) => {
-        for (const job of jobs) await handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
+        for (const job of jobs) {
+          const run = handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
+          inFlight.add(run);
+          try {
+            await run;
+          } finally {
+            inFlight.delete(run);
+          }
+        }
       });
     },
     async stop({ timeoutMs = 10_000 } = {}) {
       if (!started) return;
       started = false;
+      const until = Date.now() + timeoutMs;
       await new Promise<void>((resolve) => {
         boss.once('stopped', () => resolve());
         void boss.stop({ graceful: true, timeout: timeoutMs, close: false }).catch((err: unknown) => {
@@ -107,6 +119,10 @@ export function createJobQueue({ db, logger, maintenanceIntervalSeconds = 60 }: 
           resolve();
         });
       });
+      if (inFlight.size > 0) {
+        const left = Math.max(0, until - Date.now());
+        await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, left).unref())]);
+      }
     },
     async jobState(queue, id) {
       const job = await boss.getJobById(queue, id, { includeArchive: true });

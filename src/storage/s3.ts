@@ -64,9 +64,6 @@ function isNotFound(error: unknown): boolean {
 
 export function createS3Storage(options: S3StorageOptions): S3Storage {
   const Bucket = options.bucket;
-  const multipartThreshold = options.multipartThresholdBytes ?? 100 * MiB;
-  const partSize = Math.max(options.partSizeBytes ?? 16 * MiB, 5 * MiB);
-  const listPageSize = options.listPageSize;
   const client = new S3Client({
     region: options.region,
     endpoint: options.endpoint,
@@ -81,6 +78,13 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  const forgetPartial = (key: string) => async (error: unknown): Promise<never> => {
+    await client.send(new DeleteObjectCommand({ Bucket, Key: key })).catch(() => {});
+    throw error;
+  };
+  const multipartThreshold = options.multipartThresholdBytes ?? 100 * MiB;
+  const partSize = Math.max(options.partSizeBytes ?? 16 * MiB, 5 * MiB);
+  const listPageSize = options.listPageSize;
 
   /**
    * Sends a command whose body may be a stream. The SDK does not watch the body for errors: a
@@ -128,10 +132,15 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
   return {
     driver: 's3',
 
+    /**
+     * S3 itself never keeps a PUT whose body fell short, but S3-compatible servers may (s3rver kept
+     * an empty object when the connection broke early, on a busy machine): a failed PUT deletes its
+     * key, best effort, and rethrows. Keys are never reused, so nothing valid can be lost here.
+     */
     async put(key, body, { contentType, contentLength }) {
       assertSafeKey(key);
       const command = new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType, ContentLength: contentLength });
-      await watchingBody(body, (abortSignal) => client.send(command, { abortSignal }));
+      await watchingBody(body, (abortSignal) => client.send(command, { abortSignal })).catch(forgetPartial(key));
     },
 
     async putFile(key, filePath, { contentType }) {
@@ -142,7 +151,7 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
       } else {
         const body = createReadStream(filePath);
         const command = new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType, ContentLength: size });
-        await watchingBody(body, (abortSignal) => client.send(command, { abortSignal }));
+        await watchingBody(body, (abortSignal) => client.send(command, { abortSignal })).catch(forgetPartial(key));
       }
       // Same contract as the disk driver, which moves the file: the source is gone afterwards.
       await rm(filePath, { force: true });

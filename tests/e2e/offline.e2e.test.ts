@@ -219,10 +219,12 @@ describe.skipIf(skipWithoutBrowser)('offline lessons in a browser', () => {
     await expect.poll(() => page.locator('#completion').textContent(), SLOW).toContain('Saved on this device; it will be sent when you are back online.');
 
     // Back online, but signed out (the session ended meanwhile): refused (403), kept on the device.
+    // The record is cleared first: going online may send the queue at once (the page's `online`
+    // event), before the next line of this test runs.
+    hits.length = 0;
+    await context.clearCookies();
     await listen();
     await context.setOffline(false);
-    await context.clearCookies();
-    hits.length = 0;
     await page.goto(`${url()}${lesson}`);
     await page.waitForURL((u) => u.pathname === '/auth/login');
     await expect.poll(() => hits.includes(`POST ${lesson}/complete`), SLOW).toBe(true);

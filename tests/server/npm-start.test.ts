@@ -52,7 +52,9 @@ async function npmStart(): Promise<Started> {
   for (const key of ['DATABASE_URL', 'TEST_DATABASE_URL', 'NODE_ENV', 'SESSION_SECRET', 'PORT', 'BASE_URL']) delete env[key];
   const npm = spawn('npm', ['start'], {
     cwd: root,
-    env: { ...env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()) },
+    // No video worker: the demo's transcodes would only load the machine (process.test.ts covers
+    // the worker's start and shutdown, tests/video/ the transcoding).
+    env: { ...env, NODE_ENV: 'development', LOG_LEVEL: 'warn', VIDEO_WORKERS: '0', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -67,7 +67,9 @@ describe.skipIf(!isRoot)('as root, from a checkout in a private folder', () => {
   });
 
   it('npm start works: serves /healthz, stops cleanly, and starts again on the same data', async () => {
-    const env = { PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_PG_RUNTIME_DIR: runtimeDir, LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+    // No video worker: the demo's transcodes would only load the machine (process.test.ts covers
+    // the worker's start and shutdown, tests/video/ the transcoding).
+    const env = { PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_PG_RUNTIME_DIR: runtimeDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', VIDEO_WORKERS: '0' };
     const start = () => run(process.execPath, ['--import', 'tsx', 'src/server.ts'], checkout, env);
 
     const first = start();

@@ -41,7 +41,8 @@ describe('the demo videos are transcoded like uploads', () => {
     await queue.start();
     await startVideoWorkers({ db: t.db, storage, logger: silentLogger, queue, config: { ffmpeg: config.ffmpeg, videoWorkers: 2, dataDir: config.dataDir } }, { pollingIntervalSeconds: 0.5 });
     const ready = async () => (await t.db.selectFrom('videoTranscode').select('status').where('status', '=', 'Ready').execute()).length;
-    await expect.poll(ready, { timeout: 30_000, interval: 200 }).toBe(6);
+    // Six 8 s clips, three copies each: about 10 s alone, several times that beside the whole suite.
+    await expect.poll(ready, { timeout: 120_000, interval: 200 }).toBe(6);
 
     // The demo lecture (seeds/demo-lecture.ts) is 854x480 with sound: every copy, each smaller than the original.
     const made = await t.db.selectFrom('videoRendition').select(['videoKey', 'kind', 'width', 'height', 'bytes']).orderBy('kind').execute();
@@ -51,5 +52,5 @@ describe('the demo videos are transcoded like uploads', () => {
     for (const r of made) expect(Number(r.bytes)).toBeLessThan(original);
     for (const { videoKey } of rows) expect(await storage.head(renditionKey(videoKey, 'small'))).toMatchObject({ contentType: 'video/mp4' });
     expect(await t.db.selectFrom('videoTranscode').select(['durationSeconds']).where('durationSeconds', '<>', '8.00').execute()).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });

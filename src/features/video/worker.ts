@@ -52,7 +52,12 @@ export async function runTranscodeJob(deps: VideoWorkerDeps, job: QueuedJob<Tran
       logger.error({ err: error, videoKey }, 'video transcode failed for the last time');
       return 'failed';
     }
-    logger.warn({ err: error, videoKey, retryCount: job.retryCount }, 'video transcode failed; the queue retries it');
+    if (signal?.aborted) {
+      // Our own shutdown stopped it: nothing went wrong, and the queue runs it again (here or elsewhere).
+      logger.info({ videoKey }, 'video transcode stopped by the shutdown; the queue runs it again');
+    } else {
+      logger.warn({ err: error, videoKey, retryCount: job.retryCount }, 'video transcode failed; the queue retries it');
+    }
     throw error;
   }
 }
