@@ -219,6 +219,27 @@ describe('page weight of a first visit', () => {
     }
   });
 
+  it('a lesson with a Ready video (copies, two caption tracks, the transcript) and its teacher\'s page (copies, captions) fit the page budget', async () => {
+    const f = await designFixture(t.db);
+    const as = async (user: { id: string }) => {
+      const agent = newAgent(t.app);
+      await startSession(agent, t.db, user);
+      return agent;
+    };
+    const [student, teacher] = [await as(f.student), await as(f.teacher)];
+    // [agent, page, what it shows]
+    const pages: Array<[typeof student, string, string[]]> = [
+      [student, f.paths.videoLesson, ['preload="none"', '<track kind="captions" srclang="es"', 'Transcript (English)', 'Small · 13.6 MB', 'HD (57.4 MB)']],
+      [teacher, f.paths.videoLessonEditor, ['Copies for slow connections (5:12 long)', 'HD · 720p · 57.4 MB', 'Español', 'Upload captions']],
+    ];
+    for (const [agent, path, markers] of pages) {
+      const res = await agent.get(path).expect(200);
+      for (const marker of markers) expect(res.text, path).toContain(marker);
+      const bytes = expectWithinPageBudget(res);
+      console.info(`[budget] ${path.replace(/[0-9a-f-]{36}/, ':lessonId')}: ${bytes} bytes gzipped`);
+    }
+  });
+
   it('every page whose template (or a partial it includes) has hx- attributes asks the layout for htmx', () => {
     const views = new Map<string, string>();
     const walk = (dir: string) => {

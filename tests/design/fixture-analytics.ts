@@ -150,6 +150,8 @@ export async function analyticsRows(
 
   return {
     users: { topLearner: learners[0]! },
+    // Issue 20's design rows (fixture-video.ts) give this lesson a Ready video and captions.
+    videoLesson: video,
     paths: {
       courseAnalytics: `/teach/courses/${f.course.id}/analytics`,
       courseAnalytics30d: `/teach/courses/${f.course.id}/analytics?range=30d`,

@@ -23,6 +23,7 @@ import {
 import { createAnnouncement } from '../setup/announcement-factories.ts';
 import { addMembership } from '../setup/admin-factories.ts';
 import { analyticsRows } from './fixture-analytics.ts';
+import { videoRows } from './fixture-video.ts';
 
 /**
  * One of every kind of row the design tests look at, with the long words and numbers that used to
@@ -47,7 +48,8 @@ import { analyticsRows } from './fixture-analytics.ts';
  * waiting (numbers 1 and 2), and an ended call. Issue 19's analytics (fixture-analytics.ts): five
  * more learners over 75 days with payments (one part refund), progress that drops off, a video lesson
  * watched, quiz and assignment results and ratings; the student's streak, calendar and points; this
- * week's leaderboard and last week's winners. Returns the users (password: TEST_PASSWORD) and the
+ * week's leaderboard and last week's winners. Issue 20 (fixture-video.ts): that video lesson's
+ * copies Ready (audio, small, HD, poster) with English and Spanish captions. Returns the users (password: TEST_PASSWORD) and the
  * path of each page type.
  */
 let made = 0;
@@ -349,6 +351,7 @@ export async function designFixture(db: Database) {
   const admin17 = await administration(db, n, { admin, teacher, student, learners, course, post });
   const support18 = await support(db, n, { admin, teacher, student, learners, course });
   const analytics19 = await analyticsRows(db, n, { student, own, course, later, lessons: [lesson, quizLesson, assignmentLesson], quiz, assignment });
+  const video20 = await videoRows(db, { course, videoLesson: analytics19.videoLesson });
 
   return {
     teacher,
@@ -401,6 +404,7 @@ export async function designFixture(db: Database) {
       ...admin17.paths,
       ...support18.paths,
       ...analytics19.paths,
+      ...video20.paths,
     },
   };
 }

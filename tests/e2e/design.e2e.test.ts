@@ -232,6 +232,10 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       { name: 'leaderboard', path: f.paths.leaderboard, role: 'student' },
       { name: 'leaderboard-month', path: f.paths.leaderboardMonth, role: 'student' },
       { name: 'leaderboard-visitor', path: f.paths.leaderboard, role: 'visitor' },
+      // Issue 20: a lesson with a Ready video as its student sees it (the copies' and downloads'
+      // links, two tracks, the transcript), and the teacher's lesson page (the copies, the captions).
+      { name: 'video-lesson', path: f.paths.videoLesson, role: 'student' },
+      { name: 'video-lesson-editor', path: f.paths.videoLessonEditor, role: 'teacher' },
     ];
     mkdirSync(shots, { recursive: true });
   });
@@ -266,6 +270,7 @@ describe.skipIf(skipWithoutBrowser)('the design at 320, 360 and 1280 px', () => 
       ...['admin-users', 'admin-user', 'admin-activity', 'admin-error', 'admin-settings', 'admin-workspace', 'invitation', 'viewing-as-dashboard'],
       ...['help', 'help-thread', 'admin-help', 'admin-help-request', 'support-call', 'student-call', 'student-call-accepted'],
       ...['dashboard', 'course-analytics', 'admin-analytics', 'points', 'leaderboard'],
+      'video-lesson',
     ];
     for (const role of ROLES) {
       const context = await b.browser.newContext({ viewport: { width: 360, height: 800 }, storageState: sessions.get(role), javaScriptEnabled: false });
