@@ -78,8 +78,23 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  // A failed PUT's key, checked until it has stayed absent three times in a row (up to 2 s): a
+  // server that keeps a partial object may write it a moment after our request failed.
   const forgetPartial = (key: string) => async (error: unknown): Promise<never> => {
-    await client.send(new DeleteObjectCommand({ Bucket, Key: key })).catch(() => {});
+    let absent = 0;
+    for (let tries = 0; tries < 20 && absent < 3; tries++) {
+      const found = await client.send(new HeadObjectCommand({ Bucket, Key: key })).then(
+        () => true,
+        (headError: unknown) => !isNotFound(headError),
+      );
+      if (found) {
+        absent = 0;
+        await client.send(new DeleteObjectCommand({ Bucket, Key: key })).catch(() => {});
+      } else {
+        absent++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     throw error;
   };
   const multipartThreshold = options.multipartThresholdBytes ?? 100 * MiB;
@@ -134,8 +149,9 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
 
     /**
      * S3 itself never keeps a PUT whose body fell short, but S3-compatible servers may (s3rver kept
-     * an empty object when the connection broke early, on a busy machine): a failed PUT deletes its
-     * key, best effort, and rethrows. Keys are never reused, so nothing valid can be lost here.
+     * an empty object when the connection broke early, on a busy machine, and wrote it after our
+     * request had failed): a failed PUT deletes its key until it stays gone (forgetPartial), then
+     * rethrows. Only on the failure path; keys are never reused, so nothing valid can be lost.
      */
     async put(key, body, { contentType, contentLength }) {
       assertSafeKey(key);
