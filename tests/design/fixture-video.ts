@@ -1,6 +1,7 @@
 import type { Database } from '../../src/db/database.ts';
 import { parseCaptions } from '../../src/features/video/captions.ts';
 import { newKey } from '../../src/storage/index.ts';
+import { MB, recordVideoState } from '../setup/video-factories.ts';
 
 /**
  * Issue 20: the course's video lesson (fixture-analytics.ts's "Counting stock with a phone camera")
@@ -12,7 +13,6 @@ import { newKey } from '../../src/storage/index.ts';
  * copies; the design walk draws the poster's box from its width and height).
  */
 
-const MB = 1_000_000;
 
 /** Speech every 4 s for the first minute, a new speaker halfway (the transcript's paragraphs). */
 function captions(lines: string[]): { vtt: string; transcript: string } {
@@ -48,19 +48,14 @@ export async function videoRows(db: Database, f: { course: { slug: string }; vid
   const now = new Date();
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('lesson').set({ videoKey }).where('id', '=', f.videoLesson.id).execute();
-    await trx
-      .insertInto('videoTranscode')
-      .values({ videoKey, lessonId: f.videoLesson.id, status: 'Ready', attempts: 1, sourceBytes: String(187 * MB), durationSeconds: '312', sourceWidth: 1920, sourceHeight: 1080, startedAt: now, finishedAt: now })
-      .execute();
-    await trx
-      .insertInto('videoRendition')
-      .values([
-        { videoKey, kind: 'audio', bytes: String(1_900_000), codec: 'aac', bitrateKbps: 48 },
-        { videoKey, kind: 'small', bytes: String(13_600_000), codec: 'h264', width: 640, height: 360, bitrateKbps: 350 },
-        { videoKey, kind: 'hd', bytes: String(57_400_000), codec: 'h264', width: 1280, height: 720, bitrateKbps: 1500 },
-        { videoKey, kind: 'poster', bytes: '21000', codec: 'webp', width: 640, height: 360 },
-      ])
-      .execute();
+    // A five-minute 1080p upload's copies.
+    await recordVideoState(trx, {
+      videoKey,
+      lessonId: f.videoLesson.id,
+      status: 'Ready',
+      sizes: { audio: 1_900_000, small: 13_600_000, hd: 57_400_000, poster: 21_000 },
+      row: { sourceBytes: String(187 * MB), durationSeconds: '312', sourceWidth: 1920, sourceHeight: 1080, startedAt: now, finishedAt: now },
+    });
     await trx
       .insertInto('lessonCaption')
       .values([

@@ -13,6 +13,7 @@ import { useTestApp } from '../setup/app.ts';
 import { launchBrowser, screenshotPath, signInThroughForm, skipWithoutBrowser } from '../setup/browser.ts';
 import { createAdmin, createChapter, createCourse, createEnrollment, createLesson, createTeacher, createUser } from '../setup/factories.ts';
 import { makeClip } from '../video/clips.ts';
+import { recordVideoState } from '../setup/video-factories.ts';
 
 const SLOW = { timeout: 20_000, interval: 100 };
 
@@ -76,17 +77,16 @@ describe.skipIf(skipWithoutBrowser)('offline lessons in a browser', () => {
       // The same small clip stands in for each copy: what matters here is which one is saved and served.
       for (const kind of ['small', 'hd', 'audio'] as const) await put(renditionKey(videoKey, kind), clip, kind === 'audio' ? 'audio/mp4' : 'video/mp4');
       await put(renditionKey(videoKey, 'poster'), poster, 'image/webp');
-      await t.db.insertInto('videoTranscode').values({ videoKey, lessonId: lesson.id, status: 'Ready', sourceBytes: String(clip.length), durationSeconds: '2.00' }).execute();
-      await t.db
-        .insertInto('videoRendition')
-        .values([
-          { videoKey, kind: 'small', bytes: String(clip.length), codec: 'h264', width: 320, height: 240, bitrateKbps: 300 },
-          { videoKey, kind: 'hd', bytes: String(clip.length), codec: 'h264', width: 320, height: 240, bitrateKbps: 300 },
-          // Stated smaller than the video, so "Save with audio only" is offered.
-          { videoKey, kind: 'audio', bytes: '10000', codec: 'aac', bitrateKbps: 48 },
-          { videoKey, kind: 'poster', bytes: String(poster.length), codec: 'webp', width: 320, height: 240 },
-        ])
-        .execute();
+      const frame = { width: 320, height: 240 };
+      await recordVideoState(t.db, {
+        videoKey,
+        lessonId: lesson.id,
+        status: 'Ready',
+        // The audio copy stated smaller than the video, so "Save with audio only" is offered.
+        sizes: { small: clip.length, hd: clip.length, audio: 10_000, poster: poster.length },
+        dimensions: { small: frame, hd: frame, poster: frame },
+        row: { sourceBytes: String(clip.length), durationSeconds: '2.00' },
+      });
       lessons.push({ ...lesson, videoKey });
     }
     const reading = await createLesson(t.db, { chapterId: chapter.id, title: 'Reading: naming columns' });

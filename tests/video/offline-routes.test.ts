@@ -12,6 +12,7 @@ import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
 import { countQueries } from '../setup/queries.ts';
 import { signedInAs, type SignedIn } from '../setup/users.ts';
+import { LECTURE_SIZES, recordVideoState } from '../setup/video-factories.ts';
 
 /**
  * Offline lessons (issue 20), the server's side: the chapter manifest the service worker saves
@@ -20,8 +21,7 @@ import { signedInAs, type SignedIn } from '../setup/users.ts';
  * can be sent twice.
  */
 
-const MB = 1_000_000;
-const SIZES = { audio: 9 * MB, small: 38 * MB, hd: 160 * MB } as const;
+const SIZES = LECTURE_SIZES;
 const VTT = 'WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nOne row per sale.\n';
 const assets = buildAssetManifest();
 
@@ -45,16 +45,7 @@ describe('offline lessons: routes', () => {
   async function videoLesson(chapterId: string, options: { captions?: boolean; title?: string } = {}) {
     const videoKey = newKey('videos', 'mp4');
     const lesson = await createLesson(t.db, { chapterId, title: options.title ?? 'Tidy data', videoKey });
-    await t.db.insertInto('videoTranscode').values({ videoKey, lessonId: lesson.id, status: 'Ready', sourceBytes: String(412 * MB), durationSeconds: '600.00' }).execute();
-    await t.db
-      .insertInto('videoRendition')
-      .values([
-        { videoKey, kind: 'audio', bytes: String(SIZES.audio), codec: 'aac', bitrateKbps: 48 },
-        { videoKey, kind: 'small', bytes: String(SIZES.small), codec: 'h264', width: 640, height: 360, bitrateKbps: 400 },
-        { videoKey, kind: 'hd', bytes: String(SIZES.hd), codec: 'h264', width: 1280, height: 720, bitrateKbps: 1800 },
-        { videoKey, kind: 'poster', bytes: '20000', codec: 'webp', width: 640, height: 360 },
-      ])
-      .execute();
+    await recordVideoState(t.db, { videoKey, lessonId: lesson.id, status: 'Ready', sizes: SIZES });
     if (options.captions) {
       await t.db
         .insertInto('lessonCaption')

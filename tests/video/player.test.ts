@@ -8,6 +8,7 @@ import { expectWithinPageBudget } from '../setup/budget.ts';
 import { createChapter, createCourse, createEnrollment, createLesson } from '../setup/factories.ts';
 import { countQueries } from '../setup/queries.ts';
 import { signedInAs, type SignedIn } from '../setup/users.ts';
+import { LECTURE_SIZES, recordVideoState } from '../setup/video-factories.ts';
 
 /**
  * The student's lesson player (issue 20): the copy for their connection (HD, small with data saver
@@ -15,8 +16,7 @@ import { signedInAs, type SignedIn } from '../setup/users.ts';
  * under the lesson's rules, the transcript, and Range requests on every copy.
  */
 
-const MB = 1_000_000;
-const SIZES = { audio: 9 * MB, small: 38 * MB, hd: 160 * MB, poster: 20_000 } as const;
+const SIZES = LECTURE_SIZES;
 
 function binary(res: unknown, callback: (error: Error | null, body: Buffer) => void) {
   // superagent hands the parser the raw http.IncomingMessage (its types say otherwise).
@@ -51,30 +51,7 @@ describe('lesson player', () => {
   async function videoLesson(status: 'Ready' | 'Processing' | 'Failed' | 'none', options: { captions?: boolean; chapter?: string } = {}) {
     const videoKey = newKey('videos', 'mp4');
     const lesson = await createLesson(t.db, { chapterId: options.chapter ?? chapterId, title: 'Tidy data', videoKey });
-    if (status !== 'none') {
-      await t.db
-        .insertInto('videoTranscode')
-        .values({
-          videoKey,
-          lessonId: lesson.id,
-          status,
-          sourceBytes: String(412 * MB),
-          failureReason: status === 'Failed' ? 'ffmpeg could not read the file: moov atom not found' : null,
-          durationSeconds: status === 'Ready' ? '600.00' : null,
-        })
-        .execute();
-    }
-    if (status === 'Ready') {
-      await t.db
-        .insertInto('videoRendition')
-        .values([
-          { videoKey, kind: 'audio', bytes: String(SIZES.audio), codec: 'aac', bitrateKbps: 48 },
-          { videoKey, kind: 'small', bytes: String(SIZES.small), codec: 'h264', width: 640, height: 360, bitrateKbps: 400 },
-          { videoKey, kind: 'hd', bytes: String(SIZES.hd), codec: 'h264', width: 1280, height: 720, bitrateKbps: 1800 },
-          { videoKey, kind: 'poster', bytes: String(SIZES.poster), codec: 'webp', width: 640, height: 360 },
-        ])
-        .execute();
-    }
+    if (status !== 'none') await recordVideoState(t.db, { videoKey, lessonId: lesson.id, status, sizes: SIZES });
     if (options.captions) {
       await t.db
         .insertInto('lessonCaption')

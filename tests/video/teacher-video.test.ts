@@ -10,6 +10,7 @@ import { createChapter, createCourse, createLesson } from '../setup/factories.ts
 import { mp4Video } from '../setup/media.ts';
 import { countQueries } from '../setup/queries.ts';
 import { signedInAs, type SignedIn } from '../setup/users.ts';
+import { recordVideoState } from '../setup/video-factories.ts';
 
 /**
  * The teacher's lesson page says what became of the copies for slow connections: being made (the
@@ -17,7 +18,6 @@ import { signedInAs, type SignedIn } from '../setup/users.ts';
  * failed (the reason and Try again); a video from before copies existed can have them made.
  */
 
-const MB = 1_000_000;
 const REASON = 'ffmpeg could not read the file: moov atom not found';
 
 describe("the teacher's video status", () => {
@@ -37,33 +37,14 @@ describe("the teacher's video status", () => {
   async function videoLesson(status: State | 'none', options: { minutesAgo?: number; captions?: number } = {}) {
     const videoKey = newKey('videos', 'mp4');
     const lesson = await createLesson(t.db, { chapterId, title: 'Tidy data', videoKey });
-    const ago = sql<Date>`now() - make_interval(mins => ${options.minutesAgo ?? 0})`;
+    const ago = new Date(Date.now() - (options.minutesAgo ?? 0) * 60_000);
     if (status !== 'none') {
-      await t.db
-        .insertInto('videoTranscode')
-        .values({
-          videoKey,
-          lessonId: lesson.id,
-          status,
-          sourceBytes: String(412 * MB),
-          failureReason: status === 'Failed' ? REASON : null,
-          durationSeconds: status === 'Ready' ? '605.00' : null,
-          queuedAt: ago,
-          startedAt: status === 'Queued' ? null : ago,
-          attempts: status === 'Queued' ? 0 : 1,
-        })
-        .execute();
-    }
-    if (status === 'Ready') {
-      await t.db
-        .insertInto('videoRendition')
-        .values([
-          { videoKey, kind: 'audio', bytes: String(9 * MB), codec: 'aac', bitrateKbps: 48 },
-          { videoKey, kind: 'small', bytes: String(38 * MB), codec: 'h264', width: 640, height: 360, bitrateKbps: 400 },
-          { videoKey, kind: 'hd', bytes: String(160 * MB), codec: 'h264', width: 1280, height: 720, bitrateKbps: 1800 },
-          { videoKey, kind: 'poster', bytes: '20000', codec: 'webp', width: 640, height: 360 },
-        ])
-        .execute();
+      await recordVideoState(t.db, {
+        videoKey,
+        lessonId: lesson.id,
+        status,
+        row: { failureReason: status === 'Failed' ? REASON : null, durationSeconds: status === 'Ready' ? '605.00' : null, queuedAt: ago, startedAt: status === 'Queued' ? null : ago },
+      });
     }
     for (let i = 0; i < (options.captions ?? 0); i++) {
       const language = ['en', 'es', 'fr'][i]!;
