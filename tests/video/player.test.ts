@@ -66,6 +66,14 @@ describe('lesson player', () => {
 
   const sourceOf = (html: string) => /<source src="([^"]+)"/.exec(html)?.[1];
 
+  it("uses the teacher's lesson image as the poster when there is one, else the frame the worker made", async () => {
+    const { lesson, videoKey, url } = await videoLesson('Ready');
+    expect((await student.agent.get(url)).text).toContain(`poster="/media/${renditionKey(videoKey, 'poster')}"`);
+    const image = newKey('thumbnails', 'webp');
+    await t.db.updateTable('lesson').set({ thumbnailKey: image }).where('id', '=', lesson.id).execute();
+    expect((await student.agent.get(url)).text).toContain(`poster="/media/${image}"`);
+  });
+
   it('offers each copy smallest first with its size, HD by default, and says what playing costs', async () => {
     const { videoKey, url } = await videoLesson('Ready');
     const page = await student.agent.get(url);

@@ -97,7 +97,7 @@ export async function lessonPlayer(
     choices: offeredSources(video).map(named),
     wanted: options.wanted && chosen.kind === options.wanted ? options.wanted : undefined,
     processing: video.status === 'Queued' || video.status === 'Processing',
-    poster: video.posterUrl ?? (lesson.thumbnailKey ? `/media/${lesson.thumbnailKey}` : undefined),
+    poster: video.posterUrl,
     captions,
     transcript: shown
       ? {

@@ -84,7 +84,7 @@ export async function offlineManifest(db: Database, storage: Storage, input: Man
   if (!chapter || open.length === 0) return undefined;
   const ids = open.map((l) => l.id);
   const [lessons, captions] = await Promise.all([
-    db.selectFrom('lesson').select(['id', 'videoKey']).where('id', 'in', ids).execute(),
+    db.selectFrom('lesson').select(['id', 'videoKey', 'thumbnailKey']).where('id', 'in', ids).execute(),
     db
       .selectFrom('lessonCaption')
       .select(['lessonId', 'language', sql<number>`octet_length(vtt)`.as('bytes')])

@@ -27,6 +27,7 @@ export interface PlayerVideo {
   /** undefined: uploaded before renditions existed (no row): only the original. */
   status: TranscodeStatus | undefined;
   failureReason: string | null;
+  /** The lesson's own image when the teacher gave one, else the worker's poster frame. */
   posterUrl: string | undefined;
   durationSeconds: number | undefined;
   /** Smallest first: audio, small, hd, then the original (when its size is known). */
@@ -52,8 +53,12 @@ function originalType(videoKey: string): string {
  * The player's video for each lesson that has one, in one query. `originalBytes` covers videos
  * uploaded before processing existed (no row: the caller may know the size from storage).
  */
-export async function playerVideos(db: Database, lessons: Array<{ id: string; videoKey: string | null }>, originalBytes: Map<string, number> = new Map()): Promise<Map<string, PlayerVideo>> {
-  const withVideo = lessons.filter((l): l is { id: string; videoKey: string } => !!l.videoKey);
+export async function playerVideos(
+  db: Database,
+  lessons: Array<{ id: string; videoKey: string | null; thumbnailKey?: string | null }>,
+  originalBytes: Map<string, number> = new Map(),
+): Promise<Map<string, PlayerVideo>> {
+  const withVideo = lessons.filter((l): l is { id: string; videoKey: string; thumbnailKey?: string | null } => !!l.videoKey);
   const result = new Map<string, PlayerVideo>();
   if (withVideo.length === 0) return result;
   const rows = await db
@@ -98,7 +103,8 @@ export async function playerVideos(db: Database, lessons: Array<{ id: string; vi
     result.set(lesson.id, {
       status: head?.status as TranscodeStatus | undefined,
       failureReason: head?.failureReason ?? null,
-      posterUrl,
+      // The teacher's own lesson image, when they chose one, over the frame the worker picked.
+      posterUrl: lesson.thumbnailKey ? `/media/${lesson.thumbnailKey}` : posterUrl,
       durationSeconds: head?.durationSeconds != null ? Number(head.durationSeconds) : undefined,
       sources,
     });
