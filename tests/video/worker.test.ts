@@ -137,7 +137,9 @@ describe('video transcode jobs', () => {
     const jobId = await t.db.transaction().execute(async (trx) => {
       await trx.updateTable('lesson').set({ videoKey: key }).where('id', '=', lesson.id).execute();
       await trx.insertInto('videoTranscode').values({ videoKey: key, lessonId: lesson.id, status: 'Queued', sourceBytes: video.length }).execute();
-      return sender.send(trx, QUEUES.videoTranscode, { videoKey: key }, { singletonKey: key, expireInSeconds: 8, retryDelay: 1 });
+      // 20 s: long enough that the retry (about 1.5 s alone, several times that on a loaded machine)
+      // never expires itself and runs a third time (seen with 8 s beside the whole suite).
+      return sender.send(trx, QUEUES.videoTranscode, { videoKey: key }, { singletonKey: key, expireInSeconds: 20, retryDelay: 1 });
     });
     expect(jobId).toBeTruthy();
 
@@ -177,13 +179,13 @@ describe('video transcode jobs', () => {
 
     // This instance picks the job up once the dead run expires, and finishes it.
     await startWorker(storageOf());
-    await expect.poll(() => statusOf(key), { timeout: 30_000, interval: 200 }).toBe('Ready');
+    await expect.poll(() => statusOf(key), { timeout: 60_000, interval: 200 }).toBe('Ready');
     expect(await transcodeRow(key)).toMatchObject({ status: 'Ready', attempts: 2, sourceWidth: 1280, sourceHeight: 720 });
     expect(await kindsOf(key)).toEqual(['audio', 'hd', 'poster', 'small']);
     await expect.poll(() => sender.jobState(QUEUES.videoTranscode, jobId!), { timeout: 5_000, interval: 100 }).toBe('completed');
     // The dead run's work folder (a copy of the original and half-made files) was removed by the next run.
     expect(readdirSync(work)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('a video replaced while its job is queued: the old job does nothing, the new video is transcoded, no copies of the old one', async () => {
     const lesson = await createLesson(t.db, { chapterId });
