@@ -70,6 +70,13 @@ function targetHeight(sourceHeight: number, wanted: number): number {
 }
 
 /** ffmpeg's arguments for one H.264 + AAC output. */
+
+/**
+ * How every copy ends: no metadata from the original (a phone's video carries where it was filmed),
+ * and the index first (`+faststart`), so a copy plays while it downloads.
+ */
+const CLEAN_MP4 = ['-map_metadata', '-1', '-map_chapters', '-1', '-movflags', '+faststart', '-f', 'mp4'] as const;
+
 function videoOutput(label: string, profile: VideoProfile, hasAudio: boolean, file: string): string[] {
   return [
     '-map',
@@ -95,15 +102,7 @@ function videoOutput(label: string, profile: VideoProfile, hasAudio: boolean, fi
     '-threads',
     '2',
     ...(hasAudio ? ['-c:a', 'aac', '-b:a', `${profile.audioKbps}k`, '-ac', '1'] : []),
-    // No metadata from the original (a phone's video carries where it was filmed).
-    '-map_metadata',
-    '-1',
-    '-map_chapters',
-    '-1',
-    '-movflags',
-    '+faststart',
-    '-f',
-    'mp4',
+    ...CLEAN_MP4,
     file,
   ];
 }
@@ -121,14 +120,7 @@ function audioOutput(file: string): string[] {
     `${AUDIO_KBPS}k`,
     '-ac',
     '1',
-    '-map_metadata',
-    '-1',
-    '-map_chapters',
-    '-1',
-    '-movflags',
-    '+faststart',
-    '-f',
-    'mp4',
+    ...CLEAN_MP4,
     file,
   ];
 }
