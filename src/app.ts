@@ -26,6 +26,8 @@ import { styleguideRoutes } from './features/styleguide/routes.ts';
 import { buildAssetManifest, serveAssets, type AssetManifest } from './http/assets.ts';
 import { refuseControlCharactersInForm, refuseControlCharactersInUrl } from './http/control-characters.ts';
 import { csrfProtection } from './http/csrf.ts';
+import { resolveLocale } from './i18n/negotiate.ts';
+import { languageRoutes } from './features/language/routes.ts';
 import { handleErrors, handleNotFound } from './http/errors.ts';
 import { publicRouter, requireRole, requireUser, requireVerified } from './http/guards.ts';
 import { createViewRenderer } from './http/render.ts';
@@ -124,6 +126,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(loadCurrentUser(db));
   // Data saver for this request (the user's choice, else Save-Data): res.locals.dataSaver, Vary: Save-Data.
   app.use(resolveDataSaver);
+  // The request's language (the person's choice, the visitor's cookie, Accept-Language): res.locals.t for every view.
+  app.use(resolveLocale);
   // Who is online (/admin/online): at most one upsert a minute per signed-in device, none in between.
   app.use(trackPresence(db));
   // The nav's unread count and the urgent announcement banner: one query per page a signed-in person is shown.
@@ -132,6 +136,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(refuseWhileImpersonating({ db }));
 
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
+  app.use(publicRouter(languageRoutes({ db, secureCookies: config.isProduction })));
   app.use(publicRouter(homeRoutes({ db, cacheMs: config.catalogCacheMs })));
   app.use('/auth', authRoutes(accounts));
   app.use(catalogRoutes({ db, cacheMs: config.catalogCacheMs }));

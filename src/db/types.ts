@@ -735,6 +735,7 @@ export interface User {
   firstName: string;
   id: Generated<string>;
   image: string | null;
+  language: string | null;
   lastName: string | null;
   leaderboardOptOut: Generated<boolean>;
   phoneNumber: string | null;

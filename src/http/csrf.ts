@@ -56,6 +56,13 @@ function statelessTokenMatches(req: Request, settings: StatelessCsrf): boolean {
 
 const isSignedIn = (req: Request) => Boolean(req.session?.deviceToken);
 
+/**
+ * A visitor's footer language switch (features/language/routes.ts) needs no token: the footer is on
+ * cached pages that carry none, and all a forged one could do is set a visitor's language cookie.
+ * Signed in, it changes the account and is checked like any other form.
+ */
+const isVisitorLanguageChoice = (req: Request) => req.method === 'POST' && req.path === '/language';
+
 /** Checks every unsafe request (after the body parser and the session). */
 export function csrfProtection(config: Pick<Config, 'sessionSecret' | 'isProduction'>): RequestHandler {
   const settings: StatelessCsrf = {
@@ -65,7 +72,7 @@ export function csrfProtection(config: Pick<Config, 'sessionSecret' | 'isProduct
   };
   return (req, res, next) => {
     settingsOf.set(req, settings);
-    if (!isSignedIn(req) && statelessTokenMatches(req, settings)) return next();
+    if (!isSignedIn(req) && (statelessTokenMatches(req, settings) || isVisitorLanguageChoice(req))) return next();
     csrfSynchronisedProtection(req, res, next);
   };
 }

@@ -1,36 +1,43 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
+import { msg } from '../i18n/catalogue.ts';
+import { localeOf } from '../i18n/negotiate.ts';
+import { translatorFor, type MessageValues, type Translator } from '../i18n/translator.ts';
 import { recordError } from './error-log.ts';
 import { backTo } from './forms.ts';
 import { createOutageMonitor, isDatabaseUnavailable, OUTAGE_RETRY_AFTER_SECONDS } from './outage.ts';
 import { renderPageOrFragment } from './render.ts';
 
-/** An error with an HTTP status that is safe to show to the user as it is. */
+/**
+ * An error with an HTTP status that is safe to show to the user: its message is an English
+ * catalogue message (`msg('…')`) with its ICU values, shown in the reader's language.
+ */
 export class HttpError extends Error {
   override name = 'HttpError';
   constructor(
     readonly status: number,
     message: string,
+    readonly values?: MessageValues,
   ) {
     super(message);
   }
 }
 
-export const notFound = (message = 'We could not find that page.') => new HttpError(404, message);
+export const notFound = (message = msg('We could not find that page.')) => new HttpError(404, message);
 
 const TITLES: Record<number, string> = {
-  400: 'Bad request',
-  403: 'Not allowed',
-  404: 'Page not found',
-  405: 'Method not allowed',
-  413: 'Too large',
-  422: 'Please check the form',
-  429: 'Too many requests',
+  400: msg('Bad request'),
+  403: msg('Not allowed'),
+  404: msg('Page not found'),
+  405: msg('Method not allowed'),
+  413: msg('Too large'),
+  422: msg('Please check the form'),
+  429: msg('Too many requests'),
 };
 
-const OUTAGE_TITLE = 'Back shortly';
-const OUTAGE_MESSAGE = 'Edupeak is briefly unavailable; it will be back shortly. Please try again in a minute.';
+const OUTAGE_TITLE = msg('Back shortly');
+const OUTAGE_MESSAGE = msg('Edupeak is briefly unavailable; it will be back shortly. Please try again in a minute.');
 
 export const handleNotFound: RequestHandler = (_req, _res, next) => next(notFound());
 
@@ -87,14 +94,19 @@ export function handleErrors({ db, logger }: { db: Database; logger: Logger }): 
         .catch((logError: unknown) => logger.error({ err: logError }, 'could not write error_log'));
     }
 
-    const message = outage
-      ? OUTAGE_MESSAGE
-      : status >= 500
-        ? 'Something went wrong on our side. It has been logged; please try again in a moment.'
-        : error instanceof HttpError || (error as { expose?: unknown })?.expose === true
-          ? // http-errors (body-parser, csrf-sync) mark 4xx messages fit to show with `expose`.
-            err.message
-          : (TITLES[status] ?? 'That request could not be handled.');
+    // In the reader's language; an error raised before the language was resolved works it out here.
+    const tr = (res.locals.i18n as Translator | undefined) ?? translatorFor(localeOf(req, res.locals.user as { language?: string | null } | undefined));
+    const message = tr.t(
+      outage
+        ? OUTAGE_MESSAGE
+        : status >= 500
+          ? msg('Something went wrong on our side. It has been logged; please try again in a moment.')
+          : error instanceof HttpError || (error as { expose?: unknown })?.expose === true
+            ? // http-errors (body-parser, csrf-sync) mark 4xx messages fit to show with `expose`.
+              err.message
+            : (TITLES[status] ?? msg('That request could not be handled.')),
+      error instanceof HttpError ? error.values : undefined,
+    );
     res.setHeader('Cache-Control', 'no-store');
     const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     if (status === 429 && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
@@ -104,7 +116,7 @@ export function handleErrors({ db, logger }: { db: Database; logger: Logger }): 
         res,
         { page: 'errors/error', fragment: 'errors/_error' },
         {
-          title: outage ? OUTAGE_TITLE : (TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'Error')),
+          title: tr.t(outage ? OUTAGE_TITLE : (TITLES[status] ?? (status >= 500 ? msg('Something went wrong') : msg('Error')))),
           status,
           message,
           back: backTo(req.get('referer'), ''),

@@ -3,9 +3,13 @@ import type { SessionData } from 'express-session';
 
 type Flash = NonNullable<SessionData['flash']>;
 
-/** A one-time message shown on the next page (after a 303 redirect). */
-export function setFlash(req: Request, type: Flash['type'], message: string): void {
-  req.session.flash = { type, message };
+/**
+ * A one-time message shown on the next page (after a 303 redirect). The message is the English
+ * catalogue message (`msg('Saved.')`) with its ICU values, translated when it is shown (render.ts):
+ * the next page's language, which is the reader's.
+ */
+export function setFlash(req: Request, type: Flash['type'], message: string, values?: Record<string, string | number>): void {
+  req.session.flash = values ? { type, message, values } : { type, message };
 }
 
 /**

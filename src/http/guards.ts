@@ -22,6 +22,8 @@ export interface CurrentUser {
   timeZone: string;
   /** Data saver chosen on /account: null (or absent) = follow the browser's Save-Data header. */
   dataSaver?: boolean | null;
+  /** Language chosen on /account or in the footer (i18n/locales.ts): null = follow Accept-Language. */
+  language?: string | null;
 }
 
 export const GUARD = Symbol('edupeak.guard');

@@ -77,10 +77,13 @@ export function anonymousPageCache(options: PageCacheOptions): RequestHandler & 
   const handler: RequestHandler = (req, res, next) => {
     if (req.method !== 'GET' || !isAnonymous(req, res) || (options.cacheable && !options.cacheable(req))) return next();
     // Data saver (Save-Data) changes the HTML (small images): each variant is its own entry.
-    const key = `${req.get('HX-Request') === 'true' ? 'hx' : 'page'} ${res.locals.dataSaver ? 'saver' : 'full'} ${req.originalUrl}`;
+    // So does the language (Accept-Language or the visitor's choice): each language its own entry.
+    const key = `${req.get('HX-Request') === 'true' ? 'hx' : 'page'} ${res.locals.dataSaver ? 'saver' : 'full'} ${String(res.locals.locale ?? 'en')} ${req.originalUrl}`;
     const hit = cache.get(key);
     if (hit) {
       res.vary('Save-Data');
+      res.vary('Accept-Language');
+      res.set('Content-Language', String(res.locals.locale ?? 'en'));
       res.status(200).type(hit.contentType).send(hit.body);
       return;
     }

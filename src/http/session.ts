@@ -16,7 +16,7 @@ declare module 'express-session' {
     deviceToken?: string;
     /** The role this session id was issued for: a change of role gets a new id. */
     role?: string;
-    flash?: { type: 'success' | 'info' | 'warning' | 'error'; message: string };
+    flash?: { type: 'success' | 'info' | 'warning' | 'error'; message: string; values?: Record<string, string | number> };
   }
 }
 

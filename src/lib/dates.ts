@@ -49,15 +49,20 @@ function safeZone(timeZone: string | undefined): string {
 }
 
 /** "27 Nov 2026", in the reader's zone: one unambiguous format for every reader. */
-export function formatDate(value: Date | string, timeZone: string = DEFAULT_TIME_ZONE): string {
+export function formatDate(value: Date | string, timeZone: string = DEFAULT_TIME_ZONE, locale = 'en'): string {
   const zone = safeZone(timeZone);
-  return formatter(`d|${zone}`, () => new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: zone })).format(new Date(value));
+  // English reads "27 Nov 2026" (day first: unambiguous everywhere); other languages their own way.
+  const tag = locale === 'en' ? 'en-GB' : locale;
+  return formatter(`d|${tag}|${zone}`, () => new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'short', year: 'numeric', timeZone: zone })).format(new Date(value));
 }
 
 /** "27 Nov 2026, 14:30 (Europe/Berlin)": a release time, with the zone it is shown in. */
-export function formatDateTime(value: Date | string, timeZone: string = DEFAULT_TIME_ZONE): string {
+export function formatDateTime(value: Date | string, timeZone: string = DEFAULT_TIME_ZONE, locale = 'en'): string {
   const zone = safeZone(timeZone);
-  return `${formatDate(value, zone)}, ${zonedParts(new Date(value), zone).time} (${zone})`;
+  if (locale === 'en') return `${formatDate(value, zone)}, ${zonedParts(new Date(value), zone).time} (${zone})`;
+  // Other languages: Intl's own date-and-time pattern and digits, 24-hour, with the zone's name.
+  const f = formatter(`dt|${locale}|${zone}`, () => new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone }));
+  return `${f.format(new Date(value))} (${zone})`;
 }
 
 /** Numeric parts of an instant's wall clock in a zone, 24-hour. */

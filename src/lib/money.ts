@@ -4,20 +4,23 @@
 // 0.3-2 µs on a busy 2-core machine; a catalog page formats a dozen prices): one formatter per currency, made on first use.
 const formatters = new Map<string, Intl.NumberFormat>();
 
-function formatterFor(currency: string): Intl.NumberFormat {
+function formatterFor(currency: string, locale: string): Intl.NumberFormat {
   const code = currency.toUpperCase();
-  let formatter = formatters.get(code);
+  // English reads "$19.99" (en-US); Spanish "19,99 US$", Arabic with its own digits: Intl knows each.
+  const tag = locale === 'en' ? 'en-US' : locale;
+  const key = `${tag}|${code}`;
+  let formatter = formatters.get(key);
   if (!formatter) {
     // Throws a RangeError for a malformed code before anything is cached, as before.
-    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency: code });
-    formatters.set(code, formatter);
+    formatter = new Intl.NumberFormat(tag, { style: 'currency', currency: code });
+    formatters.set(key, formatter);
   }
   return formatter;
 }
 
-/** An amount of money as it reads in a table or a total: "$0.00", "$19.99". */
-export function formatAmount(cents: number, currency = 'usd'): string {
-  return formatterFor(currency).format(cents / 100);
+/** An amount of money as it reads in a table or a total: "$0.00", "$19.99" (in English). */
+export function formatAmount(cents: number, currency = 'usd', locale = 'en'): string {
+  return formatterFor(currency, locale).format(cents / 100);
 }
 
 /** A course's price: "Free" for nothing, else the amount. */

@@ -20,7 +20,7 @@ describe('error pages', () => {
 
   it('an unknown path gets the 404 page, inside the layout', async () => {
     const res = await t.request().get('/no/such/page').expect(404);
-    expect(res.text).toContain('<html lang="en">');
+    expect(res.text).toContain('<html lang="en" dir="ltr">');
     expect(res.text).toContain('Page not found');
     expect(res.text).toContain('href="/"');
     expect(res.headers['vary']).toMatch(/HX-Request/i);

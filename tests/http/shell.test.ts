@@ -20,7 +20,7 @@ describe('app shell', () => {
 
   it('the layout has lang, landmarks, a skip link, one stylesheet, and no htmx on a page that does not use it', async () => {
     const res = await t.request().get('/').expect(200);
-    expect(res.text).toMatch(/<html lang="en">/);
+    expect(res.text).toMatch(/<html lang="en" dir="ltr">/);
     expect(res.text).toContain('<a class="skip-link" href="#main">');
     expect(res.text).toMatch(/<header[\s>]/);
     expect(res.text).toMatch(/<main id="main"/);

@@ -107,6 +107,8 @@ export function loadCurrentUser(db: Database): RequestHandler {
         'user.timeZone',
         // Data saver (video/data-saver.ts) rides along: no query of its own.
         'user.dataSaver',
+        // So does the language (i18n/negotiate.ts).
+        'user.language',
         // Viewing as someone else (admin/impersonation*.ts): who is looking, in the same query.
         'session.impersonatedBy',
         'impersonator.firstName as impersonatorFirstName',
@@ -160,6 +162,7 @@ export function loadCurrentUser(db: Database): RequestHandler {
       image: row.image,
       timeZone: row.timeZone,
       dataSaver: row.dataSaver,
+      language: row.language,
     };
     res.locals.user = user;
     res.locals.deviceSessionId = row.deviceSessionId;
