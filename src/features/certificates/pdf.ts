@@ -1,10 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
+import { translatorFor } from '../../i18n/translator.ts';
+import { drawBlock, type BlockStyle } from './certificate-text.ts';
+import { faceFor } from './fonts.ts';
 
 /**
- * The certificate PDF: one A4 landscape page, text only, in the shipped DejaVu Sans (embedded and
- * subset, so accented and non-Latin letters print as typed). Every text block sits in a box of
- * fixed height, shrinking its font to fit, so a long name or course title never adds a page.
+ * The certificate PDF: one A4 landscape page, text only, in the student's language (their
+ * user.language when it is issued), the names and the course title in whatever script they are
+ * written in (fonts.ts chooses a font per character; certificate-text.ts lays out right-to-left
+ * text). Fonts are embedded and subset. Every text block sits in a box of fixed height, shrinking
+ * its font to fit, so a long name or course title never adds a page.
  */
 
 export interface CertificatePdfInput {
@@ -14,40 +18,45 @@ export interface CertificatePdfInput {
   teacherName: string;
   issuedAt: Date;
   verifyUrl: string;
+  /** The student's language (user.language); English when not chosen. */
+  locale?: string | null;
 }
-
-const REGULAR = fileURLToPath(new URL('../../../assets/fonts/DejaVuSans.ttf', import.meta.url));
-const BOLD = fileURLToPath(new URL('../../../assets/fonts/DejaVuSans-Bold.ttf', import.meta.url));
 
 const INK = '#1f2933';
 const MUTED = '#52606d';
 const ACCENT = '#1d4e89';
 
-/** "27 November 2026" (in UTC, so the date does not depend on the server's zone). */
-export function formatCertificateDate(value: Date | string): string {
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(value));
+const longDates = new Map<string, Intl.DateTimeFormat>();
+
+/** "27 November 2026" (in UTC, so the date does not depend on the server's zone), in the language given. */
+export function formatCertificateDate(value: Date | string, locale = 'en'): string {
+  const tag = locale === 'en' ? 'en-GB' : locale;
+  let f = longDates.get(tag);
+  if (!f) longDates.set(tag, (f = new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })));
+  return f.format(new Date(value));
 }
 
 export function renderCertificatePdf(input: CertificatePdfInput): Promise<Buffer> {
+  const tr = translatorFor(input.locale);
+  const values = { course: input.courseTitle, student: input.studentName, id: input.certificateId };
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
     margin: 0,
     compress: true,
     // Straight to our font: the standard Helvetica is never loaded.
-    font: REGULAR,
-    lang: 'en',
+    font: faceFor(0x41, 'regular').file,
+    lang: tr.locale,
     displayTitle: true,
     info: {
-      Title: `Certificate of completion: ${input.courseTitle}`,
+      Title: tr.t('Certificate of completion: {course}', values),
       Author: 'Edupeak',
-      Subject: `${input.studentName} has completed ${input.courseTitle}. Certificate ID: ${input.certificateId}`,
+      Subject: tr.t('{student} has completed {course}. Certificate ID: {id}', values),
       Creator: 'Edupeak',
       CreationDate: input.issuedAt,
     },
   });
-  doc.registerFont('regular', REGULAR);
-  doc.registerFont('bold', BOLD);
+  const registered = new Set<string>();
 
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -64,36 +73,22 @@ export function renderCertificatePdf(input: CertificatePdfInput): Promise<Buffer
 
   const left = 80;
   const boxWidth = width - 2 * left;
-
-  /** Draws `text` centred in the box at `y` of `boxHeight`, at the largest size from `size` down to `minSize` that fits. */
-  const block = (text: string, y: number, boxHeight: number, style: { font: 'regular' | 'bold'; size: number; minSize?: number; color?: string; link?: string }) => {
-    doc.font(style.font).fillColor(style.color ?? INK);
-    const options = { width: boxWidth, align: 'center' as const, lineGap: 2 };
-    let size = style.size;
-    while (size > (style.minSize ?? style.size) && doc.fontSize(size).heightOfString(text, options) > boxHeight) size -= 1;
-    doc.fontSize(size);
-    const textHeight = Math.min(doc.heightOfString(text, options), boxHeight);
-    doc.text(text, left, y + (boxHeight - textHeight) / 2, {
-      ...options,
-      height: boxHeight,
-      ellipsis: true,
-      ...(style.link ? { link: style.link } : {}),
-    });
-  };
+  const block = (text: string, y: number, boxHeight: number, style: Omit<BlockStyle, 'weight' | 'color'> & { font: 'regular' | 'bold'; color?: string }) =>
+    drawBlock(doc, registered, text, { left, y, width: boxWidth, height: boxHeight }, { ...style, weight: style.font, color: style.color ?? INK });
 
   block('Edupeak', 70, 22, { font: 'bold', size: 14, color: ACCENT });
-  block('Certificate of completion', 100, 46, { font: 'bold', size: 34 });
-  block('This certifies that', 168, 22, { font: 'regular', size: 14, color: MUTED });
+  block(tr.t('Certificate of completion'), 100, 46, { font: 'bold', size: 34, minSize: 20 });
+  block(tr.t('This certifies that'), 168, 22, { font: 'regular', size: 14, minSize: 10, color: MUTED });
   block(input.studentName, 194, 62, { font: 'bold', size: 36, minSize: 16 });
-  block('has completed the course', 264, 22, { font: 'regular', size: 14, color: MUTED });
+  block(tr.t('has completed the course'), 264, 22, { font: 'regular', size: 14, minSize: 10, color: MUTED });
   block(input.courseTitle, 290, 66, { font: 'bold', size: 26, minSize: 13 });
-  block('taught by', 364, 22, { font: 'regular', size: 14, color: MUTED });
+  block(tr.t('taught by'), 364, 22, { font: 'regular', size: 14, minSize: 10, color: MUTED });
   block(input.teacherName, 388, 30, { font: 'bold', size: 20, minSize: 10 });
-  block(formatCertificateDate(input.issuedAt), 436, 24, { font: 'regular', size: 15 });
+  block(formatCertificateDate(input.issuedAt, tr.locale), 436, 24, { font: 'regular', size: 15 });
 
   doc.lineWidth(0.75).strokeColor(MUTED).moveTo(width / 2 - 90, 478).lineTo(width / 2 + 90, 478).stroke();
-  block(`Certificate ID: ${input.certificateId}`, 490, 16, { font: 'regular', size: 10, minSize: 7, color: MUTED });
-  block(`Verify at: ${input.verifyUrl}`, 508, 16, { font: 'regular', size: 10, minSize: 6, color: MUTED, link: input.verifyUrl });
+  block(tr.t('Certificate ID: {id}', values), 490, 16, { font: 'regular', size: 10, minSize: 7, color: MUTED });
+  block(tr.t('Verify at: {url}', { url: input.verifyUrl }), 508, 16, { font: 'regular', size: 10, minSize: 6, color: MUTED, link: input.verifyUrl });
 
   doc.end();
   return done;

@@ -68,6 +68,8 @@ async function issue(deps: CertificateDeps, enrollmentId: string, who?: AuditCon
       'e.certificateKey',
       's.firstName as studentFirstName',
       's.lastName as studentLastName',
+      // The certificate is printed in the student's language.
+      's.language as studentLanguage',
       'c.title as courseTitle',
       't.firstName as teacherFirstName',
       't.lastName as teacherLastName',
@@ -85,6 +87,7 @@ async function issue(deps: CertificateDeps, enrollmentId: string, who?: AuditCon
     teacherName: fullName(row.teacherFirstName, row.teacherLastName),
     issuedAt,
     verifyUrl: verificationUrl(deps.baseUrl, enrollmentId),
+    locale: row.studentLanguage,
   });
   const key = newKey('certificates', 'pdf');
   await storage.put(key, pdf, { contentType: 'application/pdf', contentLength: pdf.length });
