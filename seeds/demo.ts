@@ -11,6 +11,7 @@ import { seedDemoAnnouncements } from './demo-announcements.ts';
 import { seedDemoAdmin } from './demo-admin.ts';
 import { seedDemoAnalytics } from './demo-analytics.ts';
 import { seedDemoCaptions } from './demo-captions.ts';
+import { seedDemoLanguages } from './demo-languages.ts';
 
 /**
  * Demo data for development: the default workspace, the three demo logins (and the extra learners and
@@ -385,5 +386,7 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
     await seedDemoAnalytics(trx, userIds, passwordHash, storage);
     // English and Spanish captions on the lessons that got the demo video (seeds/demo-captions.ts).
     await seedDemoCaptions(trx);
+    // Two students who read Spanish and Arabic (seeds/demo-languages.ts).
+    await seedDemoLanguages(trx, passwordHash, 'web-basics-on-any-connection');
   });
 }

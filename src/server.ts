@@ -14,6 +14,7 @@ import { createJobQueue } from './queue/boss.ts';
 import { startVideoWorkers } from './features/video/worker.ts';
 import { cleanUploadTemp, uploadTempDir } from './uploads/temp-dir.ts';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasAnyUser, seedDemo } from '../seeds/demo.ts';
+import { DEMO_LANGUAGE_LOGINS } from '../seeds/demo-languages.ts';
 
 /** Process entry: config -> database -> migrate -> (demo data) -> app -> listen; cron; graceful shutdown. */
 
@@ -95,6 +96,7 @@ server.listen(config.port, () => {
   if (!config.isProduction) {
     lines.push('Demo logins (password for all: ' + DEMO_PASSWORD + '):');
     for (const login of DEMO_LOGINS) lines.push(`  ${login.role.padEnd(8)} ${login.email}`);
+    for (const login of DEMO_LANGUAGE_LOGINS) lines.push(`  student  ${login.email} (reads ${login.reads})`);
   }
   lines.push('Press Ctrl+C to stop.', '');
   console.log(lines.join('\n'));

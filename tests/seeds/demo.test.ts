@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/features/accounts/password.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../seeds/demo.ts';
+import { DEMO_LANGUAGE_LOGINS } from '../../seeds/demo-languages.ts';
 import { useTestDatabase } from '../setup/database.ts';
 
 async function rowCounts(db: Parameters<typeof seedDemo>[0]) {
@@ -30,6 +31,7 @@ describe('demo data', () => {
       ['amara.okafor@example.com', 'student', true],
       ['banned.student@example.com', 'student', true],
       ['chen.wei@example.com', 'student', true],
+      ['estudiante@example.com', 'student', true],
       ['fatima.zahra@example.com', 'student', true],
       ['kwame.mensah@example.com', 'student', true],
       ['liam.byrne@example.com', 'student', true],
@@ -42,6 +44,7 @@ describe('demo data', () => {
       ['priya.sharma@example.com', 'teacher', true],
       ['sofia.rossi@example.com', 'student', true],
       ['student@example.com', 'student', true],
+      ['talib@example.com', 'student', true],
       ['teacher@example.com', 'teacher', true],
     ]);
     for (const user of users) {
@@ -209,6 +212,26 @@ describe('demo data', () => {
     expect(await t.db.selectFrom('supportCall').select('id').execute()).toEqual([]);
   });
 
+  it('has a student who reads Spanish and one who reads Arabic, each enrolled in the free course and signing in with the demo password', async () => {
+    for (const login of DEMO_LANGUAGE_LOGINS) {
+      const user = await t.db
+        .selectFrom('user')
+        .innerJoin('account', 'account.userId', 'user.id')
+        .select(['user.id', 'user.language', 'account.password'])
+        .where('user.email', '=', login.email)
+        .executeTakeFirstOrThrow();
+      expect(user.language).toBe(login.language);
+      expect(await verifyPassword(user.password!, DEMO_PASSWORD)).toBe(true);
+      const enrolled = await t.db
+        .selectFrom('enrollment')
+        .innerJoin('course', 'course.id', 'enrollment.courseId')
+        .select(['course.price', 'enrollment.status'])
+        .where('enrollment.userId', '=', user.id)
+        .execute();
+      expect(enrolled).toEqual([{ price: 0, status: 'Active' }]);
+    }
+  });
+
   it('running it again changes nothing', async () => {
     const before = await rowCounts(t.db);
     const ids = await t.db.selectFrom('course').select('id').orderBy('id').execute();
@@ -220,7 +243,7 @@ describe('demo data', () => {
   it('two seeds at once still make one set', async () => {
     await Promise.all([seedDemo(t.db, { env: 'development' }), seedDemo(t.db, { env: 'development' })]);
     const { n } = await t.db.selectFrom('user').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    expect(Number(n)).toBe(17);
+    expect(Number(n)).toBe(19);
   });
 
   it('refuses to run in production', async () => {
