@@ -202,6 +202,15 @@ describe('course-completion certificates', () => {
     expect(storedPdfs()).toEqual([...before, a.key].sort());
   });
 
+  it('is printed in the student\'s language (user.language), whoever issues it', async () => {
+    const layla = await createUser(t.db, { firstName: 'ليلى', lastName: 'حداد' });
+    await t.db.updateTable('user').set({ language: 'ar' }).where('id', '=', layla.id).execute();
+    const enrollment = await createEnrollment(t.db, { userId: layla.id, courseId: course.id });
+    const { key } = await issueCertificate(deps, enrollment.id, byTeacher());
+    const { info } = await pdfText(readFileSync(path.join(storageRoot, key)));
+    expect(String(info.Title)).toBe('شهادة إتمام: Café <b>Physics</b> & Ünïcode');
+  });
+
   it('a missing name part is left out rather than printed as "null"', async () => {
     const loner = await createUser(t.db, { firstName: 'Ngozi', lastName: null });
     const teacherless = await createTeacher(t.db, { firstName: 'Mono', lastName: null });
