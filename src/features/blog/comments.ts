@@ -4,6 +4,7 @@ import { HttpError, notFound } from '../../http/errors.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { notify, type Notice } from '../notifications/notify.ts';
 import { checkDiscussionContributor, creditEngagement, type PostOfDiscussion } from './engagement.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * Comments on Published posts: add (threaded), delete (with the replies under it), upvote.
@@ -84,7 +85,7 @@ export async function addComment(
     let repliedTo: string | undefined;
     if (input.parentId) {
       const chain = await ancestorsOf(trx, input.parentId, post.id);
-      if (!chain.length) throw new HttpError(422, 'The comment you replied to is no longer there.');
+      if (!chain.length) throw new HttpError(422, msg('The comment you replied to is no longer there.'));
       const parentDepth = chain.length;
       repliedTo = chain[0]!.authorId;
       rootId = chain[chain.length - 1]!.id;
@@ -108,8 +109,9 @@ export async function addComment(
       notifications.push({
         userId: post.authorId,
         type: 'CommentReceived',
-        title: 'New comment on your post',
-        message: `${input.authorName} commented on "${post.title}".`,
+        title: msg('New comment on your post'),
+        message: msg('{name} commented on "{title}".'),
+        values: { name: input.authorName, title: post.title },
         link,
       });
     }
@@ -118,8 +120,9 @@ export async function addComment(
       notifications.push({
         userId: repliedTo,
         type: 'CommentReceived',
-        title: 'New reply to your comment',
-        message: `${input.authorName} replied to your comment on "${post.title}".`,
+        title: msg('New reply to your comment'),
+        message: msg('{name} replied to your comment on "{title}".'),
+        values: { name: input.authorName, title: post.title },
         link,
       });
     }
@@ -194,7 +197,7 @@ export async function toggleUpvote(
       .forNoKeyUpdate('blogComment')
       .executeTakeFirst();
     if (!comment) throw notFound();
-    if (comment.authorId === input.userId) throw new HttpError(422, 'You cannot upvote your own comment.');
+    if (comment.authorId === input.userId) throw new HttpError(422, msg('You cannot upvote your own comment.'));
     const removed = await trx
       .deleteFrom('blogCommentUpvote')
       .where('commentId', '=', input.commentId)

@@ -4,6 +4,7 @@ import { awardBadge } from '../learning/badges.ts';
 import { notify } from '../notifications/notify.ts';
 import { creditPoints } from '../points/ledger.ts';
 import { setting } from '../system/settings.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * What the discussion gives back: the author's points for engagement by others, and the
@@ -46,8 +47,9 @@ export async function creditEngagement(trx: Transaction<DB>, post: PostOfDiscuss
   await notify(trx, {
     userId: post.authorId,
     type: 'PointsEarned',
-    title: `You earned ${points} point${points === 1 ? '' : 's'}`,
-    message: `For a ${kind === 'reaction' ? 'reaction to' : 'comment on'} your post "${post.title}".`,
+    title: msg('{points, plural, one {You earned # point} other {You earned # points}}'),
+    message: kind === 'reaction' ? msg('For a reaction to your post "{title}".') : msg('For a comment on your post "{title}".'),
+    values: { points, title: post.title },
     link: `/blog/${post.slug}`,
   });
   return points;

@@ -5,6 +5,7 @@ import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { notify } from '../notifications/notify.ts';
 import { creditPoints, spendPoints } from '../points/ledger.ts';
 import { setting } from '../system/settings.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * The blog post's state machine, the ONLY writer of blog.status, isDraft, pointsSpent, publishedAt
@@ -164,10 +165,11 @@ export function approvePost(db: Database, audit: AuditContext, postId: string): 
     await notify(trx, {
       userId: post.authorId,
       type: 'BlogApproved',
-      title: 'Your post is published',
-      message: `"${post.title}" was approved and is on the blog now.`,
+      title: msg('Your post is published'),
+      message: msg('"{title}" was approved and is on the blog now.'),
+      values: { title: post.title },
       link: `/blog/${post.slug}`,
-      mailSubject: `Published: ${post.title}`,
+      mailSubject: msg('Published: {title}'),
     });
     await recordActivity(trx, audit, { action: 'blog_approved', entityType: 'blog', entityId: post.id });
     return { ok: true, post: refOf(post) };
@@ -192,13 +194,13 @@ export function rejectPost(db: Database, audit: AuditContext, postId: string, re
     await notify(trx, {
       userId: post.authorId,
       type: 'BlogRejected',
-      title: 'Your post was not accepted',
-      message:
-        `"${post.title}" was not accepted for the blog. Reason: ${why}` +
-        (post.pointsSpent > 0 ? ` Your ${post.pointsSpent} point${post.pointsSpent === 1 ? ' was' : 's were'} refunded.` : '') +
-        ' Edit it to send it back (no charge).',
+      title: msg('Your post was not accepted'),
+      message: msg(
+        '{points, plural, =0 {"{title}" was not accepted for the blog. Reason: {reason} Edit it to send it back (no charge).} one {"{title}" was not accepted for the blog. Reason: {reason} Your # point was refunded. Edit it to send it back (no charge).} other {"{title}" was not accepted for the blog. Reason: {reason} Your # points were refunded. Edit it to send it back (no charge).}}',
+      ),
+      values: { title: post.title, reason: why, points: post.pointsSpent },
       link: `/blog/posts/${post.id}/edit`,
-      mailSubject: `Not accepted: ${post.title}`,
+      mailSubject: msg('Not accepted: {title}'),
     });
     await recordActivity(trx, audit, {
       action: 'blog_rejected',

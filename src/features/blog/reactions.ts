@@ -4,6 +4,7 @@ import { notFound } from '../../http/errors.ts';
 import type { ReactionType } from './discussion.ts';
 import { notify } from '../notifications/notify.ts';
 import { creditEngagement, type PostOfDiscussion } from './engagement.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * One reaction per user and post (the unique (blog_id, user_id) constraint): the same type again
@@ -53,8 +54,9 @@ export async function react(
         await notify(trx, {
           userId: post.authorId,
           type: 'ReactionReceived',
-          title: 'People are reacting to your post',
-          message: `${input.userName} reacted to "${post.title}" (${type}).`,
+          title: msg('People are reacting to your post'),
+          message: msg('{name} reacted to "{title}" ({reaction, select, Like {Like} Love {Love} Insightful {Insightful} Funny {Funny} other {{reaction}}}).'),
+          values: { name: input.userName, title: post.title, reaction: type },
           link,
         });
       }

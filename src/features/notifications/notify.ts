@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, Notificationtype as NotificationType } from '../../db/types.ts';
+import { translatorFor, type MessageValues } from '../../i18n/translator.ts';
 import { DEFAULTS } from '../system/settings.ts';
 import { markMailQueued } from './outbox.ts';
 
@@ -9,6 +10,12 @@ import { markMailQueued } from './outbox.ts';
  * The mail is written to `mail_outbox` in the caller's transaction and sent after commit
  * (outbox.ts), so work that rolls back mails no one and a crash never mails twice.
  * Knows nothing of HTTP: links are paths (`/blog/my-post`); the outbox makes them absolute.
+ *
+ * Language: a notice's title, message, mailSubject and mailText are English catalogue messages
+ * (`msg('{name} commented on “{title}”.')`) with their `values`; notify() writes them in each
+ * recipient's language (user.language), since the notification row has no column for a message's
+ * values and the inbox and the mail show the row's text as it is. People's own words (a post's
+ * title, a reply's preview) go in as values and are never translated.
  */
 
 /** A kind of notice a person can choose mail for: each NotificationType, and urgent announcements (not inbox rows). */
@@ -20,8 +27,12 @@ export const MAIL_TOPICS = Object.keys(DEFAULTS['notifications.mailDefaults']) a
 export interface Notice {
   userId: string;
   type: NotificationType;
+  /** An English catalogue message (msg('…')); written in the recipient's language. */
   title: string;
+  /** An English catalogue message (msg('…')); written in the recipient's language. */
   message: string;
+  /** Values for the placeholders of title, message, mailSubject and mailText. */
+  values?: MessageValues;
   /** A path in the app, opened from the inbox (which marks the notice read). */
   link?: string | null;
   /**
@@ -37,8 +48,9 @@ export interface Notice {
 
 /** Writes the notices (one insert) and queues the mails their people want (one query, one insert). */
 export async function notify(trx: Kysely<DB>, notices: Notice | readonly Notice[]): Promise<void> {
-  const list: readonly Notice[] = Array.isArray(notices) ? notices : [notices as Notice];
-  if (list.length === 0) return;
+  const given: readonly Notice[] = Array.isArray(notices) ? notices : [notices as Notice];
+  if (given.length === 0) return;
+  const list = await inRecipientsLanguage(trx, given);
   const rows = await trx
     .insertInto('notification')
     .values(list.map((n) => ({ userId: n.userId, type: n.type, title: n.title, message: n.message, link: n.link ?? null })))
@@ -63,6 +75,26 @@ export async function notify(trx: Kysely<DB>, notices: Notice | readonly Notice[
     .values(mails.map(({ notice, id }) => ({ userId: notice.userId, notificationId: id, subject: notice.mailSubject ?? null, text: notice.mailText ?? null })))
     .execute();
   markMailQueued();
+}
+
+/** The notices with their texts in each recipient's language (one query for the languages). */
+async function inRecipientsLanguage(trx: Kysely<DB>, list: readonly Notice[]): Promise<Notice[]> {
+  const ids = [...new Set(list.map((n) => n.userId))];
+  const languages = new Map(
+    (await trx.selectFrom('user').select(['id', 'language']).where('id', 'in', ids).execute()).map((u) => [u.id, u.language] as const),
+  );
+  return list.map((n) => {
+    const tr = translatorFor(languages.get(n.userId));
+    // A text without values that still holds braces was written whole by its caller: kept as it is.
+    const say = (text: string) => (n.values === undefined && /[{}]/.test(text) ? text : tr.t(text, n.values));
+    return {
+      ...n,
+      title: say(n.title),
+      message: say(n.message),
+      ...(n.mailSubject !== undefined ? { mailSubject: say(n.mailSubject) } : {}),
+      ...(n.mailText !== undefined ? { mailText: say(n.mailText) } : {}),
+    };
+  });
 }
 
 /**

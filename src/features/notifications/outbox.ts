@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor } from '../../i18n/translator.ts';
 import type { Logger } from '../../logger.ts';
 import type { MailMessage, Mailer } from '../../mail/mailer.ts';
 import { html } from '../accounts/mails.ts';
@@ -30,6 +32,7 @@ interface Claimed {
   id: string;
   email: string;
   firstName: string;
+  language: string | null;
   subject: string | null;
   text: string | null;
   notificationId: string | null;
@@ -57,7 +60,7 @@ export async function deliverMail({ db, mailer, logger, baseUrl }: OutboxDeps, l
         select id from mail_outbox where sent_at is null and attempts < ${MAX_ATTEMPTS}
         order by created_at limit ${limit} for update skip locked)
       returning id, user_id, notification_id, announcement_id, subject, text)
-    select c.id, u.email, u.first_name as "firstName", c.subject, c.text,
+    select c.id, u.email, u.first_name as "firstName", u.language, c.subject, c.text,
            c.notification_id as "notificationId", n.title, n.message, n.link,
            c.announcement_id as "announcementId", a.title as "announcementTitle", a.body_markdown as "announcementBody"
     from claimed c
@@ -95,25 +98,31 @@ export async function deliverAllMail(deps: OutboxDeps): Promise<{ sent: number; 
   }
 }
 
-const preferencesLine = (baseUrl: string) => `Choose which mails you get: ${baseUrl}/account/notifications`;
-
+/**
+ * A queued mail in its recipient's language (user.language): the notification's title and message
+ * were written in it by notify(); the greeting, the link and the footer are translated here. An
+ * urgent announcement's own title and text are the writer's words, as written.
+ */
 function compose(row: Claimed, baseUrl: string): MailMessage {
+  const tr = translatorFor(row.language);
+  const hello = tr.t('Hello {name},', { name: row.firstName });
+  const preferences = tr.t('Choose which mails you get: {link}', { link: `${baseUrl}/account/notifications` });
   if (row.announcementId) {
-    const lines = [`Hello ${row.firstName},`, `Urgent announcement: ${row.announcementTitle ?? ''}`, row.announcementBody ?? ''];
-    const link = { href: `${baseUrl}/announcements/${row.announcementId}`, label: 'Read it on Edupeak' };
+    const lines = [hello, tr.t('Urgent announcement: {title}', { title: row.announcementTitle ?? '' }), row.announcementBody ?? ''];
+    const link = { href: `${baseUrl}/announcements/${row.announcementId}`, label: tr.t('Read it on Edupeak') };
     return {
       to: row.email,
-      subject: row.subject ?? `Urgent: ${row.announcementTitle ?? 'announcement'}`,
-      text: `${lines.join('\n\n')}\n\n${link.label}: ${link.href}\n\n${preferencesLine(baseUrl)}\n`,
+      subject: row.subject ?? (row.announcementTitle ? tr.t('Urgent: {title}', { title: row.announcementTitle }) : tr.t('Urgent announcement')),
+      text: `${lines.join('\n\n')}\n\n${link.label}: ${link.href}\n\n${preferences}\n`,
       html: html(lines, link),
     };
   }
-  const lines = [`Hello ${row.firstName},`, row.message ?? '', ...(row.text ? [row.text] : [])];
-  const link = { href: `${baseUrl}${row.link ?? '/notifications'}`, label: row.link ? 'Open it on Edupeak' : 'Your notifications' };
+  const lines = [hello, row.message ?? '', ...(row.text ? [row.text] : [])];
+  const link = { href: `${baseUrl}${row.link ?? '/notifications'}`, label: tr.t(row.link ? msg('Open it on Edupeak') : msg('Your notifications')) };
   return {
     to: row.email,
     subject: row.subject ?? row.title ?? 'Edupeak',
-    text: `${lines.join('\n\n')}\n\n${link.label}: ${link.href}\n\n${preferencesLine(baseUrl)}\n`,
+    text: `${lines.join('\n\n')}\n\n${link.label}: ${link.href}\n\n${preferences}\n`,
     html: html(lines, link),
   };
 }

@@ -4,6 +4,8 @@ import type { Database } from '../../db/database.ts';
 import { auditOf } from '../../http/audit-context.ts';
 import { useCsrf } from '../../http/csrf.ts';
 import { setFlash } from '../../http/flash.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { PASSWORD_MIN } from '../accounts/schemas.ts';
@@ -36,7 +38,13 @@ const tokenParam = z.object({ token: z.string().min(1).max(200) });
 const idParam = z.object({ id: z.uuid() });
 
 function refuse(res: Response, problem: InvitationProblem) {
-  render(res, 'invitations/problem', { title: problem === 'unknown' ? 'Invitation not found' : 'Invitation not valid', message: PROBLEM_MESSAGE[problem], problem }, PROBLEM_STATUS[problem]);
+  const tr = translatorOf(res);
+  render(
+    res,
+    'invitations/problem',
+    { title: tr.t(problem === 'unknown' ? msg('Invitation not found') : msg('Invitation not valid')), message: PROBLEM_MESSAGE[problem], problem },
+    PROBLEM_STATUS[problem],
+  );
 }
 
 const byName = (i: { byFirstName: string; byLastName: string | null }) => `${i.byFirstName} ${i.byLastName ?? ''}`.trim();
@@ -55,7 +63,7 @@ export function invitationPageRoutes({ db }: { db: Database }): Router {
     useCsrf(req, res);
     const here = req.originalUrl.split('?')[0]!;
     render(res, 'invitations/show', {
-      title: `Invitation to ${invitation.workspaceName}`,
+      title: translatorOf(res).t('Invitation to {workspace}', { workspace: invitation.workspaceName }),
       invitation: { ...invitation, by: byName(invitation) },
       action: here,
       next: here,
@@ -77,7 +85,7 @@ export function invitationRoutes({ db }: { db: Database }): Router {
     const user = currentUser(res)!;
     const rows = await invitationsFor(db, user.email);
     render(res, 'invitations/list', {
-      title: 'Your invitations',
+      title: translatorOf(res).t('Your invitations'),
       invitations: rows.map((i) => ({ ...i, by: byName(i) })),
       verified: user.emailVerified,
     });
@@ -87,8 +95,9 @@ export function invitationRoutes({ db }: { db: Database }): Router {
     const user = currentUser(res)!;
     const result = await acceptInvitation(db, auditOf(req, res), user, ref);
     if (!result.ok) return refuse(res, result.problem);
-    const raised = result.membershipRole !== result.role ? ` (you were ${result.membershipRole} already)` : '';
-    setFlash(req, 'success', `Welcome to ${result.workspaceName}: you are ${result.membershipRole}${raised}.`);
+    const values = { workspace: result.workspaceName, role: result.membershipRole };
+    if (result.membershipRole !== result.role) setFlash(req, 'success', msg('Welcome to {workspace}: you are {role, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{role}}} (you were {role, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{role}}} already).'), values);
+    else setFlash(req, 'success', msg('Welcome to {workspace}: you are {role, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{role}}}.'), values);
     // A staff role opens the admin area; the new role takes effect (with a new session id) on the next request.
     res.redirect(303, result.membershipRole === 'Member' ? '/dashboard' : '/admin');
   }

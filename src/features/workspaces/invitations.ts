@@ -4,7 +4,8 @@ import type { Database } from '../../db/database.ts';
 import type { DB, Invitationstatus } from '../../db/types.ts';
 import type { MailMessage } from '../../mail/mailer.ts';
 import { isUniqueViolation } from '../../http/forms.ts';
-import { formatDate } from '../../lib/dates.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import { html } from '../accounts/mails.ts';
 import { sha256 } from '../accounts/tokens.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
@@ -50,6 +51,8 @@ export interface SentInvitation {
   /** Replaced open invitations to the same address (now Revoked). */
   replaced: number;
   existingUser: boolean;
+  /** The invited person's language when they have an account (their mail is written in it), else null. */
+  language: string | null;
 }
 
 /**
@@ -57,7 +60,14 @@ export interface SentInvitation {
  * account, their notice; the caller mails the link after commit (`invitationMail`). Inviting
  * someone who is a member with this role or a higher one is refused (422).
  */
-export async function invite(db: Database, audit: AuditContext, workspaceId: string, input: InviteInput): Promise<Result<{ invitation: SentInvitation }>> {
+export async function invite(
+  db: Database,
+  audit: AuditContext,
+  workspaceId: string,
+  input: InviteInput,
+  /** The inviting admin's language, for the refusals shown to them. */
+  tr: Translator = translatorFor('en'),
+): Promise<Result<{ invitation: SentInvitation }>> {
   const token = randomBytes(32).toString('base64url');
   try {
     return await db.transaction().execute(async (trx): Promise<Result<{ invitation: SentInvitation }>> => {
@@ -66,11 +76,11 @@ export async function invite(db: Database, audit: AuditContext, workspaceId: str
       const person = await trx
         .selectFrom('user as u')
         .leftJoin('membership as m', (j) => j.onRef('m.userId', '=', 'u.id').on('m.workspaceId', '=', workspaceId))
-        .select(['u.id', 'm.role'])
+        .select(['u.id', 'u.language', 'm.role'])
         .where(sql<string>`lower(u.email)`, '=', input.email)
         .executeTakeFirst();
       if (person?.role && ROLE_RANK[person.role] >= ROLE_RANK[input.role]) {
-        return { ok: false, status: 422, errors: { email: `${input.email} is already a member of this workspace as ${person.role}.` } };
+        return { ok: false, status: 422, errors: { email: tr.t(msg('{email} is already a member of this workspace as {role, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{role}}}.'), { email: input.email, role: person.role }) } };
       }
       const replaced = await trx
         .updateTable('invitation')
@@ -91,8 +101,9 @@ export async function invite(db: Database, audit: AuditContext, workspaceId: str
         await notify(trx, {
           userId: person.id,
           type: 'SuperAdminInvitation',
-          title: `Invitation to ${workspace.name}`,
-          message: `${by} invited you to join ${workspace.name} as ${input.role}. Accept it from your invitations, or from the link we mailed you.`,
+          title: msg('Invitation to {workspace}'),
+          message: msg('{name} invited you to join {workspace} as {role, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{role}}}. Accept it from your invitations, or from the link we mailed you.'),
+          values: { name: by, workspace: workspace.name, role: input.role },
           link: '/invitations',
           // The mail with the link goes out at once (invitationMail); a second one from the outbox would only repeat it.
           mail: 'never',
@@ -107,28 +118,46 @@ export async function invite(db: Database, audit: AuditContext, workspaceId: str
       });
       return {
         ok: true,
-        invitation: { id: row.id, token, email: input.email, role: input.role, expiresAt, workspace: { id: workspace.id, name: workspace.name }, replaced: replacedCount, existingUser: Boolean(person) },
+        invitation: {
+          id: row.id,
+          token,
+          email: input.email,
+          role: input.role,
+          expiresAt,
+          workspace: { id: workspace.id, name: workspace.name },
+          replaced: replacedCount,
+          existingUser: Boolean(person),
+          language: person?.language ?? null,
+        },
       };
     });
   } catch (error) {
     // Two SuperAdmins inviting the same address at the same moment: the second is told, not given a 500.
-    if (isUniqueViolation(error, 'invitation_pending_key')) return { ok: false, status: 422, errors: { email: `${input.email} was invited a moment ago: see the open invitations.` } };
+    if (isUniqueViolation(error, 'invitation_pending_key')) return { ok: false, status: 422, errors: { email: tr.t(msg('{email} was invited a moment ago: see the open invitations.'), { email: input.email }) } };
     throw error;
   }
 }
 
-/** The mail with the link. */
-export function invitationMail(to: string, invitation: { workspaceName: string; role: WorkspaceRole; inviterName: string; expiresAt: Date; link: string }): MailMessage {
+/**
+ * The mail with the link, in the invited person's language when they have an account
+ * (SentInvitation.language), else in the given one (English when none).
+ */
+export function invitationMail(
+  to: string,
+  invitation: { workspaceName: string; role: WorkspaceRole; inviterName: string; expiresAt: Date; link: string; language?: string | null },
+): MailMessage {
+  const tr = translatorFor(invitation.language);
+  const values = { name: invitation.inviterName, workspace: invitation.workspaceName, role: invitation.role, email: to, until: tr.date(invitation.expiresAt, 'UTC') };
   const lines = [
-    'Hello,',
-    `${invitation.inviterName} invited you to join ${invitation.workspaceName} on Edupeak as ${invitation.role}.`,
-    `Sign in or create your account with this address (${to}), then accept. The link works once, until ${formatDate(invitation.expiresAt, 'UTC')} (UTC).`,
+    tr.t('Hello,'),
+    tr.t('{name} invited you to join {workspace} on Edupeak as {role, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{role}}}.', values),
+    tr.t('Sign in or create your account with this address ({email}), then accept. The link works once, until {until} (UTC).', values),
   ];
   return {
     to,
-    subject: `Invitation to ${invitation.workspaceName} on Edupeak`,
-    text: `${lines.join('\n\n')}\n\n${invitation.link}\n\nIf you did not expect this, ignore this mail.\n`,
-    html: html(lines, { href: invitation.link, label: 'See the invitation' }),
+    subject: tr.t('Invitation to {workspace} on Edupeak', values),
+    text: `${lines.join('\n\n')}\n\n${invitation.link}\n\n${tr.t('If you did not expect this, ignore this mail.')}\n`,
+    html: html(lines, { href: invitation.link, label: tr.t('See the invitation') }),
   };
 }
 
@@ -175,12 +204,12 @@ export const PROBLEM_STATUS: Record<InvitationProblem, 403 | 404 | 410> = {
 };
 
 export const PROBLEM_MESSAGE: Record<InvitationProblem, string> = {
-  unknown: 'This invitation link is not valid. Check that you copied the whole link, or ask for a new invitation.',
-  accepted: 'This invitation has been accepted already: a link works once.',
-  revoked: 'This invitation was withdrawn. Ask the person who invited you for a new one.',
-  expired: 'This invitation has expired. Ask the person who invited you for a new one.',
-  not_yours: 'This invitation is for another email address. Sign in with the address it was sent to.',
-  unverified: 'Confirm your email address first (use the link we sent you), or accept from the link in the invitation mail.',
+  unknown: msg('This invitation link is not valid. Check that you copied the whole link, or ask for a new invitation.'),
+  accepted: msg('This invitation has been accepted already: a link works once.'),
+  revoked: msg('This invitation was withdrawn. Ask the person who invited you for a new one.'),
+  expired: msg('This invitation has expired. Ask the person who invited you for a new one.'),
+  not_yours: msg('This invitation is for another email address. Sign in with the address it was sent to.'),
+  unverified: msg('Confirm your email address first (use the link we sent you), or accept from the link in the invitation mail.'),
 };
 
 /** An invitation as its page shows it (one query). */
