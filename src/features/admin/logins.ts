@@ -3,6 +3,9 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { render } from '../../http/render.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import { tableQuery } from '../../http/table.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
@@ -59,12 +62,24 @@ function selectRows(db: Database, q: Query, timeZone: string, window: { limit: n
 }
 type Row = Awaited<ReturnType<typeof selectRows>>[number];
 
-/** "Firefox on Linux (desktop)": the browser as people say it; the raw header is in the CSV. */
-export function deviceLabel(userAgent: string | null): string {
-  if (!userAgent) return 'Unknown';
+/** "Firefox on Linux (desktop)": the browser as people say it (in the reader's language); the raw header is in the CSV. */
+export function deviceLabel(userAgent: string | null, tr: Translator = translatorFor('en')): string {
+  if (!userAgent) return tr.t('Unknown');
   const d = describeUserAgent(userAgent);
-  return `${d.browser} on ${d.os} (${d.device})`;
+  return tr.t('{browser} on {os} ({device})', { browser: d.browser, os: d.os, device: d.device });
 }
+
+/** Why a sign-in was refused (accounts/service.ts's codes), as people say it. */
+export const LOGIN_FAILURES: Record<string, string> = {
+  wrong_password: msg('wrong password'),
+  no_password: msg('no password'),
+  banned: msg('banned'),
+  rate_limited: msg('rate limited'),
+  unknown: msg('unknown'),
+};
+
+/** A refused sign-in's reason in the reader's language; an unknown code spaced out. */
+export const failureLabel = (code: string | null, tr: Translator): string => (code ? (LOGIN_FAILURES[code] ? tr.t(LOGIN_FAILURES[code]) : spaced(code)) : '');
 
 function loginsTable(db: Database) {
   return defineAdminTable<Query, Row>({
@@ -96,9 +111,10 @@ export function loginAdminRoutes({ db }: { db: Database }): Router {
   const table = loginsTable(db);
 
   router.get('/', (req, res) =>
-    serveAdminTable(req, res, table, (page) =>
+    serveAdminTable(req, res, table, (page) => {
+      const tr = translatorOf(res);
       render(res, 'admin/logins', {
-        title: 'Sign-ins',
+        title: tr.t('Sign-ins'),
         rows: page.rows.map((r) => ({
           id: r.id,
           createdAt: r.createdAt,
@@ -106,17 +122,17 @@ export function loginAdminRoutes({ db }: { db: Database }): Router {
           name: fullName(r.firstName, r.lastName),
           email: r.email,
           success: r.success,
-          reason: r.failureReason ? spaced(r.failureReason) : '',
+          reason: failureLabel(r.failureReason, tr),
           ipAddress: r.ipAddress,
-          place: [r.city, r.country].filter(Boolean).join(', '),
-          device: deviceLabel(r.userAgent),
+          place: [r.city, r.country].filter(Boolean).join(tr.t(', ')),
+          device: deviceLabel(r.userAgent, tr),
           // The whole header on hover, cut: a forged one can be long.
           userAgent: truncate(r.userAgent, 200),
         })),
         filter: page.filter,
         pageInfo: page.pageInfo,
-      }),
-    ),
+      });
+    }),
   );
 
   return router;

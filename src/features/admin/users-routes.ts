@@ -6,11 +6,13 @@ import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { currentUser, timeZoneOf } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
-import { formatDate, formatDateTime } from '../../lib/dates.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
-import { formatAmount } from '../../lib/money.ts';
 import type { Logger } from '../../logger.ts';
 import type { Mailer } from '../../mail/mailer.ts';
+import { failureLabel } from './logins.ts';
 import { isSuperAdmin, requireSuperAdmin, staffRoleOfResponse } from './staff.ts';
 import { serveAdminTable, type TablePage } from './table.ts';
 import { loadUserPage, usersTable, USERS_PATH, type UserRow } from './users-queries.ts';
@@ -41,10 +43,16 @@ export interface UserAdminDeps {
 
 const roleOf = (role: string | null) => role ?? 'student';
 
-/** "until <when>" or "permanently"; '' when not banned. */
-function banLabel(u: { banned: boolean | null; banExpires: Date | string | null }, format: (d: Date | string) => string): string {
+/** "until <when>" or "permanently", in the reader's language; '' when not banned. */
+function banLabel(u: { banned: boolean | null; banExpires: Date | string | null }, tr: Translator, format: (d: Date | string) => string): string {
   if (!u.banned) return '';
-  return u.banExpires ? `until ${format(u.banExpires)}` : 'permanently';
+  return u.banExpires ? tr.t('until {date}', { date: format(u.banExpires) }) : tr.t('permanently');
+}
+
+/** "Firefox on Windows", in the reader's language. */
+function deviceOf(ua: string | null, tr: Translator): string {
+  const d = describeUserAgent(ua);
+  return tr.t('{browser} on {os}', { browser: d.browser, os: d.os });
 }
 
 export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps): Router {
@@ -53,15 +61,16 @@ export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps):
 
   function renderTable(res: Response, page: TablePage<UsersQuery, UserRow>) {
     const timeZone = timeZoneOf(res);
+    const tr = translatorOf(res);
     render(res, 'admin/users', {
-      title: 'Users',
+      title: tr.t('Users'),
       rows: page.rows.map((r) => ({
         ...r,
         name: `${r.firstName} ${r.lastName ?? ''}`.trim(),
         role: roleOf(r.role),
-        banLabel: banLabel(r, (d) => formatDate(d, timeZone)),
-        createdLabel: formatDate(r.createdAt, timeZone),
-        lastSeenLabel: r.lastSeenAt ? formatDate(r.lastSeenAt, timeZone) : 'never',
+        banLabel: banLabel(r, tr, (d) => tr.date(d, timeZone)),
+        createdLabel: tr.date(r.createdAt, timeZone),
+        lastSeenLabel: r.lastSeenAt ? tr.date(r.lastSeenAt, timeZone) : tr.t('never'),
       })),
       filter: page.filter,
       roles: ROLES,
@@ -81,26 +90,24 @@ export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps):
     const data = await loadUserPage(db, userId);
     if (!data) throw notFound();
     const timeZone = timeZoneOf(res);
+    const tr = translatorOf(res);
     const { user } = data;
     const name = `${user.firstName} ${user.lastName ?? ''}`.trim();
-    const device = (ua: string | null) => {
-      const d = describeUserAgent(ua);
-      return `${d.browser} on ${d.os}`;
-    };
+    const device = (ua: string | null) => deviceOf(ua, tr);
     render(
       res,
       'admin/user',
       {
-        title: `${name} (user)`,
-        person: { ...user, name, role: roleOf(user.role), banLabel: banLabel(user, (d) => formatDateTime(d, timeZone)) },
+        title: tr.t('{name} (user)', { name }),
+        person: { ...user, name, role: roleOf(user.role), banLabel: banLabel(user, tr, (d) => tr.dateTime(d, timeZone)) },
         isSelf: currentUser(res)?.id === user.id,
         superAdmin: isSuperAdmin(staffRoleOfResponse(res)),
         roles: ROLES,
         banReasonMax: BAN_REASON_MAX,
         sessions: data.sessions.map((s) => ({ ...s, device: device(s.userAgent) })),
-        enrollments: data.enrollments.map((e) => ({ ...e, amountLabel: formatAmount(e.amount) })),
-        payments: data.payments.map((p) => ({ ...p, amountLabel: formatAmount(p.amount, p.currency) })),
-        logins: data.logins.map((l) => ({ ...l, device: device(l.userAgent) })),
+        enrollments: data.enrollments.map((e) => ({ ...e, amountLabel: tr.money(e.amount) })),
+        payments: data.payments.map((p) => ({ ...p, amountLabel: tr.money(p.amount, p.currency) })),
+        logins: data.logins.map((l) => ({ ...l, device: device(l.userAgent), reason: failureLabel(l.failureReason ?? 'unknown', tr) })),
         activity: data.activity,
         links: {
           enrollments: `/admin/enrollments?${new URLSearchParams({ user: user.email })}`,
@@ -124,9 +131,9 @@ export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps):
    * The service's answer as HTTP: done (303 to the user page with `message`), refused form (422,
    * the page again), not for this admin (403), too many mails (429, the page again) or no such user (404).
    */
-  async function answer<T>(req: Request, res: Response, userId: string, form: Form, result: ActionResult<T>, values: Record<string, string>, message: (r: T & { changed: boolean }) => string) {
+  async function answer<T>(req: Request, res: Response, userId: string, form: Form, result: ActionResult<T>, values: Record<string, string>, message: (r: T & { changed: boolean }) => [string, Record<string, string | number>?]) {
     if (result.ok) {
-      setFlash(req, result.changed ? 'success' : 'info', message(result));
+      setFlash(req, result.changed ? 'success' : 'info', ...message(result));
       return res.redirect(303, pageOf(userId));
     }
     switch (result.problem) {
@@ -137,7 +144,7 @@ export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps):
       case 'invalid':
         return userPage(res, userId, { form, errors: result.errors, values }, 422);
       case 'rate_limited':
-        return userPage(res, userId, { form, errors: { _form: result.message }, values }, 429);
+        return userPage(res, userId, { form, errors: { _form: translatorOf(res).t(result.message, result.values) }, values }, 429);
     }
   }
 
@@ -145,20 +152,22 @@ export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps):
     const userId = userIdOf(req);
     const values = typedValues(req.body, ['banReason', 'banLength', 'banExpires']);
     const timeZone = timeZoneOf(res);
-    const input = banInput(timeZone).safeParse(req.body);
+    const input = banInput(timeZone, translatorOf(res)).safeParse(req.body);
     if (!input.success) return userPage(res, userId, { form: 'ban', errors: fieldErrors(input.error), values }, 422);
     const result = await banUser(db, auditOf(req, res), { userId, actorIsSuperAdmin: isSuperAdmin(staffRoleOfResponse(res)), ...input.data });
-    await answer(req, res, userId, 'ban', result, values, (r) => {
-      const until = input.data.banExpires ? `until ${formatDateTime(input.data.banExpires, timeZone)}` : 'permanently';
-      const devices = r.sessionsEnded === 1 ? '1 device was' : `${r.sessionsEnded} devices were`;
-      return `Banned ${until}. ${devices} signed out.`;
-    });
+    // The flash is translated when shown; the end is written on this admin's clock now, in their language.
+    const tr = translatorOf(res);
+    await answer(req, res, userId, 'ban', result, values, (r) =>
+      input.data.banExpires
+        ? [msg('Banned until {until}. {devices, plural, one {# device was} other {# devices were}} signed out.'), { until: tr.dateTime(input.data.banExpires, timeZone), devices: r.sessionsEnded }]
+        : [msg('Banned permanently. {devices, plural, one {# device was} other {# devices were}} signed out.'), { devices: r.sessionsEnded }],
+    );
   });
 
   router.post('/:userId/unban', async (req, res) => {
     const userId = userIdOf(req);
     const result = await unbanUser(db, auditOf(req, res), { userId, actorIsSuperAdmin: isSuperAdmin(staffRoleOfResponse(res)) });
-    await answer(req, res, userId, 'ban', result, {}, (r) => (r.changed ? 'Ban lifted.' : 'There was no ban to lift.'));
+    await answer(req, res, userId, 'ban', result, {}, (r) => [r.changed ? msg('Ban lifted.') : msg('There was no ban to lift.')]);
   });
 
   router.post('/:userId/role', requireSuperAdmin, async (req, res) => {
@@ -168,14 +177,16 @@ export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps):
     if (!input.success) return userPage(res, userId, { form: 'role', errors: fieldErrors(input.error), values }, 422);
     const result = await changeRole(db, auditOf(req, res), { userId, role: input.data.role });
     await answer(req, res, userId, 'role', result, values, (r) =>
-      r.changed ? `Role changed from ${r.from} to ${input.data.role}. Their browsers get a new session at their next request.` : `The role was ${input.data.role} already.`,
+      r.changed
+        ? [msg('Role changed from {from, select, student {student} teacher {teacher} admin {admin} other {{from}}} to {role, select, student {student} teacher {teacher} admin {admin} other {{role}}}. Their browsers get a new session at their next request.'), { from: r.from, role: input.data.role }]
+        : [msg('The role was {role, select, student {student} teacher {teacher} admin {admin} other {{role}}} already.'), { role: input.data.role }],
     );
   });
 
   router.post('/:userId/verify', async (req, res) => {
     const userId = userIdOf(req);
     const result = await verifyUserEmail(db, auditOf(req, res), { userId });
-    await answer(req, res, userId, 'reset', result, {}, (r) => (r.changed ? 'Email address marked as verified.' : 'The email address was verified already.'));
+    await answer(req, res, userId, 'reset', result, {}, (r) => [r.changed ? msg('Email address marked as verified.') : msg('The email address was verified already.')]);
   });
 
   router.post('/:userId/password-reset', async (req, res) => {
@@ -187,11 +198,11 @@ export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps):
         await mailer.send(result.mail);
       } catch (err) {
         logger.error({ err, userId }, 'admin password reset mail failed');
-        setFlash(req, 'error', 'The reset link was made but the mail could not be sent. Try again in a moment.');
+        setFlash(req, 'error', msg('The reset link was made but the mail could not be sent. Try again in a moment.'));
         return res.redirect(303, pageOf(userId));
       }
     }
-    await answer(req, res, userId, 'reset', result, {}, () => `A password reset link was mailed to ${result.ok ? result.mail.to : ''}. It works for 1 hour, once.`);
+    await answer(req, res, userId, 'reset', result, {}, () => [msg('A password reset link was mailed to {email}. It works for 1 hour, once.'), { email: result.ok ? result.mail.to : '' }]);
   });
 
   return router;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import { tableQuery } from '../../http/table.ts';
 import { zonedToUtc } from '../../lib/dates.ts';
 import { textFilter } from './filters.ts';
@@ -27,30 +29,30 @@ export const BAN_REASON_MAX = 500;
  * A site ban: a reason, and an end on the admin's clock (datetime-local in their zone) unless it
  * is permanent. The end must lie in the future: a ban that ended already would be no ban at all.
  */
-export const banInput = (timeZone: string, now = Date.now()) =>
+export const banInput = (timeZone: string, tr: Translator = translatorFor('en'), now = Date.now()) =>
   z
     .object({
       banReason: z
-        .string({ error: 'Give a reason: the person sees it when they try to sign in.' })
+        .string({ error: msg('Give a reason: the person sees it when they try to sign in.') })
         .trim()
-        .min(1, 'Give a reason: the person sees it when they try to sign in.')
-        .max(BAN_REASON_MAX, `Keep the reason to ${BAN_REASON_MAX} characters.`),
-      banLength: z.enum(['until', 'permanent'], { error: 'Choose a ban until a date or a permanent ban.' }),
+        .min(1, msg('Give a reason: the person sees it when they try to sign in.'))
+        .max(BAN_REASON_MAX, tr.t('Keep the reason to {max} characters.', { max: BAN_REASON_MAX })),
+      banLength: z.enum(['until', 'permanent'], { error: msg('Choose a ban until a date or a permanent ban.') }),
       banExpires: z.string().trim().max(40).optional(),
     })
     .transform((v, ctx) => {
       if (v.banLength === 'permanent') return { banReason: v.banReason, banExpires: null };
       const until = v.banExpires ? zonedToUtc(v.banExpires, timeZone) : undefined;
       if (!until) {
-        ctx.addIssue({ code: 'custom', path: ['banExpires'], message: `Enter when the ban ends, like 2027-01-31 09:00 (${timeZone}), or choose a permanent ban.` });
+        ctx.addIssue({ code: 'custom', path: ['banExpires'], message: tr.t('Enter when the ban ends, like 2027-01-31 09:00 ({zone}), or choose a permanent ban.', { zone: timeZone }) });
         return z.NEVER;
       }
       if (until.getTime() <= now) {
-        ctx.addIssue({ code: 'custom', path: ['banExpires'], message: `The end of the ban must be in the future (${timeZone}).` });
+        ctx.addIssue({ code: 'custom', path: ['banExpires'], message: tr.t('The end of the ban must be in the future ({zone}).', { zone: timeZone }) });
         return z.NEVER;
       }
       return { banReason: v.banReason, banExpires: until };
     });
 export type BanInput = z.infer<ReturnType<typeof banInput>>;
 
-export const roleInput = z.object({ role: z.enum(ROLES, { error: 'Choose student, teacher or admin.' }) });
+export const roleInput = z.object({ role: z.enum(ROLES, { error: msg('Choose student, teacher or admin.') }) });

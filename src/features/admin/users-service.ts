@@ -1,6 +1,8 @@
 import type { Database } from '../../db/database.ts';
 import type { FieldErrors } from '../../http/forms.ts';
-import { describeWait, hitRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
+import { hitRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 import type { MailMessage } from '../../mail/mailer.ts';
 import { passwordResetMailFor } from '../accounts/service.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
@@ -19,14 +21,19 @@ export type ActionResult<T = object> =
   | { ok: false; problem: 'not_found' }
   | { ok: false; problem: 'forbidden'; message: string }
   | { ok: false; problem: 'invalid'; errors: FieldErrors }
-  | { ok: false; problem: 'rate_limited'; message: string };
+  | { ok: false; problem: 'rate_limited'; message: string; values: MessageValues };
 
 const notFound = { ok: false, problem: 'not_found' } as const;
+
+/** A wait for the message's select: seconds under a minute, else whole minutes (rate-limit.ts's describeWait, as values). */
+function waitValues(seconds: number, values: MessageValues): MessageValues {
+  return seconds < 60 ? { ...values, unit: 'seconds', wait: seconds } : { ...values, unit: 'minutes', wait: Math.ceil(seconds / 60) };
+}
 
 function lockUser(trx: Database, userId: string) {
   return trx
     .selectFrom('user')
-    .select(['id', 'firstName', 'email', 'role', 'banned', 'banReason', 'banExpires', 'emailVerified'])
+    .select(['id', 'firstName', 'email', 'role', 'banned', 'banReason', 'banExpires', 'emailVerified', 'language'])
     .where('id', '=', userId)
     .forUpdate()
     .executeTakeFirst();
@@ -48,9 +55,9 @@ export async function banUser(
   return db.transaction().execute(async (trx) => {
     const user = await lockUser(trx, input.userId);
     if (!user) return notFound;
-    if (user.id === audit.actorId) return { ok: false, problem: 'invalid', errors: { banReason: 'You cannot ban yourself.' } };
+    if (user.id === audit.actorId) return { ok: false, problem: 'invalid', errors: { banReason: msg('You cannot ban yourself.') } };
     if (user.role === 'admin' && !input.actorIsSuperAdmin) {
-      return { ok: false, problem: 'forbidden', message: 'Only a workspace SuperAdmin can ban another admin.' };
+      return { ok: false, problem: 'forbidden', message: msg('Only a workspace SuperAdmin can ban another admin.') };
     }
     await trx.updateTable('user').set({ banned: true, banReason: input.banReason, banExpires: input.banExpires }).where('id', '=', user.id).execute();
     const ended = await trx.deleteFrom('session').where('userId', '=', user.id).executeTakeFirst();
@@ -76,7 +83,7 @@ export async function unbanUser(db: Database, audit: AuditContext, input: { user
     const user = await lockUser(trx, input.userId);
     if (!user) return notFound;
     if (user.role === 'admin' && !input.actorIsSuperAdmin) {
-      return { ok: false, problem: 'forbidden', message: 'Only a workspace SuperAdmin can lift the ban of another admin.' };
+      return { ok: false, problem: 'forbidden', message: msg('Only a workspace SuperAdmin can lift the ban of another admin.') };
     }
     if (!user.banned) return { ok: true, changed: false };
     await trx.updateTable('user').set({ banned: false, banReason: null, banExpires: null }).where('id', '=', user.id).execute();
@@ -100,7 +107,7 @@ export async function changeRole(db: Database, audit: AuditContext, input: { use
     const user = await lockUser(trx, input.userId);
     if (!user) return notFound;
     const from = (user.role ?? 'student') as UserRole;
-    if (user.id === audit.actorId) return { ok: false, problem: 'invalid', errors: { role: 'You cannot change your own role.' } };
+    if (user.id === audit.actorId) return { ok: false, problem: 'invalid', errors: { role: msg('You cannot change your own role.') } };
     if (from === input.role) return { ok: true, changed: false, from };
     await trx.updateTable('user').set({ role: input.role }).where('id', '=', user.id).execute();
     await recordActivity(trx, audit, { action: 'user_role_changed', entityType: 'user', entityId: user.id, metadata: { from, to: input.role } });
@@ -140,7 +147,8 @@ export async function preparePasswordReset(
       return {
         ok: false,
         problem: 'rate_limited',
-        message: `${user.email} was sent ${RATE_LIMITS.resetEmail.limit} reset mails in the last hour already. Try again in ${describeWait(limit.retryAfterSeconds)}.`,
+        message: msg('{email} was sent {limit} reset mails in the last hour already. Try again in {unit, select, seconds {{wait, plural, one {# second} other {# seconds}}} other {{wait, plural, one {# minute} other {# minutes}}}}.'),
+        values: waitValues(limit.retryAfterSeconds, { email: user.email, limit: RATE_LIMITS.resetEmail.limit }),
       };
     }
     const mail = await passwordResetMailFor(trx, input.baseUrl, user);
