@@ -7,6 +7,7 @@ import { containsPattern } from '../../lib/like.ts';
 import { countOf, defineAdminTable } from '../admin/table.ts';
 import { textFilter } from '../admin/filters.ts';
 import { linkify } from '../blog/linkify.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /** What the help desk's pages read: a person's list, a thread, and the admin queue (the admin table). */
 
@@ -14,7 +15,8 @@ export const HELP_STATUSES = ['Pending', 'InProgress', 'Resolved', 'Closed'] as 
 export const USER_TYPES = ['Student', 'Teacher', 'Admin'] as const satisfies readonly HelpUserType[];
 /** Open: waiting for the team or in conversation (what the admin home counts and the queue shows first). */
 export const OPEN_STATUSES: readonly HelpStatus[] = ['Pending', 'InProgress'];
-export const STATUS_LABEL: Record<HelpStatus, string> = { Pending: 'Pending', InProgress: 'In progress', Resolved: 'Resolved', Closed: 'Closed' };
+/** English catalogue messages: shown through t(). */
+export const STATUS_LABEL: Record<HelpStatus, string> = { Pending: msg('Pending'), InProgress: msg('In progress'), Resolved: msg('Resolved'), Closed: msg('Closed') };
 
 export const USER_PER_PAGE = 20;
 

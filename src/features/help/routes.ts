@@ -6,12 +6,14 @@ import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
-import { describeWait, enforceRateLimit, RATE_LIMITS, RateLimitedError, type RateLimitRule } from '../../http/rate-limit.ts';
+import { enforceRateLimit, RATE_LIMITS, RateLimitedError, type RateLimitRule } from '../../http/rate-limit.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { loadRequest, loadThread, myRequests, STATUS_LABEL, USER_PER_PAGE } from './queries.ts';
 import { BODY_MAX, listPage, newRequestInput, replyInput, requestParam, SUBJECT_MAX } from './schemas.ts';
 import { closeRequest, openRequest, replyAsUser } from './service.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 
 /**
  * /help (any signed-in person; mounted behind requireUser): my requests, a new one, and each
@@ -43,14 +45,20 @@ export async function threadView(db: Database, request: NonNullable<Awaited<Retu
 }
 
 /** A rate limit hit as a refusal message (null when allowed), with Retry-After set. */
-export async function rateLimited(db: Database, res: Response, rule: RateLimitRule, userId: string, what: string): Promise<string | null> {
+export async function rateLimited(db: Database, res: Response, rule: RateLimitRule, userId: string, what: 'opening' | 'replying' | 'answering'): Promise<string | null> {
   try {
     await enforceRateLimit(db, rule, userId);
     return null;
   } catch (error) {
     if (!(error instanceof RateLimitedError)) throw error;
     res.set('Retry-After', String(error.retryAfterSeconds));
-    return `You are ${what} very fast. Please wait ${describeWait(error.retryAfterSeconds)} and try again.`;
+    // In the reader's language: the message is shown as it is (t() of a finished sentence is itself).
+    const seconds = error.retryAfterSeconds;
+    const wait = seconds < 60 ? { unit: 'second', n: seconds } : { unit: 'minute', n: Math.ceil(seconds / 60) };
+    const tr = translatorOf(res);
+    if (what === 'opening') return tr.t('You are opening requests very fast. {unit, select, second {{n, plural, one {Please wait # second} other {Please wait # seconds}}} other {{n, plural, one {Please wait # minute} other {Please wait # minutes}}}} and try again.', wait);
+    if (what === 'answering') return tr.t('You are answering very fast. {unit, select, second {{n, plural, one {Please wait # second} other {Please wait # seconds}}} other {{n, plural, one {Please wait # minute} other {Please wait # minutes}}}} and try again.', wait);
+    return tr.t('You are replying very fast. {unit, select, second {{n, plural, one {Please wait # second} other {Please wait # seconds}}} other {{n, plural, one {Please wait # minute} other {Please wait # minutes}}}} and try again.', wait);
   }
 }
 
@@ -60,7 +68,7 @@ function idOf(req: Request): string {
   return parsed.data.id;
 }
 
-const firstError = (error: z.ZodError) => error.issues[0]?.message ?? 'Please check your message.';
+const firstError = (error: z.ZodError) => error.issues[0]?.message ?? msg('Please check your message.');
 
 export function helpRoutes({ db }: HelpDeps): Router {
   const router = Router();
@@ -70,14 +78,14 @@ export function helpRoutes({ db }: HelpDeps): Router {
     const { page } = listPage.parse(req.query);
     const { total, rows } = await myRequests(db, user.id, page);
     render(res, 'help/index', {
-      title: 'Help',
+      title: translatorOf(res).t('Help'),
       rows: rows.map((r) => ({ ...r, statusLabel: STATUS_LABEL[r.status] })),
       pageInfo: pageInfo('/help', { page }, total, USER_PER_PAGE),
     });
   });
 
   function newForm(res: Response, form: { values?: Record<string, string>; errors?: FieldErrors } = {}, status = 200) {
-    render(res, 'help/new', { title: 'Ask for help', values: form.values ?? {}, errors: form.errors ?? {}, subjectMax: SUBJECT_MAX, bodyMax: BODY_MAX }, status);
+    render(res, 'help/new', { title: translatorOf(res).t('Ask for help'), values: form.values ?? {}, errors: form.errors ?? {}, subjectMax: SUBJECT_MAX, bodyMax: BODY_MAX }, status);
   }
 
   router.get('/new', (_req, res) => newForm(res));
@@ -88,10 +96,10 @@ export function helpRoutes({ db }: HelpDeps): Router {
     const values = typedValues(req.body, ['subject', 'message']);
     const parsed = newRequestInput.safeParse(req.body ?? {});
     if (!parsed.success) return newForm(res, { values, errors: fieldErrors(parsed.error) }, 422);
-    const limited = await rateLimited(db, res, RATE_LIMITS.helpRequest, user.id, 'opening requests');
+    const limited = await rateLimited(db, res, RATE_LIMITS.helpRequest, user.id, 'opening');
     if (limited) return newForm(res, { values, errors: { _form: limited } }, 429);
     const opened = await openRequest(db, auditOf(req, res), { user, subject: parsed.data.subject, message: parsed.data.message });
-    setFlash(req, 'success', 'Your request is sent. We will answer here, and tell you when we do.');
+    setFlash(req, 'success', msg('Your request is sent. We will answer here, and tell you when we do.'));
     res.redirect(303, `/help/${opened.id}`);
   });
 
@@ -127,7 +135,7 @@ export function helpRoutes({ db }: HelpDeps): Router {
       return refuse(CLOSED_MESSAGE, 409);
     }
     if (isHtmx(req)) return requestPage(req, res, id);
-    setFlash(req, 'success', result.status === 'InProgress' && owned.status === 'Resolved' ? 'Your reply is sent; the request is open again.' : 'Your reply is sent.');
+    setFlash(req, 'success', result.status === 'InProgress' && owned.status === 'Resolved' ? msg('Your reply is sent; the request is open again.') : msg('Your reply is sent.'));
     res.redirect(303, `/help/${id}#m-${result.messageId}`);
   });
 
@@ -136,11 +144,11 @@ export function helpRoutes({ db }: HelpDeps): Router {
     const id = idOf(req);
     const result = await closeRequest(db, auditOf(req, res), { requestId: id, by: 'user', userId: user.id });
     if (!result.ok) throw notFound();
-    setFlash(req, result.changed ? 'success' : 'info', result.changed ? 'The request is closed. Open a new one whenever you need help.' : 'This request was closed already.');
+    setFlash(req, result.changed ? 'success' : 'info', result.changed ? msg('The request is closed. Open a new one whenever you need help.') : msg('This request was closed already.'));
     res.redirect(303, `/help/${id}`);
   });
 
   return router;
 }
 
-export const CLOSED_MESSAGE = 'This request is closed: it takes no more messages. Open a new request if you still need help.';
+export const CLOSED_MESSAGE = msg('This request is closed: it takes no more messages. Open a new request if you still need help.');

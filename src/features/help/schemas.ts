@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/catalogue.ts';
 
 /** The help desk's inputs. Bodies are plain text (escaped and linkified when shown). */
 
@@ -6,18 +7,19 @@ export const SUBJECT_MAX = 200;
 export const BODY_MAX = 5000;
 
 const body = z
-  .string({ error: 'Write your message first.' })
+  .string({ error: msg('Write your message first.') })
   .trim()
-  .min(1, 'Write your message first.')
-  .max(BODY_MAX, `Keep your message to ${BODY_MAX.toLocaleString('en')} characters.`);
+  .min(1, msg('Write your message first.'))
+  // The limit is written out in the message (a catalogue key is a literal): BODY_MAX.
+  .max(BODY_MAX, msg('Keep your message to 5,000 characters.'));
 
 /** A new request. `userType` is never read from the form: it comes from the person's role. */
 export const newRequestInput = z.object({
   subject: z
-    .string({ error: 'Give your request a subject.' })
+    .string({ error: msg('Give your request a subject.') })
     .trim()
-    .min(1, 'Give your request a subject.')
-    .max(SUBJECT_MAX, `Keep the subject to ${SUBJECT_MAX} characters.`),
+    .min(1, msg('Give your request a subject.'))
+    .max(SUBJECT_MAX, msg('Keep the subject to 200 characters.')),
   message: body,
 });
 

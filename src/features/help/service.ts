@@ -5,6 +5,7 @@ import type { Role } from '../../http/guards.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { notify } from '../notifications/notify.ts';
 import { setting } from '../system/settings.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * The help desk's one owner of `help_request.status` and of its thread (help_request_message):
@@ -103,10 +104,11 @@ export async function replyAsUser(
       await notify(trx, {
         userId: request.assignedAdminId,
         type: 'HelpRequestReply',
-        title: `${nameOf(input.user)} replied: ${request.subject}`,
-        message: preview(input.body),
+        title: msg('{name} replied: {subject}'),
+        message: msg('{preview}'),
+        values: { name: nameOf(input.user), subject: request.subject, preview: preview(input.body), body: input.body },
         link: `/admin/help/${request.id}`,
-        mailText: input.body,
+        mailText: msg('{body}'),
       });
     }
     await recordActivity(trx, audit, {
@@ -143,10 +145,11 @@ export async function answerAsAdmin(
     await notify(trx, {
       userId: request.userId,
       type: 'AdminReply',
-      title: input.resolve ? `Answered and resolved: ${request.subject}` : `The Edupeak team answered: ${request.subject}`,
-      message: preview(input.body),
+      title: input.resolve ? msg('Answered and resolved: {subject}') : msg('The Edupeak team answered: {subject}'),
+      message: msg('{preview}'),
+      values: { subject: request.subject, preview: preview(input.body), body: input.body },
       link: `/help/${request.id}`,
-      mailText: `${input.body}\n\nReply on the request's page if you need more help.`,
+      mailText: msg("{body}\n\nReply on the request's page if you need more help."),
     });
     await recordActivity(trx, audit, {
       action: input.resolve ? 'help_request_resolved' : 'help_request_answered',
