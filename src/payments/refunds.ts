@@ -1,5 +1,7 @@
 import Stripe from 'stripe';
 import { formatAmount } from '../lib/money.ts';
+import { msg } from '../i18n/catalogue.ts';
+import { translatorFor, type MessageValues } from '../i18n/translator.ts';
 import { recordActivity, type AuditContext } from '../features/audit/activity.ts';
 import { cancelOnRefund } from '../features/enrollments/service.ts';
 import { notify, type Notice } from '../features/notifications/notify.ts';
@@ -28,22 +30,27 @@ import { PAYMENTS_UNAVAILABLE, type PaymentsDeps } from './checkout.ts';
 /** What a refund would do, or why it cannot be made: the confirmation page and the refund itself ask the same. */
 export type RefundCheck =
   | { ok: true; amount: number; left: number; alreadyRefunded: number; full: boolean; reason: string }
-  | { ok: false; field: 'amount' | 'reason' | 'payment'; message: string };
+  | { ok: false; field: 'amount' | 'reason' | 'payment'; message: string; values?: MessageValues };
 
+/**
+ * Messages are English catalogue messages (msg) with their values, translated where shown; `money`
+ * writes an amount for them (the reader's language: `translatorOf(res).money`).
+ */
 export function checkRefund(
   payment: { status: string; amount: number; refundAmount: number | null; currency: string },
   input: { amountCents?: number; reason: string },
+  money: (cents: number, currency: string) => string = formatAmount,
 ): RefundCheck {
-  if (payment.status === 'Refunded') return { ok: false, field: 'payment', message: 'This payment has already been refunded in full.' };
-  if (payment.status !== 'Completed') return { ok: false, field: 'payment', message: 'Only a completed payment can be refunded.' };
+  if (payment.status === 'Refunded') return { ok: false, field: 'payment', message: msg('This payment has already been refunded in full.') };
+  if (payment.status !== 'Completed') return { ok: false, field: 'payment', message: msg('Only a completed payment can be refunded.') };
   const reason = input.reason.trim();
-  if (!reason) return { ok: false, field: 'reason', message: 'A reason is required.' };
+  if (!reason) return { ok: false, field: 'reason', message: msg('A reason is required.') };
   const alreadyRefunded = payment.refundAmount ?? 0;
   const left = payment.amount - alreadyRefunded;
   const amount = input.amountCents ?? left;
-  if (!Number.isInteger(amount) || amount <= 0) return { ok: false, field: 'amount', message: 'The refund must be more than zero.' };
+  if (!Number.isInteger(amount) || amount <= 0) return { ok: false, field: 'amount', message: msg('The refund must be more than zero.') };
   if (amount > left) {
-    return { ok: false, field: 'amount', message: `At most ${formatAmount(left, payment.currency)} is left to refund.` };
+    return { ok: false, field: 'amount', message: msg('At most {amount} is left to refund.'), values: { amount: money(left, payment.currency) } };
   }
   return { ok: true, amount, left, alreadyRefunded, full: alreadyRefunded + amount >= payment.amount, reason };
 }
@@ -57,7 +64,7 @@ export interface RecordedRefund {
   full: boolean;
   /** The enrollment was cancelled by it (a full refund, unless another completed payment pays for it). */
   enrollmentCancelled: boolean;
-  student: { id: string; email: string; firstName: string };
+  student: { id: string; email: string; firstName: string; language: string | null };
   course: { title: string; slug: string };
 }
 
@@ -65,22 +72,22 @@ export type RefundResult =
   | { ok: true; refund: RecordedRefund }
   /** The same refund was already recorded by a request that ran at the same time (a double submit, two admins). */
   | { ok: true; duplicate: true }
-  | { ok: false; message: string };
+  | { ok: false; message: string; values?: MessageValues };
 
 export async function refundTransaction(
   deps: PaymentsDeps,
-  input: { transactionId: string; amountCents?: number; reason: string; adminId: string; audit?: AuditContext },
+  input: { transactionId: string; amountCents?: number; reason: string; adminId: string; audit?: AuditContext; money?: (cents: number, currency: string) => string },
 ): Promise<RefundResult> {
   const { db, stripe, config, logger } = deps;
-  if (!input.reason.trim()) return { ok: false, message: 'A reason is required.' };
+  if (!input.reason.trim()) return { ok: false, message: msg('A reason is required.') };
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.transactionId)) {
-    return { ok: false, message: 'We could not find that payment.' };
+    return { ok: false, message: msg('We could not find that payment.') };
   }
 
   const payment = await db.selectFrom('paymentTransaction').selectAll().where('id', '=', input.transactionId).executeTakeFirst();
-  if (!payment) return { ok: false, message: 'We could not find that payment.' };
-  const check = checkRefund(payment, input);
-  if (!check.ok) return { ok: false, message: check.message };
+  if (!payment) return { ok: false, message: msg('We could not find that payment.') };
+  const check = checkRefund(payment, input, input.money);
+  if (!check.ok) return { ok: false, message: check.message, values: check.values };
   const { amount, alreadyRefunded, reason } = check;
   // Stripe's idempotency key, also kept in the refund's history: the same refund asked twice at once
   // (a double submit, two admins confirming together) is recorded, notified and mailed once.
@@ -88,7 +95,7 @@ export async function refundTransaction(
 
   let stripeRefundId: string | undefined;
   if (stripe) {
-    if (!payment.stripePaymentId) return { ok: false, message: 'This payment has no Stripe payment to refund.' };
+    if (!payment.stripePaymentId) return { ok: false, message: msg('This payment has no Stripe payment to refund.') };
     try {
       const refund = await stripe.refunds.create(
         {
@@ -106,7 +113,7 @@ export async function refundTransaction(
       // A refusal (already refunded, amount too large ...) is told to the admin; an outage is a 5xx.
       if (error instanceof Stripe.errors.StripeInvalidRequestError) {
         logger.warn({ err: error, transactionId: payment.id }, 'Stripe refused a refund');
-        return { ok: false, message: `Stripe refused the refund: ${error.message}` };
+        return { ok: false, message: msg('Stripe refused the refund: {error}'), values: { error: error.message } };
       }
       throw error;
     }
@@ -151,7 +158,7 @@ export async function refundTransaction(
       .selectFrom('enrollment as e')
       .innerJoin('user as u', 'u.id', 'e.userId')
       .innerJoin('course as c', 'c.id', 'e.courseId')
-      .select(['u.id as userId', 'u.email', 'u.firstName', 'c.title', 'c.slug'])
+      .select(['u.id as userId', 'u.email', 'u.firstName', 'u.language', 'c.title', 'c.slug'])
       .where('e.id', '=', row.enrollmentId)
       .executeTakeFirstOrThrow();
     const refund: RecordedRefund = {
@@ -160,7 +167,7 @@ export async function refundTransaction(
       reason,
       full,
       enrollmentCancelled,
-      student: { id: about.userId, email: about.email, firstName: about.firstName },
+      student: { id: about.userId, email: about.email, firstName: about.firstName, language: about.language },
       course: { title: about.title, slug: about.slug },
     };
     // The student's notice and its mail commit with the refund (the outbox sends it after commit).
@@ -169,11 +176,6 @@ export async function refundTransaction(
   });
 }
 
-/** What happens to the student's access, in one sentence for them. */
-export function accessAfterRefund(refund: Pick<RecordedRefund, 'enrollmentCancelled' | 'full'>): string {
-  if (refund.enrollmentCancelled) return 'Your enrollment was cancelled: you no longer have access to the course. You can enroll again from the course page at any time.';
-  return 'You keep your access to the course.';
-}
 
 /**
  * The student's notice (type AdminReply: the spec's NotificationType has no payment type, and a
@@ -181,22 +183,23 @@ export function accessAfterRefund(refund: Pick<RecordedRefund, 'enrollmentCancel
  * goes whatever the student chose for AdminReply mail (`mail: 'always'`): one notice, one mail.
  */
 export function refundNotification(refund: RecordedRefund, baseUrl: string): Notice {
-  const amount = formatAmount(refund.amount, refund.currency);
-  const course = refund.enrollmentCancelled
-    ? `See the course page: ${baseUrl}/courses/${refund.course.slug}`
-    : `Continue the course: ${baseUrl}/learn/${refund.course.slug}`;
+  // notify() writes the messages in the student's language; the amount is written in it here.
+  const amount = translatorFor(refund.student.language).money(refund.amount, refund.currency);
+  const cancelled = refund.enrollmentCancelled ? 'yes' : 'no';
+  const url = refund.enrollmentCancelled ? `${baseUrl}/courses/${refund.course.slug}` : `${baseUrl}/learn/${refund.course.slug}`;
   return {
     userId: refund.student.id,
     type: 'AdminReply',
-    title: `Refund of ${amount} for "${refund.course.title}"`,
-    message: `Reason: ${refund.reason} ${accessAfterRefund(refund)}`,
+    title: msg('Refund of {amount} for "{course}"'),
+    message: msg(
+      'Reason: {reason} {cancelled, select, yes {Your enrollment was cancelled: you no longer have access to the course. You can enroll again from the course page at any time.} other {You keep your access to the course.}}',
+    ),
+    values: { amount, course: refund.course.title, reason: refund.reason, cancelled, url },
     link: '/account/payments',
     mail: 'always',
-    mailSubject: `Your refund of ${amount} for "${refund.course.title}"`,
-    mailText: [
-      `We refunded ${amount} of your payment for "${refund.course.title}".`,
-      'The money goes back to the card or account you paid with; your bank may take a few days to show it.',
-      course,
-    ].join('\n\n'),
+    mailSubject: msg('Your refund of {amount} for "{course}"'),
+    mailText: msg(
+      'We refunded {amount} of your payment for "{course}".\n\nThe money goes back to the card or account you paid with; your bank may take a few days to show it.\n\n{cancelled, select, yes {See the course page: {url}} other {Continue the course: {url}}}',
+    ),
   };
 }

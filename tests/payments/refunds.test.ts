@@ -70,7 +70,8 @@ describe('refundTransaction', () => {
 
     expect(await refundTransaction(deps(), { transactionId: p.transaction.id, amountCents: 1501, reason: 'Too much', adminId })).toEqual({
       ok: false,
-      message: 'At most $15.00 is left to refund.',
+      message: 'At most {amount} is left to refund.',
+      values: { amount: '$15.00' },
     });
     for (const amountCents of [0, -5, 1.5]) {
       const refused = await refundTransaction(deps(), { transactionId: p.transaction.id, amountCents, reason: 'Nothing', adminId });

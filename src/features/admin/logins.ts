@@ -66,7 +66,7 @@ type Row = Awaited<ReturnType<typeof selectRows>>[number];
 export function deviceLabel(userAgent: string | null, tr: Translator = translatorFor('en')): string {
   if (!userAgent) return tr.t('Unknown');
   const d = describeUserAgent(userAgent);
-  return tr.t('{browser} on {os} ({device})', { browser: d.browser, os: d.os, device: d.device });
+  return tr.t('{browser} on {os} ({device, select, mobile {mobile} tablet {tablet} other {desktop}})', { browser: d.browser, os: d.os, device: d.device });
 }
 
 /** Why a sign-in was refused (accounts/service.ts's codes), as people say it. */

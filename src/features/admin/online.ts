@@ -3,10 +3,12 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { render } from '../../http/render.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { tableQuery } from '../../http/table.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import { textFilter } from './filters.ts';
+import { deviceLabel } from './logins.ts';
 import { countOf, defineAdminTable, serveAdminTable } from './table.ts';
 
 /**
@@ -90,10 +92,10 @@ export function onlineAdminRoutes({ db }: { db: Database }): Router {
   router.get('/', (req, res) =>
     serveAdminTable(req, res, table, (page) => {
       const now = Date.now();
+      const tr = translatorOf(res);
       render(res, 'admin/online', {
-        title: 'Who is online',
+        title: tr.t('Who is online'),
         rows: page.rows.map((r) => {
-          const d = describeUserAgent(r.userAgent);
           const minutes = Math.max(0, Math.floor((now - new Date(r.lastActivityAt).getTime()) / 60_000));
           return {
             id: r.id,
@@ -102,15 +104,15 @@ export function onlineAdminRoutes({ db }: { db: Database }): Router {
             email: r.email,
             role: r.role ?? 'student',
             lastActivityAt: r.lastActivityAt,
-            ago: minutes === 0 ? 'under a minute ago' : minutes === 1 ? '1 minute ago' : `${minutes} minutes ago`,
+            ago: minutes === 0 ? tr.t('under a minute ago') : tr.t('{minutes, plural, one {# minute ago} other {# minutes ago}}', { minutes }),
             createdAt: r.createdAt,
             ipAddress: r.ipAddress,
-            device: `${d.browser} on ${d.os} (${d.device})`,
+            device: deviceLabel(r.userAgent, tr),
             userAgent: r.userAgent && r.userAgent.length > 200 ? `${r.userAgent.slice(0, 200)}…` : r.userAgent,
           };
         }),
         filter: page.filter,
-        windows: ONLINE_WINDOWS.map((m) => ({ value: m, label: m === 1440 ? 'the last day' : `the last ${m} minutes` })),
+        windows: ONLINE_WINDOWS.map((m) => ({ value: m, label: m === 1440 ? tr.t('the last day') : tr.t('{minutes, plural, one {the last minute} other {the last # minutes}}', { minutes: m }) })),
         roles: ROLES,
         pageInfo: page.pageInfo,
       });

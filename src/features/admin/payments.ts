@@ -7,10 +7,11 @@ import { render } from '../../http/render.ts';
 import { tableQuery } from '../../http/table.ts';
 import type { Database } from '../../db/database.ts';
 import { countOf, defineAdminTable, serveAdminTable, type TablePage } from './table.ts';
-import { formatDate } from '../../lib/dates.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
-import { formatAmount, parsePrice } from '../../lib/money.ts';
+import { parsePrice } from '../../lib/money.ts';
 import type { PaymentsDeps } from '../../payments/checkout.ts';
 import { checkRefund, refundTransaction } from '../../payments/refunds.ts';
 import { safeNext } from '../../http/forms.ts';
@@ -38,7 +39,7 @@ const query = tableQuery(['createdAt', 'amount', 'status'] as const, 'createdAt'
 const idParam = z.object({ id: z.uuid() });
 const refundInput = z.object({
   amount: z.string().trim().max(12).optional().default('').catch(''),
-  reason: z.string().trim().max(500, 'Keep the reason under 500 characters.').default(''),
+  reason: z.string().trim().max(500, msg('Keep the reason under 500 characters.')).default(''),
   confirm: z.literal('yes').optional().catch(undefined),
   back: z.string().optional().catch(undefined),
 });
@@ -137,16 +138,17 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
   async function renderTable(res: Response, page: TablePage<Query, Row>) {
     const timeZone = timeZoneOf(res);
     const net = await netOf(page.filter, timeZone);
+    const tr = translatorOf(res);
     render(res, 'admin/payments', {
-      title: 'Payments',
+      title: tr.t('Payments'),
       rows: page.rows.map((r) => ({
         ...r,
-        amountLabel: formatAmount(r.amount, r.currency),
+        amountLabel: tr.money(r.amount, r.currency),
         leftLabel: ((r.amount - (r.refundAmount ?? 0)) / 100).toFixed(2),
-        refundLabel: r.refundAmount ? formatAmount(r.refundAmount, r.currency) : '',
-        dateLabel: formatDate(r.createdAt, timeZone),
+        refundLabel: r.refundAmount ? tr.money(r.refundAmount, r.currency) : '',
+        dateLabel: tr.date(r.createdAt, timeZone),
       })),
-      netLabel: formatAmount(net),
+      netLabel: tr.money(net),
       filter: page.filter,
       statuses: STATUSES,
       pageInfo: page.pageInfo,
@@ -198,15 +200,18 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
    */
   async function confirmationPage(req: Request, res: Response, id: string, entered: { amount: string; reason: string; back: string }, opts: { problem?: string; problemField?: 'amount' | 'reason'; showErrors: boolean }) {
     const payment = await paymentToRefund(id);
-    if (!payment) throw notFound('We could not find that payment.');
+    if (!payment) throw notFound(msg('We could not find that payment.'));
+    const tr = translatorOf(res);
     const amountCents = entered.amount ? parsePrice(entered.amount) : undefined;
     const check =
       entered.amount && amountCents === undefined
-        ? ({ ok: false, field: 'amount', message: 'Enter an amount like 9.99, or leave it empty to refund what is left.' } as const)
-        : checkRefund(payment, { amountCents, reason: entered.reason });
-    const problem = opts.problem ?? (check.ok ? undefined : check.message);
+        ? ({ ok: false, field: 'amount', message: msg('Enter an amount like 9.99, or leave it empty to refund what is left.') } as const)
+        : checkRefund(payment, { amountCents, reason: entered.reason }, tr.money);
+    // Messages in the reader's language here (the view shows them as they are).
+    const checkMessage = check.ok ? undefined : tr.t(check.message, 'values' in check ? check.values : undefined);
+    const problem = opts.problem ?? checkMessage;
     const errors: Record<string, string> = {};
-    if (opts.showErrors && !check.ok && check.field !== 'payment') errors[check.field] = check.message;
+    if (opts.showErrors && !check.ok && check.field !== 'payment') errors[check.field] = checkMessage!;
     if (opts.problem && check.ok) errors[opts.problemField ?? 'amount'] = opts.problem;
     const ready = check.ok && !opts.problem;
     const left = payment.amount - (payment.refundAmount ?? 0);
@@ -214,21 +219,21 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
       res,
       'admin/refund-confirm',
       {
-        title: ready ? `Refund ${formatAmount(check.amount, payment.currency)}?` : 'Refund a payment',
+        title: ready ? tr.t('Refund {amount}?', { amount: tr.money(check.amount, payment.currency) }) : tr.t('Refund a payment'),
         payment: {
           ...payment,
           student: [payment.firstName, payment.lastName].filter(Boolean).join(' '),
-          amountLabel: formatAmount(payment.amount, payment.currency),
-          refundedLabel: payment.refundAmount ? formatAmount(payment.refundAmount, payment.currency) : '',
-          leftLabel: formatAmount(left, payment.currency),
+          amountLabel: tr.money(payment.amount, payment.currency),
+          refundedLabel: payment.refundAmount ? tr.money(payment.refundAmount, payment.currency) : '',
+          leftLabel: tr.money(left, payment.currency),
           leftValue: (left / 100).toFixed(2),
-          dateLabel: formatDate(payment.createdAt, timeZoneOf(res)),
+          dateLabel: tr.date(payment.createdAt, timeZoneOf(res)),
         },
         ready,
         closed: !check.ok && check.field === 'payment',
         refund: check.ok
           ? {
-              amountLabel: formatAmount(check.amount, payment.currency),
+              amountLabel: tr.money(check.amount, payment.currency),
               amountValue: (check.amount / 100).toFixed(2),
               reason: check.reason,
               full: check.full,
@@ -260,20 +265,22 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
     const parsed = refundInput.safeParse(req.body ?? {});
     const input = parsed.success ? parsed.data : { amount: String(req.body?.amount ?? '').slice(0, 12), reason: String(req.body?.reason ?? '').slice(0, 500), confirm: undefined, back: undefined };
     const entered = { amount: input.amount, reason: input.reason, back: tableAddress(input.back ?? req.get('referer')?.replace(/^https?:\/\/[^/]+/, '')) };
-    if (!parsed.success) return confirmationPage(req, res, params.data.id, entered, { showErrors: true, problem: 'Keep the reason under 500 characters.', problemField: 'reason' });
+    if (!parsed.success) return confirmationPage(req, res, params.data.id, entered, { showErrors: true, problem: translatorOf(res).t('Keep the reason under 500 characters.'), problemField: 'reason' });
     // Without the confirmation page's `confirm=yes` (the table's own form, a replayed request), nothing is refunded yet.
     if (input.confirm !== 'yes') return confirmationPage(req, res, params.data.id, entered, { showErrors: true });
     const amountCents = input.amount ? parsePrice(input.amount) : undefined;
     if (input.amount && amountCents === undefined) return confirmationPage(req, res, params.data.id, entered, { showErrors: true });
     const audit = auditOf(req, res);
-    const result = await refundTransaction(deps, { transactionId: params.data.id, amountCents, reason: input.reason, adminId: audit.actorId, audit });
-    if (!result.ok) return confirmationPage(req, res, params.data.id, entered, { showErrors: true, problem: result.message });
+    const tr = translatorOf(res);
+    const result = await refundTransaction(deps, { transactionId: params.data.id, amountCents, reason: input.reason, adminId: audit.actorId, audit, money: tr.money });
+    if (!result.ok) return confirmationPage(req, res, params.data.id, entered, { showErrors: true, problem: tr.t(result.message, result.values) });
     if ('duplicate' in result) {
-      setFlash(req, 'warning', 'This refund had already been made (by another request at the same moment); nothing more was refunded.');
+      setFlash(req, 'warning', msg('This refund had already been made (by another request at the same moment); nothing more was refunded.'));
       return res.redirect(303, entered.back);
     }
     const { refund } = result;
-    setFlash(req, 'success', `Refunded ${formatAmount(refund.amount, refund.currency)} to ${refund.student.email}; they were notified by mail.`);
+    // The amount is written in this admin's language now; the flash's message when it is shown.
+    setFlash(req, 'success', msg('Refunded {amount} to {email}; they were notified by mail.'), { amount: tr.money(refund.amount, refund.currency), email: refund.student.email });
     res.redirect(303, entered.back);
   });
 
