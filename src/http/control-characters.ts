@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { msg } from '../i18n/catalogue.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -41,7 +42,7 @@ function firstOffending(values: unknown, pattern: RegExp, prefix = ''): string |
 export const refuseControlCharactersInUrl: RequestHandler = (req, _res, next) => {
   const path = req.path;
   if (ENCODED_IN_PATH.test(path) || ANY_CONTROL.test(path)) {
-    return next(new HttpError(400, 'That address contains a control character (such as a NUL byte), which no page here uses.'));
+    return next(new HttpError(400, msg('That address contains a control character (such as a NUL byte), which no page here uses.')));
   }
   const field = firstOffending(req.query, IN_QUERY);
   if (field) return next(new HttpError(400, `The search or filter “${field.slice(0, 60)}” contains a control character (such as a NUL byte). Remove it and try again.`));

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { csrfSync } from 'csrf-sync';
 import type { Config } from '../config.ts';
+import { msg } from '../i18n/catalogue.ts';
 import { cookieValue } from './cookies.ts';
 
 /**
@@ -19,7 +20,7 @@ import { cookieValue } from './cookies.ts';
 const { csrfSynchronisedProtection, generateToken } = csrfSync({
   getTokenFromRequest: (req) => tokenFromRequest(req),
   skipCsrfProtection: (req) => req.path === '/webhooks/stripe',
-  errorConfig: { statusCode: 403, message: 'This form has expired or did not come from Edupeak. Please go back, reload the page and try again.' },
+  errorConfig: { statusCode: 403, message: msg('This form has expired or did not come from Edupeak. Please go back, reload the page and try again.') },
 });
 
 function tokenFromRequest(req: Request): string | undefined {

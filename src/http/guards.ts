@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { msg } from '../i18n/catalogue.ts';
 import { isHtmx } from './render.ts';
 import { HttpError, notFound } from './errors.ts';
 
@@ -79,7 +80,7 @@ export const requireVerified = guard('verified', (req, res, next) => {
   const user = currentUser(res);
   if (!user) return toSignIn(req, res);
   if (!user.emailVerified) {
-    return next(new HttpError(403, 'Please confirm your email address first: use the link we sent you, or ask for a new one at the top of the page.'));
+    return next(new HttpError(403, msg('Please confirm your email address first: use the link we sent you, or ask for a new one at the top of the page.')));
   }
   next();
 });

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { msg } from '../i18n/catalogue.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -40,9 +41,22 @@ export const RATE_LIMITS = {
 export class RateLimitedError extends HttpError {
   override name = 'RateLimitedError';
   constructor(readonly retryAfterSeconds: number) {
-    super(429, `Too many attempts. Please wait ${describeWait(retryAfterSeconds)} and try again.`);
+    super(
+      429,
+      msg(
+        '{unit, select, seconds {Too many attempts. Please wait {wait, plural, one {# second} other {# seconds}} and try again.} other {Too many attempts. Please wait {wait, plural, one {# minute} other {# minutes}} and try again.}}',
+      ),
+      waitValues(retryAfterSeconds),
+    );
   }
 }
+
+/** A wait as a message's values: `{unit, select, seconds {…{wait, plural, …}} other {…}}` (seconds under a minute, else whole minutes). */
+export function waitValues(seconds: number): { unit: 'seconds' | 'minutes'; wait: number } {
+  return seconds < 60 ? { unit: 'seconds', wait: seconds } : { unit: 'minutes', wait: Math.ceil(seconds / 60) };
+}
+
+/** The wait in English words, for logs ("3 minutes"); pages use waitValues in their message. */
 
 export function describeWait(seconds: number): string {
   if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;

@@ -1,6 +1,8 @@
 import http, { type RequestListener } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestHandler } from 'express';
+import { localeOf } from '../i18n/negotiate.ts';
+import { translatorFor } from '../i18n/translator.ts';
 
 /**
  * How long a client may hold a connection. Node's defaults let a request whose body never arrives
@@ -90,7 +92,8 @@ export const bodyDeadline: RequestHandler = (req, res, next) => {
       // The connection cannot be reused with a body half-read: answer (if nobody has) and close it.
       if (res.headersSent) return socket.destroy();
       res.status(408).set('Connection', 'close').set('Cache-Control', 'no-store').type('text');
-      res.send('The request took too long to arrive. Please try again.');
+      // Before the session is read: the visitor's language (cookie or Accept-Language).
+      res.send(translatorFor(localeOf(req)).t('The request took too long to arrive. Please try again.'));
     }, limits.bodyMs);
   }
   timer.unref();

@@ -6,7 +6,10 @@ import { notFound } from '../../http/errors.ts';
 import { currentUser } from '../../http/guards.ts';
 import { enforceRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
 import { render } from '../../http/render.ts';
-import { formatDate, TIME_ZONES } from '../../lib/dates.ts';
+import { TIME_ZONES } from '../../lib/dates.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { LOCALES, LOCALE_NAMES } from '../../i18n/locales.ts';
+import { LANGUAGE_COOKIE, translatorOf } from '../../i18n/negotiate.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import { PASSWORD_MIN, passwordChangeInput, profileInput } from './schemas.ts';
 import type { Config } from '../../config.ts';
@@ -35,6 +38,7 @@ export const PROFILE_FIELDS = [
   'socialTwitter',
   'socialLinkedin',
   'timeZone',
+  'language',
 ] as const;
 
 const sessionIdParam = z.object({ id: z.uuid() });
@@ -52,6 +56,7 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
     status = 200,
   ) {
     const user = currentUser(res)!;
+    const tr = translatorOf(res);
     const saved = await db.selectFrom('user').select([...PROFILE_FIELDS, 'email', 'image', 'leaderboardOptOut', 'dataSaver']).where('id', '=', user.id).executeTakeFirstOrThrow();
     const values = extra.values ?? { ...Object.fromEntries(PROFILE_FIELDS.map((f) => [f, saved[f] ?? ''])), showOnLeaderboard: saved.leaderboardOptOut ? '' : 'true' };
     // Only students are ranked, so only they are asked (issue 19).
@@ -60,7 +65,7 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
       res,
       'account/profile',
       {
-        title: 'Your profile',
+        title: tr.t('Your profile'),
         email: saved.email,
         image: saved.image,
         values,
@@ -69,6 +74,8 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
         passwordErrors: extra.passwordErrors ?? {},
         passwordMin: PASSWORD_MIN,
         timeZones: TIME_ZONES,
+        // The language choice: Automatic, then each language named in itself (shown with its lang attribute).
+        languages: LOCALES.map((code) => ({ code, name: LOCALE_NAMES[code] })),
         dataSaverChoice: columnToChoice(saved.dataSaver),
         dataSaverError: extra.dataSaverError,
       },
@@ -92,9 +99,11 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
         .execute();
     } catch (error) {
       if (!isUniqueViolation(error, 'user_username_lower_key')) throw error;
-      return profilePage(req, res, { values, errors: { username: 'That username is taken. Please choose another.' } }, 422);
+      return profilePage(req, res, { values, errors: { username: msg('That username is taken. Please choose another.') } }, 422);
     }
-    setFlash(req, 'success', 'Your profile is saved.');
+    // Automatic follows the browser: a visitor's earlier footer choice (its cookie) must not stand in for it.
+    if (profile.language === null) res.clearCookie(LANGUAGE_COOKIE, { path: '/' });
+    setFlash(req, 'success', msg('Your profile is saved.'));
     res.redirect(303, '/account');
   });
 
@@ -102,13 +111,13 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
   router.post('/data-saver', async (req, res) => {
     const user = currentUser(res)!;
     const parsed = dataSaverInput.safeParse(req.body);
-    if (!parsed.success) return profilePage(req, res, { dataSaverError: 'Choose Automatic, On or Off.' }, 422);
+    if (!parsed.success) return profilePage(req, res, { dataSaverError: msg('Choose Automatic, On or Off.') }, 422);
     const choice = parsed.data.dataSaver;
     await db.updateTable('user').set({ dataSaver: choiceToColumn(choice) }).where('id', '=', user.id).execute();
     const said = {
-      auto: 'Data saver follows your browser now: small copies when it asks to save data.',
-      on: 'Data saver is on: lessons start with the small video, and images are small.',
-      off: 'Data saver is off: lessons start in HD when there is an HD copy.',
+      auto: msg('Data saver follows your browser now: small copies when it asks to save data.'),
+      on: msg('Data saver is on: lessons start with the small video, and images are small.'),
+      off: msg('Data saver is off: lessons start in HD when there is an HD copy.'),
     };
     setFlash(req, 'success', said[choice]);
     res.redirect(303, '/account#data-saver');
@@ -124,7 +133,7 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
       maxBytes: Math.min(PICTURE_MAX_BYTES, deps.config.uploadMaxBytes),
       accept: ['jpeg', 'png', 'webp'],
     });
-    if (!upload) throw new HttpError(422, 'Choose a JPEG, PNG or WebP picture to upload.');
+    if (!upload) throw new HttpError(422, msg('Choose a JPEG, PNG or WebP picture to upload.'));
     let key: string;
     try {
       const image = await toWebp(upload.path, AVATAR_MAX_WIDTH);
@@ -135,7 +144,7 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
     }
     const result = await replaceStoredFile({ db, storage, logger: deps.logger }, { table: 'user', column: 'image', id: user.id }, key);
     if (!result) throw notFound();
-    setFlash(req, 'success', 'Your picture is saved.');
+    setFlash(req, 'success', msg('Your picture is saved.'));
     res.redirect(303, '/account');
   });
 
@@ -145,24 +154,25 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
     if (!parsed.success) return profilePage(req, res, { passwordErrors: fieldErrors(parsed.error) }, 422);
     const result = await changePassword(db, { id: user.id, deviceSessionId: res.locals.deviceSessionId as string }, parsed.data);
     if (!result.ok) return profilePage(req, res, { passwordErrors: result.errors }, 422);
-    setFlash(req, 'success', 'Your password is changed. Every other device was signed out.');
+    setFlash(req, 'success', msg('Your password is changed. Every other device was signed out.'));
     res.redirect(303, '/account');
   });
 
   router.post('/email/verify', async (req, res) => {
     const user = currentUser(res)!;
     if (user.emailVerified) {
-      setFlash(req, 'info', 'Your email address is already confirmed.');
+      setFlash(req, 'info', msg('Your email address is already confirmed.'));
     } else {
       await enforceRateLimit(db, RATE_LIMITS.verifyResend, user.id);
-      await sendVerificationMail(deps, user);
-      setFlash(req, 'success', `We sent a new link to ${user.email}. It works for 24 hours.`);
+      await sendVerificationMail(deps, user, translatorOf(res).locale);
+      setFlash(req, 'success', msg('We sent a new link to {email}. It works for 24 hours.'), { email: user.email });
     }
     res.redirect(303, backTo(req.get('referer'), '/'));
   });
 
   router.get('/sessions', async (_req, res) => {
     const user = currentUser(res)!;
+    const tr = translatorOf(res);
     const rows = await db
       .selectFrom('session')
       .select(['id', 'ipAddress', 'userAgent', 'createdAt', 'updatedAt'])
@@ -174,10 +184,10 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
       ...row,
       ...describeUserAgent(row.userAgent),
       current: row.id === res.locals.deviceSessionId,
-      signedInLabel: formatDate(row.createdAt, user.timeZone),
-      lastActiveLabel: formatDate(row.updatedAt, user.timeZone),
+      signedInLabel: tr.date(row.createdAt, user.timeZone),
+      lastActiveLabel: tr.date(row.updatedAt, user.timeZone),
     }));
-    render(res, 'account/sessions', { title: 'Signed-in devices', devices });
+    render(res, 'account/sessions', { title: tr.t('Signed-in devices'), devices });
   });
 
   router.post('/sessions/others/revoke', async (req, res) => {
@@ -188,7 +198,7 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
       .where('id', '!=', res.locals.deviceSessionId as string)
       .executeTakeFirst();
     const n = Number(result.numDeletedRows);
-    setFlash(req, 'success', n === 0 ? 'No other device was signed in.' : `Signed out ${n} other device${n === 1 ? '' : 's'}.`);
+    setFlash(req, 'success', msg('{count, plural, =0 {No other device was signed in.} one {Signed out # other device.} other {Signed out # other devices.}}'), { count: n });
     res.redirect(303, '/account/sessions');
   });
 
@@ -197,13 +207,13 @@ export function accountRoutes(deps: AccountDeps & { storage: Storage; config: Pi
     const params = sessionIdParam.safeParse(req.params);
     if (!params.success) throw notFound();
     if (params.data.id === res.locals.deviceSessionId) {
-      await endDeviceSession(db, req, 'You are signed out.');
+      await endDeviceSession(db, req, msg('You are signed out.'));
       return res.redirect(303, '/');
     }
     // Only the user's own devices: anyone else's id is "not found", like a missing one.
     const result = await db.deleteFrom('session').where('id', '=', params.data.id).where('userId', '=', user.id).executeTakeFirst();
     if (result.numDeletedRows === 0n) throw notFound();
-    setFlash(req, 'success', 'That device is signed out.');
+    setFlash(req, 'success', msg('That device is signed out.'));
     res.redirect(303, '/account/sessions');
   });
 

@@ -7,7 +7,10 @@ import type { Logger } from '../../logger.ts';
 import type { Mailer, MailMessage } from '../../mail/mailer.ts';
 import { passwordResetMail, registrationAttemptMail, verificationMail } from './mails.ts';
 import { hashPassword, verifyPassword } from './password.ts';
-import { banMessage, isBanActive } from './sessions.ts';
+import { banNotice, isBanActive } from './sessions.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type MessageValues, type Translator } from '../../i18n/translator.ts';
+import { isLocale, type Locale } from '../../i18n/locales.ts';
 import { consumeToken, issueToken, type TokenCheck } from './tokens.ts';
 
 export interface AccountDeps {
@@ -21,15 +24,27 @@ export function findUserByEmail(db: Database, email: string) {
   return db
     .selectFrom('user')
     .leftJoin('account', (join) => join.onRef('account.userId', '=', 'user.id').on('account.providerId', '=', 'credential'))
-    .select(['user.id', 'user.firstName', 'user.email', 'user.emailVerified', 'user.banned', 'user.banReason', 'user.banExpires', 'user.timeZone', 'account.password'])
+    .select(['user.id', 'user.firstName', 'user.email', 'user.emailVerified', 'user.banned', 'user.banReason', 'user.banExpires', 'user.timeZone', 'user.language', 'account.password'])
     .where(sql<string>`lower("user".email)`, '=', email.toLowerCase())
     .executeTakeFirst();
 }
 
-export async function sendVerificationMail(deps: AccountDeps, user: { id: string; email: string; firstName: string }): Promise<void> {
+/**
+ * The language a mail to this person is written in: theirs (user.language), else the language of
+ * the request that asked for the mail (they are likely the one reading it), else English.
+ */
+export function mailTranslator(user: { language?: string | null }, requestLocale?: Locale): Translator {
+  return translatorFor(isLocale(user.language) ? user.language : requestLocale);
+}
+
+export async function sendVerificationMail(
+  deps: AccountDeps,
+  user: { id: string; email: string; firstName: string; language?: string | null },
+  requestLocale?: Locale,
+): Promise<void> {
   const token = await issueToken(deps.db, 'email-verification', user.id);
   const link = `${deps.baseUrl}/auth/verify?token=${encodeURIComponent(token)}`;
-  await deps.mailer.send(verificationMail(user.email, user.firstName, link));
+  await deps.mailer.send(verificationMail(user.email, user.firstName, link, mailTranslator(user, requestLocale)));
 }
 
 /**
@@ -41,6 +56,8 @@ export async function sendVerificationMail(deps: AccountDeps, user: { id: string
 export async function register(
   deps: AccountDeps,
   input: { firstName: string; lastName: string | null; email: string; password: string; timeZone: string },
+  /** The language of the registration's request: the mail is written in it. */
+  requestLocale?: Locale,
 ): Promise<() => Promise<void>> {
   // argon2 is slow on purpose: hash before the transaction, which then holds no lock for long.
   const passwordHash = await hashPassword(input.password);
@@ -54,21 +71,21 @@ export async function register(
       await trx.insertInto('account').values({ userId: user.id, accountId: user.id, providerId: 'credential', password: passwordHash }).execute();
       return user.id;
     });
-    return () => sendVerificationMail(deps, { id: userId, email: input.email, firstName: input.firstName });
+    return () => sendVerificationMail(deps, { id: userId, email: input.email, firstName: input.firstName }, requestLocale);
   } catch (error) {
     if (!isUniqueViolation(error, 'user_email_lower_key')) throw error;
-    return () => mailExistingOwner(deps, input.email);
+    return () => mailExistingOwner(deps, input.email, requestLocale);
   }
 }
 
-async function mailExistingOwner(deps: AccountDeps, email: string): Promise<void> {
+async function mailExistingOwner(deps: AccountDeps, email: string, requestLocale?: Locale): Promise<void> {
   const owner = await findUserByEmail(deps.db, email);
   if (!owner) return;
   // At most a few such mails an hour to one address: the form must not become a way to spam it.
   const { allowed } = await hitRateLimit(deps.db, RATE_LIMITS.registrationNotice, owner.email);
   if (!allowed) return;
   await deps.mailer.send(
-    registrationAttemptMail(owner.email, owner.firstName, { signIn: `${deps.baseUrl}/auth/login`, reset: `${deps.baseUrl}/auth/forgot` }),
+    registrationAttemptMail(owner.email, owner.firstName, { signIn: `${deps.baseUrl}/auth/login`, reset: `${deps.baseUrl}/auth/forgot` }, mailTranslator(owner, requestLocale)),
   );
 }
 
@@ -77,7 +94,7 @@ const dummyHash = hashPassword('edupeak-timing-equaliser');
 
 export type LoginResult =
   | { ok: true; userId: string }
-  | { ok: false; status: 422 | 403; message: string };
+  | { ok: false; status: 422 | 403; message: string; values?: MessageValues };
 
 /** Where a sign-in attempt came from, as the route read it off the request. */
 export interface ClientInfo {
@@ -142,6 +159,8 @@ export async function authenticate(
   input: { email: string; password: string },
   /** The id of this browser's device cookie for this email (device-cookie.ts), if it has one. */
   trustedDevice?: string,
+  /** The reader's translator, for the date in a ban's message. */
+  tr: Translator = translatorFor('en'),
 ): Promise<LoginResult> {
   const { db } = deps;
   await enforceRateLimit(db, RATE_LIMITS.loginIp, client.ip ?? 'unknown');
@@ -156,7 +175,7 @@ export async function authenticate(
     if (user) await recordAttempt(db, client, user.id, 'rate_limited');
     throw error;
   }
-  const wrong = { ok: false as const, status: 422 as const, message: 'Email or password is incorrect.' };
+  const wrong = { ok: false as const, status: 422 as const, message: msg('Email or password is incorrect.') };
   if (!user || !user.password) {
     await verifyPassword(await dummyHash, input.password);
     if (user) await recordAttempt(db, client, user.id, 'no_password');
@@ -169,7 +188,7 @@ export async function authenticate(
   }
   if (isBanActive(user)) {
     await recordAttempt(db, client, user.id, 'banned');
-    return { ok: false, status: 403, message: banMessage(user) };
+    return { ok: false, status: 403, ...banNotice(user, tr) };
   }
   await clearRateLimit(db, rule, subject);
   await recordSignIn(db, client, user.id);
@@ -178,20 +197,25 @@ export async function authenticate(
 
 
 /** Mails a reset link when the email has an account; the caller answers the same either way. */
-export async function requestPasswordReset(deps: AccountDeps, email: string): Promise<void> {
+export async function requestPasswordReset(deps: AccountDeps, email: string, requestLocale?: Locale): Promise<void> {
   const user = await findUserByEmail(deps.db, email);
   if (!user) return;
-  await deps.mailer.send(await passwordResetMailFor(deps.db, deps.baseUrl, user));
+  await deps.mailer.send(await passwordResetMailFor(deps.db, deps.baseUrl, user, requestLocale));
 }
 
 /**
  * A new reset token for the user (replacing any older link) and the mail carrying it, for the
  * caller to send. `db` may be a transaction: an admin's "send a reset mail" writes it with its audit row.
  */
-export async function passwordResetMailFor(db: Database, baseUrl: string, user: { id: string; email: string; firstName: string }): Promise<MailMessage> {
+export async function passwordResetMailFor(
+  db: Database,
+  baseUrl: string,
+  user: { id: string; email: string; firstName: string; language?: string | null },
+  requestLocale?: Locale,
+): Promise<MailMessage> {
   const token = await issueToken(db, 'password-reset', user.id);
   const link = `${baseUrl}/auth/reset?token=${encodeURIComponent(token)}`;
-  return passwordResetMail(user.email, user.firstName, link);
+  return passwordResetMail(user.email, user.firstName, link, mailTranslator(user, requestLocale));
 }
 
 /**
@@ -237,7 +261,7 @@ export async function changePassword(
     .where('providerId', '=', 'credential')
     .executeTakeFirst();
   if (!account?.password || !(await verifyPassword(account.password, input.currentPassword))) {
-    return { ok: false, errors: { currentPassword: 'That is not your current password.' } };
+    return { ok: false, errors: { currentPassword: msg('That is not your current password.') } };
   }
   const hash = await hashPassword(input.newPassword);
   await db.transaction().execute(async (trx) => {

@@ -5,7 +5,9 @@ import { useCsrf } from '../../http/csrf.ts';
 import { setFlash } from '../../http/flash.ts';
 import type { CurrentUser, Role } from '../../http/guards.ts';
 import { SESSION_MAX_AGE_MS } from '../../http/session.ts';
-import { formatDateTime } from '../../lib/dates.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { localeOf } from '../../i18n/negotiate.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import { afterImpersonationEnded, impersonationOver, leaveImpersonation } from '../admin/impersonation-session.ts';
 import { displayName } from '../admin/impersonation.ts';
 
@@ -70,12 +72,32 @@ export function isBanActive(user: Ban, now = Date.now()): boolean {
   return user.banned === true && (user.banExpires === null || new Date(user.banExpires).getTime() > now);
 }
 
-/** The reason and the moment the ban ends, on the person's clock (with its zone: a ban may end mid-day). */
-export function banMessage(user: Ban): string {
+/**
+ * Why this person cannot sign in: one catalogue message, with the moment the ban ends on the
+ * person's clock (with its zone: a ban may end mid-day) and in the reader's language, and the reason.
+ */
+export const BAN_MESSAGE = msg(
+  '{ends, select, yes {Your account is suspended until {until} ({zone}).} other {Your account is suspended.}}{hasReason, select, yes { Reason: {reason}} other {}}',
+);
+
+export function banNotice(user: Ban, tr: Translator): { message: string; values: Record<string, string> } {
   const zone = user.timeZone ?? 'UTC';
-  const until = user.banExpires ? ` until ${formatDateTime(user.banExpires, zone)} (${zone})` : '';
-  const reason = user.banReason ? ` Reason: ${user.banReason}` : '';
-  return `Your account is suspended${until}.${reason}`;
+  return {
+    message: BAN_MESSAGE,
+    values: {
+      ends: user.banExpires ? 'yes' : 'no',
+      until: user.banExpires ? tr.dateTime(user.banExpires, zone) : '',
+      zone,
+      hasReason: user.banReason ? 'yes' : 'no',
+      reason: user.banReason ?? '',
+    },
+  };
+}
+
+/** The ban's message as text in the reader's language. */
+export function banMessage(user: Ban, tr: Translator): string {
+  const { message, values } = banNotice(user, tr);
+  return tr.t(message, values);
 }
 
 /**
@@ -132,16 +154,18 @@ export function loadCurrentUser(db: Database): RequestHandler {
       return load(req, res, next);
     }
     if (!row) {
-      await endDeviceSession(db, req, 'You were signed out. Please sign in again.');
+      await endDeviceSession(db, req, msg('You were signed out. Please sign in again.'));
       return next();
     }
     if (new Date(row.expiresAt).getTime() <= now || new Date(row.lastActiveAt).getTime() <= now - IDLE_TIMEOUT_MS) {
-      await endDeviceSession(db, req, 'Your session expired. Please sign in again.');
+      await endDeviceSession(db, req, msg('Your session expired. Please sign in again.'));
       return next();
     }
     if (isBanActive(row, now)) {
       await endDeviceSession(db, req);
-      setFlash(req, 'error', banMessage(row));
+      // Shown on this very request's page, now signed out: in the language a visitor gets.
+      const notice = banNotice(row, translatorFor(localeOf(req)));
+      setFlash(req, 'error', notice.message, notice.values);
       return next();
     }
     if (new Date(row.lastActiveAt).getTime() < now - TOUCH_AFTER_MS) {
