@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
-import { createChapter, createCourse, createLesson, createQuestion, createQuiz, createUser } from '../setup/factories.ts';
+import { createChapter, createCourse, createLesson, createPost, createQuestion, createQuiz, createUser } from '../setup/factories.ts';
+import { createNotifications } from '../setup/notification-factories.ts';
 
 /**
  * Issue 21: the student journey with the keyboard only (Tab, Shift+Tab, Enter, Space, arrow keys;
@@ -138,6 +139,44 @@ describe.skipIf(skipWithoutBrowser)('the student journey with the keyboard only'
     expect((await focus()).visible).toBe(true);
 
     expect(problems).toEqual([]);
+    await context.close();
+  });
+  it('other htmx swaps: a reaction keeps focus on the pressed toggle; marking a notice read focuses its new item', { timeout: 60_000 }, async () => {
+    const reader = await createUser(t.db, { firstName: 'Ama' });
+    const post = await createPost(t.db, { title: 'Keeping a cash book' });
+    await createNotifications(t.db, reader.id, 2, { title: 'Lesson reminder' });
+    const context = await b.browser.newContext({ viewport: { width: 360, height: 800 } });
+    const page = await context.newPage();
+    const focus = async () => (await page.evaluate(FOCUS)) as Focus;
+    async function tabTo(wanted: (f: Focus) => boolean, what: string, max: number) {
+      for (let i = 1; i <= max; i++) {
+        await page.keyboard.press('Tab');
+        if (wanted(await focus())) return;
+      }
+      throw new Error(`${what}: not reached in ${max} tabs on ${page.url()}`);
+    }
+    await page.goto(b.url + '/auth/login');
+    await tabTo((f) => f.id === 'f-email', 'Email', 12);
+    await page.keyboard.type(reader.email);
+    await tabTo((f) => f.id === 'f-password', 'Password', 2);
+    await page.keyboard.type(reader.password);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('header'), SLOW).toContain('Ama');
+
+    await page.goto(b.url + `/blog/${post.slug}`);
+    await tabTo((f) => f.id === 'reaction-Like', 'Like', 30);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getAttribute('#reaction-Like', 'aria-pressed'), SLOW).toBe('true');
+    // htmx replaced the bar; the new Like button has the old one's id, so it has the focus again.
+    expect(await focus()).toMatchObject({ id: 'reaction-Like', visible: true });
+
+    await page.goto(b.url + '/notifications');
+    await tabTo((f) => f.label.startsWith('Mark as read'), 'Mark as read', 30);
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await focus()).id, SLOW).toMatch(/^n-/);
+    const item = await focus();
+    expect(item.visible).toBe(true);
+    expect(await page.locator(`#${item.id} form`).count(), 'the focused item is the one now read').toBe(0);
     await context.close();
   });
 });
