@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { render } from '../../http/render.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import { PER_PAGE, pageInfo, tableQuery, type PageInfo } from '../../http/table.ts';
 import { truncate } from './logs.ts';
 import { contextOf, defineAdminTable, sendTableCsv, type AdminTable } from './table.ts';
@@ -103,6 +105,9 @@ type ZeroRow = Awaited<ReturnType<typeof zeroRows>>[number];
 /** A share as people read it: "12.5%" (none of nothing is "0%"). */
 export const percent = (part: number, whole: number): string => `${whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10}%`;
 
+/** The same share in the reader's language ("12,5 %", "١٢٫٥٪"). */
+const localPercent = (part: number, whole: number, tr: Translator): string => tr.number(whole === 0 ? 0 : Math.round((part / whole) * 1000) / 1000, { style: 'percent', maximumFractionDigits: 1 });
+
 /** The CSVs (src/features/admin/table.ts streams them in batches); the page counts come from the overview. */
 function tables(db: Database): { top: AdminTable<Query, TopRow>; zero: AdminTable<Query, ZeroRow> } {
   return {
@@ -167,12 +172,14 @@ export function searchAdminRoutes({ db }: { db: Database }): Router {
     }
     const window = (page: number) => ({ limit: PER_PAGE, offset: (page - 1) * PER_PAGE });
     const [totals, top, zero] = await Promise.all([overview(db, q), topRows(db, q, window(q.page)), zeroRows(db, q, window(q.zpage))]);
+    const tr = translatorOf(res);
+    const share = (part: number, whole: number) => localPercent(part, whole, tr);
     render(res, 'admin/search', {
-      title: 'Search',
+      title: tr.t('Search'),
       filter: q,
       periods: PERIODS,
-      totals: { ...totals, ctr: percent(totals.clicked, totals.searches), zeroShare: percent(totals.zeroResults, totals.searches) },
-      top: top.map((r) => ({ ...r, query: truncate(r.query, 80), ctr: percent(r.clicks, r.searches) })),
+      totals: { ...totals, ctr: share(totals.clicked, totals.searches), zeroShare: share(totals.zeroResults, totals.searches) },
+      top: top.map((r) => ({ ...r, query: truncate(r.query, 80), ctr: share(r.clicks, r.searches), averageResults: tr.number(r.averageResults) })),
       zero: zero.map((r) => ({ ...r, query: truncate(r.query, 80) })),
       topInfo: listInfo(q, 'page', totals.topTotal, 'top'),
       zeroInfo: listInfo(q, 'zpage', totals.zeroTotal, 'zero'),

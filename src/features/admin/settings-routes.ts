@@ -5,6 +5,8 @@ import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { typedValues, type FieldErrors } from '../../http/forms.ts';
 import { render } from '../../http/render.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { TOPIC_TEXT } from '../notifications/preferences.ts';
 import { definitionOf, isSettingKey, SETTING_GROUPS, type SettingKey } from '../system/settings.ts';
 import { findSetting, listSettings, resetSetting, saveSetting, unknownSettingsTable, type SettingRow } from './settings.ts';
@@ -33,10 +35,19 @@ function renderEdit(res: Response, row: SettingRow, values: Record<string, strin
   // Mail topics read better as the account page names them than as their enum names.
   const labels: Record<string, string> = row.key === 'notifications.mailDefaults' ? Object.fromEntries(Object.entries(TOPIC_TEXT).map(([k, v]) => [k, v.label])) : {};
   const fields = def.fields.map((f) => ({ ...f, label: labels[f.name] ?? f.label }));
+  const tr = translatorOf(res);
   render(
     res,
     'admin/setting',
-    { title: `Setting ${row.key}`, setting: row, fields, legend: row.key === 'notifications.mailDefaults' ? 'Mail people about (until they choose for themselves)' : 'Ticked means yes', values, errors, defaultValues: def.toForm(def.default) },
+    {
+      title: tr.t('Setting {key}', { key: row.key }),
+      setting: row,
+      fields,
+      legend: row.key === 'notifications.mailDefaults' ? msg('Mail people about (until they choose for themselves)') : msg('Ticked means yes'),
+      values,
+      errors,
+      defaultValues: def.toForm(def.default),
+    },
     status,
   );
 }
@@ -49,9 +60,10 @@ export function settingsAdminRoutes({ db }: { db: Database }): Router {
   // The registry's keys, then the other keys' table (its filter, sort, pages and CSV in the query string).
   router.get('/', (req, res) =>
     serveAdminTable(req, res, unknownTable, async (page) => {
-      const known = await listSettings(db);
+      const tr = translatorOf(res);
+      const known = await listSettings(db, tr);
       render(res, 'admin/settings', {
-        title: 'Settings',
+        title: tr.t('Settings'),
         groups: SETTING_GROUPS.map((group) => ({ group, rows: known.filter((r) => r.group === group) })).filter((g) => g.rows.length > 0),
         unknown: page.rows.map((u) => {
           const text = JSON.stringify(u.value);
@@ -65,7 +77,7 @@ export function settingsAdminRoutes({ db }: { db: Database }): Router {
   );
 
   router.get('/:key', requireSuperAdmin, async (req, res) => {
-    const row = await findSetting(db, keyOf(req));
+    const row = await findSetting(db, keyOf(req), translatorOf(res));
     if (!row) throw notFound();
     const def = definitionOf(row.key);
     // The form shows the value the code reads now (the default when nothing valid is stored).
@@ -75,20 +87,20 @@ export function settingsAdminRoutes({ db }: { db: Database }): Router {
 
   router.post('/:key', requireSuperAdmin, async (req, res) => {
     const key = keyOf(req);
-    const result = await saveSetting(db, auditOf(req, res), key, req.body);
+    const result = await saveSetting(db, auditOf(req, res), key, req.body, translatorOf(res));
     if (!result.ok) {
-      const row = (await findSetting(db, key))!;
+      const row = (await findSetting(db, key, translatorOf(res)))!;
       const values = typedValues(req.body, definitionOf(key).fields.map((f) => f.name));
       return renderEdit(res, row, values, result.errors, 422);
     }
-    setFlash(req, result.changed ? 'success' : 'info', result.changed ? `Saved ${key}: it applies from now on.` : `${key} already had that value.`);
+    setFlash(req, result.changed ? 'success' : 'info', result.changed ? msg('Saved {key}: it applies from now on.') : msg('{key} already had that value.'), { key });
     res.redirect(303, PATH);
   });
 
   router.post('/:key/reset', requireSuperAdmin, async (req, res) => {
     const key = keyOf(req);
     const reset = await resetSetting(db, auditOf(req, res), key);
-    setFlash(req, reset ? 'success' : 'info', reset ? `${key} is back to its default.` : `${key} was at its default already.`);
+    setFlash(req, reset ? 'success' : 'info', reset ? msg('{key} is back to its default.') : msg('{key} was at its default already.'), { key });
     res.redirect(303, PATH);
   });
 

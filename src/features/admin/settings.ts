@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { FieldErrors } from '../../http/forms.ts';
 import { tableQuery } from '../../http/table.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { definitionOf, isSettingKey, SETTING_KEYS, SETTINGS, type SettingGroup, type SettingKey } from '../system/settings.ts';
@@ -27,7 +28,9 @@ export interface StoredSetting {
 export interface SettingRow {
   key: SettingKey;
   group: SettingGroup;
+  /** An English catalogue message: the view shows it through t(). */
   description: string;
+  /** The labels in the translator's language. */
   defaultLabel: string;
   /** The value the code reads now. */
   currentLabel: string;
@@ -54,32 +57,32 @@ const storedOf = (r: StoredRow): StoredSetting => ({
   updatedByName: r.firstName === null ? null : `${r.firstName} ${r.lastName ?? ''}`.trim(),
 });
 
-function rowOf(key: SettingKey, stored: StoredSetting | undefined): SettingRow {
+function rowOf(key: SettingKey, stored: StoredSetting | undefined, tr: Translator): SettingRow {
   const def = definitionOf(key);
   const read = stored === undefined || stored.value === null ? undefined : def.read(stored.value);
   return {
     key,
     group: def.group,
     description: def.description,
-    defaultLabel: def.describe(def.default),
-    currentLabel: def.describe(read ?? def.default),
+    defaultLabel: def.describe(def.default, tr),
+    currentLabel: def.describe(read ?? def.default, tr),
     state: stored === undefined ? 'default' : read === undefined ? 'invalid' : 'set',
     stored,
   };
 }
 
 /** Every registry key, in registry order, with what system_config holds for it. One query (on the key's unique index). */
-export async function listSettings(db: Database): Promise<SettingRow[]> {
+export async function listSettings(db: Database, tr: Translator = translatorFor('en')): Promise<SettingRow[]> {
   const stored = (await storedQuery(db).where('c.key', 'in', SETTING_KEYS).execute()).map(storedOf);
   const byKey = new Map(stored.map((s) => [s.key, s]));
-  return SETTING_KEYS.map((key) => rowOf(key, byKey.get(key)));
+  return SETTING_KEYS.map((key) => rowOf(key, byKey.get(key), tr));
 }
 
 /** One registry key with its stored row, for its edit page. One query. */
-export async function findSetting(db: Database, key: string): Promise<SettingRow | undefined> {
+export async function findSetting(db: Database, key: string, tr: Translator = translatorFor('en')): Promise<SettingRow | undefined> {
   if (!isSettingKey(key)) return undefined;
   const stored = await storedQuery(db).where('c.key', '=', key).executeTakeFirst();
-  return rowOf(key, stored ? storedOf(stored) : undefined);
+  return rowOf(key, stored ? storedOf(stored) : undefined, tr);
 }
 
 /**
@@ -137,9 +140,9 @@ export type SaveResult = { ok: true; changed: boolean } | { ok: false; errors: F
  * Validates a posted form by the key's schema and stores it (an upsert with updatedBy), with a
  * `setting_updated` row (from, to) in the same transaction. The same value again writes nothing.
  */
-export async function saveSetting(db: Database, audit: AuditContext, key: SettingKey, body: unknown): Promise<SaveResult> {
+export async function saveSetting(db: Database, audit: AuditContext, key: SettingKey, body: unknown, tr: Translator = translatorFor('en')): Promise<SaveResult> {
   const def = definitionOf(key);
-  const parsed = def.parseForm(body);
+  const parsed = def.parseForm(body, tr);
   if (!parsed.ok) return parsed;
   const value = parsed.value;
   return db.transaction().execute(async (trx) => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { FieldErrors } from '../../http/forms.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 
 /**
  * The settings admins can change in `system_config` (key -> JSON value): ONE typed registry. Each
@@ -11,7 +13,12 @@ import type { FieldErrors } from '../../http/forms.ts';
  * (typed by hand in SQL, or from an older release) falls back to the default rather than breaking
  * pages. Objects are read over their default, so a stored `{ "comment": 7 }` keeps the other
  * properties' defaults.
+ *
+ * Descriptions and labels are English catalogue messages (msg), shown through t(); parseForm's
+ * messages and describe's lines are written by the reader's translator (English when none is given).
  */
+
+const english = translatorFor('en');
 
 export type SettingGroup = 'learning' | 'assessments' | 'blog' | 'notifications' | 'workspaces' | 'help';
 export const SETTING_GROUPS: readonly SettingGroup[] = ['learning', 'assessments', 'blog', 'notifications', 'workspaces', 'help'];
@@ -37,12 +44,12 @@ export interface SettingDefinition<T> {
   fields: readonly SettingField[];
   /** The stored JSON as the code gets it, or undefined when it does not fit the schema. */
   read(stored: unknown): T | undefined;
-  /** A posted form, validated by the schema (messages per field). */
-  parseForm(body: unknown): FormResult<T>;
+  /** A posted form, validated by the schema (messages per field, in the translator's language). */
+  parseForm(body: unknown, tr?: Translator): FormResult<T>;
   /** A value as the form's field values (numbers as text, checkboxes as 'true' or absent). */
   toForm(value: T): Record<string, string>;
-  /** A value as one short line for tables. */
-  describe(value: T): string;
+  /** A value as one short line for tables (in the translator's language). */
+  describe(value: T, tr?: Translator): string;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -56,22 +63,47 @@ function numberOf(text: unknown): number | undefined {
   return /^[-+]?\d+(\.\d+)?$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
 }
 
+const RANGE_MESSAGE = msg('Type a number from {min} to {max}.');
+
 const wholeNumber = (min: number, max: number) =>
   z
-    .number({ error: 'Type a whole number.' })
-    .int('Type a whole number.')
-    .min(min, `Type a number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}.`)
-    .max(max, `Type a number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}.`);
+    .number({ error: msg('Type a whole number.') })
+    .int(msg('Type a whole number.'))
+    .min(min, RANGE_MESSAGE)
+    .max(max, RANGE_MESSAGE);
 
-/** "FirstLessonCompleted" -> "First lesson completed". */
+/** The objects' properties as people read them ("FirstLessonCompleted" -> "First lesson completed"). */
+const PROPERTY_LABELS: Record<string, string> = {
+  FirstLessonCompleted: msg('First lesson completed'),
+  SevenDayStreak: msg('Seven day streak'),
+  HundredPercentProgress: msg('Hundred percent progress'),
+  reaction: msg('Reaction'),
+  comment: msg('Comment'),
+  AdminReply: msg('Admin reply'),
+  BlogApproved: msg('Blog approved'),
+  BlogRejected: msg('Blog rejected'),
+  AssignmentGraded: msg('Assignment graded'),
+  UrgentAnnouncement: msg('Urgent announcement'),
+  CommentReceived: msg('Comment received'),
+  ReactionReceived: msg('Reaction received'),
+  PointsEarned: msg('Points earned'),
+  SuperAdminInvitation: msg('Super admin invitation'),
+  HelpRequestReply: msg('Help request reply'),
+  SupportCallAccepted: msg('Support call accepted'),
+};
+
+/** "FirstLessonCompleted" -> "First lesson completed" (a catalogue message when the property is known). */
 const labelOf = (name: string) => {
+  if (PROPERTY_LABELS[name]) return PROPERTY_LABELS[name];
   const words = name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
-const errorsOf = (error: z.ZodError, fallbackField: string): FieldErrors => {
+/** Each field's first message, in the translator's language (a range message with the range). */
+const errorsOf = (error: z.ZodError, fallbackField: string, tr: Translator, range?: { min: number; max: number }): FieldErrors => {
   const errors: FieldErrors = {};
-  for (const issue of error.issues) errors[issue.path.length ? String(issue.path[0]) : fallbackField] ??= issue.message;
+  const values = range ? { min: tr.number(range.min), max: tr.number(range.max) } : undefined;
+  for (const issue of error.issues) errors[issue.path.length ? String(issue.path[0]) : fallbackField] ??= tr.t(issue.message, values);
   return errors;
 };
 
@@ -87,12 +119,12 @@ function integer(options: { group: SettingGroup; description: string; default: n
       const parsed = schema.safeParse(stored);
       return parsed.success ? parsed.data : undefined;
     },
-    parseForm: (body) => {
+    parseForm: (body, tr = english) => {
       const parsed = schema.safeParse(numberOf(bodyOf(body).value));
-      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: errorsOf(parsed.error, 'value') };
+      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: errorsOf(parsed.error, 'value', tr, options) };
     },
     toForm: (value) => ({ value: String(value) }),
-    describe: (value) => value.toLocaleString('en'),
+    describe: (value, tr = english) => tr.number(value),
   };
 }
 
@@ -111,20 +143,20 @@ function integerMap<K extends string>(options: { group: SettingGroup; descriptio
       const parsed = schema.safeParse({ ...options.default, ...stored });
       return parsed.success ? parsed.data : undefined;
     },
-    parseForm: (body) => {
+    parseForm: (body, tr = english) => {
       const source = bodyOf(body);
       const parsed = schema.safeParse(Object.fromEntries(names.map((name) => [name, numberOf(source[name])])));
-      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: errorsOf(parsed.error, names[0]!) };
+      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: errorsOf(parsed.error, names[0]!, tr, options) };
     },
     toForm: (value) => Object.fromEntries(names.map((name) => [name, String(value[name])])),
-    describe: (value) => names.map((name) => `${labelOf(name)}: ${value[name].toLocaleString('en')}`).join('; '),
+    describe: (value, tr = english) => names.map((name) => tr.t('{label}: {value}', { label: tr.t(labelOf(name)), value: tr.number(value[name]) })).join(tr.t('; ')),
   };
 }
 
 /** An object of yes/no choices, one per known property (mail per topic): checkboxes. */
 function booleanMap<K extends string>(options: { group: SettingGroup; description: string; default: Record<K, boolean> }): SettingDefinition<Record<K, boolean>> {
   const names = Object.keys(options.default) as K[];
-  const schema = z.object(Object.fromEntries(names.map((name) => [name, z.boolean({ error: 'Tick the box or leave it empty.' })]))) as unknown as z.ZodType<Record<K, boolean>>;
+  const schema = z.object(Object.fromEntries(names.map((name) => [name, z.boolean({ error: msg('Tick the box or leave it empty.') })]))) as unknown as z.ZodType<Record<K, boolean>>;
   return {
     group: options.group,
     description: options.description,
@@ -136,16 +168,16 @@ function booleanMap<K extends string>(options: { group: SettingGroup; descriptio
       const parsed = schema.safeParse({ ...options.default, ...stored });
       return parsed.success ? parsed.data : undefined;
     },
-    parseForm: (body) => {
+    parseForm: (body, tr = english) => {
       const source = bodyOf(body);
       // A checkbox sends its value when ticked and nothing when not: absent is "no".
       const parsed = schema.safeParse(Object.fromEntries(names.map((name) => [name, source[name] !== undefined])));
-      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: errorsOf(parsed.error, names[0]!) };
+      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: errorsOf(parsed.error, names[0]!, tr) };
     },
     toForm: (value) => Object.fromEntries(names.filter((name) => value[name]).map((name) => [name, 'true'])),
-    describe: (value) => {
+    describe: (value, tr = english) => {
       const on = names.filter((name) => value[name]);
-      return on.length === 0 ? 'none' : on.length === names.length ? 'all' : on.map(labelOf).join(', ');
+      return on.length === 0 ? tr.t('none') : on.length === names.length ? tr.t('all') : on.map((name) => tr.t(labelOf(name))).join(tr.t(', '));
     },
   };
 }
@@ -154,61 +186,61 @@ function booleanMap<K extends string>(options: { group: SettingGroup; descriptio
 export const SETTINGS = {
   'learning.earlyUnlockPoints': integer({
     group: 'learning',
-    description: 'Points a student spends to open a scheduled chapter or lesson early.',
+    description: msg('Points a student spends to open a scheduled chapter or lesson early.'),
     default: 50,
     min: 0,
     max: 10_000,
-    label: 'Points',
+    label: msg('Points'),
   }),
   'learning.badgePoints': integerMap({
     group: 'learning',
-    description: 'Points credited with each badge.',
+    description: msg('Points credited with each badge.'),
     default: { FirstLessonCompleted: 10, SevenDayStreak: 25, HundredPercentProgress: 50 },
     min: 0,
     max: 10_000,
   }),
   'leaderboard.winners': integer({
     group: 'learning',
-    description: 'Students placed (and given the Top performer badge) each week and each month by the award-leaderboards job.',
+    description: msg('Students placed (and given the Top performer badge) each week and each month by the award-leaderboards job.'),
     default: 3,
     min: 1,
     max: 100,
-    label: 'Students',
+    label: msg('Students'),
   }),
   'assessments.passMark': integer({
     group: 'assessments',
-    description: 'The score (percent) at which a required quiz completes its lesson.',
+    description: msg('The score (percent) at which a required quiz completes its lesson.'),
     default: 60,
     min: 0,
     max: 100,
-    label: 'Percent',
+    label: msg('Percent'),
   }),
   'blog.pointsRequired': integer({
     group: 'blog',
-    description: 'Points a blog post costs when it is sent to moderation (refunded if it is rejected).',
+    description: msg('Points a blog post costs when it is sent to moderation (refunded if it is rejected).'),
     default: 5,
     min: 0,
     max: 10_000,
-    label: 'Points',
+    label: msg('Points'),
   }),
   'blog.engagementPoints': integerMap({
     group: 'blog',
-    description: 'Points an author earns for engagement by another user, once per user, post and kind.',
+    description: msg('Points an author earns for engagement by another user, once per user, post and kind.'),
     default: { reaction: 1, comment: 2 },
     min: 0,
     max: 10_000,
   }),
   'blog.discussionContributorComments': integer({
     group: 'blog',
-    description: 'Comments a user writes to earn the DiscussionContributor badge.',
+    description: msg('Comments a user writes to earn the DiscussionContributor badge.'),
     default: 10,
     min: 1,
     max: 10_000,
-    label: 'Comments',
+    label: msg('Comments'),
   }),
   'notifications.mailDefaults': booleanMap({
     group: 'notifications',
-    description: 'Which kinds of notification are mailed to a person until they choose on /account/notifications.',
+    description: msg('Which kinds of notification are mailed to a person until they choose on /account/notifications.'),
     default: {
       AdminReply: true,
       BlogApproved: true,
@@ -227,27 +259,27 @@ export const SETTINGS = {
   }),
   'notifications.pruneReadAfterDays': integer({
     group: 'notifications',
-    description: 'Read notifications older than this many days are deleted by the prune job.',
+    description: msg('Read notifications older than this many days are deleted by the prune job.'),
     default: 180,
     min: 1,
     max: 3650,
-    label: 'Days',
+    label: msg('Days'),
   }),
   'help.autoCloseResolvedDays': integer({
     group: 'help',
-    description: 'Days a Resolved help request waits for a reply before the close-resolved-help job closes it.',
+    description: msg('Days a Resolved help request waits for a reply before the close-resolved-help job closes it.'),
     default: 14,
     min: 1,
     max: 365,
-    label: 'Days',
+    label: msg('Days'),
   }),
   'workspaces.invitationDays': integer({
     group: 'workspaces',
-    description: "Days a workspace invitation's link works before the expire-invitations job marks it Expired.",
+    description: msg("Days a workspace invitation's link works before the expire-invitations job marks it Expired."),
     default: 7,
     min: 1,
     max: 365,
-    label: 'Days',
+    label: msg('Days'),
   }),
 };
 
