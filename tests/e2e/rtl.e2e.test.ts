@@ -101,6 +101,9 @@ describe.skipIf(skipWithoutBrowser)('right to left in Arabic, and reduced motion
           expect(g.firstTh && g.lastTh, 'the students table').toBeTruthy();
           if (rtl) expect(g.firstTh!.left).toBeGreaterThan(g.lastTh!.right - 1);
           else expect(g.firstTh!.right).toBeLessThan(g.lastTh!.left + 1);
+          // The back link's arrow (← the course) points the way back: to the right in Arabic.
+          const arrow = await page.evaluate("getComputedStyle(document.querySelector('main .arrow')).transform");
+          expect(arrow, `${language} back arrow`).toBe(rtl ? 'matrix(-1, 0, 0, 1, 0, 0)' : 'none');
         }
         await context.close();
       }
