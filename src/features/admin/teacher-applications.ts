@@ -7,6 +7,8 @@ import { setFlash } from '../../http/flash.ts';
 import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { pageInfo, tableQuery } from '../../http/table.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { recordActivity } from '../audit/activity.ts';
@@ -121,10 +123,10 @@ export function teacherApplicationRoutes({ db }: { db: Database }): Router {
       res,
       'admin/teacher-applications',
       {
-        title: 'Teacher applications',
+        title: translatorOf(res).t('Teacher applications'),
         rows: page.rows.map((r) => ({ ...r, data: r.applicationData as Record<string, string> })),
         filter: q,
-        tabs: [...STATUSES, 'all' as const].map((s) => ({ label: s === 'all' ? 'All' : s, href: statusHref(s), current: q.status === s })),
+        tabs: [...STATUSES, 'all' as const].map((s) => ({ status: s, href: statusHref(s), current: q.status === s })),
         problem,
         pageInfo: page.pageInfo,
       },
@@ -166,8 +168,10 @@ export function teacherApplicationRoutes({ db }: { db: Database }): Router {
       await notify(trx, {
         userId: application.userId,
         type: 'AdminReply',
-        title: decision === 'Approved' ? 'You can teach on Edupeak now' : 'Your teacher application was not accepted',
-        message: decision === 'Approved' ? 'Your application was approved. Create your first course from "Teach".' : `Reason: ${reason}`,
+        // Written in the applicant's language by notify().
+        title: decision === 'Approved' ? msg('You can teach on Edupeak now') : msg('Your teacher application was not accepted'),
+        message: decision === 'Approved' ? msg('Your application was approved. Create your first course from "Teach".') : msg('Reason: {reason}'),
+        values: { reason: reason ?? '' },
         link: decision === 'Approved' ? '/teach' : '/teach/apply',
       });
       await recordActivity(trx, audit, {
@@ -178,7 +182,7 @@ export function teacherApplicationRoutes({ db }: { db: Database }): Router {
       });
       return application;
     });
-    setFlash(req, outcome ? 'success' : 'warning', outcome ? `Application ${decision.toLowerCase()}.` : 'That application was already decided.');
+    setFlash(req, outcome ? 'success' : 'warning', outcome ? (decision === 'Approved' ? msg('Application approved.') : msg('Application rejected.')) : msg('That application was already decided.'));
     res.redirect(303, back(req));
   }
 

@@ -9,6 +9,8 @@ import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { render } from '../../http/render.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { invitationMail, invite, revokeInvitation } from '../workspaces/invitations.ts';
 import {
   CREATE_FIELDS,
@@ -78,7 +80,7 @@ export function workspaceAdminRoutes({ db, config, logger, mailer }: WorkspaceAd
       res,
       'admin/workspaces',
       {
-        title: 'Workspaces',
+        title: translatorOf(res).t('Workspaces'),
         rows: page.rows,
         filter: page.filter,
         pageInfo: page.pageInfo,
@@ -106,7 +108,7 @@ export function workspaceAdminRoutes({ db, config, logger, mailer }: WorkspaceAd
     if (!parsed.success) return refuse(fieldErrors(parsed.error));
     const result = await createWorkspace(db, auditOf(req, res), parsed.data);
     if (!result.ok) return refuse(result.errors);
-    setFlash(req, 'success', `Workspace "${result.workspace.name}" created; you are its SuperAdmin.`);
+    setFlash(req, 'success', msg('Workspace "{name}" created; you are its SuperAdmin.'), { name: result.workspace.name });
     res.redirect(303, `${WORKSPACES_PATH}/${result.workspace.id}`);
   });
 
@@ -134,7 +136,7 @@ export function workspaceAdminRoutes({ db, config, logger, mailer }: WorkspaceAd
       res,
       'admin/workspace',
       {
-        title: `Workspace: ${workspace.name}`,
+        title: translatorOf(res).t('Workspace: {name}', { name: workspace.name }),
         workspace,
         rows: page.rows.map((r) => ({ ...r, name: fullName(r) })),
         filter: page.filter,
@@ -173,7 +175,7 @@ export function workspaceAdminRoutes({ db, config, logger, mailer }: WorkspaceAd
     if (!parsed.success) return refuseOnWorkspace(req, res, workspace, { details: { errors: fieldErrors(parsed.error), values } });
     const result = await updateWorkspace(db, auditOf(req, res), workspace.id, parsed.data);
     if (!result.ok) throw notFound();
-    setFlash(req, result.changed ? 'success' : 'info', result.changed ? 'Workspace saved.' : 'Nothing changed.');
+    setFlash(req, result.changed ? 'success' : 'info', result.changed ? msg('Workspace saved.') : msg('Nothing changed.'));
     res.redirect(303, backToWorkspace(req, workspace.id));
   });
 
@@ -182,16 +184,18 @@ export function workspaceAdminRoutes({ db, config, logger, mailer }: WorkspaceAd
     if (!params.success) throw notFound();
     const workspace = await workspaceOf(req);
     const input = roleInput.safeParse(req.body);
-    if (!input.success) return refuseOnWorkspace(req, res, workspace, { member: { id: params.data.membershipId, message: fieldErrors(input.error).role ?? 'Choose a role.' } });
+    if (!input.success) return refuseOnWorkspace(req, res, workspace, { member: { id: params.data.membershipId, message: fieldErrors(input.error).role ?? msg('Choose a role.') } });
     const result = await changeMemberRole(db, auditOf(req, res), { workspaceId: workspace.id, membershipId: params.data.membershipId, role: input.data.role });
     if (!result.ok) {
       if (result.status === 404) throw notFound();
-      return refuseOnWorkspace(req, res, workspace, { member: { id: params.data.membershipId, message: result.errors.role ?? 'This change is not possible.' } });
+      return refuseOnWorkspace(req, res, workspace, { member: { id: params.data.membershipId, message: result.errors.role ?? msg('This change is not possible.') } });
     }
     const message = !result.changed
-      ? `${result.email} is ${result.to} already.`
-      : `${result.email} is now ${result.to}${result.madeAdmin ? ', and an admin of the site' : ''}.`;
-    setFlash(req, result.changed ? 'success' : 'info', message);
+      ? msg('{email} is {to, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{to}}} already.')
+      : result.madeAdmin
+        ? msg('{email} is now {to, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{to}}}, and an admin of the site.')
+        : msg('{email} is now {to, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{to}}}.');
+    setFlash(req, result.changed ? 'success' : 'info', message, { email: result.email, to: result.to });
     res.redirect(303, backToWorkspace(req, workspace.id));
   });
 
@@ -202,9 +206,9 @@ export function workspaceAdminRoutes({ db, config, logger, mailer }: WorkspaceAd
     const result = await removeMember(db, auditOf(req, res), { workspaceId: workspace.id, membershipId: params.data.membershipId });
     if (!result.ok) {
       if (result.status === 404) throw notFound();
-      return refuseOnWorkspace(req, res, workspace, { member: { id: params.data.membershipId, message: result.errors.role ?? 'This member cannot be removed.' } });
+      return refuseOnWorkspace(req, res, workspace, { member: { id: params.data.membershipId, message: result.errors.role ?? msg('This member cannot be removed.') } });
     }
-    setFlash(req, 'success', `${result.email} is no longer a member of ${workspace.name}.`);
+    setFlash(req, 'success', msg('{email} is no longer a member of {workspace}.'), { email: result.email, workspace: workspace.name });
     res.redirect(303, backToWorkspace(req, workspace.id));
   });
 
@@ -213,7 +217,8 @@ export function workspaceAdminRoutes({ db, config, logger, mailer }: WorkspaceAd
     const values = typedValues(req.body, INVITE_FIELDS);
     const parsed = inviteInput.safeParse(req.body);
     if (!parsed.success) return refuseOnWorkspace(req, res, workspace, { invite: { errors: fieldErrors(parsed.error), values } });
-    const result = await invite(db, auditOf(req, res), workspace.id, parsed.data);
+    const tr = translatorOf(res);
+    const result = await invite(db, auditOf(req, res), workspace.id, parsed.data, tr);
     if (!result.ok) {
       if (result.status === 404) throw notFound();
       return refuseOnWorkspace(req, res, workspace, { invite: { errors: result.errors, values } });
@@ -229,13 +234,17 @@ export function workspaceAdminRoutes({ db, config, logger, mailer }: WorkspaceAd
           inviterName: fullName(inviter),
           expiresAt: inv.expiresAt,
           link: `${config.baseUrl}/invitations/${inv.token}`,
+          // The invited person's language when they have an account; else the inviting admin's.
+          language: inv.language ?? tr.locale,
         }),
       );
-      const replaced = inv.replaced ? ' The earlier invitation to this address no longer works.' : '';
-      setFlash(req, 'success', `Invitation sent to ${inv.email} as ${inv.role}.${replaced}`);
+      const sent = inv.replaced
+        ? msg('Invitation sent to {email} as {role, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{role}}}. The earlier invitation to this address no longer works.')
+        : msg('Invitation sent to {email} as {role, select, Member {Member} Admin {Admin} SuperAdmin {SuperAdmin} other {{role}}}.');
+      setFlash(req, 'success', sent, { email: inv.email, role: inv.role });
     } catch (err) {
       logger.error({ err, invitationId: inv.id }, 'could not send the invitation mail');
-      setFlash(req, 'error', `The invitation to ${inv.email} is saved, but its mail could not be sent. Invite again later to send a new link.`);
+      setFlash(req, 'error', msg('The invitation to {email} is saved, but its mail could not be sent. Invite again later to send a new link.'), { email: inv.email });
     }
     res.redirect(303, backToWorkspace(req, workspace.id));
   });
@@ -245,8 +254,8 @@ export function workspaceAdminRoutes({ db, config, logger, mailer }: WorkspaceAd
     if (!params.success) throw notFound();
     const result = await revokeInvitation(db, auditOf(req, res), { workspaceId: params.data.id, invitationId: params.data.invitationId });
     if (!result.ok) throw notFound();
-    if (result.closed) setFlash(req, 'info', `The invitation to ${result.email} was ${result.closed.toLowerCase()} already.`);
-    else setFlash(req, 'success', `The invitation to ${result.email} is revoked: its link no longer works.`);
+    if (result.closed) setFlash(req, 'info', msg('The invitation to {email} was {status, select, Accepted {accepted} Expired {expired} Revoked {revoked} other {closed}} already.'), { email: result.email, status: result.closed });
+    else setFlash(req, 'success', msg('The invitation to {email} is revoked: its link no longer works.'), { email: result.email });
     res.redirect(303, backToWorkspace(req, params.data.id));
   });
 

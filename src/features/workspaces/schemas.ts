@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/catalogue.ts';
 import type { Workspacerole } from '../../db/types.ts';
 import { SLUG_PATTERN } from '../../lib/slug.ts';
 import { email } from '../accounts/schemas.ts';
@@ -14,22 +15,22 @@ export const ROLE_RANK: Record<WorkspaceRole, number> = { Member: 1, Admin: 2, S
 /** Roles whose holder uses the admin area: accepting one (or being raised to one) makes the person an admin. */
 export const isStaffRole = (role: WorkspaceRole): boolean => role === 'Admin' || role === 'SuperAdmin';
 
-const name = z.string({ error: 'Enter a name.' }).trim().min(1, 'Enter a name.').max(100, 'Keep the name to 100 characters.');
+const name = z.string({ error: msg('Enter a name.') }).trim().min(1, msg('Enter a name.')).max(100, msg('Keep the name to 100 characters.'));
 const description = z
-  .string({ error: 'The description is text.' })
+  .string({ error: msg('The description is text.') })
   .trim()
-  .max(500, 'Keep the description to 500 characters.')
+  .max(500, msg('Keep the description to 500 characters.'))
   .optional()
   .transform((v) => v || null);
 
 export const createWorkspaceInput = z.object({
   name,
   slug: z
-    .string({ error: 'The slug is text.' })
+    .string({ error: msg('The slug is text.') })
     .trim()
     .toLowerCase()
-    .max(60, 'Keep the slug to 60 characters.')
-    .refine((v) => v === '' || SLUG_PATTERN.test(v), 'Use lower-case letters, digits and single dashes (like north-campus).')
+    .max(60, msg('Keep the slug to 60 characters.'))
+    .refine((v) => v === '' || SLUG_PATTERN.test(v), msg('Use lower-case letters, digits and single dashes (like north-campus).'))
     .optional()
     .default(''),
   description,
@@ -42,11 +43,11 @@ export const updateWorkspaceInput = z.object({ name, description });
 export type UpdateWorkspaceInput = z.infer<typeof updateWorkspaceInput>;
 export const UPDATE_FIELDS = ['name', 'description'] as const;
 
-export const roleInput = z.object({ role: z.enum(WORKSPACE_ROLES, { error: 'Choose Member, Admin or SuperAdmin.' }) });
+export const roleInput = z.object({ role: z.enum(WORKSPACE_ROLES, { error: msg('Choose Member, Admin or SuperAdmin.') }) });
 
 export const inviteInput = z.object({
   email: email.transform((v) => v.toLowerCase()),
-  role: z.enum(WORKSPACE_ROLES, { error: 'Choose Member, Admin or SuperAdmin.' }),
+  role: z.enum(WORKSPACE_ROLES, { error: msg('Choose Member, Admin or SuperAdmin.') }),
 });
 export type InviteInput = z.infer<typeof inviteInput>;
 export const INVITE_FIELDS = ['email', 'role'] as const;

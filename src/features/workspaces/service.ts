@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { msg } from '../../i18n/catalogue.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/types.ts';
 import { isUniqueViolation, type FieldErrors } from '../../http/forms.ts';
@@ -18,7 +19,7 @@ import { isStaffRole, type CreateWorkspaceInput, type UpdateWorkspaceInput, type
  * foreign-key checks of other inserts (`for key share`) are not blocked by it.
  */
 
-export const LAST_SUPERADMIN = 'This is the last SuperAdmin of the workspace: make someone else SuperAdmin first.';
+export const LAST_SUPERADMIN = msg('This is the last SuperAdmin of the workspace: make someone else SuperAdmin first.');
 
 export type Result<T> = ({ ok: true } & T) | { ok: false; status: 404 | 422; errors: FieldErrors };
 
@@ -36,7 +37,7 @@ export function lockWorkspace(trx: Kysely<DB>, workspaceId: string) {
  */
 export async function createWorkspace(db: Database, audit: AuditContext, input: CreateWorkspaceInput): Promise<Result<{ workspace: { id: string; name: string; slug: string } }>> {
   const slug = input.slug || (hasSlugMaterial(input.name) ? slugify(input.name, 60) : '');
-  if (!slug) return { ok: false, status: 422, errors: { slug: 'Type a slug: the name has no letters an address can use.' } };
+  if (!slug) return { ok: false, status: 422, errors: { slug: msg('Type a slug: the name has no letters an address can use.') } };
   try {
     return await db.transaction().execute(async (trx) => {
       const workspace = await trx
@@ -54,7 +55,7 @@ export async function createWorkspace(db: Database, audit: AuditContext, input: 
       return { ok: true as const, workspace };
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'workspace_slug_key')) return { ok: false, status: 422, errors: { slug: 'A workspace with this slug exists already.' } };
+    if (isUniqueViolation(error, 'workspace_slug_key')) return { ok: false, status: 422, errors: { slug: msg('A workspace with this slug exists already.') } };
     throw error;
   }
 }
