@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addMembership } from '../setup/admin-factories.ts';
 import { useTestApp } from '../setup/app.ts';
 import { submitForm, newAgent } from '../setup/forms.ts';
+import { createChapter, createCourse, createLesson } from '../setup/factories.ts';
 import { signedInAs } from '../setup/users.ts';
 
 /**
@@ -79,6 +80,25 @@ describe('error summaries at the top of refused forms', () => {
     const res = await admin.post('/admin/settings/learning.earlyUnlockPoints', { value: '-5' });
     expect(res.status).toBe(422);
     expect(checkSummary(res.text, 'admin setting')).toEqual(['f-value']);
+  });
+
+  it('captions refused on the teacher\'s lesson page: the summary at the top of that form, links to its fields', async () => {
+    const teacher = await signedInAs(t.app, t.db, 'teacher');
+    const course = await createCourse(t.db, { userId: teacher.user.id });
+    const lesson = await createLesson(t.db, { chapterId: (await createChapter(t.db, { courseId: course.id })).id });
+    const res = await teacher.agent
+      .post(`/teach/lessons/${lesson.id}/captions?_csrf=${encodeURIComponent(teacher.csrf)}`)
+      .field('language', 'not a language')
+      .attach('captions', Buffer.from('not captions at all'), { filename: 'captions.vtt', contentType: 'text/vtt' });
+    expect(res.status).toBe(422);
+    const form = res.text.slice(res.text.indexOf('<section id="captions"'));
+    const at = form.indexOf('<div class="form-errors"');
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(form.indexOf('id="cap-file"'));
+    expect(form.slice(at, form.indexOf('</div>', at))).toMatch(/autofocus/);
+    const links = [...form.slice(at, form.indexOf('</div>', at)).matchAll(/href="#([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(0);
+    for (const id of links) expect(res.text).toContain(`id="${id}"`);
   });
 
   it('the summary in Spanish and Arabic keeps its links and focus', async () => {
