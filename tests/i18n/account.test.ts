@@ -155,6 +155,19 @@ describe('accounts in Spanish and Arabic', () => {
     expect(res.text).toContain('Ir a la página de inicio');
   });
 
+  it('the style guide in Spanish and Arabic: its components with translated text, numbers and prices their way', async () => {
+    const spanish = await newAgent(t.app).get('/styleguide').set(es).expect(200);
+    expect(spanish.text).toContain('<h1>Guía de estilo</h1>');
+    expect(spanish.text).toContain('<button type="button" class="button">Principal</button>');
+    expect(spanish.text).toContain('Ponle un título al curso.');
+    expect(spanish.text).toContain('Escribe una dirección de correo como nombre@ejemplo.com.');
+    expect(spanish.text).toContain('<p class="price">Gratis</p>');
+    expect(spanish.text).toContain(translatorFor('es').money(124950));
+    const arabic = await newAgent(t.app).get('/styleguide').set(ar).expect(200);
+    expect(arabic.text).toContain('<html lang="ar" dir="rtl">');
+    expect(arabic.text).toContain('<h1>دليل الأسلوب</h1>');
+  });
+
   it('the wait of a rate limit is said in the reader’s words', () => {
     const error = new RateLimitedError(150);
     expect(translatorFor('en').t(error.message, error.values)).toBe('Too many attempts. Please wait 3 minutes and try again.');

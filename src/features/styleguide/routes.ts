@@ -5,6 +5,8 @@ import { publicDir } from '../../http/assets.ts';
 import { render, viewsDir } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { contrastRatio } from '../../lib/contrast.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 
 /**
  * /styleguide: every component of the design system (public/css/app.css) on one page, so new
@@ -14,19 +16,19 @@ import { contrastRatio } from '../../lib/contrast.ts';
 
 /** Text on background pairs the interface uses: each must reach WCAG AA (4.5:1). */
 export const TEXT_PAIRS: ReadonlyArray<readonly [string, string, string]> = [
-  ['ink', 'paper', 'Body text'],
-  ['muted', 'paper', 'Secondary text, hints'],
-  ['muted', 'tint', 'Secondary text on panels'],
-  ['ink', 'tint', 'Text on panels, table heads'],
-  ['brand', 'paper', 'Links'],
-  ['paper', 'brand', 'Primary button'],
-  ['paper', 'brand-dark', 'Primary button, hover'],
-  ['brand-dark', 'brand-bg', 'Info flash, draft pill'],
-  ['ok', 'ok-bg', 'Success flash, published pill'],
-  ['warn', 'warn-bg', 'Warning flash, pending pill'],
-  ['bad', 'bad-bg', 'Error flash, failed pill'],
-  ['bad', 'paper', 'Error text'],
-  ['paper', 'bad', 'Danger button'],
+  ['ink', 'paper', msg('Body text')],
+  ['muted', 'paper', msg('Secondary text, hints')],
+  ['muted', 'tint', msg('Secondary text on panels')],
+  ['ink', 'tint', msg('Text on panels, table heads')],
+  ['brand', 'paper', msg('Links')],
+  ['paper', 'brand', msg('Primary button')],
+  ['paper', 'brand-dark', msg('Primary button, hover')],
+  ['brand-dark', 'brand-bg', msg('Info flash, draft pill')],
+  ['ok', 'ok-bg', msg('Success flash, published pill')],
+  ['warn', 'warn-bg', msg('Warning flash, pending pill')],
+  ['bad', 'bad-bg', msg('Error flash, failed pill')],
+  ['bad', 'paper', msg('Error text')],
+  ['paper', 'bad', msg('Danger button')],
 ];
 
 /** The stylesheet's colour tokens (`--name: #rrggbb;` in :root), in order. */
@@ -51,10 +53,11 @@ export function iconNames(): string[] {
   return [...sprite.matchAll(/<symbol id="i-([\w-]+)"/g)].map((m) => m[1]!).filter((name) => name !== 'logo');
 }
 
+// Sample people (names are not translated); dates, progress and amounts are formatted in the reader's language.
 const SAMPLE_ROWS = [
-  { name: 'Amara Okafor', email: 'amara.okafor@example.com', status: 'Active', enrolled: '3 Nov 2026', progress: '12 / 12 (100%)', amount: '$49.00' },
-  { name: 'Dmitri Ivanov', email: 'dmitri@example.com', status: 'Pending', enrolled: '21 Nov 2026', progress: '0 / 12 (0%)', amount: '$49.00' },
-  { name: 'Lucía Fernández', email: 'lucia.fernandez@example.org', status: 'Cancelled', enrolled: '27 Nov 2026', progress: '4 / 12 (33%)', amount: '$1,249.50' },
+  { name: 'Amara Okafor', email: 'amara.okafor@example.com', status: 'Active', enrolled: '2026-11-03T12:00:00Z', done: 12, total: 12, amountCents: 4900 },
+  { name: 'Dmitri Ivanov', email: 'dmitri@example.com', status: 'Pending', enrolled: '2026-11-21T12:00:00Z', done: 0, total: 12, amountCents: 4900 },
+  { name: 'Lucía Fernández', email: 'lucia.fernandez@example.org', status: 'Cancelled', enrolled: '2026-11-27T12:00:00Z', done: 4, total: 12, amountCents: 124950 },
 ];
 
 export function styleguideRoutes(): Router {
@@ -62,13 +65,13 @@ export function styleguideRoutes(): Router {
   router.get('/', (req, res) => {
     const query = { sort: req.query.sort === 'name' ? 'name' : 'enrolled', dir: req.query.dir === 'asc' ? 'asc' : 'desc' };
     render(res, 'styleguide/index', {
-      title: 'Style guide',
+      title: translatorOf(res).t('Style guide'),
       contrasts: textContrasts(),
       tokens: [...colourTokens()],
       icons: iconNames(),
       rows: SAMPLE_ROWS,
       pageInfo: pageInfo('/styleguide', query, SAMPLE_ROWS.length),
-      sampleErrors: { email: 'Enter an email address like name@example.com.' },
+      sampleErrors: { email: msg('Enter an email address like name@example.com.') },
     });
   });
   return router;
