@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { systemAudit } from '../../src/features/audit/activity.ts';
 import {
+  MISSING_POINTS,
+  missingPointsMessage,
   approvePost,
   deletePost,
   publishPost,
@@ -63,8 +65,10 @@ describe('the blog state machine', () => {
       ok: false,
       status: 402,
       missing: 2,
-      message: 'You need 2 more points: complete lessons and earn badges to get them.',
+      message: MISSING_POINTS,
+      values: { count: 2 },
     });
+    expect(missingPointsMessage(2)).toBe('You need 2 more points: complete lessons and earn badges to get them.');
     expect(await pointsOf(author.id)).toBe(3);
     expect(await postOf(draft.id)).toMatchObject({ status: 'Pending', isDraft: true, pointsSpent: 0 });
   });

@@ -9,6 +9,8 @@ import { pageInfo } from '../../http/table.ts';
 import { markAnnouncementRead } from './read.ts';
 import { ANNOUNCEMENTS_PER_PAGE, announcementFor, announcementsFor } from './reader-queries.ts';
 import { unreadState, type UnreadCounts, type UrgentAnnouncement } from './unread.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 
 /**
  * Reading announcements (issue 16), mounted at /announcements behind requireUser:
@@ -39,7 +41,7 @@ export function readerRoutes({ db }: { db: Database }): Router {
     const { page } = listQuery.parse(req.query);
     const { rows, total } = await announcementsFor(db, user, page);
     render(res, 'announcements/index', {
-      title: 'Announcements',
+      title: translatorOf(res).t('Announcements'),
       announcements: rows.map((a) => ({ ...a, isoDate: isoOf(a.publishedAt) })),
       total,
       pageInfo: pageInfo('/announcements', { page }, total, ANNOUNCEMENTS_PER_PAGE),
@@ -49,9 +51,9 @@ export function readerRoutes({ db }: { db: Database }): Router {
   router.get('/:id', async (req, res) => {
     const user = signedIn(res);
     const id = idParam.safeParse(req.params.id);
-    if (!id.success) throw notFound('We could not find that announcement.');
+    if (!id.success) throw notFound(msg('We could not find that announcement.'));
     const announcement = await announcementFor(db, user, id.data);
-    if (!announcement) throw notFound('We could not find that announcement.');
+    if (!announcement) throw notFound(msg('We could not find that announcement.'));
 
     if (!announcement.read && !isPrefetch(req)) {
       const { marked } = await markAnnouncementRead(db, announcement.id, user.id);
@@ -71,11 +73,11 @@ export function readerRoutes({ db }: { db: Database }): Router {
   router.post('/:id/dismiss', async (req, res) => {
     const user = signedIn(res);
     const id = idParam.safeParse(req.params.id);
-    if (!id.success) throw notFound('We could not find that announcement.');
+    if (!id.success) throw notFound(msg('We could not find that announcement.'));
     const { back } = dismissForm.parse(req.body ?? {});
     const { addressed } = await markAnnouncementRead(db, id.data, user.id);
     // Already read (a second tab, a double click) is fine; not theirs at all is the same as missing.
-    if (!addressed) throw notFound('We could not find that announcement.');
+    if (!addressed) throw notFound(msg('We could not find that announcement.'));
     const returnTo = safeNext(back, '/announcements');
     if (!isHtmx(req)) return res.redirect(303, returnTo);
     // In place: the next urgent one (if any) takes the banner's place, and the nav's count follows.

@@ -4,6 +4,7 @@ import type { Database } from '../../db/database.ts';
 import { fieldErrors, isUniqueViolation, type FieldErrors } from '../../http/forms.ts';
 import { SLUG_PATTERN, slugify } from '../../lib/slug.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * Blog categories (admins): name, slug (derived from the name when left empty) and description.
@@ -14,22 +15,22 @@ import { recordActivity, type AuditContext } from '../audit/activity.ts';
 
 export const categoryInput = z.object({
   name: z
-    .string({ error: 'Enter a name.' })
+    .string({ error: msg('Enter a name.') })
     .trim()
-    .min(1, 'Enter a name.')
-    .max(60, 'Keep the name to 60 characters.'),
+    .min(1, msg('Enter a name.'))
+    .max(60, msg('Keep the name to 60 characters.')),
   slug: z
-    .string({ error: 'The slug is text.' })
+    .string({ error: msg('The slug is text.') })
     .trim()
     .toLowerCase()
-    .max(80, 'Keep the slug to 80 characters.')
-    .refine((v) => v === '' || SLUG_PATTERN.test(v), 'Use lower-case letters, digits and single dashes (like study-tips).')
+    .max(80, msg('Keep the slug to 80 characters.'))
+    .refine((v) => v === '' || SLUG_PATTERN.test(v), msg('Use lower-case letters, digits and single dashes (like study-tips).'))
     .optional()
     .default(''),
   description: z
-    .string({ error: 'The description is text.' })
+    .string({ error: msg('The description is text.') })
     .trim()
-    .max(300, 'Keep the description to 300 characters.')
+    .max(300, msg('Keep the description to 300 characters.'))
     .optional()
     .transform((v) => v || null),
 });
@@ -47,15 +48,15 @@ export function parseCategory(body: unknown): { ok: true; value: CategoryInput }
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   const value = parsed.data;
   if (!value.slug) {
-    if (!hasSlugMaterial(value.name)) return { ok: false, errors: { slug: 'Type a slug: the name has no letters an address can use.' } };
+    if (!hasSlugMaterial(value.name)) return { ok: false, errors: { slug: msg('Type a slug: the name has no letters an address can use.') } };
     value.slug = slugify(value.name, 80);
   }
   return { ok: true, value };
 }
 
 function uniqueErrors(error: unknown): FieldErrors | undefined {
-  if (isUniqueViolation(error, 'blog_category_name_key')) return { name: 'A category with this name exists already.' };
-  if (isUniqueViolation(error, 'blog_category_slug_key')) return { slug: 'A category with this slug exists already.' };
+  if (isUniqueViolation(error, 'blog_category_name_key')) return { name: msg('A category with this name exists already.') };
+  if (isUniqueViolation(error, 'blog_category_slug_key')) return { slug: msg('A category with this slug exists already.') };
   return undefined;
 }
 

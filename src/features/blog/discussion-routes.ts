@@ -5,13 +5,15 @@ import { auditOf } from '../../http/audit-context.ts';
 import { HttpError, notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { currentUser, requireUser, type CurrentUser } from '../../http/guards.ts';
-import { describeWait, enforceRateLimit, RATE_LIMITS, RateLimitedError } from '../../http/rate-limit.ts';
+import { enforceRateLimit, RATE_LIMITS, RateLimitedError } from '../../http/rate-limit.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { addComment, COMMENT_MAX_LENGTH, deleteComment, publishedPost, toggleUpvote } from './comments.ts';
 import { commentUrl, loadDiscussion, pageOfThread, REACTION_TYPES } from './discussion.ts';
 import type { PostOfDiscussion } from './engagement.ts';
 import { linkify } from './linkify.ts';
 import { react } from './reactions.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 
 /**
  * The discussion under a post (issue 15): comments, replies, upvotes and reactions. Mounted at
@@ -33,10 +35,11 @@ const pageField = z.coerce.number().int().min(1).max(100_000).catch(1);
 
 const commentInput = z.object({
   content: z
-    .string({ message: 'Write your comment first.' })
+    .string({ message: msg('Write your comment first.') })
     .trim()
-    .min(1, 'Write your comment first.')
-    .max(COMMENT_MAX_LENGTH, `Keep your comment under ${COMMENT_MAX_LENGTH} characters.`),
+    .min(1, msg('Write your comment first.'))
+    // The limit written out (a catalogue key is a literal): COMMENT_MAX_LENGTH.
+    .max(COMMENT_MAX_LENGTH, msg('Keep your comment under 5000 characters.')),
   parentId: z
     .union([z.literal(''), z.uuid()])
     .optional()
@@ -82,7 +85,8 @@ export function discussionRoutes({ db }: DiscussionDeps): Router {
       if (form) res.set({ 'HX-Retarget': `#comment-form-${parentId ?? 'new'}`, 'HX-Reswap': 'outerHTML' });
       return render(res, 'blog/_comment_form', { post: postView(post), parentId: parent?.id ?? parentId ?? '', form, autofocus: true }, status);
     }
-    render(res, 'blog/reply', { title: parent ? `Reply to ${parent.authorName}` : 'Your comment', post: postView(post), parent, form }, status);
+    const tr = translatorOf(res);
+    render(res, 'blog/reply', { title: parent ? tr.t('Reply to {name}', { name: parent.authorName }) : tr.t('Your comment'), post: postView(post), parent, form }, status);
   }
 
   router.get('/comments/:commentId/reply', requireUser, async (req, res) => {
@@ -102,25 +106,27 @@ export function discussionRoutes({ db }: DiscussionDeps): Router {
     const typed = typeof body.content === 'string' ? body.content : '';
     const refuse = (error: string, status: number) => replyPage(req, res, post, parentId, { parentId, content: typed, error }, status);
     const parsed = commentInput.safeParse(body);
-    if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? 'Please check your comment.', 422);
+    if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? msg('Please check your comment.'), 422);
     try {
       await enforceRateLimit(db, RATE_LIMITS.blogComment, user.id);
     } catch (error) {
       if (!(error instanceof RateLimitedError)) throw error;
       res.set('Retry-After', String(error.retryAfterSeconds));
-      return refuse(`You are commenting very fast. Please wait ${describeWait(error.retryAfterSeconds)} and try again.`, isHtmx(req) ? 422 : 429);
+      const seconds = error.retryAfterSeconds;
+      const wait = seconds < 60 ? { unit: 'second', n: seconds } : { unit: 'minute', n: Math.ceil(seconds / 60) };
+      return refuse(translatorOf(res).t('You are commenting very fast. {unit, select, second {{n, plural, one {Please wait # second} other {Please wait # seconds}}} other {{n, plural, one {Please wait # minute} other {Please wait # minutes}}}} and try again.', wait), isHtmx(req) ? 422 : 429);
     }
     let added;
     try {
       added = await addComment(db, { post, authorId: user.id, authorName: nameOf(user), content: parsed.data.content, parentId: parsed.data.parentId });
     } catch (error) {
-      if (error instanceof HttpError && error.status === 422) return refuse(error.message, 422);
+      if (error instanceof HttpError && error.status === 422) return refuse(translatorOf(res).t(error.message, error.values), 422);
       throw error;
     }
     const page = parsed.data.parentId ? await pageOfThread(db, post.id, added.rootId) : 1;
     res.vary('HX-Request');
     if (isHtmx(req)) return renderComments(res, post, page);
-    setFlash(req, 'success', parsed.data.parentId ? 'Your reply is posted.' : 'Your comment is posted.');
+    setFlash(req, 'success', parsed.data.parentId ? msg('Your reply is posted.') : msg('Your comment is posted.'));
     res.redirect(303, commentUrl(post.slug, page, added.id));
   });
 
@@ -129,13 +135,14 @@ export function discussionRoutes({ db }: DiscussionDeps): Router {
     const commentId = parse(idParam, req.params.commentId);
     const page = pageField.parse((req.body as Record<string, unknown> | undefined)?.page);
     const deleted = await deleteComment(db, auditOf(req, res), { commentId, actor: viewerOf(user) });
-    const message = deleted.removed > 1 ? `The comment and ${deleted.removed - 1} ${deleted.removed === 2 ? 'reply' : 'replies'} are deleted.` : 'The comment is deleted.';
+    const message = msg('{replies, plural, =0 {The comment is deleted.} one {The comment and # reply are deleted.} other {The comment and # replies are deleted.}}');
+    const values = { replies: Math.max(0, deleted.removed - 1) };
     res.vary('HX-Request');
     if (isHtmx(req)) {
       const post = await db.selectFrom('blog').select(['id', 'slug', 'title', 'authorId']).where('id', '=', deleted.postId).executeTakeFirstOrThrow();
-      return renderComments(res, post, page, { notice: message });
+      return renderComments(res, post, page, { notice: translatorOf(res).t(message, values) });
     }
-    setFlash(req, 'success', message);
+    setFlash(req, 'success', message, values);
     res.redirect(303, commentUrl(deleted.slug, page));
   });
 
@@ -160,8 +167,8 @@ export function discussionRoutes({ db }: DiscussionDeps): Router {
       render(res, 'blog/_reactions', { discussion, post: postView(post), ...extras }, status);
     };
     if (!parsed.success) {
-      if (isHtmx(req)) return bar({ reactionError: 'Choose Like, Love, Insightful or Funny.' }, 422);
-      throw new HttpError(422, 'Choose Like, Love, Insightful or Funny.');
+      if (isHtmx(req)) return bar({ reactionError: msg('Choose Like, Love, Insightful or Funny.') }, 422);
+      throw new HttpError(422, msg('Choose Like, Love, Insightful or Funny.'));
     }
     try {
       await enforceRateLimit(db, RATE_LIMITS.blogReaction, user.id);

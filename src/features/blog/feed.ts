@@ -1,3 +1,4 @@
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 /**
  * The blog's Atom feed (RFC 4287) at /blog/feed.xml: the latest Published posts, absolute links
  * built on BASE_URL, every text XML-escaped. Entry ids are tag: URIs (RFC 4151) on the post's id,
@@ -37,7 +38,8 @@ function entryId(host: string, post: FeedEntry): string {
   return `tag:${host},${iso(post.createdAt).slice(0, 10)}:blog/${post.id}`;
 }
 
-export function atomFeed(baseUrl: string, posts: FeedEntry[], now = new Date()): string {
+/** The feed's own title and subtitle in `tr`'s language (xml:lang says which); the posts as their authors wrote them. */
+export function atomFeed(baseUrl: string, posts: FeedEntry[], now = new Date(), tr: Translator = translatorFor('en')): string {
   const host = new URL(baseUrl).hostname;
   const updated = posts.length ? iso(posts[0]!.publishedAt ?? posts[0]!.createdAt) : iso(now);
   const entries = posts.map((post) => {
@@ -61,9 +63,9 @@ export function atomFeed(baseUrl: string, posts: FeedEntry[], now = new Date()):
   });
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
-    '<feed xmlns="http://www.w3.org/2005/Atom">',
-    '  <title>Edupeak blog</title>',
-    '  <subtitle>Posts from the Edupeak community</subtitle>',
+    tr.locale === 'en' ? '<feed xmlns="http://www.w3.org/2005/Atom">' : `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${tr.locale}">`,
+    `  <title>${xmlEscape(tr.t('Edupeak blog'))}</title>`,
+    `  <subtitle>${xmlEscape(tr.t('Posts from the Edupeak community'))}</subtitle>`,
     `  <link rel="self" type="application/atom+xml" href="${xmlEscape(`${baseUrl}/blog/feed.xml`)}"/>`,
     `  <link rel="alternate" type="text/html" href="${xmlEscape(`${baseUrl}/blog`)}"/>`,
     `  <id>${xmlEscape(`${baseUrl}/blog`)}</id>`,

@@ -6,6 +6,7 @@ import { notify } from '../notifications/notify.ts';
 import { creditPoints, spendPoints } from '../points/ledger.ts';
 import { setting } from '../system/settings.ts';
 import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type MessageValues, type Translator } from '../../i18n/translator.ts';
 
 /**
  * The blog post's state machine, the ONLY writer of blog.status, isDraft, pointsSpent, publishedAt
@@ -42,7 +43,7 @@ export interface PostRef {
   author: { id: string; email: string; firstName: string };
 }
 export type Decision = { ok: true; post: PostRef } | { ok: false; status: 404 | 409 | 422; message: string };
-export type SubmitResult = { ok: true; charged: number } | { ok: false; status: 402 | 404 | 409; message: string; missing?: number };
+export type SubmitResult = { ok: true; charged: number } | { ok: false; status: 402 | 404 | 409; message: string; values?: MessageValues; missing?: number };
 
 type Db = Kysely<DB>;
 
@@ -81,23 +82,23 @@ const refOf = (post: LockedPost): PostRef => ({
   author: { id: post.authorId, email: post.email, firstName: post.firstName },
 });
 
-/** What the post is now, for a refusal: "This post was already approved". */
-function stateWords(post: LockedPost): string {
-  if (post.isDraft) return 'is a draft, not waiting for moderation';
+/** What the post is now, for a refusal (a whole catalogue message, shown through t()). */
+function stateMessage(post: LockedPost): string {
+  if (post.isDraft) return msg('This post is a draft, not waiting for moderation.');
   switch (post.status) {
     case 'Pending':
-      return 'is waiting for moderation';
+      return msg('This post is waiting for moderation.');
     case 'Published':
-      return 'was already approved and is published';
+      return msg('This post was already approved and is published.');
     case 'Approved':
-      return 'was already approved (and is unpublished)';
+      return msg('This post was already approved (and is unpublished).');
     case 'Rejected':
-      return 'was already rejected';
+      return msg('This post was already rejected.');
   }
 }
 
-const NOT_FOUND = { ok: false, status: 404, message: 'No such post.' } as const;
-const conflict = (post: LockedPost) => ({ ok: false as const, status: 409 as const, message: `This post ${stateWords(post)}.` });
+const NOT_FOUND = { ok: false, status: 404, message: msg('No such post.') } as const;
+const conflict = (post: LockedPost) => ({ ok: false as const, status: 409 as const, message: stateMessage(post) });
 
 /** Charges `cost` points if the user has them (the points ledger: one conditional UPDATE, never below zero). */
 async function charge(trx: Db, userId: string, cost: number, title: string): Promise<{ ok: true } | { ok: false; missing: number }> {
@@ -110,8 +111,9 @@ async function refund(trx: Db, userId: string, points: number, title: string, wh
   await creditPoints(trx, { userId, points, reason: 'BlogRefund', description: `"${title}" ${why}` });
 }
 
-export const missingPointsMessage = (missing: number) =>
-  `You need ${missing} more point${missing === 1 ? '' : 's'}: complete lessons and earn badges to get them.`;
+/** The message for an author short of points; its value is `{ count: missing }`. */
+export const MISSING_POINTS = msg('{count, plural, one {You need # more point: complete lessons and earn badges to get them.} other {You need # more points: complete lessons and earn badges to get them.}}');
+export const missingPointsMessage = (missing: number, tr: Translator = translatorFor('en')) => tr.t(MISSING_POINTS, { count: missing });
 
 /**
  * Sends the author's post to moderation inside the caller's transaction (the edit saves its
@@ -121,12 +123,12 @@ export const missingPointsMessage = (missing: number) =>
 export async function submitWithin(trx: Transaction<DB>, audit: AuditContext, postId: string, authorId: string): Promise<SubmitResult> {
   const post = await lockPost(trx, postId);
   if (!post || post.authorId !== authorId) return NOT_FOUND;
-  if (post.status === 'Pending' && !post.isDraft) return { ok: false, status: 409, message: 'This post is already waiting for moderation.' };
+  if (post.status === 'Pending' && !post.isDraft) return { ok: false, status: 409, message: msg('This post is already waiting for moderation.') };
   let charged = 0;
   if (post.isDraft) {
     const cost = Math.max(0, Math.trunc(Number(await setting(trx, 'blog.pointsRequired')) || 0));
     const paid = await charge(trx, authorId, cost, post.title);
-    if (!paid.ok) return { ok: false, status: 402, message: missingPointsMessage(paid.missing), missing: paid.missing };
+    if (!paid.ok) return { ok: false, status: 402, message: MISSING_POINTS, values: { count: paid.missing }, missing: paid.missing };
     charged = cost;
     await trx
       .updateTable('blog')
@@ -180,8 +182,8 @@ export function approvePost(db: Database, audit: AuditContext, postId: string): 
 export function rejectPost(db: Database, audit: AuditContext, postId: string, reason: string): Promise<Decision> {
   const why = reason.trim();
   return db.transaction().execute(async (trx): Promise<Decision> => {
-    if (!why) return { ok: false, status: 422, message: 'Give the author a reason.' };
-    if (why.length > 1000) return { ok: false, status: 422, message: 'Keep the reason under 1000 characters.' };
+    if (!why) return { ok: false, status: 422, message: msg('Give the author a reason.') };
+    if (why.length > 1000) return { ok: false, status: 422, message: msg('Keep the reason under 1000 characters.') };
     const post = await lockPost(trx, postId);
     if (!post) return NOT_FOUND;
     if (post.isDraft || post.status !== 'Pending') return conflict(post);
@@ -219,7 +221,7 @@ export function publishPost(db: Database, audit: AuditContext, postId: string): 
     if (!post) return NOT_FOUND;
     if (post.isDraft || post.status !== 'Approved') {
       return post.status === 'Published' && !post.isDraft
-        ? { ok: false, status: 409, message: 'This post is already published.' }
+        ? { ok: false, status: 409, message: msg('This post is already published.') }
         : conflict(post);
     }
     await trx
@@ -239,7 +241,7 @@ export function unpublishPost(db: Database, audit: AuditContext, postId: string)
     const post = await lockPost(trx, postId);
     if (!post) return NOT_FOUND;
     if (post.isDraft || post.status !== 'Published') {
-      return post.status === 'Approved' && !post.isDraft ? { ok: false, status: 409, message: 'This post is already unpublished.' } : conflict(post);
+      return post.status === 'Approved' && !post.isDraft ? { ok: false, status: 409, message: msg('This post is already unpublished.') } : conflict(post);
     }
     await trx.updateTable('blog').set({ status: 'Approved', isFeatured: false, updatedAt: new Date() }).where('id', '=', post.id).execute();
     await recordActivity(trx, audit, { action: 'blog_unpublished', entityType: 'blog', entityId: post.id });
@@ -252,9 +254,9 @@ export function setFeatured(db: Database, audit: AuditContext, postId: string, f
   return db.transaction().execute(async (trx): Promise<Decision> => {
     const post = await lockPost(trx, postId);
     if (!post) return NOT_FOUND;
-    if (post.isDraft || post.status !== 'Published') return { ok: false, status: 409, message: 'Only a published post can be featured.' };
+    if (post.isDraft || post.status !== 'Published') return { ok: false, status: 409, message: msg('Only a published post can be featured.') };
     if (post.isFeatured === featured) {
-      return { ok: false, status: 409, message: featured ? 'This post is already featured.' : 'This post is not featured.' };
+      return { ok: false, status: 409, message: featured ? msg('This post is already featured.') : msg('This post is not featured.') };
     }
     await trx.updateTable('blog').set({ isFeatured: featured, updatedAt: new Date() }).where('id', '=', post.id).execute();
     await recordActivity(trx, audit, { action: featured ? 'blog_featured' : 'blog_unfeatured', entityType: 'blog', entityId: post.id });
@@ -277,7 +279,7 @@ export function deletePost(
     const post = await lockPost(trx, postId);
     if (!post || post.authorId !== authorId) return NOT_FOUND;
     if (!post.isDraft && (post.status === 'Published' || post.status === 'Approved')) {
-      return { ok: false as const, status: 409 as const, message: 'A published post cannot be deleted by its author; ask an admin.' };
+      return { ok: false as const, status: 409 as const, message: msg('A published post cannot be deleted by its author; ask an admin.') };
     }
     const refunded = !post.isDraft && post.status === 'Pending' ? post.pointsSpent : 0;
     const deleted = await trx.deleteFrom('blog').where('id', '=', post.id).returning('coverImageKey').executeTakeFirstOrThrow();

@@ -11,6 +11,9 @@ import { loadDiscussion } from './discussion.ts';
 import { atomFeed } from './feed.ts';
 import { BLOG_PER_PAGE, blogCategories, countView, feedPosts, isPublic, postBySlug, searchPosts, tagName, tagsOf, visibleTo, type PostPage } from './reading-queries.ts';
 import { coverImage, stateOf } from './writing.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { Translator } from '../../i18n/translator.ts';
 
 /**
  * Reading the blog (issue 15): GET /blog (the list), /blog/feed.xml (Atom), /blog/:slug (a post).
@@ -88,16 +91,15 @@ const nameOf = (p: { authorFirstName: string; authorLastName: string | null }) =
 const isoOf = (d: Date | string | null) => (d ? new Date(d).toISOString() : '');
 
 /** What the author (or an admin) is told above a post that is not on the blog. */
-function stateNotice(post: PostPage, viewerIsAuthor: boolean) {
+function stateNotice(post: PostPage, viewerIsAuthor: boolean, tr: Translator) {
   const state = stateOf(post);
-  const who = viewerIsAuthor ? 'Only you and the admins can see it.' : 'Only its author and the admins can see it.';
-  const text: Record<string, string> = {
-    draft: `This post is a draft. ${who}`,
-    pending: `This post is waiting for moderation. ${who}`,
-    rejected: `This post was not approved. ${who}`,
-    unpublished: `This post was taken off the blog. ${who}`,
-  };
-  return { ...state, text: text[state.key] ?? who, reason: state.key === 'rejected' ? post.rejectionReason : null };
+  const values = { state: state.key, who: viewerIsAuthor ? 'author' : 'other' };
+  // One message per state and reader: two sentences, each whole.
+  const text = tr.t(
+    '{state, select, draft {This post is a draft.} pending {This post is waiting for moderation.} rejected {This post was not approved.} unpublished {This post was taken off the blog.} other {}} {who, select, author {Only you and the admins can see it.} other {Only its author and the admins can see it.}}',
+    values,
+  ).trim();
+  return { ...state, label: tr.t(state.label), text, reason: state.key === 'rejected' ? post.rejectionReason : null };
 }
 
 export function readingRoutes({ db, baseUrl, cacheMs = 0, secureCookies = false }: ReadingDeps): Router {
@@ -118,11 +120,12 @@ export function readingRoutes({ db, baseUrl, cacheMs = 0, secureCookies = false 
     );
     const category = categories.find((c) => c.slug === f.category);
     const filters = { q: f.q, category: f.category, tag: f.tag, page: f.page };
-    const heading = tag ? `Posts tagged ${tag}` : category ? `Posts in ${category.name}` : 'Blog';
+    const tr = translatorOf(res);
+    const heading = tag ? tr.t('Posts tagged {tag}', { tag }) : category ? tr.t('Posts in {category}', { category: category.name }) : tr.t('Blog');
     render(res, 'blog/index', {
-      title: f.q ? `Blog posts matching "${f.q.slice(0, 60)}"` : heading,
-      description: 'Posts from the Edupeak community: study tips, course notes and stories.',
-      feed: { title: 'Edupeak blog', href: '/blog/feed.xml' },
+      title: f.q ? tr.t('Blog posts matching "{words}"', { words: f.q.slice(0, 60) }) : heading,
+      description: tr.t('Posts from the Edupeak community: study tips, course notes and stories.'),
+      feed: { title: tr.t('Edupeak blog'), href: '/blog/feed.xml' },
       heading,
       posts: rows.map((p) => ({
         ...p,
@@ -142,7 +145,8 @@ export function readingRoutes({ db, baseUrl, cacheMs = 0, secureCookies = false 
 
   router.get('/feed.xml', listCache, async (_req, res) => {
     const posts = await feedPosts(db);
-    res.type('application/atom+xml; charset=utf-8').send(atomFeed(baseUrl, posts));
+    res.vary('Accept-Language');
+    res.type('application/atom+xml; charset=utf-8').send(atomFeed(baseUrl, posts, new Date(), translatorOf(res)));
   });
 
   router.get('/:slug', async (req, res) => {
@@ -150,7 +154,7 @@ export function readingRoutes({ db, baseUrl, cacheMs = 0, secureCookies = false 
     if (!parsed.success) throw notFound();
     const user = currentUser(res);
     const post = await postBySlug(db, parsed.data);
-    if (!post || !visibleTo(post, user)) throw notFound('We could not find that post.');
+    if (!post || !visibleTo(post, user)) throw notFound(msg('We could not find that post.'));
     const open = isPublic(post);
     const viewer = user && { id: user.id, role: user.role };
     const [tags, discussion] = await Promise.all([
@@ -191,7 +195,7 @@ export function readingRoutes({ db, baseUrl, cacheMs = 0, secureCookies = false 
         tags: tags.get(post.id) ?? [],
         canEdit: user?.id === post.authorId,
       },
-      banner: open ? undefined : stateNotice(post, user?.id === post.authorId),
+      banner: open ? undefined : stateNotice(post, user?.id === post.authorId, translatorOf(res)),
       discussion,
     });
   });

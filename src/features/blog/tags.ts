@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../../db/types.ts';
 import { slugify } from '../../lib/slug.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 
 /**
  * A post's tags: typed comma-separated ("Python, web apps"), at most 5, each with a name of at
@@ -17,19 +18,19 @@ export interface Tag {
 }
 
 /** The tags typed in the field, or the message for the field. */
-export function parseTags(input: string): { ok: true; tags: Tag[] } | { ok: false; message: string } {
+export function parseTags(input: string, tr: Translator = translatorFor('en')): { ok: true; tags: Tag[] } | { ok: false; message: string } {
   const tags: Tag[] = [];
   for (const raw of input.split(',')) {
     const name = raw.replace(/\s+/g, ' ').trim();
     if (!name) continue;
-    if (name.length > TAG_NAME_MAX) return { ok: false, message: `A tag has at most ${TAG_NAME_MAX} characters: "${name.slice(0, 40)}" is longer.` };
+    if (name.length > TAG_NAME_MAX) return { ok: false, message: tr.t('A tag has at most {max} characters: "{name}" is longer.', { max: TAG_NAME_MAX, name: name.slice(0, 40) }) };
     if (!/[\p{L}\p{N}]/u.test(name) || !/[a-z0-9]/i.test(name.normalize('NFKD'))) {
-      return { ok: false, message: `Tags need letters or digits (a to z, 0 to 9): "${name}" has none.` };
+      return { ok: false, message: tr.t('Tags need letters or digits (a to z, 0 to 9): "{name}" has none.', { name }) };
     }
     const slug = slugify(name, TAG_NAME_MAX);
     if (!tags.some((t) => t.slug === slug)) tags.push({ name, slug });
   }
-  if (tags.length > MAX_TAGS) return { ok: false, message: `At most ${MAX_TAGS} tags, please (you typed ${tags.length}).` };
+  if (tags.length > MAX_TAGS) return { ok: false, message: tr.t('At most {max} tags, please (you typed {count}).', { max: MAX_TAGS, count: tags.length }) };
   return { ok: true, tags };
 }
 

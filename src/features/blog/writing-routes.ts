@@ -7,7 +7,7 @@ import { HttpError, notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
-import { describeWait, hitRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
+import { hitRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo, PER_PAGE, tableQuery } from '../../http/table.ts';
 import type { Logger } from '../../logger.ts';
@@ -28,7 +28,9 @@ import {
   type OwnPost,
   type SaveResult,
 } from './writing.ts';
-import { POST_FIELDS, postIdParam, postInput } from './writing-schemas.ts';
+import { POST_FIELDS, postIdParam, postInput, postInputFor } from './writing-schemas.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 
 /**
  * The author's side of the blog (issue 15):
@@ -57,11 +59,17 @@ async function enforcePostingLimit(db: Database, res: Response, userId: string):
   const hit = await hitRateLimit(db, RATE_LIMITS.blogPost, userId);
   if (hit.allowed) return;
   res.set('Retry-After', String(hit.retryAfterSeconds));
+  const seconds = hit.retryAfterSeconds;
   throw new HttpError(
     429,
-    `You have written or sent ${RATE_LIMITS.blogPost.limit} posts in the last hour. Please wait ${describeWait(hit.retryAfterSeconds)} and try again; your drafts stay saved.`,
+    msg('You have written or sent {limit} posts in the last hour. {unit, select, second {{n, plural, one {Please wait # second} other {Please wait # seconds}}} other {{n, plural, one {Please wait # minute} other {Please wait # minutes}}}} and try again; your drafts stay saved.'),
+    { limit: RATE_LIMITS.blogPost.limit, ...(seconds < 60 ? { unit: 'second', n: seconds } : { unit: 'minute', n: Math.ceil(seconds / 60) }) },
   );
 }
+
+const SENT_MESSAGE = msg(
+  '{charged, plural, =0 {Sent to moderation: an admin reviews it before it appears on the blog.} one {Sent to moderation: an admin reviews it before it appears on the blog. # point was spent.} other {Sent to moderation: an admin reviews it before it appears on the blog. # points were spent.}}',
+);
 
 type FormState = { values: Record<string, string>; errors: FieldErrors };
 
@@ -76,7 +84,7 @@ export function writingRoutes(deps: WritingDeps): { newPost: Router; posts: Rout
       res,
       view,
       {
-        title: post ? `Edit: ${post.title}` : 'Write a post',
+        title: post ? translatorOf(res).t('Edit: {title}', { title: post.title }) : translatorOf(res).t('Write a post'),
         post: post ? { ...post, state: stateOf(post), cover: coverImage(post.coverImageKey) } : null,
         values: form.values,
         errors: form.errors,
@@ -121,11 +129,11 @@ export function writingRoutes(deps: WritingDeps): { newPost: Router; posts: Rout
     const refuse = (errors: FieldErrors, status = 422) => formPage(res, view, post, { values, errors }, status);
     let coverKey: string | undefined;
     try {
-      const parsed = postInput.safeParse(req.body ?? {});
+      const parsed = postInputFor(translatorOf(res)).safeParse(req.body ?? {});
       const errors: FieldErrors = parsed.success ? {} : fieldErrors(parsed.error);
       if (coverError) errors.cover = coverError;
       if (!parsed.success || coverError) {
-        if (upload && !errors.cover) errors.cover = 'Choose the cover image again (files are not kept when the form comes back).';
+        if (upload && !errors.cover) errors.cover = msg('Choose the cover image again (files are not kept when the form comes back).');
         return await refuse(errors);
       }
       // Counted once the form is valid: fixing a typo never uses up the allowance.
@@ -143,23 +151,14 @@ export function writingRoutes(deps: WritingDeps): { newPost: Router; posts: Rout
         await deleteCover(storage, coverKey, logger);
         coverKey = undefined;
         if (result.status === 404) throw notFound();
-        return await refuse(
-          upload ? { ...result.errors, cover: 'Choose the cover image again (files are not kept when the form comes back).' } : result.errors,
-          result.status,
-        );
+        // A refusal with values (too few points) is shown in the reader's language here.
+        const errors = result.values && result.errors._form ? { ...result.errors, _form: translatorOf(res).t(result.errors._form, result.values) } : result.errors;
+        return await refuse(upload ? { ...errors, cover: msg('Choose the cover image again (files are not kept when the form comes back).') } : errors, result.status);
       }
       coverKey = undefined; // the post holds it now
       await deleteCover(storage, result.replacedCover, logger);
-      const charged = result.charged > 0 ? ` ${result.charged} point${result.charged === 1 ? ' was' : 's were'} spent.` : '';
-      setFlash(
-        req,
-        'success',
-        result.sent
-          ? `Sent to moderation: an admin reviews it before it appears on the blog.${charged}`
-          : post
-            ? 'Saved.'
-            : 'Draft saved. Only you can see it; send it to moderation when it is ready.',
-      );
+      if (result.sent) setFlash(req, 'success', SENT_MESSAGE, { charged: result.charged });
+      else setFlash(req, 'success', post ? msg('Saved.') : msg('Draft saved. Only you can see it; send it to moderation when it is ready.'));
       res.redirect(303, result.sent || post ? '/account/posts' : `/blog/posts/${result.post.id}/edit`);
     } catch (error) {
       await deleteCover(storage, coverKey, logger);
@@ -219,13 +218,10 @@ export function writingRoutes(deps: WritingDeps): { newPost: Router; posts: Rout
     const result = await submitPost(db, auditOf(req, res), params.data.postId, user.id);
     if (!result.ok) {
       if (result.status === 404) throw notFound();
-      return myPostsPage(req, res, result.status === 402 ? missingPointsMessage(result.missing ?? 1) : result.message, result.status === 402 ? 422 : 409);
+      const tr = translatorOf(res);
+      return myPostsPage(req, res, result.status === 402 ? missingPointsMessage(result.missing ?? 1, tr) : tr.t(result.message, result.values), result.status === 402 ? 422 : 409);
     }
-    setFlash(
-      req,
-      'success',
-      `Sent to moderation: an admin reviews it before it appears on the blog.${result.charged ? ` ${result.charged} point${result.charged === 1 ? ' was' : 's were'} spent.` : ''}`,
-    );
+    setFlash(req, 'success', SENT_MESSAGE, { charged: result.charged });
     res.redirect(303, '/account/posts');
   });
 
@@ -235,13 +231,14 @@ export function writingRoutes(deps: WritingDeps): { newPost: Router; posts: Rout
     const result = await deletePost(db, auditOf(req, res), params.data.postId, currentUser(res)!.id);
     if (!result.ok) {
       if (result.status === 404) throw notFound();
-      return myPostsPage(req, res, result.message, 409);
+      return myPostsPage(req, res, translatorOf(res).t(result.message), 409);
     }
     await deleteCover(storage, result.coverImageKey, logger);
     setFlash(
       req,
       'success',
-      `Deleted "${result.post.title}".${result.refunded ? ` ${result.refunded} point${result.refunded === 1 ? ' was' : 's were'} refunded.` : ''}`,
+      msg('{refunded, plural, =0 {Deleted "{title}".} one {Deleted "{title}". # point was refunded.} other {Deleted "{title}". # points were refunded.}}'),
+      { title: result.post.title, refunded: result.refunded },
     );
     res.redirect(303, '/account/posts');
   });
@@ -268,7 +265,7 @@ export function writingRoutes(deps: WritingDeps): { newPost: Router; posts: Rout
       res,
       'account/posts',
       {
-        title: 'Your posts',
+        title: translatorOf(res).t('Your posts'),
         rows: rows.map((r) => ({ ...r, state: stateOf(r) })),
         pageInfo: pageInfo('/account/posts', q, Number(total)),
         problem,

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { MARKDOWN_MAX_CHARS } from '../../lib/markdown.ts';
 import { parseTags, type Tag } from './tags.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 
 /**
  * The post form (/blog/new and /blog/posts/:postId/edit). Everything but `content` is plain text,
@@ -15,16 +17,19 @@ export const POST_FIELDS = ['title', 'content', 'excerpt', 'seoTitle', 'seoDescr
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const LINE_BREAK = /[\r\n\u2028\u2029]/;
 
-const text = (label: string, max: number, { required = false, multiline = false } = {}) =>
-  z
+/** The form's messages in the reader's language (`postInputFor(translatorOf(res))`); `label` is a catalogue message. */
+const textIn = (tr: Translator) => (label: string, max: number, { required = false, multiline = false } = {}) => {
+  const field = tr.t(label);
+  return z
     .string()
     .optional()
     .transform((v) => (v ?? '').replace(/\r\n?/g, '\n'))
     .transform((v) => (multiline ? v : v.trim()))
-    .refine((v) => !CONTROL.test(v), `${label} contains characters that cannot be shown.`)
-    .refine((v) => multiline || !LINE_BREAK.test(v), `${label} must be one line.`)
-    .refine((v) => !required || v.trim().length > 0, `${label} is required.`)
-    .refine((v) => v.length <= max, `${label} must be at most ${max} characters.`);
+    .refine((v) => !CONTROL.test(v), tr.t('{field} contains characters that cannot be shown.', { field }))
+    .refine((v) => multiline || !LINE_BREAK.test(v), tr.t('{field} must be one line.', { field }))
+    .refine((v) => !required || v.trim().length > 0, tr.t('{field} is required.', { field }))
+    .refine((v) => v.length <= max, tr.t('{field} must be at most {max} characters.', { field, max }));
+};
 
 const optionalId = (message: string) =>
   z
@@ -34,16 +39,18 @@ const optionalId = (message: string) =>
     .refine((v) => v === '' || z.uuid().safeParse(v).success, message)
     .transform((v) => (v === '' ? null : v));
 
-export const postInput = z.object({
-  title: text('Title', 200, { required: true }),
-  content: text('The post', MARKDOWN_MAX_CHARS, { required: true, multiline: true }),
-  excerpt: text('Excerpt', 300, { multiline: true }).transform((v) => v.trim().replace(/\s+/g, ' ') || null),
-  seoTitle: text('Search title', 70).transform((v) => v || null),
-  seoDescription: text('Search description', 160, { multiline: true }).transform((v) => v.trim().replace(/\s+/g, ' ') || null),
-  categoryId: optionalId('Choose a category from the list.'),
-  courseId: optionalId('Choose a course from the list.'),
-  tags: text('Tags', 400).transform((v, ctx): Tag[] => {
-    const parsed = parseTags(v);
+export const postInputFor = (tr: Translator) => {
+  const text = textIn(tr);
+  return z.object({
+  title: text(msg('Title'), 200, { required: true }),
+  content: text(msg('The post'), MARKDOWN_MAX_CHARS, { required: true, multiline: true }),
+  excerpt: text(msg('Excerpt'), 300, { multiline: true }).transform((v) => v.trim().replace(/\s+/g, ' ') || null),
+  seoTitle: text(msg('Search title'), 70).transform((v) => v || null),
+  seoDescription: text(msg('Search description'), 160, { multiline: true }).transform((v) => v.trim().replace(/\s+/g, ' ') || null),
+  categoryId: optionalId(msg('Choose a category from the list.')),
+  courseId: optionalId(msg('Choose a course from the list.')),
+  tags: text(msg('Tags'), 400).transform((v, ctx): Tag[] => {
+    const parsed = parseTags(v, tr);
     if (!parsed.ok) {
       ctx.addIssue({ code: 'custom', message: parsed.message });
       return z.NEVER;
@@ -56,7 +63,10 @@ export const postInput = z.object({
     .string()
     .optional()
     .transform((v) => v === 'on' || v === '1' || v === 'true'),
-});
+  });
+};
+/** The form in English (tests; the routes use postInputFor with the reader's translator). */
+export const postInput = postInputFor(translatorFor('en'));
 export type PostInput = z.infer<typeof postInput>;
 
 export const postIdParam = z.object({ postId: z.uuid() });

@@ -13,6 +13,8 @@ import { setting } from '../system/settings.ts';
 import { submitWithin } from './moderation.ts';
 import { replaceTags, type Tag } from './tags.ts';
 import type { PostInput } from './writing-schemas.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 
 /**
  * Writing posts (the author's side): saving the fields of a post, its tags and cover. The state
@@ -134,9 +136,9 @@ async function checkReferences(trx: Transaction<DB>, input: PostInput, currentCo
     input.categoryId ? trx.selectFrom('blogCategory').select('id').where('id', '=', input.categoryId).executeTakeFirst() : undefined,
     input.courseId ? trx.selectFrom('course').select(['id', 'status']).where('id', '=', input.courseId).executeTakeFirst() : undefined,
   ]);
-  if (input.categoryId && !category) errors.categoryId = 'That category no longer exists: choose another.';
+  if (input.categoryId && !category) errors.categoryId = msg('That category no longer exists: choose another.');
   if (input.courseId && (!course || (course.status !== 'Published' && course.id !== currentCourseId))) {
-    errors.courseId = 'Link a published course, or none.';
+    errors.courseId = msg('Link a published course, or none.');
   }
   return errors;
 }
@@ -159,7 +161,7 @@ function fieldsOf(input: PostInput) {
 
 export type SaveResult =
   | { ok: true; post: { id: string; slug: string }; sent: boolean; charged: number; replacedCover: string | null }
-  | { ok: false; status: 404 | 409 | 422; errors: FieldErrors };
+  | { ok: false; status: 404 | 409 | 422; errors: FieldErrors; values?: MessageValues };
 
 /** Leaves a transaction with an answer, rolling back everything it wrote. */
 class Refusal extends Error {
@@ -181,7 +183,7 @@ async function inTransaction(db: Database, work: (trx: Transaction<DB>) => Promi
 async function sendWithin(trx: Transaction<DB>, audit: AuditContext, postId: string, authorId: string): Promise<number> {
   const sent = await submitWithin(trx, audit, postId, authorId);
   if (sent.ok) return sent.charged;
-  throw new Refusal({ ok: false, status: sent.status === 402 ? 422 : sent.status, errors: { _form: sent.message } });
+  throw new Refusal({ ok: false, status: sent.status === 402 ? 422 : sent.status, errors: { _form: sent.message }, ...(sent.values ? { values: sent.values } : {}) });
 }
 
 /**
@@ -295,16 +297,17 @@ export type OwnPost = NonNullable<Awaited<ReturnType<typeof ownPost>>>;
 
 /** The word for a post's state that its author sees. */
 export function stateOf(post: { isDraft: boolean; status: string }): { label: string; key: string } {
-  if (post.isDraft) return { label: 'Draft', key: 'draft' };
+  // label: an English catalogue message, shown through t().
+  if (post.isDraft) return { label: msg('Draft'), key: 'draft' };
   switch (post.status) {
     case 'Pending':
-      return { label: 'Pending', key: 'pending' };
+      return { label: msg('Pending'), key: 'pending' };
     case 'Published':
-      return { label: 'Published', key: 'published' };
+      return { label: msg('Published'), key: 'published' };
     case 'Approved':
-      return { label: 'Unpublished', key: 'unpublished' };
+      return { label: msg('Unpublished'), key: 'unpublished' };
     default:
-      return { label: 'Rejected', key: 'rejected' };
+      return { label: msg('Rejected'), key: 'rejected' };
   }
 }
 

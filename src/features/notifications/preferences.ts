@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { mailDefaultSql, MAIL_TOPICS, type MailTopic } from './notify.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * Which notices a person gets by mail (/account/notifications). The inbox always shows every
@@ -9,19 +10,19 @@ import { mailDefaultSql, MAIL_TOPICS, type MailTopic } from './notify.ts';
  * read the same rule (mailDefaultSql).
  */
 
-/** What the page says for each topic: a label, and one line on what it covers. */
+/** What the page says for each topic: a label, and one line on what it covers (catalogue messages; preferencesOf gives them translated when given a translator). */
 export const TOPIC_TEXT: Record<MailTopic, { label: string; description: string }> = {
-  AdminReply: { label: 'Replies from the Edupeak team', description: 'Answers about your teacher application, help requests and refunds (a refund receipt is always mailed).' },
-  BlogApproved: { label: 'Your blog post was approved', description: 'A moderator published a post you sent.' },
-  BlogRejected: { label: 'Your blog post was not accepted', description: 'With the moderator\'s reason and the points given back.' },
-  AssignmentGraded: { label: 'Your assignment was graded', description: 'The grade and your teacher\'s whole feedback.' },
-  UrgentAnnouncement: { label: 'Urgent announcements', description: 'Announcements marked urgent, for everyone or for your courses.' },
-  CommentReceived: { label: 'Comments on your posts', description: 'Someone commented on your post or replied to your comment.' },
-  ReactionReceived: { label: 'Reactions to your posts', description: 'People reacted to your post (at most one notice a post an hour).' },
-  PointsEarned: { label: 'Points and badges', description: 'Points from badges, quizzes and engagement with your posts.' },
-  SuperAdminInvitation: { label: 'Invitations to administer Edupeak', description: 'You were invited to help run the site.' },
-  HelpRequestReply: { label: 'Replies to your help desk answers', description: 'For the Edupeak team: someone you answered on the help desk wrote back.' },
-  SupportCallAccepted: { label: 'You can join a live help call', description: 'A teacher accepted your request to join their call.' },
+  AdminReply: { label: msg('Replies from the Edupeak team'), description: msg('Answers about your teacher application, help requests and refunds (a refund receipt is always mailed).') },
+  BlogApproved: { label: msg('Your blog post was approved'), description: msg('A moderator published a post you sent.') },
+  BlogRejected: { label: msg('Your blog post was not accepted'), description: msg('With the moderator\'s reason and the points given back.') },
+  AssignmentGraded: { label: msg('Your assignment was graded'), description: msg('The grade and your teacher\'s whole feedback.') },
+  UrgentAnnouncement: { label: msg('Urgent announcements'), description: msg('Announcements marked urgent, for everyone or for your courses.') },
+  CommentReceived: { label: msg('Comments on your posts'), description: msg('Someone commented on your post or replied to your comment.') },
+  ReactionReceived: { label: msg('Reactions to your posts'), description: msg('People reacted to your post (at most one notice a post an hour).') },
+  PointsEarned: { label: msg('Points and badges'), description: msg('Points from badges, quizzes and engagement with your posts.') },
+  SuperAdminInvitation: { label: msg('Invitations to administer Edupeak'), description: msg('You were invited to help run the site.') },
+  HelpRequestReply: { label: msg('Replies to your help desk answers'), description: msg('For the Edupeak team: someone you answered on the help desk wrote back.') },
+  SupportCallAccepted: { label: msg('You can join a live help call'), description: msg('A teacher accepted your request to join their call.') },
 };
 
 export interface TopicChoice {

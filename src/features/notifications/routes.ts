@@ -10,6 +10,9 @@ import { INBOX_PER_PAGE, inboxCounts, inboxPage, markAllRead, markRead } from '.
 import { preferencesOf, savePreferences } from './preferences.ts';
 import { unreadState } from '../announcements/unread.ts';
 import { inboxPage as pageInput, notificationParam, preferencesInput } from './schemas.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { Translator } from '../../i18n/translator.ts';
 
 /**
  * /notifications (signed in; mounted behind requireUser): the person's inbox, 30 a page, newest
@@ -37,7 +40,7 @@ export function notificationRoutes({ db }: { db: Database }): Router {
     const { page } = pageInput.parse(req.query);
     // The inbox's count goes in as inboxUnread: `unread` on a page is the layout's (the nav's bell).
     const { unread, ...inbox } = await inboxData(user.id, page);
-    render(res, 'notifications/index', { title: 'Notifications', ...inbox, inboxUnread: unread });
+    render(res, 'notifications/index', { title: translatorOf(res).t('Notifications'), ...inbox, inboxUnread: unread });
   });
 
   /** The notification, marked read, or 404 (a bad id, someone else's, gone). */
@@ -82,13 +85,18 @@ export function notificationRoutes({ db }: { db: Database }): Router {
   return router;
 }
 
+/** The topics' labels and descriptions in the reader's language. */
+const inLanguage = <T extends { label: string; description: string }>(topics: T[], tr: Translator): T[] =>
+  topics.map((topic) => ({ ...topic, label: tr.t(topic.label), description: tr.t(topic.description) }));
+
 export function notificationPreferenceRoutes({ db }: { db: Database }): Router {
   const router = Router();
   const PATH = '/account/notifications';
 
   router.get('/notifications', async (_req, res) => {
-    const topics = await preferencesOf(db, currentUser(res)!.id);
-    render(res, 'account/notifications', { title: 'Notification mail', topics, errors: {} });
+    const tr = translatorOf(res);
+    const topics = inLanguage(await preferencesOf(db, currentUser(res)!.id), tr);
+    render(res, 'account/notifications', { title: tr.t('Notification mail'), topics, errors: {} });
   });
 
   router.post('/notifications', async (req, res) => {
@@ -97,11 +105,12 @@ export function notificationPreferenceRoutes({ db }: { db: Database }): Router {
     if (!parsed.success) {
       // The boxes as they were ticked, so nothing the person chose is lost with the message.
       const ticked = new Set([(req.body as Record<string, unknown> | undefined)?.email].flat().filter((v) => typeof v === 'string'));
-      const topics = (await preferencesOf(db, user.id)).map((t) => ({ ...t, email: ticked.has(t.topic) }));
-      return render(res, 'account/notifications', { title: 'Notification mail', topics, errors: fieldErrors(parsed.error) }, 422);
+      const tr = translatorOf(res);
+      const topics = inLanguage(await preferencesOf(db, user.id), tr).map((t) => ({ ...t, email: ticked.has(t.topic) }));
+      return render(res, 'account/notifications', { title: tr.t('Notification mail'), topics, errors: fieldErrors(parsed.error) }, 422);
     }
     await savePreferences(db, user.id, parsed.data);
-    setFlash(req, 'success', 'Saved. Mail follows your choices from now on.');
+    setFlash(req, 'success', msg('Saved. Mail follows your choices from now on.'));
     res.redirect(303, PATH);
   });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAIL_TOPICS, type MailTopic } from './notify.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /** A notification's id in the path: anything else is a 404, never a database error. */
 export const notificationParam = z.object({ id: z.uuid() });
@@ -16,9 +17,9 @@ const isTopic = (value: string): value is MailTopic => (MAIL_TOPICS as readonly 
 export const preferencesInput = z
   .object({
     email: z
-      .union([z.string(), z.array(z.string())], { error: 'Tick the boxes of the mails you want.' })
+      .union([z.string(), z.array(z.string())], { error: msg('Tick the boxes of the mails you want.') })
       .optional()
       .transform((value) => (value === undefined ? [] : [value].flat()))
-      .pipe(z.array(z.string().max(40, 'Tick the boxes of the mails you want.')).max(50, 'Tick the boxes of the mails you want.')),
+      .pipe(z.array(z.string().max(40, msg('Tick the boxes of the mails you want.'))).max(50, msg('Tick the boxes of the mails you want.'))),
   })
   .transform(({ email }) => new Set(email.filter(isTopic)));
