@@ -1,3 +1,5 @@
+import { msg } from '../i18n/catalogue.ts';
+
 /** A rough, dependency-free reading of a User-Agent, for people ("Firefox on Android"), not for logic. */
 export interface DeviceInfo {
   browser: string;
@@ -27,8 +29,8 @@ const SYSTEMS: Array<[RegExp, string]> = [
 
 export function describeUserAgent(userAgent: string | null | undefined): DeviceInfo {
   const ua = userAgent ?? '';
-  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1] ?? 'Unknown browser';
-  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1] ?? 'unknown system';
+  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1] ?? msg('Unknown browser');
+  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1] ?? msg('unknown system');
   const device = /iPad|Tablet/i.test(ua) ? 'tablet' : /Mobi|Android|iPhone|Opera Mini/i.test(ua) ? 'mobile' : 'desktop';
   return { browser, os, device };
 }
