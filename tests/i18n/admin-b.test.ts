@@ -121,6 +121,11 @@ describe('admin pages (second half) in Spanish and Arabic', () => {
     const after = await admin.agent.get(done.headers.location!).set(es).expect(200);
     expect(after.text).toMatch(/Se reembolsaron 20,00\s?US\$ a /);
 
+    // The CSV's header row is in the admin's language; its values stay plain.
+    const csv = await admin.agent.get(`/admin/payments?course=${encodeURIComponent(p.course.title)}&format=csv`).set(es).expect(200);
+    expect(csv.text.split('\n')[0]).toContain('id,estudiante,correo,curso,importe,moneda,estado,reembolsado');
+    expect(csv.text).toContain(',20.00,USD,Refunded,');
+
     // The student reads Arabic: their notice and mail are in it.
     const note = await t.db.selectFrom('notification').selectAll().where('userId', '=', p.student.id).executeTakeFirstOrThrow();
     expect(note.title).toContain('استرداد');
@@ -172,6 +177,12 @@ describe('admin pages (second half) in Spanish and Arabic', () => {
     expect(page.text).toContain('Espacio de trabajo &quot;Campus Norte&quot; creado; eres su superadministrador.');
     expect(page.text).toContain('<h2>Invitar a alguien</h2>');
     expect(page.text).toContain('<option value="Admin" selected>Administrador</option>');
+
+    // A plain admin is refused a SuperAdmin's action in their language.
+    const plain = await signedInAs(t.app, t.db, 'admin');
+    const forbidden = await plain.post('/admin/workspaces', { name: 'X', slug: '', description: '' }).set(es);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.text).toContain('Solo un superadministrador de un espacio de trabajo puede hacer esto.');
 
     const arabic = await admin.agent.get(created.headers.location!).set(ar).expect(200);
     expect(arabic.text).toContain('<html lang="ar" dir="rtl">');

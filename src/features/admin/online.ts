@@ -10,6 +10,7 @@ import { describeUserAgent } from '../../lib/user-agent.ts';
 import { textFilter } from './filters.ts';
 import { deviceLabel } from './logins.ts';
 import { countOf, defineAdminTable, serveAdminTable } from './table.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * /admin/online: who was active lately, one row per signed-in device (online_session, refreshed at
@@ -69,17 +70,17 @@ function onlineTable(db: Database) {
     csv: {
       filename: 'online.csv',
       columns: [
-        ['user id', (r) => r.userId],
-        ['name', (r) => nameOf(r)],
-        ['email', (r) => r.email],
-        ['role', (r) => r.role],
-        ['last activity at', (r) => new Date(r.lastActivityAt).toISOString()],
-        ['online since', (r) => new Date(r.createdAt).toISOString()],
-        ['ip', (r) => r.ipAddress],
-        ['browser', (r) => describeUserAgent(r.userAgent).browser],
-        ['system', (r) => describeUserAgent(r.userAgent).os],
-        ['device', (r) => describeUserAgent(r.userAgent).device],
-        ['user agent', (r) => r.userAgent],
+        [msg('user id'), (r) => r.userId],
+        [msg('name'), (r) => nameOf(r)],
+        [msg('email'), (r) => r.email],
+        [msg('role'), (r) => r.role],
+        [msg('last activity at'), (r) => new Date(r.lastActivityAt).toISOString()],
+        [msg('online since'), (r) => new Date(r.createdAt).toISOString()],
+        [msg('ip'), (r) => r.ipAddress],
+        [msg('browser'), (r) => describeUserAgent(r.userAgent).browser],
+        [msg('system'), (r) => describeUserAgent(r.userAgent).os],
+        [msg('device'), (r) => describeUserAgent(r.userAgent).device],
+        [msg('user agent'), (r) => r.userAgent],
       ],
     },
   });

@@ -8,6 +8,7 @@ import type { Translator } from '../../i18n/translator.ts';
 import { PER_PAGE, pageInfo, tableQuery, type PageInfo } from '../../http/table.ts';
 import { truncate } from './logs.ts';
 import { contextOf, defineAdminTable, sendTableCsv, type AdminTable } from './table.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * /admin/search: what people look for in the catalog (search_analytics: the catalog writes a row
@@ -119,12 +120,12 @@ function tables(db: Database): { top: AdminTable<Query, TopRow>; zero: AdminTabl
       csv: {
         filename: 'top-searches.csv',
         columns: [
-          ['query', (r) => r.query],
-          ['searches', (r) => r.searches],
-          ['average results', (r) => r.averageResults],
-          ['clicks', (r) => r.clicks],
-          ['click-through rate', (r) => percent(r.clicks, r.searches)],
-          ['last searched', (r) => new Date(r.lastAt).toISOString()],
+          [msg('query'), (r) => r.query],
+          [msg('searches'), (r) => r.searches],
+          [msg('average results'), (r) => r.averageResults],
+          [msg('clicks'), (r) => r.clicks],
+          [msg('click-through rate'), (r) => percent(r.clicks, r.searches)],
+          [msg('last searched'), (r) => new Date(r.lastAt).toISOString()],
         ],
       },
     }),
@@ -136,9 +137,9 @@ function tables(db: Database): { top: AdminTable<Query, TopRow>; zero: AdminTabl
       csv: {
         filename: 'searches-without-results.csv',
         columns: [
-          ['query', (r) => r.query],
-          ['searches', (r) => r.searches],
-          ['last searched', (r) => new Date(r.lastAt).toISOString()],
+          [msg('query'), (r) => r.query],
+          [msg('searches'), (r) => r.searches],
+          [msg('last searched'), (r) => new Date(r.lastAt).toISOString()],
         ],
       },
     }),

@@ -9,6 +9,7 @@ import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { definitionOf, isSettingKey, SETTING_KEYS, SETTINGS, type SettingGroup, type SettingKey } from '../system/settings.ts';
 import { textFilter } from './filters.ts';
 import { countOf, defineAdminTable } from './table.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * The settings editor's service (/admin/settings): the registry's keys with what system_config
@@ -118,10 +119,10 @@ export function unknownSettingsTable(db: Database) {
     csv: {
       filename: 'other-settings.csv',
       columns: [
-        ['key', (r) => r.key],
-        ['value', (r) => JSON.stringify(r.value)],
-        ['updated at', (r) => new Date(r.updatedAt).toISOString()],
-        ['updated by', (r) => r.updatedByEmail],
+        [msg('key'), (r) => r.key],
+        [msg('value'), (r) => JSON.stringify(r.value)],
+        [msg('updated at'), (r) => new Date(r.updatedAt).toISOString()],
+        [msg('updated by'), (r) => r.updatedByEmail],
       ],
     },
   });

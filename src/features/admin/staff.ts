@@ -2,6 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { DB, Workspacerole } from '../../db/types.ts';
 import { HttpError } from '../../http/errors.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * What a staff member may do in the admin area (spec workflow 7): every admin (user.role admin)
@@ -34,6 +35,6 @@ export const staffRoleOfResponse = (res: Response): StaffRole | null => (res.loc
 
 /** For SuperAdmin actions inside /admin: other admins get a 403 that says why. */
 export const requireSuperAdmin: RequestHandler = (_req, res, next) => {
-  if (!isSuperAdmin(staffRoleOfResponse(res))) return next(new HttpError(403, 'Only a workspace SuperAdmin can do this.'));
+  if (!isSuperAdmin(staffRoleOfResponse(res))) return next(new HttpError(403, msg('Only a workspace SuperAdmin can do this.')));
   next();
 };

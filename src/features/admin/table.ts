@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { streamCsv, type CsvCell } from '../../http/csv.ts';
 import { currentUser, timeZoneOf, type CurrentUser } from '../../http/guards.ts';
 import { pageInfo, PER_PAGE, type PageInfo } from '../../http/table.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 
 /**
  * The one admin table: filters, sort and page in the query string (every view is a link), a page
@@ -87,7 +88,9 @@ export async function sendTableCsv<Q extends TableQueryBase, Row>(res: Response,
       if (rows.length < CSV_BATCH) return;
     }
   }
-  await streamCsv(res, table.csv.filename, table.csv.columns.map(([header]) => header), batches());
+  // A header marked msg('…') is written in the admin's language; the values stay plain.
+  const tr = translatorOf(res);
+  await streamCsv(res, table.csv.filename, table.csv.columns.map(([header]) => tr.t(header)), batches());
 }
 
 /**

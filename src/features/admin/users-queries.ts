@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { countOf, defineAdminTable } from './table.ts';
 import { usersQuery, type UsersQuery } from './users-schemas.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * Reads for /admin/users and /admin/users/:userId. The table is the admin table (filters, sort,
@@ -80,19 +81,19 @@ export function usersTable(db: Database) {
     csv: {
       filename: 'users.csv',
       columns: [
-        ['id', (r) => r.id],
-        ['first name', (r) => r.firstName],
-        ['last name', (r) => r.lastName ?? ''],
-        ['email', (r) => r.email],
-        ['role', (r) => r.role ?? 'student'],
-        ['verified', (r) => (r.emailVerified ? 'yes' : 'no')],
-        ['banned', (r) => (r.banned ? 'yes' : 'no')],
-        ['ban reason', (r) => (r.banned ? (r.banReason ?? '') : '')],
-        ['ban expires', (r) => (r.banned ? iso(r.banExpires) : '')],
-        ['points', (r) => r.points],
-        ['enrollments', (r) => r.enrollmentCount],
-        ['created at', (r) => iso(r.createdAt)],
-        ['last seen at', (r) => iso(r.lastSeenAt)],
+        [msg('id'), (r) => r.id],
+        [msg('first name'), (r) => r.firstName],
+        [msg('last name'), (r) => r.lastName ?? ''],
+        [msg('email'), (r) => r.email],
+        [msg('role'), (r) => r.role ?? 'student'],
+        [msg('verified'), (r) => (r.emailVerified ? 'yes' : 'no')],
+        [msg('banned'), (r) => (r.banned ? 'yes' : 'no')],
+        [msg('ban reason'), (r) => (r.banned ? (r.banReason ?? '') : '')],
+        [msg('ban expires'), (r) => (r.banned ? iso(r.banExpires) : '')],
+        [msg('points'), (r) => r.points],
+        [msg('enrollments'), (r) => r.enrollmentCount],
+        [msg('created at'), (r) => iso(r.createdAt)],
+        [msg('last seen at'), (r) => iso(r.lastSeenAt)],
       ],
     },
   });

@@ -6,6 +6,7 @@ import { containsPattern } from '../../lib/like.ts';
 import { WORKSPACE_ROLES } from '../workspaces/schemas.ts';
 import { textFilter } from './filters.ts';
 import { countOf, defineAdminTable } from './table.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * The two tables of the workspace pages (src/features/admin/table.ts): every workspace, and one
@@ -49,12 +50,12 @@ export function workspacesTable(db: Database) {
     csv: {
       filename: 'workspaces.csv',
       columns: [
-        ['id', (r) => r.id],
-        ['name', (r) => r.name],
-        ['slug', (r) => r.slug],
-        ['description', (r) => r.description ?? ''],
-        ['members', (r) => r.members],
-        ['created at', (r) => new Date(r.createdAt).toISOString()],
+        [msg('id'), (r) => r.id],
+        [msg('name'), (r) => r.name],
+        [msg('slug'), (r) => r.slug],
+        [msg('description'), (r) => r.description ?? ''],
+        [msg('members'), (r) => r.members],
+        [msg('created at'), (r) => new Date(r.createdAt).toISOString()],
       ],
     },
   });
@@ -103,13 +104,13 @@ export function membersTable(db: Database, workspace: { id: string; slug: string
     csv: {
       filename: `workspace-${workspace.slug}-members.csv`,
       columns: [
-        ['membership id', (r) => r.id],
-        ['user id', (r) => r.userId],
-        ['name', (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
-        ['email', (r) => r.email],
-        ['role', (r) => r.role],
-        ['site role', (r) => r.siteRole ?? ''],
-        ['joined at', (r) => new Date(r.createdAt).toISOString()],
+        [msg('membership id'), (r) => r.id],
+        [msg('user id'), (r) => r.userId],
+        [msg('name'), (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
+        [msg('email'), (r) => r.email],
+        [msg('role'), (r) => r.role],
+        [msg('site role'), (r) => r.siteRole ?? ''],
+        [msg('joined at'), (r) => new Date(r.createdAt).toISOString()],
       ],
     },
   });
