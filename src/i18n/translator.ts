@@ -29,6 +29,8 @@ export interface Translator {
   price(cents: number, currency?: string): string;
   /** "12.4 MB", with this language's digits and separators. */
   bytes(bytes: number): string;
+  /** A length in minutes: "45 min", "1 h 30 min" (lib/dates.ts formatDuration), in this language. */
+  duration(minutes: number): string;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -101,6 +103,12 @@ function makeTranslator(locale: Locale): Translator {
     money: (cents, currency = 'usd') => formatAmount(cents, currency, locale),
     price: (cents, currency = 'usd') => (cents === 0 ? t('Free') : formatAmount(cents, currency, locale)),
     bytes: (bytes) => (locale === DEFAULT_LOCALE ? formatBytes(bytes) : localBytes(bytes, numberFormat, t)),
+    duration: (minutes) => {
+      const hours = Math.floor(minutes / 60);
+      const rest = minutes % 60;
+      if (hours === 0) return t('{minutes} min', { minutes: rest });
+      return rest === 0 ? t('{hours} h', { hours }) : t('{hours} h {minutes} min', { hours, minutes: rest });
+    },
   };
 }
 
