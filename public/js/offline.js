@@ -10,15 +10,20 @@
   const buttons = {};
   for (const b of box.querySelectorAll('button')) buttons[b.dataset.do] = b;
   box.querySelector('.offline-fallback').hidden = true;
-  const say = (text) => (status.textContent = text);
-  // As the server writes sizes (lib/bytes.ts): 1 MB = 1,000,000 bytes.
-  const mb = (bytes) => ((n) => (n >= 100 ? Math.round(n) : n.toFixed(1)))(bytes / 1e6) + ' MB';
+  // The page's words, in its language (data-say, rendered by the server): each {name} filled in here.
+  const words = JSON.parse(box.dataset.say || '{}');
+  const text = (key, values = {}) => (words[key] || key).replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
+  const say = (key, values) => (status.textContent = text(key, values));
+  // As the server writes sizes (lib/bytes.ts): 1 MB = 1,000,000 bytes; digits as the page's language writes them.
+  const lang = document.documentElement.lang || 'en';
+  const number = (n, digits) => new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+  const mb = (bytes) => ((n) => (n >= 100 ? number(n, 0) : number(n, 1)))(bytes / 1e6) + ' MB';
   const show = (...keep) => Object.entries(buttons).forEach(([k, b]) => (b.hidden = !keep.includes(k)));
   const post = (message) => sw.ready.then((reg) => reg.active.postMessage({ ...message, token, user }));
   const json = (u) => fetch(u).then((r) => (r.ok ? r.json() : Promise.reject()));
   const start = (u) => {
     show();
-    say('Saving…');
+    say('saving');
     navigator.storage?.persist?.();
     sw.register('/sw.js').then(() => post({ type: 'save', url: u, cache: name }));
   };
@@ -27,12 +32,12 @@
     Promise.all([json(url), json(url + '?kind=audio'), navigator.storage?.estimate?.() ?? {}]).then(
       ([video, audio, { quota, usage }]) => {
         const free = quota ? quota - usage : Infinity;
-        buttons.save.textContent = `Save (${mb(video.totalBytes)})`;
-        buttons.audio.textContent = `Save with audio only (${mb(audio.totalBytes)})`;
-        say(`Saving this chapter takes about ${mb(video.totalBytes)} on this device.` + (video.totalBytes > free ? ` Only ${mb(free)} is free here: not enough.` : ''));
+        buttons.save.textContent = text('save', { size: mb(video.totalBytes) });
+        buttons.audio.textContent = text('audio', { size: mb(audio.totalBytes) });
+        say(video.totalBytes > free ? 'tooBig' : 'size', { size: mb(video.totalBytes), free: mb(free) });
         show(video.totalBytes <= free && 'save', audio.totalBytes < video.totalBytes && audio.totalBytes <= free && 'audio');
       },
-      () => say('Could not reach Edupeak. Try again when you are online.'),
+      () => say('offline'),
     );
   buttons.save.onclick = () => start(url);
   buttons.audio.onclick = () => start(url + '?kind=audio');
@@ -40,25 +45,20 @@
 
   sw.onmessage = ({ data: d }) => {
     if (d.type === 'outbox') {
-      if (d.pending) say(`${d.pending} completion(s) saved on this device: ` + (d.signIn ? 'sign in again to send them.' : 'sent when you are back online.'));
-      else if (d.sent) say('Your completions made offline were sent.');
+      if (d.pending) say(d.signIn ? 'pendingSignIn' : 'pendingOnline', { count: number(d.pending, 0) });
+      else if (d.sent) say('sent');
     } else if (d.cache === name) {
-      say(
-        d.type === 'progress'
-          ? `Saved ${d.done} of ${d.total} lessons…`
-          : d.type === 'saved'
-            ? `Saved on this device (${mb(d.bytes)}): these lessons open without a connection.`
-            : d.type === 'removed'
-              ? `Offline copy removed: ${mb(d.bytes)} freed.`
-              : `Could not save this chapter: ${d.message}`,
-      );
+      if (d.type === 'progress') say('progress', { done: number(d.done, 0), total: number(d.total, 0) });
+      else if (d.type === 'saved') say('saved', { size: mb(d.bytes) });
+      else if (d.type === 'removed') say('removed', { size: mb(d.bytes) });
+      else say('failed', { message: d.message });
       show(d.type === 'saved' ? 'remove' : d.type !== 'progress' && 'ask');
     }
   };
 
   caches.has(name).then((saved) => {
     show(saved ? 'remove' : 'ask');
-    if (saved) say('Saved on this device: these lessons open without a connection.');
+    if (saved) say('savedBefore');
   });
   // Already registered: give it this page's token, send what waits, check the saved chapters.
   const hello = () => sw.getRegistration().then((reg) => reg && post({ type: 'hello' }));

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import type { BillingAddress, DB } from '../db/types.ts';
 import type { AuditContext } from '../features/audit/activity.ts';
 import { openPendingEnrollment } from '../features/enrollments/service.ts';
+import { msg } from '../i18n/catalogue.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -29,7 +30,7 @@ type Tx = Transaction<DB>;
 // covers the time the request takes (and the SDK's retries).
 const SESSION_LIFETIME_SECONDS = 31 * 60;
 
-export const PAYMENTS_UNAVAILABLE = 'Payments are not available right now. Please try again later.';
+export const PAYMENTS_UNAVAILABLE = msg('Payments are not available right now. Please try again later.');
 
 interface Prepared {
   course: { id: string; title: string; slug: string; price: number };
@@ -94,11 +95,11 @@ function prepare(
   return db.transaction().execute(async (tx) => {
     const course = await tx.selectFrom('course').select(['id', 'title', 'slug', 'price', 'status']).where('id', '=', courseId).executeTakeFirst();
     if (!course || course.status !== 'Published') throw notFound();
-    if (course.price <= 0) throw new HttpError(409, 'This course is free: enroll without paying.');
+    if (course.price <= 0) throw new HttpError(409, msg('This course is free: enroll without paying.'));
 
     // Two clicks at once: one inserts, the other finds the row; both then queue on its lock.
     const opened = await openPendingEnrollment(tx, audit, { userId, courseId, amount: course.price });
-    if (!opened.ok) throw opened.reason === 'active' ? new HttpError(409, 'You are already enrolled.') : new HttpError(403, 'You cannot enroll in this course.');
+    if (!opened.ok) throw opened.reason === 'active' ? new HttpError(409, msg('You are already enrolled.')) : new HttpError(403, msg('You cannot enroll in this course.'));
     const enrollment = { id: opened.enrollmentId };
 
     const pending = await tx

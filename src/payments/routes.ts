@@ -6,7 +6,8 @@ import { recordError } from '../http/error-log.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { currentUser, publicRouter } from '../http/guards.ts';
 import { render } from '../http/render.ts';
-import { formatPrice } from '../lib/money.ts';
+import { msg } from '../i18n/catalogue.ts';
+import { translatorOf } from '../i18n/negotiate.ts';
 import type { PaymentsDeps } from './checkout.ts';
 import { parseStripeEvent, signedAt } from './event-shape.ts';
 import { handleStripeEvent, type TestEvent } from './events.ts';
@@ -107,7 +108,7 @@ export function testCheckoutRoutes(deps: PaymentsDeps): Router {
   };
 
   const waiting = (row: { status: string }) => {
-    if (row.status !== 'Pending') throw new HttpError(409, `This test payment is already ${row.status.toLowerCase()}.`);
+    if (row.status !== 'Pending') throw new HttpError(409, msg('This test payment is already {status, select, Completed {completed} Failed {failed} Cancelled {cancelled} Refunded {refunded} other {{status}}}.'), { status: row.status });
   };
 
   const eventFor = (row: Awaited<ReturnType<typeof load>>, type: 'checkout.session.completed' | 'checkout.session.expired'): TestEvent => ({
@@ -129,10 +130,11 @@ export function testCheckoutRoutes(deps: PaymentsDeps): Router {
     if (available() && !currentUser(res)) return res.redirect(303, `/auth/login?next=${encodeURIComponent(req.originalUrl)}`);
     const row = await load(req, res);
     res.setHeader('Cache-Control', 'no-store');
+    const tr = translatorOf(res);
     render(res, 'payments/test-checkout', {
-      title: 'Test checkout — no real payment',
+      title: tr.t('Test checkout — no real payment'),
       payment: row,
-      priceLabel: formatPrice(row.amount, row.currency),
+      priceLabel: tr.price(row.amount, row.currency),
     });
   });
 

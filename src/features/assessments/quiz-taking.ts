@@ -1,3 +1,4 @@
+import { msg } from '../../i18n/catalogue.ts';
 import { sql } from 'kysely';
 import type { CertificateDeps } from '../certificates/service.ts';
 import { completeLesson, type CompletionLearner, type CompletionOutcome } from '../learning/completion.ts';
@@ -60,12 +61,12 @@ export function parseAnswers(questions: Question[], body: unknown): { ok: true; 
     if (key === '_csrf') continue;
     const question = byId.get(key);
     if (!question) {
-      problem ??= 'The answers did not match this quiz. Please answer the questions below.';
+      problem ??= msg('The answers did not match this quiz. Please answer the questions below.');
       continue;
     }
     const index = typeof value === 'string' && /^\d{1,2}$/.test(value) ? Number(value) : NaN;
     if (!Number.isInteger(index) || index < 0 || index >= question.options.length) {
-      problem ??= 'One of the answers is not an option of its question. Please choose again.';
+      problem ??= msg('One of the answers is not an option of its question. Please choose again.');
       continue;
     }
     answers[key] = index;
@@ -87,8 +88,8 @@ export async function takeQuiz(deps: CertificateDeps, taker: QuizTaker, quizId: 
     db.selectFrom('quizQuestion').select(['id', 'options', 'correctAnswer']).where('quizId', '=', quizId).orderBy('position').execute(),
     setting(db, 'assessments.passMark'),
   ]);
-  if (!quiz) return { ok: false, status: 404, message: 'We could not find that quiz.', answers: {} };
-  if (questions.length === 0) return { ok: false, status: 422, message: 'This quiz has no questions yet: there is nothing to answer.', answers: {} };
+  if (!quiz) return { ok: false, status: 404, message: msg('We could not find that quiz.'), answers: {} };
+  if (questions.length === 0) return { ok: false, status: 422, message: msg('This quiz has no questions yet: there is nothing to answer.'), answers: {} };
   const parsed = parseAnswers(questions, body);
   if (!parsed.ok) return { ok: false, status: 422, message: parsed.message, answers: parsed.answers };
   const attempt = scoreAttempt(questions, parsed.answers, quiz.points);
@@ -138,8 +139,11 @@ export async function takeQuiz(deps: CertificateDeps, taker: QuizTaker, quizId: 
       await notify(trx, {
         userId: taker.userId,
         type: 'PointsEarned',
-        title: `Quiz: ${credited} point${credited === 1 ? '' : 's'} earned`,
-        message: `You earned ${credited} point${credited === 1 ? '' : 's'} with "${quiz.title ?? 'the quiz'}" in "${taker.courseTitle}".`,
+        title: msg('Quiz: {points, plural, one {# point} other {# points}} earned'),
+        message: quiz.title
+          ? msg('You earned {points, plural, one {# point} other {# points}} with "{quiz}" in "{course}".')
+          : msg('You earned {points, plural, one {# point} other {# points}} with the quiz in "{course}".'),
+        values: { points: credited, quiz: quiz.title ?? '', course: taker.courseTitle },
         link: taker.lessonLink,
       });
     }

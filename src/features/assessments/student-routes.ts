@@ -3,6 +3,10 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
 import { HttpError, notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { Translator } from '../../i18n/translator.ts';
+import { badgeList } from '../learning/badges.ts';
 import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import type { Logger } from '../../logger.ts';
@@ -63,16 +67,13 @@ const lessonUrl = (learner: Learner, lessonId: string) => `/learn/${learner.cour
 /** A page the browser fetches ahead on its own (link prefetching): nobody has read it yet. */
 const isPrefetch = (req: Request) => /prefetch|prerender/i.test(`${req.get('Sec-Purpose') ?? ''} ${req.get('Purpose') ?? ''}`);
 
-/** "Due in 3 days", "Due in 5 hours", "Past due". */
-export function dueWording(dueDate: Date, now = Date.now()): string {
+/** "Due in 3 days", "Due in 5 hours", "Past due": a catalogue message and its values (the view translates it). */
+export function dueWording(dueDate: Date, now = Date.now()): { message: string; values?: { count: number }; past: boolean } {
   const left = dueDate.getTime() - now;
-  if (left <= 0) return 'Past due';
-  if (left < HOUR) return 'Due in less than an hour';
-  if (left < 48 * HOUR) {
-    const hours = Math.floor(left / HOUR);
-    return `Due in ${hours} hour${hours === 1 ? '' : 's'}`;
-  }
-  return `Due in ${Math.floor(left / (24 * HOUR))} days`;
+  if (left <= 0) return { message: msg('Past due'), past: true };
+  if (left < HOUR) return { message: msg('Due in less than an hour'), past: false };
+  if (left < 48 * HOUR) return { message: msg('Due in {count, plural, one {# hour} other {# hours}}'), values: { count: Math.floor(left / HOUR) }, past: false };
+  return { message: msg('Due in {count, plural, one {# day} other {# days}}'), values: { count: Math.floor(left / (24 * HOUR)) }, past: false };
 }
 
 interface ResultItem {
@@ -147,11 +148,11 @@ function assignmentView(assessment: Extract<LearnerAssessment, { kind: 'assignme
     kind: 'assignment' as const,
     assignment,
     submission,
-    dueWording: assignment.dueDate ? dueWording(new Date(assignment.dueDate)) : '',
+    dueWording: assignment.dueDate ? dueWording(new Date(assignment.dueDate)) : undefined,
     maxMb: Math.max(1, Math.floor(maxBytes / (1024 * 1024))),
     values: { description: submission?.description ?? '', link: submission?.link ?? '' } as Record<string, string>,
     errors: {} as FieldErrors,
-    gate: undefined as string | undefined,
+    gate: undefined as ReturnType<typeof quizGateMessage> | undefined,
   };
 }
 
@@ -208,12 +209,20 @@ export function assessmentStudentRoutes(deps: AssessmentStudentDeps): Router {
 
   const completionLearner = (learner: Learner, enrollmentId: string) => ({ userId: learner.user.id, courseId: learner.course.id, courseTitle: learner.course.title, enrollmentId });
 
-  /** The flash after a step that may have completed the lesson (badges, the certificate). */
-  function completionNote(completion: CompletionOutcome | undefined): string {
+  /** The flash's second sentence after a step that may have completed the lesson (badges, the certificate), in the reader's language. */
+  function completionNote(tr: Translator, completion: CompletionOutcome | undefined): string {
     if (!completion?.found) return '';
-    if (completion.certificate) return ' Course completed: your certificate is ready on your dashboard.';
-    if (completion.badges.length) return ` Badge earned: ${completion.badges.join(', ')}.`;
+    if (completion.certificate) return tr.t('Course completed: your certificate is ready on your dashboard.');
+    if (completion.badges.length) {
+      return tr.t('{count, plural, one {Badge earned} other {Badges earned}}: {badges}.', { count: completion.badges.length, badges: badgeList(tr, completion.badges) });
+    }
     return '';
+  }
+
+  /** A flash of two sentences already in the reader's language (the second may be empty). */
+  function flashBoth(req: Request, first: string, second: string) {
+    if (first && second) setFlash(req, 'success', msg('{first} {second}'), { first, second });
+    else if (first || second) setFlash(req, 'success', msg('{first}'), { first: first || second });
   }
 
   router.post('/lessons/:lessonId/quiz', async (req, res) => {
@@ -248,9 +257,9 @@ export function assessmentStudentRoutes(deps: AssessmentStudentDeps): Router {
       return render(res, 'learn/_quiz', { assessment, learner, completionOob: oob });
     }
     req.session.quizAttempt = attempt;
-    const points = outcome.credited > 0 ? `You earned ${outcome.credited} point${outcome.credited === 1 ? '' : 's'}.` : '';
-    const note = `${points}${completionNote(completion)}`.trim();
-    if (note) setFlash(req, 'success', note);
+    const tr = translatorOf(res);
+    const points = outcome.credited > 0 ? tr.t('You earned {count, plural, one {# point} other {# points}}.', { count: outcome.credited }) : '';
+    flashBoth(req, points, completionNote(tr, completion));
     res.redirect(303, `${lessonUrl(learner, lessonId)}#quiz`);
   });
 
@@ -279,13 +288,13 @@ export function assessmentStudentRoutes(deps: AssessmentStudentDeps): Router {
           .where('assignmentId', '=', target.assignmentId)
           .where('userId', '=', learner.user.id)
           .executeTakeFirst();
-        if (!earlier?.fileKey) return await refuse({ _form: 'Hand in a file, some text or a link.', description: 'Write your answer, add a link or choose a file.' });
+        if (!earlier?.fileKey) return await refuse({ _form: msg('Hand in a file, some text or a link.'), description: msg('Write your answer, add a link or choose a file.') });
       }
       let fileKey: string | undefined;
       if (upload) {
         const isImage = IMAGE_TYPES.includes(upload.type);
         const file = attachmentFile(isImage ? 'webp' : upload.type, upload.originalName);
-        if (!file) return await refuse({ file: 'That file is not one we accept: office files must be named .doc, .xls or .ppt (or their newer x forms).' });
+        if (!file) return await refuse({ file: msg('That file is not one we accept: office files must be named .doc, .xls or .ppt (or their newer x forms).') });
         const key = newKey('submissions', file.extension);
         if (isImage) {
           const image = await toWebp(upload.path, ATTACHMENT_IMAGE_MAX_WIDTH);
@@ -302,8 +311,9 @@ export function assessmentStudentRoutes(deps: AssessmentStudentDeps): Router {
         link,
         ...(fileKey ? { fileKey } : {}),
       });
-      const said = outcome.late ? 'Handed in after the due date: it is marked late.' : 'Handed in. Your teacher will grade it.';
-      setFlash(req, 'success', `${said}${completionNote(outcome.completion)}`);
+      const tr = translatorOf(res);
+      const said = outcome.late ? tr.t('Handed in after the due date: it is marked late.') : tr.t('Handed in. Your teacher will grade it.');
+      flashBoth(req, said, completionNote(tr, outcome.completion));
       res.redirect(303, `${lessonUrl(learner, lessonId)}#assignment`);
     } finally {
       await discardUpload(upload);
@@ -326,7 +336,7 @@ export function assessmentStudentRoutes(deps: AssessmentStudentDeps): Router {
       if (r.kind === 'assignment' && (r.submissionStatus === 'Graded' || r.submissionStatus === 'Returned')) earned += r.grade ?? 0;
       if (r.kind === 'quiz') earned += r.pointsEarned ?? 0;
     }
-    render(res, 'learn/grades', { title: `Grades · ${learner.course.title}`, learner, rows, earned, possible });
+    render(res, 'learn/grades', { title: translatorOf(res).t('Grades · {course}', { course: learner.course.title }), learner, rows, earned, possible });
   });
 
   return router;

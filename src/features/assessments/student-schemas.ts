@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/catalogue.ts';
 
 /** Students' inputs on assessments (the quiz's answers are parsed against its questions: quiz-taking.ts). */
 
@@ -19,17 +20,17 @@ const isWebUrl = (value: string) => {
 /** An assignment hand-in's text fields (the file comes through receiveUpload). Empty fields are null. */
 export const handInInput = z.object({
   description: z
-    .string({ error: 'Write your answer as text.' })
-    .max(DESCRIPTION_MAX, `Keep the text to ${DESCRIPTION_MAX.toLocaleString('en')} characters.`)
+    .string({ error: msg('Write your answer as text.') })
+    .max(DESCRIPTION_MAX, msg('Keep the text to 10,000 characters.'))
     .optional()
     .transform((v) => (v && v.trim() ? v.trim() : null)),
   link: z
-    .string({ error: 'Enter a link starting with http:// or https://.' })
+    .string({ error: msg('Enter a link starting with http:// or https://.') })
     .trim()
-    .max(LINK_MAX, `Keep the link to ${LINK_MAX} characters.`)
+    .max(LINK_MAX, msg('Keep the link to 2000 characters.'))
     .optional()
     .transform((v) => v || null)
-    .refine((v) => v === null || isWebUrl(v), 'Enter a link starting with http:// or https://.'),
+    .refine((v) => v === null || isWebUrl(v), msg('Enter a link starting with http:// or https://.')),
 });
 
 export type HandInFields = z.infer<typeof handInInput>;

@@ -4,8 +4,8 @@ import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
-import { formatDate } from '../../lib/dates.ts';
-import { formatAmount } from '../../lib/money.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { BILLING_FIELDS, billingInput } from './schemas.ts';
 
 /** /account/billing (one address per user, used to prefill Checkout) and /account/payments. */
@@ -20,7 +20,7 @@ export function billingRoutes({ db }: { db: Database }): Router {
       (saved
         ? Object.fromEntries(BILLING_FIELDS.map((f) => [f, saved[f] ?? '']))
         : { firstName: user.firstName, lastName: user.lastName ?? '', email: user.email });
-    render(res, 'billing/address', { title: 'Billing address', values, errors: extras.errors ?? {}, saved: !!saved }, status);
+    render(res, 'billing/address', { title: translatorOf(res).t('Billing address'), values, errors: extras.errors ?? {}, saved: !!saved }, status);
   }
 
   router.get('/billing', (req, res) => billingPage(req, res));
@@ -34,7 +34,7 @@ export function billingRoutes({ db }: { db: Database }): Router {
       .values({ ...parsed.data, userId: user.id })
       .onConflict((oc) => oc.column('userId').doUpdateSet(parsed.data))
       .execute();
-    setFlash(req, 'success', 'Billing address saved. It fills in the payment form next time.');
+    setFlash(req, 'success', msg('Billing address saved. It fills in the payment form next time.'));
     res.redirect(303, '/account/billing');
   });
 
@@ -49,13 +49,14 @@ export function billingRoutes({ db }: { db: Database }): Router {
       .orderBy('p.createdAt', 'desc')
       .limit(200)
       .execute();
+    const tr = translatorOf(res);
     render(res, 'billing/payments', {
-      title: 'Your payments',
+      title: tr.t('Your payments'),
       payments: rows.map((p) => ({
         ...p,
-        amountLabel: formatAmount(p.amount, p.currency),
-        refundLabel: p.refundAmount ? formatAmount(p.refundAmount, p.currency) : '',
-        dateLabel: formatDate(p.createdAt, user.timeZone),
+        amountLabel: tr.money(p.amount, p.currency),
+        refundLabel: p.refundAmount ? tr.money(p.refundAmount, p.currency) : '',
+        dateLabel: tr.date(p.createdAt, user.timeZone),
       })),
     });
   });

@@ -2,12 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import { anonymousPageCache } from '../../http/page-cache.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
-import { formatDuration } from '../../lib/dates.ts';
-import { formatPrice } from '../../lib/money.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import { canLearn, canManage, isBanInForce } from '../access/course-policy.ts';
 import { courseImage } from '../media/course-image.ts';
 import { cancellationOf } from '../enrollments/cancellation.ts';
@@ -35,16 +36,17 @@ const catalogQuery = z.object({
 
 const fromSearch = z.uuid().optional().catch(undefined);
 
-export const withLabels = <
-  T extends { id: string; title: string; category: string; fileKey: string | null; price: number; duration: number; teacherFirstName: string; teacherLastName: string | null },
->(
-  c: T,
-) => ({
-  ...c,
-  priceLabel: formatPrice(c.price),
-  durationLabel: formatDuration(c.duration),
-  image: courseImage(c),
-});
+/** A course with its price and length in the reader's language (tr: the request's translator). */
+export const withLabels =
+  (tr: Translator) =>
+  <T extends { id: string; title: string; category: string; fileKey: string | null; price: number; duration: number; teacherFirstName: string; teacherLastName: string | null }>(
+    c: T,
+  ) => ({
+    ...c,
+    priceLabel: tr.price(c.price),
+    durationLabel: tr.duration(c.duration),
+    image: courseImage(c),
+  });
 
 /** `cacheMs`: how long an anonymous visitor's catalog page is reused (config CATALOG_CACHE_SECONDS); a course published shows within it. */
 export function catalogRoutes({ db, cacheMs = 0 }: { db: Database; cacheMs?: number }): Router {
@@ -82,10 +84,11 @@ export function catalogRoutes({ db, cacheMs = 0 }: { db: Database; cacheMs?: num
         .executeTakeFirstOrThrow();
       searchId = row.id;
     }
+    const tr = translatorOf(res);
     const filters = { q: f.q, category: f.category, level: f.level, price: f.price, sort: f.sort === 'relevance' ? undefined : f.sort, exact: f.exact, page: f.page };
     render(res, 'catalog/index', {
-      title: f.q ? `Courses matching "${f.q.slice(0, 60)}"` : 'Courses',
-      courses: rows.map(withLabels),
+      title: f.q ? tr.t('Courses matching "{query}"', { query: f.q.slice(0, 60) }) : tr.t('Courses'),
+      courses: rows.map(withLabels(tr)),
       total,
       filters: f,
       sort,
@@ -102,7 +105,7 @@ export function catalogRoutes({ db, cacheMs = 0 }: { db: Database; cacheMs?: num
   router.get('/courses/:slug', async (req, res) => {
     const user = currentUser(res);
     const found = await courseForVisitor(db, String(req.params.slug), user);
-    if (!found) throw notFound('We could not find that course.');
+    if (!found) throw notFound(msg('We could not find that course.'));
     const { course, enrollment, role } = found;
     const from = fromSearch.parse(req.query.from);
     const viewer = user ? { userId: user.id, manages: canManage(role) } : undefined;
@@ -121,7 +124,7 @@ export function catalogRoutes({ db, cacheMs = 0 }: { db: Database; cacheMs?: num
     render(res, 'catalog/course', {
       title: course.title,
       description: course.smallDescription,
-      course: withLabels(course),
+      course: withLabels(translatorOf(res))(course),
       chapters,
       lessonCount: chapters.reduce((n, c) => n + c.lessons.length, 0),
       rating,

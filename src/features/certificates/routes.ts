@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { notFound } from '../../http/errors.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { managesCourse } from '../access/course-policy.ts';
 import { sendStoredFile } from '../../storage/send.ts';
 import { recordCertificateDownload } from '../learning/service.ts';
@@ -17,7 +19,7 @@ import { certificateForPage, type CertificateDeps, type CertificateForPage } fro
 
 const certificateId = z.uuid();
 
-const NOT_FOUND = 'We could not find that certificate.';
+const NOT_FOUND = msg('We could not find that certificate.');
 
 /** The student themself, the course's teacher, or an admin. */
 function mayDownload(res: Response, certificate: CertificateForPage): boolean {
@@ -42,17 +44,18 @@ export function certificateRoutes(deps: CertificateDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     // Shared by link, not listed by search engines: the page carries the student's name.
     res.setHeader('X-Robots-Tag', 'noindex');
+    const tr = translatorOf(res);
     render(res, 'certificates/show', {
-      title: `Certificate: ${certificate.courseTitle}`,
-      description: certificate.revoked ? 'A revoked Edupeak certificate.' : 'A valid Edupeak certificate of completion.',
+      title: tr.t('Certificate: {course}', { course: certificate.courseTitle }),
+      description: certificate.revoked ? tr.t('A revoked Edupeak certificate.') : tr.t('A valid Edupeak certificate of completion.'),
       certificate: {
         id: certificate.id,
         studentName: certificate.studentName,
         courseTitle: certificate.courseTitle,
         teacherName: certificate.teacherName,
         revoked: certificate.revoked,
-        issuedLabel: certificate.issuedAt ? formatCertificateDate(certificate.issuedAt) : undefined,
-        revokedLabel: certificate.revokedAt ? formatCertificateDate(certificate.revokedAt) : undefined,
+        issuedLabel: certificate.issuedAt ? formatCertificateDate(certificate.issuedAt, tr.locale) : undefined,
+        revokedLabel: certificate.revokedAt ? formatCertificateDate(certificate.revokedAt, tr.locale) : undefined,
       },
       canDownload: mayDownload(res, certificate) && certificate.key !== null,
     });

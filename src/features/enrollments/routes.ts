@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { auditOf } from '../../http/audit-context.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { currentUser } from '../../http/guards.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { startCheckout, type PaymentsDeps } from '../../payments/checkout.ts';
@@ -29,11 +31,11 @@ export function enrollRoutes(deps: PaymentsDeps): Router {
     const { course, role } = accessOf(res);
     // The teacher (or an admin) never pays for a course they manage: they preview it instead.
     if (canManage(role)) {
-      setFlash(req, 'info', role === 'owner' ? 'This is your course: here it is as your students see it.' : 'You manage this course: here is its preview.');
+      setFlash(req, 'info', role === 'owner' ? msg('This is your course: here it is as your students see it.') : msg('You manage this course: here is its preview.'));
       return res.redirect(303, `/learn/${course.slug}`);
     }
     if (role === 'student' || role === 'banned') {
-      setFlash(req, 'info', 'You are already enrolled in this course.');
+      setFlash(req, 'info', msg('You are already enrolled in this course.'));
       return res.redirect(303, `/courses/${course.slug}`);
     }
     if (course.price > 0) {
@@ -44,10 +46,10 @@ export function enrollRoutes(deps: PaymentsDeps): Router {
     const enrolled = await enrollFree(db, auditOf(req, res), { userId: user.id, courseId: course.id });
     if (!enrolled.ok) {
       // not_free: the price was set between our two reads; the course page shows it now.
-      setFlash(req, 'error', enrolled.reason === 'banned' ? 'You cannot enroll in this course.' : 'This course is no longer free: please look again.');
+      setFlash(req, 'error', enrolled.reason === 'banned' ? msg('You cannot enroll in this course.') : msg('This course is no longer free: please look again.'));
       return res.redirect(303, `/courses/${course.slug}`);
     }
-    setFlash(req, 'success', `You are enrolled in "${course.title}". Enjoy the course!`);
+    setFlash(req, 'success', msg('You are enrolled in "{title}". Enjoy the course!'), { title: course.title });
     res.redirect(303, `/courses/${course.slug}`);
   });
 
@@ -78,7 +80,7 @@ export function checkoutSuccessRoutes(deps: PaymentsDeps): Router {
       .executeTakeFirst();
     if (!enrollment) throw notFound();
     const data = {
-      title: enrollment.status === 'Active' ? 'You are enrolled' : 'Confirming your payment',
+      title: enrollment.status === 'Active' ? translatorOf(res).t('You are enrolled') : translatorOf(res).t('Confirming your payment'),
       enrollment,
       next: q.data.n + 1,
       polling: enrollment.status === 'Pending' && q.data.n < MAX_STATUS_CHECKS,

@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import type { Database } from '../../db/database.ts';
-import { formatDate, formatDuration } from '../../lib/dates.ts';
 import { timeZoneOf } from '../../http/guards.ts';
-import { formatPrice } from '../../lib/money.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { anonymousPageCache } from '../../http/page-cache.ts';
 import { render } from '../../http/render.ts';
 import { courseImage } from '../media/course-image.ts';
@@ -16,12 +15,13 @@ export function homeRoutes({ db, cacheMs = 0 }: { db: Database; cacheMs?: number
 
   router.get('/', homeCache, async (_req, res) => {
     const [courses, posts] = await Promise.all([featuredCourses(db), latestPosts(db)]);
+    const tr = translatorOf(res);
     render(res, 'home/index', {
-      courses: courses.map((c) => ({ ...c, priceLabel: formatPrice(c.price), durationLabel: formatDuration(c.duration), image: courseImage(c) })),
+      courses: courses.map((c) => ({ ...c, priceLabel: tr.price(c.price), durationLabel: tr.duration(c.duration), image: courseImage(c) })),
       posts: posts.map((p) => ({
         ...p,
         isoDate: p.publishedAt ? new Date(p.publishedAt).toISOString() : '',
-        dateLabel: p.publishedAt ? formatDate(p.publishedAt, timeZoneOf(res)) : '',
+        dateLabel: p.publishedAt ? tr.date(p.publishedAt, timeZoneOf(res)) : '',
       })),
     });
   });

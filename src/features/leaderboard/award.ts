@@ -1,7 +1,9 @@
 import { sql, type Transaction } from 'kysely';
+import { msg } from '../../i18n/catalogue.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/types.ts';
-import { awardBadge, BADGE_NAMES, type BadgeType } from '../learning/badges.ts';
+import { translatorFor } from '../../i18n/translator.ts';
+import { awardBadge, type BadgeType } from '../learning/badges.ts';
 import { notify } from '../notifications/notify.ts';
 import { setting } from '../system/settings.ts';
 import { lastCompletedPeriod, periodLabel, PERIODS, type Period, type PeriodSpan } from './periods.ts';
@@ -40,9 +42,14 @@ interface Winner {
   points: number;
   enrollmentId: string | null;
   courseTitle: string | null;
+  /** The winner's language (user.language): the period is named in it. */
+  language: string | null;
 }
 
 /** 1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st. */
+/** A place on the leaderboard as an ordinal ("1st", "22nd"): a catalogue message, translated where shown. */
+export const PLACE = msg('{rank, selectordinal, one {#st} two {#nd} few {#rd} other {#th}}');
+
 export function ordinal(n: number): string {
   const tens = n % 100;
   if (tens >= 11 && tens <= 13) return `${n}th`;
@@ -76,20 +83,27 @@ async function awardPeriod(trx: Transaction<DB>, span: PeriodSpan, places: numbe
       where r.rank <= ${places}
       returning rank, user_id, points, enrollment_id
     )
-    select p.rank, p.user_id as "userId", p.points, p.enrollment_id as "enrollmentId", c.title as "courseTitle"
+    select p.rank, p.user_id as "userId", p.points, p.enrollment_id as "enrollmentId", c.title as "courseTitle", u.language
     from placed p
+    join "user" u on u.id = p.user_id
     left join enrollment e on e.id = p.enrollment_id
     left join course c on c.id = e.course_id
     order by p.rank`.execute(trx);
 
-  const label = periodLabel(span);
   for (const w of winners) {
-    const message = `You came ${ordinal(w.rank)} on the leaderboard for ${label}, with ${w.points} points earned.`;
+    // Written in the winner's language by notify(); the period's name is a value, so it is named in that language here.
+    const values = { rank: w.rank, period: periodLabel(span, translatorFor(w.language)), points: w.points, badge };
+    const message = msg(
+      'You came {rank, selectordinal, one {#st} two {#nd} few {#rd} other {#th}} on the leaderboard for {period}, with {points, plural, one {# point} other {# points}} earned.',
+    );
     const badged =
       w.enrollmentId !== null &&
-      (await awardBadge(trx, { enrollmentId: w.enrollmentId, userId: w.userId, badge, points: 0, courseTitle: w.courseTitle ?? '', message }));
+      (await awardBadge(trx, { enrollmentId: w.enrollmentId, userId: w.userId, badge, points: 0, courseTitle: w.courseTitle ?? '', message, values }));
     if (!badged) {
-      await notify(trx, { userId: w.userId, type: 'PointsEarned', title: `${BADGE_NAMES[badge]}: ${ordinal(w.rank)} place`, message, link: '/leaderboard' });
+      const title = msg(
+        '{badge, select, MonthlyTopPerformer {Top performer of the month} other {Top performer of the week}}: {rank, selectordinal, one {#st} two {#nd} few {#rd} other {#th}} place',
+      );
+      await notify(trx, { userId: w.userId, type: 'PointsEarned', title, message, values, link: '/leaderboard' });
     }
   }
   return { period: span.period, startDay: span.startDay, awarded: true, winners: winners.length };

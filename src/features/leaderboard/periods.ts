@@ -1,3 +1,4 @@
+import type { Translator } from '../../i18n/translator.ts';
 /**
  * Leaderboard periods, in UTC for everyone (a ranking cannot start at each reader's midnight): an
  * ISO week from Monday 00:00 UTC, a calendar month from the 1st 00:00 UTC. Pure date arithmetic.
@@ -44,9 +45,17 @@ export function lastCompletedPeriod(period: Period, now: Date = new Date()): Per
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const FULL_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** How a period reads in a sentence: "the week of 2 Nov 2026", "November 2026". */
-export function periodLabel(p: Pick<PeriodSpan, 'period' | 'start'>): string {
+/**
+ * How a period reads in a sentence: "the week of 2 Nov 2026", "November 2026"; in the reader's
+ * language when given their translator ("la semana del 2 nov 2026", "noviembre de 2026").
+ */
+export function periodLabel(p: Pick<PeriodSpan, 'period' | 'start'>, tr?: Translator): string {
   const d = p.start;
+  if (tr && tr.locale !== 'en') {
+    return p.period === 'month'
+      ? new Intl.DateTimeFormat(tr.locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(d)
+      : tr.t('the week of {date}', { date: tr.date(d, 'UTC') });
+  }
   return p.period === 'month'
     ? `${FULL_MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`
     : `the week of ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;

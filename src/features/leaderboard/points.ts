@@ -5,7 +5,8 @@ import { safeNext } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
-import { formatDate } from '../../lib/dates.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { Translator } from '../../i18n/translator.ts';
 
 /**
  * A student's points history (point_ledger, newest first): the dashboard's last ten and the whole
@@ -28,7 +29,7 @@ export interface PointsRow {
 
 const pointsLabel = (points: number) => (points > 0 ? `+${points}` : `−${Math.abs(points)}`);
 
-async function ledgerRows(db: Database, userId: string, timeZone: string, limit: number, offset = 0): Promise<PointsRow[]> {
+async function ledgerRows(db: Database, tr: Translator, userId: string, timeZone: string, limit: number, offset = 0): Promise<PointsRow[]> {
   const rows = await db
     .selectFrom('pointLedger')
     .select(['id', 'points', 'description', 'link', 'createdAt'])
@@ -43,13 +44,13 @@ async function ledgerRows(db: Database, userId: string, timeZone: string, limit:
     points: r.points,
     description: r.description,
     link: (r.link && safeNext(r.link, '')) || undefined,
-    dateLabel: formatDate(r.createdAt, timeZone),
+    dateLabel: tr.date(r.createdAt, timeZone),
     pointsLabel: pointsLabel(r.points),
   }));
 }
 
-/** The dashboard's last ten: one query. */
-export const recentPoints = (db: Database, userId: string, timeZone: string): Promise<PointsRow[]> => ledgerRows(db, userId, timeZone, 10);
+/** The dashboard's last ten: one query (dates in the reader's language: tr). */
+export const recentPoints = (db: Database, tr: Translator, userId: string, timeZone: string): Promise<PointsRow[]> => ledgerRows(db, tr, userId, timeZone, 10);
 
 const pageQuery = z.object({ page: z.coerce.number().int().min(1).max(10_000).catch(1) });
 
@@ -58,12 +59,13 @@ export function pointsHistoryPage(db: Database): RequestHandler {
   return async (req, res) => {
     const user = currentUser(res)!;
     const { page } = pageQuery.parse(req.query);
+    const tr = translatorOf(res);
     const [rows, count, me] = await Promise.all([
-      ledgerRows(db, user.id, user.timeZone, POINTS_PER_PAGE, (page - 1) * POINTS_PER_PAGE),
+      ledgerRows(db, tr, user.id, user.timeZone, POINTS_PER_PAGE, (page - 1) * POINTS_PER_PAGE),
       db.selectFrom('pointLedger').select((eb) => eb.fn.countAll<string>().as('n')).where('userId', '=', user.id).executeTakeFirstOrThrow(),
       db.selectFrom('user').select('points').where('id', '=', user.id).executeTakeFirstOrThrow(),
     ]);
     const total = Number(count.n);
-    render(res, 'learn/points', { title: 'Your points', rows, balance: me.points, pageInfo: pageInfo('/dashboard/points', { page }, total, POINTS_PER_PAGE) });
+    render(res, 'learn/points', { title: tr.t('Your points'), rows, balance: me.points, pageInfo: pageInfo('/dashboard/points', { page }, total, POINTS_PER_PAGE) });
   };
 }

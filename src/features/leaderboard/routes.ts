@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { currentUser, publicRouter } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
-import { ordinal } from './award.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import { PLACE } from './award.ts';
 import { currentPeriod, lastCompletedPeriod, periodLabel, PERIODS } from './periods.ts';
 import { PAGE_SIZE, pastWinners, standings } from './standings.ts';
 
@@ -26,16 +27,18 @@ export function leaderboardRoutes({ db }: { db: Database }): Router {
     const current = currentPeriod(period, now);
     const last = lastCompletedPeriod(period, now);
     const [board, winners] = await Promise.all([standings(db, { start: current.start, end: current.end }, user?.id ?? null), pastWinners(db, period, last.startDay)]);
+    const tr = translatorOf(res);
+    const place = (rank: number) => tr.t(PLACE, { rank });
     render(res, 'leaderboard/index', {
-      title: period === 'week' ? 'Leaderboard: this week' : 'Leaderboard: this month',
-      description: 'The students who earned the most points this week on Edupeak.',
+      title: period === 'week' ? tr.t('Leaderboard: this week') : tr.t('Leaderboard: this month'),
+      description: tr.t('The students who earned the most points this week on Edupeak.'),
       period,
       pageSize: PAGE_SIZE,
-      currentLabel: periodLabel(current),
-      lastLabel: periodLabel(last),
+      currentLabel: periodLabel(current, tr),
+      lastLabel: periodLabel(last, tr),
       top: board.top,
-      viewer: board.viewer ? { ...board.viewer, place: board.viewer.rank ? ordinal(board.viewer.rank) : null } : undefined,
-      winners: winners.map((w) => ({ ...w, place: ordinal(w.rank) })),
+      viewer: board.viewer ? { ...board.viewer, place: board.viewer.rank ? place(board.viewer.rank) : null } : undefined,
+      winners: winners.map((w) => ({ ...w, place: place(w.rank) })),
     });
   });
 

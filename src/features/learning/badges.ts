@@ -1,5 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB, Studentbadgetype } from '../../db/types.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import type { MessageValues, Translator } from '../../i18n/translator.ts';
 import { notify } from '../notifications/notify.ts';
 import { creditPoints } from '../points/ledger.ts';
 
@@ -17,6 +19,16 @@ export const BADGE_NAMES: Record<BadgeType, string> = {
   WeeklyTopPerformer: 'Top performer of the week',
 };
 
+/** A badge's name as people read it, in their language: `t(BADGE_NAME, { badge })`. */
+export const BADGE_NAME = msg(
+  '{badge, select, FirstLessonCompleted {First lesson completed} SevenDayStreak {Seven-day streak} HundredPercentProgress {Course completed} DiscussionContributor {Discussion contributor} MonthlyTopPerformer {Top performer of the month} WeeklyTopPerformer {Top performer of the week} other {{badge}}}',
+);
+
+/** Badges named in a list ("First lesson completed and Seven-day streak"), in the reader's language. */
+export function badgeList(tr: Translator, badges: readonly BadgeType[]): string {
+  return new Intl.ListFormat(tr.locale, { type: 'conjunction' }).format(badges.map((badge) => tr.t(BADGE_NAME, { badge })));
+}
+
 /**
  * Awards a badge once per enrollment (the unique (enrollment, badge) decides, also between racing
  * requests), with its points and a PointsEarned notification. Takes the transaction of the
@@ -24,7 +36,7 @@ export const BADGE_NAMES: Record<BadgeType, string> = {
  */
 export async function awardBadge(
   trx: Transaction<DB>,
-  award: { enrollmentId: string; userId: string; badge: BadgeType; points: number; courseTitle: string; message?: string },
+  award: { enrollmentId: string; userId: string; badge: BadgeType; points: number; courseTitle: string; message?: string; values?: MessageValues },
 ): Promise<boolean> {
   const row = await trx
     .insertInto('studentBadge')
@@ -43,8 +55,11 @@ export async function awardBadge(
   await notify(trx, {
     userId: award.userId,
     type: 'PointsEarned',
-    title: `Badge earned: ${BADGE_NAMES[award.badge]}`,
-    message: award.message ?? `You earned ${award.points} points in "${award.courseTitle}".`,
+    title: msg(
+      'Badge earned: {badge, select, FirstLessonCompleted {First lesson completed} SevenDayStreak {Seven-day streak} HundredPercentProgress {Course completed} DiscussionContributor {Discussion contributor} MonthlyTopPerformer {Top performer of the month} WeeklyTopPerformer {Top performer of the week} other {{badge}}}',
+    ),
+    message: award.message ?? msg('You earned {points, plural, one {# point} other {# points}} in “{course}”.'),
+    values: { badge: award.badge, points: award.points, course: award.courseTitle, ...award.values },
     link: '/dashboard',
   });
   return true;

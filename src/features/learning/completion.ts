@@ -2,7 +2,8 @@ import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/types.ts';
 import { issueCertificate, type CertificateDeps } from '../certificates/service.ts';
 import { setting } from '../system/settings.ts';
-import { awardBadge, BADGE_NAMES, hasSevenDayStreak } from './badges.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { awardBadge, hasSevenDayStreak, type BadgeType } from './badges.ts';
 
 /** The badges a completion can earn (the others are for later features). */
 type CourseBadge = 'FirstLessonCompleted' | 'SevenDayStreak' | 'HundredPercentProgress';
@@ -28,25 +29,26 @@ export type CompletionOutcome =
   | {
       found: true;
       completed: boolean;
-      /** Badges earned by this step, by name. */
-      badges: string[];
+      /** The badges this completion earned (their names: badges.ts BADGE_NAME). */
+      badges: BadgeType[];
       certificate: boolean;
       /** The curriculum after the step (for the progress bar and the contents' ticks). */
       chapters: ChapterState[];
       progress: ReturnType<typeof progressOf>;
       /** Set when the lesson may not be marked complete yet (its required quiz is not passed): why. */
-      refused?: string;
+      refused?: QuizGate;
     };
 
 /** What a learner reads while a required quiz stands between them and completing its lesson. */
-export const quizGateMessage = (passMark: number) => `Pass the quiz (${passMark} % or more) to complete this lesson.`;
+export type QuizGate = { message: string; values: { passMark: number } };
+export const quizGateMessage = (passMark: number): QuizGate => ({ message: msg('Pass the quiz ({passMark} % or more) to complete this lesson.'), values: { passMark } });
 
 /**
  * A lesson with a required quiz is completed by passing it (its best submission's score at or above
  * the pass mark, assessments.passMark): until then it cannot be marked complete by hand. Undefined
  * when nothing stands in the way, else the message.
  */
-async function quizGate(trx: Transaction<DB>, lessonId: string, userId: string): Promise<string | undefined> {
+async function quizGate(trx: Transaction<DB>, lessonId: string, userId: string): Promise<QuizGate | undefined> {
   const quiz = await trx
     .selectFrom('quiz as q')
     .leftJoin('quizSubmission as s', (join) => join.onRef('s.quizId', '=', 'q.id').on('s.userId', '=', userId))
@@ -93,7 +95,7 @@ async function changeCompletion(deps: CertificateDeps, learner: CompletionLearne
     const chapters = await learnerCurriculum(trx, learner.courseId, { userId: learner.userId, manages: false });
     const state = chapters.flatMap((c) => c.lessons).find((l) => l.id === lessonId);
     if (!state?.open) return { found: false as const };
-    const unchanged = (refused?: string) => ({
+    const unchanged = (refused?: QuizGate) => ({
       found: true as const,
       completed: state.completed,
       badges: [],
@@ -134,7 +136,7 @@ async function changeCompletion(deps: CertificateDeps, learner: CompletionLearne
     }
     // At 100%, once: a revoked certificate is issued again only by the teacher or an admin.
     const certificate = row.completed && progress.percent === 100 && !enrollment.certificateEarned;
-    return { found: true as const, completed: row.completed, badges: earned.map((b) => BADGE_NAMES[b]), certificate, chapters, progress };
+    return { found: true as const, completed: row.completed, badges: earned, certificate, chapters, progress };
   });
 
   if (outcome.found && outcome.certificate) await issueCertificate(deps, enrollmentId);

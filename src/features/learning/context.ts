@@ -3,8 +3,7 @@ import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { currentUser, type CurrentUser } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
-import { formatAmount } from '../../lib/money.ts';
-import { formatDate } from '../../lib/dates.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { canLearn, canManage, isBanInForce, isCourseOut } from '../access/course-policy.ts';
 import { accessOf, courseBySlug, type CourseAccess } from '../access/load-course.ts';
 import { cancellationOf } from '../enrollments/cancellation.ts';
@@ -30,17 +29,17 @@ async function explainRefusal(db: Database, req: Request, res: Response, next: N
   // /learn (forms, downloads, htmx calls) answers as for anyone who may not learn there: 404.
   if ((req.method !== 'GET' && req.method !== 'HEAD') || !/^\/(lessons\/[^/]+\/?)?$/.test(req.path)) return next(notFound());
   const cancellation = banned ? undefined : await cancellationOf(db, enrollment!.id);
+  const tr = translatorOf(res);
   render(
     res,
     'learn/refused',
     {
-      title: banned ? 'Suspended from this course' : 'Enrollment cancelled',
+      title: banned ? tr.t('Suspended from this course') : tr.t('Enrollment cancelled'),
       course,
       banned,
       enrollment,
       cancellation,
-      refundLabel: cancellation?.refund ? formatAmount(cancellation.refund.amount, cancellation.refund.currency) : '',
-      formatDate,
+      refundLabel: cancellation?.refund ? tr.money(cancellation.refund.amount, cancellation.refund.currency) : '',
     },
     403,
   );

@@ -3,8 +3,7 @@ import type { Database } from '../../db/database.ts';
 import { currentUser } from '../../http/guards.ts';
 import { startCsv, toCsv } from '../../http/csv.ts';
 import { render } from '../../http/render.ts';
-import { formatDate } from '../../lib/dates.ts';
-import { BADGE_NAMES } from './badges.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { progressInCourses } from './progress.ts';
 import { activityCalendar, learningDays } from './streak.ts';
 import { pointsHistoryPage, recentPoints } from '../leaderboard/points.ts';
@@ -21,6 +20,7 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
 
   router.get('/', async (_req, res) => {
     const user = currentUser(res)!;
+    const tr = translatorOf(res);
     const [enrollments, badges, notifications, me, learning, pointsRows] = await Promise.all([
       db
         .selectFrom('enrollment as e')
@@ -50,7 +50,7 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
       db.selectFrom('user').select('points').where('id', '=', user.id).executeTakeFirstOrThrow(),
       // Issue 19: the streak and the calendar (one query), the last ten points (one query).
       learningDays(db, user.id, user.timeZone),
-      recentPoints(db, user.id, user.timeZone),
+      recentPoints(db, tr, user.id, user.timeZone),
     ]);
     const progress = await progressInCourses(
       db,
@@ -58,13 +58,13 @@ export function dashboardRoutes({ db }: { db: Database }): Router {
       enrollments.map((e) => e.courseId),
     );
     render(res, 'learn/dashboard', {
-      title: 'Your dashboard',
-      courses: enrollments.map((e) => ({ ...e, progress: progress.get(e.courseId)!, lastActivityLabel: e.lastActivityAt ? formatDate(e.lastActivityAt, user.timeZone) : 'not started' })),
-      badges: badges.map((b) => ({ ...b, name: BADGE_NAMES[b.badgeType] })),
-      notifications: notifications.map((n) => ({ ...n, dateLabel: formatDate(n.createdAt, user.timeZone) })),
+      title: tr.t('Your dashboard'),
+      courses: enrollments.map((e) => ({ ...e, progress: progress.get(e.courseId)! })),
+      badges,
+      notifications: notifications.map((n) => ({ ...n, dateLabel: tr.date(n.createdAt, user.timeZone) })),
       points: me.points,
       streak: { current: learning.current, longest: learning.longestInCalendar, activeToday: learning.activeToday },
-      calendar: activityCalendar(learning),
+      calendar: activityCalendar(learning, tr),
       pointsRows,
     });
   });

@@ -4,13 +4,16 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import { badgeList } from './badges.ts';
 import { isHtmx, isPrefetch, render } from '../../http/render.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import { assessmentOnLessonPage, assessmentStudentRoutes, type AssessmentFormState } from '../assessments/student-routes.ts';
 import { setting } from '../system/settings.ts';
 import { lessonAttachments } from '../teaching/attachments.ts';
-import { toggleLessonCompletion } from './completion.ts';
+import { toggleLessonCompletion, type QuizGate } from './completion.ts';
 import { downloadRoutes } from './downloads.ts';
 import { offlineManifestRoutes } from '../video/offline-routes.ts';
 import type { AssetManifest } from '../../http/assets.ts';
@@ -46,11 +49,11 @@ const unlockInput = z.union([z.object({ lessonId: z.uuid() }), z.object({ chapte
 const completionInput = z.object({ completed: z.enum(['true', 'false']).optional() });
 const watchInput = z.object({ lessonId: z.uuid(), watched: z.coerce.number().min(0).max(86_400), duration: z.coerce.number().min(0).max(86_400) });
 const ratingInput = z.object({
-  rating: z.coerce.number({ message: 'Choose 1 to 5 stars.' }).int('Choose 1 to 5 stars.').min(1, 'Choose 1 to 5 stars.').max(5, 'Choose 1 to 5 stars.'),
+  rating: z.coerce.number({ message: msg('Choose 1 to 5 stars.') }).int(msg('Choose 1 to 5 stars.')).min(1, msg('Choose 1 to 5 stars.')).max(5, msg('Choose 1 to 5 stars.')),
   comment: z
     .string()
     .trim()
-    .max(2000, 'Keep the comment under 2000 characters.')
+    .max(2000, msg('Keep the comment under 2000 characters.'))
     .optional()
     .transform((v) => (v ? v : null)),
 });
@@ -78,7 +81,7 @@ export function learningRoutes(deps: LearningDeps): Router {
     render(res, 'learn/lesson', { title: learner.course.title, learner, chapters, lesson: undefined, progress: progressOf(chapters), unlockPrice, liveCall });
   });
 
-  async function lessonPage(req: Request, res: Response, lessonId: string, extras: { ratingErrors?: Record<string, string>; assessmentForm?: AssessmentFormState; completionRefused?: string } = {}, status = 200) {
+  async function lessonPage(req: Request, res: Response, lessonId: string, extras: { ratingErrors?: Record<string, string>; assessmentForm?: AssessmentFormState; completionRefused?: QuizGate } = {}, status = 200) {
     const learner = learnerOf(res);
     const chapters = await curriculumOf(learner);
     const all = lessonsOf(chapters);
@@ -113,6 +116,7 @@ export function learningRoutes(deps: LearningDeps): Router {
           wanted: videoChoice.parse(req.query.video),
           preferredLanguage: captions.length > 1 ? req.acceptsLanguages(captions.map((c) => c.language)) || undefined : undefined,
           transcript: transcriptChoice.parse(req.query.transcript),
+          tr: translatorOf(res),
         })
       : undefined;
     // A page fetched ahead (link prefetching, or the service worker saving a chapter for offline
@@ -185,8 +189,8 @@ export function learningRoutes(deps: LearningDeps): Router {
       const state = lessonsOf(chapters).find((l) => l.id === lessonId)!;
       return render(res, 'learn/_completion', { learner, lesson: { id: lessonId, completed }, progress, badges, certificate, tocLesson: state, slug: learner.course.slug });
     }
-    if (certificate) setFlash(req, 'success', 'Course completed: your certificate is ready on your dashboard.');
-    else if (badges.length) setFlash(req, 'success', `Well done! Badge earned: ${badges.join(', ')}.`);
+    if (certificate) setFlash(req, 'success', msg('Course completed: your certificate is ready on your dashboard.'));
+    else if (badges.length) setFlash(req, 'success', msg('Well done! {count, plural, one {Badge earned} other {Badges earned}}: {badges}.'), { count: badges.length, badges: badgeList(translatorOf(res), badges) });
     res.redirect(303, `/learn/${learner.course.slug}/lessons/${lessonId}`);
   });
 
@@ -200,7 +204,8 @@ export function learningRoutes(deps: LearningDeps): Router {
     // Only what is scheduled in this course can be opened early: never a draft, never another course's.
     if (!target || !target.scheduled) throw notFound();
     const result = await unlockEarly(db, { userId: learner.user.id, target: input.data });
-    setFlash(req, result.ok ? 'success' : 'error', result.ok ? `"${target.title}" is open now.` : result.message);
+    if (result.ok) setFlash(req, 'success', msg('“{title}” is open now.'), { title: target.title });
+    else setFlash(req, 'error', result.message, result.values);
     const lessonId = 'lessonId' in input.data ? input.data.lessonId : undefined;
     res.redirect(303, result.ok && lessonId ? `/learn/${learner.course.slug}/lessons/${lessonId}` : `/learn/${learner.course.slug}`);
   });
@@ -224,11 +229,12 @@ export function learningRoutes(deps: LearningDeps): Router {
     const back = typeof req.body?.lessonId === 'string' && uuid.safeParse(req.body.lessonId).success ? req.body.lessonId : undefined;
     if (!parsed.success) {
       if (!back) throw notFound();
-      const errors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+      const tr = translatorOf(res);
+      const errors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), tr.t(i.message)]));
       return lessonPage(req, res, back, { ratingErrors: errors }, 422);
     }
     await rateCourse(db, { userId: learner.user.id, courseId: learner.course.id, ...parsed.data });
-    setFlash(req, 'success', 'Thank you for rating this course.');
+    setFlash(req, 'success', msg('Thank you for rating this course.'));
     res.redirect(303, back ? `/learn/${learner.course.slug}/lessons/${back}#rate` : `/learn/${learner.course.slug}`);
   });
 

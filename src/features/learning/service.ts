@@ -1,3 +1,4 @@
+import { msg } from '../../i18n/catalogue.ts';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
@@ -81,7 +82,7 @@ export async function recordCertificateDownload(db: Database, enrollmentId: stri
     .execute();
 }
 
-export type UnlockResult = { ok: true } | { ok: false; message: string };
+export type UnlockResult = { ok: true } | { ok: false; message: string; values: { price: number } };
 
 /**
  * Opens a scheduled chapter or lesson early for points. The spend is one conditional UPDATE
@@ -110,7 +111,7 @@ export async function unlockEarly(db: Database, input: { userId: string; target:
     }
     return { ok: true as const };
   }).catch((error: unknown) => {
-    if (error instanceof NotEnoughPoints) return { ok: false as const, message: `Opening early costs ${error.price} points, and you have fewer.` };
+    if (error instanceof NotEnoughPoints) return { ok: false as const, message: msg('Opening early costs {price, plural, one {# point} other {# points}}, and you have fewer.'), values: { price: error.price } };
     throw error;
   });
 }

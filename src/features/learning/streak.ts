@@ -1,3 +1,4 @@
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { calendarChart, type CalendarChart } from '../../lib/charts/index.ts';
@@ -78,18 +79,20 @@ export async function learningDays(db: Database, userId: string, timeZone: strin
 
 
 /** The dashboard's calendar: 12 weeks of learning days (src/lib/charts/calendar.ts), described in words. */
-export function activityCalendar(learning: LearningDays): CalendarChart {
+export function activityCalendar(learning: LearningDays, tr: Translator = translatorFor('en')): CalendarChart {
   const active = learning.days.filter((d) => d.count > 0);
   const total = active.reduce((sum, d) => sum + d.count, 0);
-  const days = active.length === 1 ? '1 day' : `${active.length} days`;
-  const activities = total === 1 ? '1 activity' : `${total} activities`;
+  const weeks = CALENDAR_WEEKS;
   return calendarChart({
     id: 'activity-calendar',
-    title: `Your learning in the last ${CALENDAR_WEEKS} weeks`,
+    title: tr.t('Your learning in the last {weeks} weeks', { weeks }),
     description:
       active.length === 0
-        ? `No learning in the last ${CALENDAR_WEEKS} weeks: one square per day, Monday to Sunday, each darker the more you did.`
-        : `You learned on ${days} (${activities}) in the last ${CALENDAR_WEEKS} weeks: one square per day, Monday to Sunday, each darker the more you did.`,
+        ? tr.t('No learning in the last {weeks} weeks: one square per day, Monday to Sunday, each darker the more you did.', { weeks })
+        : tr.t(
+            'You learned on {days, plural, one {# day} other {# days}} ({activities, plural, one {# activity} other {# activities}}) in the last {weeks} weeks: one square per day, Monday to Sunday, each darker the more you did.',
+            { days: active.length, activities: total, weeks },
+          ),
     days: learning.days,
     csvHref: '/dashboard/activity.csv',
   });

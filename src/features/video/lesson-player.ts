@@ -1,3 +1,5 @@
+import { msg } from '../../i18n/catalogue.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
@@ -62,6 +64,9 @@ export function lessonCaptionsSql() {
     from lesson_caption c where c.lesson_id = lesson.id and lesson.video_key is not null)`;
 }
 
+/** A copy's name as the player's links say it, in the reader's language. */
+export const SOURCE_NAME = msg('{kind, select, audio {Audio only} small {Small} hd {HD} original {Original} other {{kind}}}');
+
 /**
  * The lesson's player. One query (playerVideos: transcode row and renditions joined); a video
  * uploaded before processing existed has no row, and its size comes from storage as before.
@@ -72,14 +77,20 @@ export async function lessonPlayer(
   deps: { db: Database; storage: Storage },
   lesson: { id: string; videoKey: string; thumbnailKey: string | null; courseSlug: string },
   captionRows: CaptionRow[],
-  options: { dataSaver: boolean; wanted?: SourceKind | undefined; preferredLanguage?: string | undefined; transcript?: string | undefined },
+  options: { dataSaver: boolean; wanted?: SourceKind | undefined; preferredLanguage?: string | undefined; transcript?: string | undefined; tr?: Translator },
 ): Promise<LessonPlayer> {
   let video = (await playerVideos(deps.db, [lesson])).get(lesson.id)!;
   if (video.status === undefined) {
     const head = await deps.storage.head(lesson.videoKey);
     if (head) video = { ...video, sources: video.sources.map((s) => (s.kind === 'original' ? { ...s, bytes: head.size, label: sourceLabel('original', head.size) } : s)) };
   }
-  const named = (s: PlayerSource): PlayerChoice => ({ ...s, name: sourceName(s.kind), size: s.bytes > 0 ? formatBytes(s.bytes) : '' });
+  // Names and sizes in the reader's language (tr), else English.
+  const tr = options.tr;
+  const named = (s: PlayerSource): PlayerChoice => ({
+    ...s,
+    name: tr ? tr.t(SOURCE_NAME, { kind: s.kind }) : sourceName(s.kind),
+    size: s.bytes > 0 ? (tr ? tr.bytes(s.bytes) : formatBytes(s.bytes)) : '',
+  });
   const chosen = named(defaultSource(video, { dataSaver: options.dataSaver, wanted: options.wanted }));
   const defaultLanguage = captionRows.find((c) => c.language === options.preferredLanguage)?.language ?? captionRows[0]?.language;
   const captions = captionRows.map((c) => ({
