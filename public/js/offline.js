@@ -19,7 +19,9 @@
   const number = (n, digits) => new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
   const mb = (bytes) => ((n) => (n >= 100 ? number(n, 0) : number(n, 1)))(bytes / 1e6) + ' MB';
   const show = (...keep) => Object.entries(buttons).forEach(([k, b]) => (b.hidden = !keep.includes(k)));
-  const post = (message) => sw.ready.then((reg) => reg.active.postMessage({ ...message, token, user }));
+  // The service worker answers a completion made offline itself: it keeps these words for it.
+  const swWords = { queued: words.queued, title: words.queuedTitle, back: words.back, lang, dir: document.documentElement.dir || 'ltr' };
+  const post = (message) => sw.ready.then((reg) => reg.active.postMessage({ ...message, token, user, words: swWords }));
   const json = (u) => fetch(u).then((r) => (r.ok ? r.json() : Promise.reject()));
   const start = (u) => {
     show();

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * Data saver: small video by default, images at their small width, nothing fetched ahead. A
@@ -31,7 +32,7 @@ export const DATA_SAVER_CHOICES = ['auto', 'on', 'off'] as const;
 export type DataSaverChoice = (typeof DATA_SAVER_CHOICES)[number];
 
 export const dataSaverInput = z.object({
-  dataSaver: z.enum(DATA_SAVER_CHOICES, { message: 'Choose Automatic, On or Off.' }),
+  dataSaver: z.enum(DATA_SAVER_CHOICES, { message: msg('Choose Automatic, On or Off.') }),
 });
 
 export const choiceToColumn = (choice: DataSaverChoice): boolean | null => (choice === 'auto' ? null : choice === 'on');

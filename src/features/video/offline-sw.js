@@ -22,7 +22,10 @@ const COMPLETE = /^\/learn\/[^/]+\/lessons\/[0-9a-f-]{36}\/complete$/;
 const CACHE_FIRST = /^\/(media|static)\/|^\/learn\/[^/]+\/lessons\/[0-9a-f-]{36}\/captions\//;
 // A video's copies share its name: videos/…/<uuid>.mp4, <uuid>-360p.mp4, -720p.mp4, -audio.m4a.
 const VIDEO_COPY = /(-360p\.mp4|-720p\.mp4|-audio\.m4a|\.mp4|\.webm)$/;
-const QUEUED = 'Saved on this device; it will be sent when you are back online.';
+// What the answer to a completion made offline says: the page's words in its language (offline.js
+// sends them with each message; kept in IndexedDB), English until a page has.
+const ENGLISH = { queued: 'Saved on this device; it will be sent when you are back online.', title: 'Saved on this device', back: 'Back to the lesson', lang: 'en', dir: 'ltr' };
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim().then(checkSaved)));
@@ -72,6 +75,7 @@ async function tell(message) {
 self.addEventListener('message', (event) => {
   const data = event.data || {};
   const work = async () => {
+    if (data.words && typeof data.words === 'object') await inStore('meta', 'readwrite', (s) => s.put(JSON.stringify(data.words), 'words'));
     if (data.token && data.user) {
       await inStore('meta', 'readwrite', (s) => s.put(String(data.token), 'token'));
       await inStore('meta', 'readwrite', (s) => s.put(String(data.user), 'user'));
@@ -281,10 +285,13 @@ async function complete(request) {
     await tellOutbox(false);
     // htmx swaps #completion with this; a plain form post gets a small page.
     const lesson = new URL(request.url).pathname.replace(/\/complete$/, '');
+    const kept = await inStore('meta', 'readonly', (s) => s.get('words')).catch(() => undefined);
+    const w = { ...ENGLISH, ...(kept ? JSON.parse(kept) : {}) };
+    const [queued, title, back, lang, dir] = [w.queued, w.title, w.back, w.lang, w.dir].map(escapeHtml);
     const html =
       request.headers.get('HX-Request') === 'true'
-        ? `<div id="completion" class="completion"><p class="flash flash-success" role="status">${QUEUED}</p></div>`
-        : `<!doctype html><meta charset="utf-8"><title>Saved on this device</title><p>${QUEUED}</p><p><a href="${lesson}">Back to the lesson</a></p>`;
+        ? `<div id="completion" class="completion"><p class="flash flash-success" role="status">${queued}</p></div>`
+        : `<!doctype html><html lang="${lang}" dir="${dir}"><meta charset="utf-8"><title>${title}</title><p>${queued}</p><p><a href="${lesson}">${back}</a></p>`;
     return new Response(html, { headers: { 'Content-Type': 'text/html; charset=utf-8' } });
   }
 }
