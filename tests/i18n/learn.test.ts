@@ -111,6 +111,8 @@ describe('student pages in Spanish and Arabic', () => {
     expect(dashboard.text).toContain('<h2 id="my-courses">Tus cursos</h2>');
     expect(dashboard.text).toContain('Primera lección completada');
     expect(dashboard.text).toContain('<h2 id="my-badges">Insignias</h2>');
+    // The points history line is written in the student's language too.
+    expect(dashboard.text).toContain('Primera lección completada en «Álgebra básica»');
 
     const points = await student.agent.get('/dashboard/points').expect(200);
     expect(points.text).toContain('<h1>Tus puntos</h1>');

@@ -133,7 +133,8 @@ export async function takeQuiz(deps: CertificateDeps, taker: QuizTaker, quizId: 
         userId: taker.userId,
         points: credited,
         reason: 'Quiz',
-        description: `"${quiz.title ?? 'Quiz'}" in "${taker.courseTitle}"`,
+        description: quiz.title ? msg('"{quiz}" in "{course}"') : msg('A quiz in "{course}"'),
+        values: { quiz: quiz.title ?? '', course: taker.courseTitle },
         link: taker.lessonLink,
       });
       await notify(trx, {

@@ -49,7 +49,10 @@ export async function awardBadge(
     userId: award.userId,
     points: award.points,
     reason: 'Badge',
-    description: `${BADGE_NAMES[award.badge]} in "${award.courseTitle}"`,
+    description: msg(
+      '{badge, select, FirstLessonCompleted {First lesson completed} SevenDayStreak {Seven-day streak} HundredPercentProgress {Course completed} DiscussionContributor {Discussion contributor} MonthlyTopPerformer {Top performer of the month} WeeklyTopPerformer {Top performer of the week} other {{badge}}} in "{course}"',
+    ),
+    values: { badge: award.badge, course: award.courseTitle },
     link: '/dashboard',
   });
   await notify(trx, {

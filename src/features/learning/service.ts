@@ -103,7 +103,8 @@ export async function unlockEarly(db: Database, input: { userId: string; target:
       userId: input.userId,
       points: price,
       reason: 'EarlyUnlock',
-      description: 'chapterId' in input.target ? 'Opened a chapter before its release' : 'Opened a lesson before its release',
+      description: 'chapterId' in input.target ? msg('Opened a chapter before its release') : msg('Opened a lesson before its release'),
+      values: {},
     });
     if (!paid) {
       // Not enough points: the unlock row goes with the rolled-back transaction.
