@@ -6,6 +6,7 @@ import type { BillingAddress, DB } from '../db/types.ts';
 import type { AuditContext } from '../features/audit/activity.ts';
 import { openPendingEnrollment } from '../features/enrollments/service.ts';
 import { msg } from '../i18n/catalogue.ts';
+import type { Locale } from '../i18n/locales.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -44,7 +45,7 @@ interface Prepared {
 export async function startCheckout(
   deps: PaymentsDeps,
   audit: AuditContext,
-  input: { userId: string; courseId: string },
+  input: { userId: string; courseId: string; /** The reader's language: Stripe Checkout's own, where it has one. */ locale?: Locale },
 ): Promise<{ url: string; enrollmentId: string }> {
   const { db, stripe, config } = deps;
   if (!stripe && config.isProduction) throw new HttpError(503, PAYMENTS_UNAVAILABLE);
@@ -77,6 +78,8 @@ export async function startCheckout(
       success_url: successUrl,
       cancel_url: `${config.baseUrl}/courses/${encodeURIComponent(course.slug)}?checkout=cancelled`,
       expires_at: Math.floor(Date.now() / 1000) + SESSION_LIFETIME_SECONDS,
+      // Checkout speaks Spanish, not Arabic: otherwise Stripe follows the browser (its default, 'auto').
+      ...(input.locale === 'es' ? { locale: 'es' as const } : {}),
     },
     { idempotencyKey: `checkout-${transactionId}` },
   );

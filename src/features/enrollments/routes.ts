@@ -39,7 +39,7 @@ export function enrollRoutes(deps: PaymentsDeps): Router {
       return res.redirect(303, `/courses/${course.slug}`);
     }
     if (course.price > 0) {
-      const { url } = await startCheckout(deps, auditOf(req, res), { userId: user.id, courseId: course.id });
+      const { url } = await startCheckout(deps, auditOf(req, res), { userId: user.id, courseId: course.id, locale: translatorOf(res).locale });
       return res.redirect(303, url);
     }
     // Free: Active at once. A course ban stays in place (a banned student is refused).
