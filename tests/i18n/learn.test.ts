@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { onFormatError } from '../../src/i18n/translator.ts';
 import { useTestApp } from '../setup/app.ts';
-import { createChapter, createCourse, createEnrollment, createLesson, createQuestion, createQuiz } from '../setup/factories.ts';
+import { createAssignment, createAssignmentSubmission, createChapter, createCourse, createEnrollment, createLesson, createQuestion, createQuiz } from '../setup/factories.ts';
 import { csrfTokenOf } from '../setup/login.ts';
 import { newAgent } from '../setup/forms.ts';
 import { signedInAs } from '../setup/users.ts';
@@ -206,4 +207,51 @@ describe('student pages in Spanish and Arabic', () => {
     expect(home.text).toContain('<h2 id="featured-title">Cursos destacados</h2>');
     expect(home.text).toMatch(/5,00\sUS\$/);
   });
+
+  describe('every other kind of student page', () => {
+    // A message whose translation does not format (a placeholder missing, a broken plural) falls
+    // back to English with a warning: here it fails the test instead.
+    const broken: string[] = [];
+    beforeEach(() => onFormatError((message, error) => broken.push(`${message}: ${(error as Error).message}`)));
+    afterEach(() => onFormatError(() => {}));
+
+    it('renders in Spanish and Arabic without a formatting error: an assignment with its due date and grade, grades, a certificate, a cancelled enrollment, points, the leaderboard', async () => {
+      const { course, lessons } = await courseWithLessons();
+      const assignment = await createAssignment(t.db, { lessonId: lessons[0]!.id, title: 'Ensayo', points: 20, dueDate: new Date(Date.now() + 3.5 * 86_400_000) });
+      for (const language of ['es', 'ar'] as const) {
+        const me = await readerOf(language);
+        const enrollment = await createEnrollment(t.db, { userId: me.user.id, courseId: course.id, status: 'Active', certificateEarned: true, certificateIssuedAt: new Date() });
+        await createAssignmentSubmission(t.db, { assignmentId: assignment.id, userId: me.user.id, status: 'Graded', grade: 17, feedback: 'Bien' });
+        const pages = [
+          `/learn/${course.slug}/lessons/${lessons[0]!.id}`,
+          `/learn/${course.slug}/grades`,
+          `/certificates/${enrollment.id}`,
+          '/dashboard',
+          '/dashboard/points',
+          '/leaderboard',
+          '/leaderboard?period=month',
+          '/account/payments',
+          `/courses/${course.slug}`,
+        ];
+        for (const page of pages) {
+          const res = await me.agent.get(page).expect(200);
+          expect(res.text, page).toContain(`<html lang="${language}" dir="${language === 'ar' ? 'rtl' : 'ltr'}">`);
+        }
+        const lesson = await me.agent.get(pages[0]!).expect(200);
+        expect(lesson.text).toContain(language === 'es' ? 'Vence en 3 días' : 'يحين موعده خلال 3 أيام');
+        expect(lesson.text).toContain(language === 'es' ? 'Calificación: 17 de 20' : 'الدرجة: 17 من 20');
+        const grades = await me.agent.get(pages[1]!).expect(200);
+        expect(grades.text).toContain(language === 'es' ? '<h1>Mis calificaciones</h1>' : '<h1>درجاتي</h1>');
+        const certificate = await me.agent.get(pages[2]!).expect(200);
+        expect(certificate.text).toContain(language === 'es' ? '<strong>VÁLIDO</strong>' : '<strong>صالحة</strong>');
+
+        // Cancelled: the lessons answer with the reason, in the reader's language.
+        await t.db.updateTable('enrollment').set({ status: 'Cancelled' }).where('id', '=', enrollment.id).execute();
+        const refused = await me.agent.get(`/learn/${course.slug}`).expect(403);
+        expect(refused.text).toContain(language === 'es' ? 'Inscribirme de nuevo' : 'سجّل مجددًا');
+      }
+      expect(broken).toEqual([]);
+    });
+  });
 });
+
