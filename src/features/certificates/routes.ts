@@ -70,7 +70,8 @@ export function certificateRoutes(deps: CertificateDeps): Router {
     const title = certificate.courseTitle.replace(/[\\/:*?"<>|\x00-\x1f\x7f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
     await sendStoredFile(req, res, storage, certificate.key, {
       disposition: 'attachment',
-      filename: `Edupeak certificate - ${title || 'course'}.pdf`,
+      // Named in the reader's language (the file itself is in its student's: pdf.ts).
+      filename: title ? translatorOf(res).t('Edupeak certificate - {title}.pdf', { title }) : translatorOf(res).t('Edupeak certificate.pdf'),
       cacheControl: 'private, no-store',
     });
   });
