@@ -2,6 +2,8 @@ import type { Response } from 'express';
 import { streamCsv, toCsv } from '../../http/csv.ts';
 import type { Database } from '../../db/database.ts';
 import { progressOfStudents } from '../learning/progress.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import { cellText, courseAssessments, gradebookRows, scoresOf, studentsPage, type GradebookStudent } from './gradebook.ts';
 
 /**
@@ -15,7 +17,7 @@ export const CSV_CHUNK = 500;
 
 export { toCsv };
 
-export async function writeGradebookCsv(db: Database, course: { id: string; slug: string }, res: Response): Promise<void> {
+export async function writeGradebookCsv(db: Database, course: { id: string; slug: string }, res: Response, tr: Translator = translatorFor('en')): Promise<void> {
   const [assessments, progress] = await Promise.all([courseAssessments(db, course.id), progressOfStudents(db, course.id)]);
   async function* batches() {
     let after: GradebookStudent | undefined;
@@ -24,11 +26,18 @@ export async function writeGradebookCsv(db: Database, course: { id: string; slug
       if (students.length === 0) return;
       const scores = await scoresOf(db, course.id, students.map((s) => s.userId));
       const rows = gradebookRows(assessments, students, scores, progress);
-      yield rows.map((r) => [r.name, r.student.email, ...r.cells.map(cellText), r.progress, `${r.earned} / ${r.possible}`]);
+      yield rows.map((r) => [r.name, r.student.email, ...r.cells.map((c) => cellText(c, tr)), r.progress, `${r.earned} / ${r.possible}`]);
       if (students.length < CSV_CHUNK) return;
       after = students.at(-1);
     }
   }
-  const header = ['student', 'email', ...assessments.map((a) => `${a.title} (${a.kind}, ${a.points} points)`), 'progress %', 'total'];
+  // Headers in the teacher's language; the values stay plain.
+  const header = [
+    tr.t(msg('student')),
+    tr.t(msg('email')),
+    ...assessments.map((a) => tr.t('{title} ({kind, select, quiz {quiz} other {assignment}}, {points, plural, one {# point} other {# points}})', { title: a.title, kind: a.kind, points: a.points })),
+    tr.t(msg('progress %')),
+    tr.t(msg('total')),
+  ];
   await streamCsv(res, `gradebook-${course.slug}.csv`, header, batches());
 }

@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.ts';
 import { banInForceSql } from '../access/course-policy.ts';
 import { percentOf, progressOfStudents } from '../learning/progress.ts';
 import { isLate, type SubmissionStatus } from './submissions.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 
 /**
  * The gradebook of one course: its Active students (by last name, first name) against its
@@ -169,17 +170,21 @@ export function gradebookRows(
 }
 
 /** A cell as words (the CSV; the page marks late and pending with pills). */
-export function cellText(cell: Cell): string {
+export function cellText(cell: Cell, tr: Translator = translatorFor('en')): string {
   if (!cell) return '';
-  if (cell.kind === 'quiz') return `${cell.score}%`;
-  const parts = [cell.grade === null ? 'pending' : `${cell.grade} / ${cell.points}`];
-  if (cell.grade !== null && cell.pending) parts.push('pending');
-  if (cell.late) parts.push('late');
+  if (cell.kind === 'quiz') return tr.number(cell.score / 100, { style: 'percent' });
+  const parts = [cell.grade === null ? tr.t('pending') : `${cell.grade} / ${cell.points}`];
+  if (cell.grade !== null && cell.pending) parts.push(tr.t('pending'));
+  if (cell.late) parts.push(tr.t('late'));
   return parts.join(' ');
 }
 
-export const assessmentLabel = (a: Assessment, max = 24) =>
-  `${a.title.length > max ? `${a.title.slice(0, max - 1).trimEnd()}…` : a.title} (${a.kind})`;
+/** "{title} (quiz)" / "{title} (assignment)", the title cut to `max` characters. */
+export const assessmentLabel = (a: Assessment, tr: Translator = translatorFor('en'), max = 24) =>
+  tr.t('{title} ({kind, select, quiz {quiz} other {assignment}})', {
+    title: a.title.length > max ? `${a.title.slice(0, max - 1).trimEnd()}…` : a.title,
+    kind: a.kind,
+  });
 
 /** One page of the gradebook: assessments, count, students and progress together, then their scores. */
 export async function gradebookPage(db: Database, courseId: string, page: number) {

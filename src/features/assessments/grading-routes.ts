@@ -8,6 +8,9 @@ import { fieldErrors, safeNext, typedValues, type FieldErrors } from '../../http
 import { isHtmx, render } from '../../http/render.ts';
 import { pageInfo, type ColumnSpec } from '../../http/table.ts';
 import { loadCourse } from '../teaching/load.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import { assessmentLabel, cellText, fullName, GRADEBOOK_PER_PAGE, gradebookPage } from './gradebook.ts';
 import { writeGradebookCsv } from './gradebook-csv.ts';
 import { listQueue, queueQuery, queueRow, SUBMISSION_STATUSES, type QueueQuery, type QueueRow } from './grading-queries.ts';
@@ -30,25 +33,37 @@ export interface GradingDeps {
 type Course = { id: string; title: string; slug: string };
 
 export const QUEUE_COLUMNS: Record<string, ColumnSpec> = {
-  student: { label: 'Student', sort: 'name' },
-  assignment: { label: 'Assignment' },
-  submitted: { label: 'Submitted', sort: 'submitted', kind: 'date' },
-  count: { label: 'Hand-ins', kind: 'num' },
-  status: { label: 'Status' },
-  grade: { label: 'Grade', kind: 'num' },
-  act: { label: 'Grade it' },
+  student: { label: msg('Student'), sort: 'name' },
+  assignment: { label: msg('Assignment') },
+  submitted: { label: msg('Submitted'), sort: 'submitted', kind: 'date' },
+  count: { label: msg('Hand-ins'), kind: 'num' },
+  status: { label: msg('Status') },
+  grade: { label: msg('Grade'), kind: 'num' },
+  act: { label: msg('Grade it') },
+};
+
+/** The queue's columns with their names in the reader's language. */
+const queueColumns = (tr: Translator): Record<string, ColumnSpec> =>
+  Object.fromEntries(Object.entries(QUEUE_COLUMNS).map(([key, c]) => [key, { ...c, label: tr.t(c.label) }]));
+
+/** A submission's status shown to people (the value stays English in links and forms). */
+export const SUBMISSION_STATUS_LABELS: Record<(typeof SUBMISSION_STATUSES)[number] | 'any', string> = {
+  Pending: msg('Pending'),
+  Graded: msg('Graded'),
+  Returned: msg('Returned'),
+  any: msg('All'),
 };
 
 const gradeInput = z.object({
   grade: z
-    .string({ error: 'Enter a grade.' })
+    .string({ error: msg('Enter a grade.') })
     .trim()
-    .min(1, 'Enter a grade.')
-    .regex(/^\d{1,5}$/, 'Enter a whole number of points, 0 or more.')
+    .min(1, msg('Enter a grade.'))
+    .regex(/^\d{1,5}$/, msg('Enter a whole number of points, 0 or more.'))
     .transform(Number),
   feedback: z
-    .string({ error: 'Feedback is text.' })
-    .max(5000, 'Keep the feedback to 5,000 characters.')
+    .string({ error: msg('Feedback is text.') })
+    .max(5000, msg('Keep the feedback to 5,000 characters.'))
     .optional()
     .transform((v) => v?.trim() || null),
 });
@@ -82,16 +97,18 @@ export function gradingRoutes(deps: GradingDeps): Router {
     const { assignments, counts, total, rows } = await listQueue(db, course.id, q);
     const info = pageInfo(path, q, total);
     const statusHref = (status: QueueQuery['status']) => pageInfo(path, { ...q, status, page: 1 }, 0).href(1);
+    const tr = translatorOf(res);
     render(res, 'teach/submissions', {
-      title: `Submissions · ${course.title}`,
+      title: tr.t('Submissions · {course}', { course: course.title }),
       course,
       path,
       filter: q,
       statuses: SUBMISSION_STATUSES,
-      tabs: [...SUBMISSION_STATUSES, 'any' as const].map((s) => ({ status: s, label: s === 'any' ? 'All' : s, count: counts[s], href: statusHref(s), current: q.status === s })),
+      tabs: [...SUBMISSION_STATUSES, 'any' as const].map((s) => ({ status: s, label: tr.t(SUBMISSION_STATUS_LABELS[s]), count: counts[s], href: statusHref(s), current: q.status === s })),
       assignments,
       rows: rows.map(rowView),
-      columns: QUEUE_COLUMNS,
+      statusLabels: SUBMISSION_STATUS_LABELS,
+      columns: queueColumns(tr),
       back: info.href(info.page),
       pageInfo: info,
     });
@@ -101,7 +118,7 @@ export function gradingRoutes(deps: GradingDeps): Router {
   async function renderRow(res: Response, id: string, back: string | undefined, problem?: Problem, status = 200) {
     const row = await queueRow(db, id);
     if (!row) throw notFound();
-    render(res, 'teach/_submission_row', { r: rowView(row), columns: QUEUE_COLUMNS, back, problem }, status);
+    render(res, 'teach/_submission_row', { r: rowView(row), columns: queueColumns(translatorOf(res)), statusLabels: SUBMISSION_STATUS_LABELS, back, problem }, status);
   }
 
   function renderSubmission(res: Response, back: string | undefined, problem?: Problem, status = 200) {
@@ -112,6 +129,7 @@ export function gradingRoutes(deps: GradingDeps): Router {
       {
         title: `${s.assignmentTitle} · ${fullName(s)}`,
         s: { ...s, name: fullName(s) },
+        statusLabels: SUBMISSION_STATUS_LABELS,
         back,
         errors: problem?.errors ?? {},
         values: problem?.values ?? { grade: s.grade === null ? '' : String(s.grade), feedback: s.feedback ?? '' },
@@ -135,14 +153,17 @@ export function gradingRoutes(deps: GradingDeps): Router {
       : { ok: false as const, status: 422 as const, errors: fieldErrors(parsed.error) };
     if (!outcome.ok) {
       if (outcome.status === 404) throw notFound();
-      const errors = 'errors' in outcome ? outcome.errors : { [outcome.field ?? 'grade']: outcome.message };
+      // The state machine's one refusal shown here (a grade above the points), in the teacher's language.
+      const errors = 'errors' in outcome
+        ? outcome.errors
+        : { [outcome.field ?? 'grade']: outcome.field === 'grade' ? translatorOf(res).t('Enter a grade from 0 to {points}.', { points: submission.points }) : outcome.message };
       const problem = { errors, values: typedValues(body, ['grade', 'feedback']) };
       if (isHtmx(req)) return renderRow(res, submission.id, back, problem, 422);
       return renderSubmission(res, back, problem, 422);
     }
     const graded = outcome.submission;
     if (isHtmx(req)) return renderRow(res, submission.id, back);
-    setFlash(req, 'success', `Graded: ${graded.grade} of ${graded.points} for ${fullName(submission)} (${graded.assignmentTitle}).`);
+    setFlash(req, 'success', msg('Graded: {grade} of {points} for {name} ({assignment}).'), { grade: graded.grade ?? 0, points: graded.points, name: fullName(submission), assignment: graded.assignmentTitle });
     res.redirect(303, back ?? `/teach/submissions/${submission.id}`);
   });
 
@@ -154,24 +175,25 @@ export function gradingRoutes(deps: GradingDeps): Router {
     const q = gradebookQuery.parse(req.query);
     const path = `/teach/courses/${course.id}/gradebook`;
     const { assessments, total, rows } = await gradebookPage(db, course.id, q.page);
+    const tr = translatorOf(res);
     const columns: Record<string, ColumnSpec> = {
-      student: { label: 'Student' },
-      ...Object.fromEntries(assessments.map((a, i) => [`x${i}`, { label: assessmentLabel(a), kind: 'num' as const }])),
-      progress: { label: 'Progress', kind: 'num' },
-      total: { label: 'Total', kind: 'num' },
+      student: { label: tr.t('Student') },
+      ...Object.fromEntries(assessments.map((a, i) => [`x${i}`, { label: assessmentLabel(a, tr), kind: 'num' as const }])),
+      progress: { label: tr.t('Progress'), kind: 'num' },
+      total: { label: tr.t('Total'), kind: 'num' },
     };
     render(res, 'teach/gradebook', {
-      title: `Gradebook · ${course.title}`,
+      title: tr.t('Gradebook · {course}', { course: course.title }),
       course,
       assessments,
       columns,
-      rows: rows.map((r) => ({ ...r, texts: r.cells.map(cellText) })),
+      rows: rows.map((r) => ({ ...r, texts: r.cells.map((c) => cellText(c, tr)) })),
       pageInfo: pageInfo(path, q, total, GRADEBOOK_PER_PAGE),
     });
   });
 
   router.get('/courses/:courseId/gradebook.csv', async (_req, res) => {
-    await writeGradebookCsv(db, res.locals.course as Course, res);
+    await writeGradebookCsv(db, res.locals.course as Course, res, translatorOf(res));
   });
 
   return router;

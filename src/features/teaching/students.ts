@@ -8,7 +8,10 @@ import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/f
 import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { timeZoneOf } from '../../http/guards.ts';
-import { formatDate, nextDay, utcToZonedDate, zonedToUtc } from '../../lib/dates.ts';
+import { nextDay, utcToZonedDate, zonedToUtc } from '../../lib/dates.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import { reissueCertificate, revokeCertificate, type CertificateDeps } from '../certificates/service.ts';
 import { banStudent, tagStudent, unbanStudent } from '../enrollments/service.ts';
 import { percentOf } from '../learning/progress.ts';
@@ -34,10 +37,10 @@ interface Problem {
 }
 
 export const TAG_LABELS: Record<(typeof STUDENT_TAGS)[number], string> = {
-  TopPerformer: 'Top performer',
-  NeedsHelp: 'Needs help',
-  SlowLearner: 'Slow learner',
-  ActiveCommunicator: 'Active communicator',
+  TopPerformer: msg('Top performer'),
+  NeedsHelp: msg('Needs help'),
+  SlowLearner: msg('Slow learner'),
+  ActiveCommunicator: msg('Active communicator'),
 };
 
 const uuid = z.uuid();
@@ -45,7 +48,7 @@ const tagList = z.enum(STUDENT_TAGS);
 const tagsInput = z.object({
   // No box ticked: no field at all. One box: a string. Several: an array.
   tags: z
-    .union([tagList, z.array(tagList).max(STUDENT_TAGS.length * 2)], { error: 'Choose tags from the list.' })
+    .union([tagList, z.array(tagList).max(STUDENT_TAGS.length * 2)], { error: msg('Choose tags from the list.') })
     .optional()
     // Stored once each, in the enum's order.
     .transform((v) => STUDENT_TAGS.filter((tag) => (v === undefined ? [] : [v].flat()).includes(tag))),
@@ -61,19 +64,19 @@ function endOfDay(value: string | undefined, timeZone: string): Date | undefined
 /** The ban form; its "until" day is read in the teacher's zone. */
 const banInput = (timeZone: string) => z
   .object({
-    banType: z.enum(['Temporary', 'Permanent'], { error: 'Choose a temporary or a permanent ban.' }),
+    banType: z.enum(['Temporary', 'Permanent'], { error: msg('Choose a temporary or a permanent ban.') }),
     banUntil: z.string().trim().optional(),
     reason: z
-      .string({ error: 'Give a reason.' })
+      .string({ error: msg('Give a reason.') })
       .trim()
-      .min(3, 'Give a reason of at least 3 characters.')
-      .max(500, 'Keep the reason to 500 characters.'),
+      .min(3, msg('Give a reason of at least 3 characters.'))
+      .max(500, msg('Keep the reason to 500 characters.')),
   })
   .transform((v, ctx) => {
     if (v.banType === 'Permanent') return { banType: v.banType, banUntil: null, banReason: v.reason };
     const until = endOfDay(v.banUntil, timeZone);
     if (!until || until.getTime() <= Date.now()) {
-      ctx.addIssue({ code: 'custom', path: ['banUntil'], message: until ? 'A temporary ban must end in the future.' : 'Enter the last day of a temporary ban (YYYY-MM-DD).' });
+      ctx.addIssue({ code: 'custom', path: ['banUntil'], message: until ? msg('A temporary ban must end in the future.') : msg('Enter the last day of a temporary ban (YYYY-MM-DD).') });
       return z.NEVER;
     }
     return { banType: v.banType, banUntil: until, banReason: v.reason };
@@ -81,17 +84,20 @@ const banInput = (timeZone: string) => z
 
 const fullName = (r: { firstName: string; lastName: string | null }) => [r.firstName, r.lastName].filter(Boolean).join(' ');
 
-function banLabel(r: StudentRow, now: number, timeZone: string): string {
+function banLabel(tr: Translator, r: StudentRow, now: number, timeZone: string): string {
   if (!r.banned) return '';
-  if (r.banType === 'Permanent') return 'Banned permanently';
-  if (r.banUntil) return r.banUntil.getTime() > now ? `Banned until ${formatDate(r.banUntil, timeZone)}` : `Ban ended ${formatDate(r.banUntil, timeZone)}`;
-  return 'Banned';
+  if (r.banType === 'Permanent') return tr.t('Banned permanently');
+  if (r.banUntil) {
+    const date = tr.date(r.banUntil, timeZone);
+    return r.banUntil.getTime() > now ? tr.t('Banned until {date}', { date }) : tr.t('Ban ended {date}', { date });
+  }
+  return tr.t('Banned');
 }
 
-function certificateLabel(r: StudentRow, timeZone: string): string {
-  if (r.certificateRevoked) return r.certificateRevokedAt ? `Revoked on ${formatDate(r.certificateRevokedAt, timeZone)}` : 'Revoked';
-  if (r.certificateEarned) return r.certificateIssuedAt ? `Issued on ${formatDate(r.certificateIssuedAt, timeZone)}` : 'Issued';
-  return 'None';
+function certificateLabel(tr: Translator, r: StudentRow, timeZone: string): string {
+  if (r.certificateRevoked) return r.certificateRevokedAt ? tr.t('Revoked on {date}', { date: tr.date(r.certificateRevokedAt, timeZone) }) : tr.t('Revoked');
+  if (r.certificateEarned) return r.certificateIssuedAt ? tr.t('Issued on {date}', { date: tr.date(r.certificateIssuedAt, timeZone) }) : tr.t('Issued');
+  return tr.t('None');
 }
 
 export function studentRoutes(deps: { db: Database; certificates?: CertificateDeps }): Router {
@@ -122,11 +128,12 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
     const { total, rows, lessons, completedBy } = await listStudents(db, course.id, q);
     const now = Date.now();
     const zone = timeZoneOf(res);
+    const tr = translatorOf(res);
     render(
       res,
       'teach/students',
       {
-        title: `Students · ${course.title}`,
+        title: tr.t('Students · {course}', { course: course.title }),
         course,
         path,
         rows: rows.map((r) => {
@@ -135,11 +142,11 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
             ...r,
             name: fullName(r),
             tags: STUDENT_TAGS.filter((tag) => r.tags.includes(tag)),
-            enrolledLabel: formatDate(r.createdAt, zone),
-            activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt, zone) : 'never',
-            progressLabel: `${done} / ${lessons} (${percentOf(done, lessons)}%)`,
-            banLabel: banLabel(r, now, zone),
-            certificateLabel: certificateLabel(r, zone),
+            enrolledLabel: tr.date(r.createdAt, zone),
+            activityLabel: r.lastActivityAt ? tr.date(r.lastActivityAt, zone) : tr.t('never'),
+            progressLabel: tr.t('{done} / {lessons} ({percent})', { done, lessons, percent: tr.number(percentOf(done, lessons) / 100, { style: 'percent' }) }),
+            banLabel: banLabel(tr, r, now, zone),
+            certificateLabel: certificateLabel(tr, r, zone),
             mayRevoke: r.certificateEarned && !r.certificateRevoked,
             mayReissue: r.certificateEarned && r.certificateRevoked,
           };
@@ -168,8 +175,8 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
     return renderTable(res, q, { ...problem, enrollmentId: (res.locals.enrollment as Enrollment).id }, 422);
   }
 
-  function done(req: Request, res: Response, message: string) {
-    setFlash(req, 'success', message);
+  function done(req: Request, res: Response, message: string, values?: Record<string, string | number>) {
+    setFlash(req, 'success', message, values);
     res.redirect(303, back(req, res));
   }
 
@@ -178,10 +185,10 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
   router.post('/courses/:courseId/students/:enrollmentId/tags', async (req, res) => {
     const enrollment = res.locals.enrollment as Enrollment;
     const parsed = tagsInput.safeParse(req.body);
-    if (!parsed.success) return refuse(req, res, { form: 'tags', errors: { tags: 'Choose tags from the list.' }, values: {} });
+    if (!parsed.success) return refuse(req, res, { form: 'tags', errors: { tags: msg('Choose tags from the list.') }, values: {} });
     const tags = parsed.data.tags;
     await tagStudent(db, auditOf(req, res), { enrollmentId: enrollment.id, tags });
-    done(req, res, tags.length ? `Tags saved for ${fullName(enrollment)}.` : `Tags cleared for ${fullName(enrollment)}.`);
+    done(req, res, tags.length ? msg('Tags saved for {name}.') : msg('Tags cleared for {name}.'), { name: fullName(enrollment) });
   });
 
   router.post('/courses/:courseId/students/:enrollmentId/ban', async (req, res) => {
@@ -192,31 +199,32 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
     }
     const ban = parsed.data;
     await banStudent(db, auditOf(req, res), { enrollmentId: enrollment.id, banType: ban.banType, banUntil: ban.banUntil, reason: ban.banReason });
-    const until = ban.banUntil ? `until ${formatDate(ban.banUntil, timeZoneOf(res))}` : 'permanently';
-    done(req, res, `${fullName(enrollment)} is banned from this course ${until}.`);
+    const name = fullName(enrollment);
+    if (ban.banUntil) done(req, res, msg('{name} is banned from this course until {date}.'), { name, date: translatorOf(res).date(ban.banUntil, timeZoneOf(res)) });
+    else done(req, res, msg('{name} is banned from this course permanently.'), { name });
   });
 
   router.post('/courses/:courseId/students/:enrollmentId/unban', async (req, res) => {
     const enrollment = res.locals.enrollment as Enrollment;
     // No ban in place (a second click): nothing to lift, and the same answer.
     await unbanStudent(db, auditOf(req, res), { enrollmentId: enrollment.id });
-    done(req, res, `${fullName(enrollment)} may take this course again.`);
+    done(req, res, msg('{name} may take this course again.'), { name: fullName(enrollment) });
   });
 
   router.post('/courses/:courseId/students/:enrollmentId/certificate/revoke', async (req, res) => {
     const enrollment = res.locals.enrollment as Enrollment;
     // Only an issued certificate that is not revoked yet: two clicks revoke (and log) once.
     const revoked = await revokeCertificate(db, auditOf(req, res), enrollment.id);
-    if (revoked !== 'revoked') return refuse(req, res, { form: 'certificate', errors: { certificate: 'This student has no certificate to revoke.' }, values: {} });
-    done(req, res, `Certificate of ${fullName(enrollment)} revoked.`);
+    if (revoked !== 'revoked') return refuse(req, res, { form: 'certificate', errors: { certificate: msg('This student has no certificate to revoke.') }, values: {} });
+    done(req, res, msg('Certificate of {name} revoked.'), { name: fullName(enrollment) });
   });
 
   // A revoked certificate issued again: a new PDF, valid from now (certificates/service.ts).
   router.post('/courses/:courseId/students/:enrollmentId/certificate/issue', async (req, res) => {
     const enrollment = res.locals.enrollment as Enrollment;
     const reissued = deps.certificates ? await reissueCertificate(deps.certificates, auditOf(req, res), enrollment.id) : { ok: false };
-    if (!reissued.ok) return refuse(req, res, { form: 'certificate', errors: { certificate: 'Only a revoked certificate can be issued again.' }, values: {} });
-    done(req, res, `Certificate of ${fullName(enrollment)} issued again.`);
+    if (!reissued.ok) return refuse(req, res, { form: 'certificate', errors: { certificate: msg('Only a revoked certificate can be issued again.') }, values: {} });
+    done(req, res, msg('Certificate of {name} issued again.'), { name: fullName(enrollment) });
   });
 
   return router;
