@@ -1,6 +1,7 @@
 import type { CsvCell } from '../../http/csv.ts';
 import { barChart, lineChart, type BarChart, type LineChart } from '../../lib/charts/index.ts';
 import { formatAmount } from '../../lib/money.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import type { AssessmentRow, CourseAnalytics, EnrollmentBucket, FunnelRow, RatingRow, RevenueBucket, WatchRow } from './course-queries.ts';
 import { BUCKET_HEADINGS, bucketLabel, type Bucket, type DateRange, type RangeKey } from './range.ts';
 
@@ -64,7 +65,7 @@ export function enrollmentsChart(rows: readonly EnrollmentBucket[], range: DateR
   };
 }
 
-export const REVENUE_RULE = 'A payment counts in full on the day it was made, a refund (part or whole) on the day it was given; net is gross less refunds.';
+export const REVENUE_RULE = msg('A payment counts in full on the day it was made, a refund (part or whole) on the day it was given; net is gross less refunds.');
 
 export function revenueChart(rows: readonly RevenueBucket[], range: DateRange, href: Href): ChartView {
   const gross = rows.reduce((sum, r) => sum + r.gross, 0);
@@ -156,7 +157,7 @@ function assessmentChart(id: 'quizzes' | 'assignments', rows: readonly Assessmen
   const quiz = id === 'quizzes';
   const countHead = quiz ? 'Submissions' : 'Graded';
   const csv = { head: [quiz ? 'Quiz' : 'Assignment', quiz ? 'Average best score %' : 'Average grade %', countHead], rows: rows.map((r) => [r.title, r.average === null ? '' : Math.round(r.average), r.count]) };
-  if (rows.length === 0) return { id, chart: null, note: `This course has no ${quiz ? 'quizzes' : 'assignments'}.`, csv };
+  if (rows.length === 0) return { id, chart: null, note: quiz ? msg('This course has no quizzes.') : msg('This course has no assignments.'), csv };
   const low = lowest(rows, (r) => r.count > 0);
   const what = quiz ? 'The average of the students’ best scores in each quiz (now).' : 'The average grade of each assignment as a share of its points, over graded hand-ins (now).';
   const description = !low

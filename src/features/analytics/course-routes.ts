@@ -5,6 +5,8 @@ import { toCsv, startCsv } from '../../http/csv.ts';
 import { notFound } from '../../http/errors.ts';
 import { timeZoneOf } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import { loadCourse } from '../teaching/load.ts';
 import { buildChart, CHART_IDS, isChartId, REVENUE_RULE, type ChartId } from './course-charts.ts';
 import { loadCourseAnalytics } from './course-queries.ts';
@@ -44,7 +46,7 @@ export function courseAnalyticsRoutes(deps: { db: Database }): Router {
     const href = csvHref(key);
 
     if (format === 'csv') {
-      if (!isChartId(chart)) throw notFound('There is no such chart.');
+      if (!isChartId(chart)) throw notFound(msg('There is no such chart.'));
       const data = await loadCourseAnalytics(db, scope, [chart]);
       const view = buildChart(chart, data[chart], range, href);
       startCsv(res, `${course.slug}-${chart}-${key}.csv`);
@@ -55,7 +57,7 @@ export function courseAnalyticsRoutes(deps: { db: Database }): Router {
     const data = await loadCourseAnalytics(db, scope);
     const charts = Object.fromEntries(CHART_IDS.map((id) => [id, buildChart(id, data[id], range, href)]));
     render(res, 'teach/analytics', {
-      title: `Analytics · ${course.title}`,
+      title: translatorOf(res).t('Analytics · {course}', { course: course.title }),
       course,
       range,
       ranges: RANGES.map((k) => ({ key: k, label: RANGE_LABELS[k], current: k === key })),

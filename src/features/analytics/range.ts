@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * The date range of an analytics page, from the query string (`?range=30d|90d|12m|all`, so every
@@ -12,7 +13,12 @@ export const RANGES = ['30d', '90d', '12m', 'all'] as const;
 export type RangeKey = (typeof RANGES)[number];
 export type Bucket = 'day' | 'week' | 'month';
 
-export const RANGE_LABELS: Record<RangeKey, string> = { '30d': 'Last 30 days', '90d': 'Last 90 days', '12m': 'Last 12 months', all: 'All time' };
+export const RANGE_LABELS: Record<RangeKey, string> = {
+  '30d': msg('Last 30 days'),
+  '90d': msg('Last 90 days'),
+  '12m': msg('Last 12 months'),
+  all: msg('All time'),
+};
 
 /** A bad or missing value falls back to the default rather than failing the page. */
 export const rangeQuery = z.object({ range: z.enum(RANGES).catch('90d') });

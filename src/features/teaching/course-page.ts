@@ -5,6 +5,7 @@ import { isHtmx, render } from '../../http/render.ts';
 import { publishChecklist, type PublishChecklist } from './publish.ts';
 import { courseStructure } from './queries.ts';
 import { LEVELS } from './schemas.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 
 /**
  * The teacher's course page (details form, status, image, chapters and lessons), or its structure
@@ -33,8 +34,10 @@ export interface CoursePageExtras {
   values?: Record<string, string>;
   errors?: FieldErrors;
   /** A problem with one of the structure forms: which form (its id) and what. */
-  structureError?: { target: string; message: string };
+  structureError?: { target: string; message: string; values?: MessageValues };
+  /** A catalogue message (msg) and its values, translated where shown. */
   statusError?: string;
+  statusErrorValues?: MessageValues;
   /** The checklist a refused publish-all found (else it is asked here). */
   checklist?: PublishChecklist;
 }
@@ -51,6 +54,7 @@ export async function renderCoursePage(db: Database, req: Request, res: Response
     errors: extras.errors ?? {},
     structureError: extras.structureError,
     statusError: extras.statusError,
+    statusErrorValues: extras.statusErrorValues,
     checklist,
   };
   // htmx structure actions swap the chapter list, and the publish checklist out of band.

@@ -1,6 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { Database } from '../../db/database.ts';
 import { setFlash } from '../../http/flash.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import type { AuditContext } from '../audit/activity.ts';
 import { renderCoursePage, type Course } from './course-page.ts';
 import { loadCourse } from './load.ts';
@@ -12,8 +14,6 @@ import { missingOf, publishWithContent } from './publish.ts';
  * and nothing changed when something else is missing.
  */
 
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
-
 export function publishRoutes(db: Database, a: (req: Request, res: Response) => AuditContext): Router {
   const router = Router();
   router.param('courseId', loadCourse(db));
@@ -22,16 +22,22 @@ export function publishRoutes(db: Database, a: (req: Request, res: Response) => 
     const course = res.locals.course as Course;
     const result = await publishWithContent(db, a(req, res), course.id);
     if (!result.ok) {
-      return renderCoursePage(db, req, res, { statusError: `Nothing was published. ${missingOf(result.checklist)}`, checklist: result.checklist }, 422);
+      return renderCoursePage(db, req, res, { statusError: msg('Nothing was published. {missing}'), statusErrorValues: { missing: missingOf(result.checklist, translatorOf(res)) }, checklist: result.checklist }, 422);
     }
-    const parts = [result.chapters ? plural(result.chapters, 'chapter') : '', result.lessons ? plural(result.lessons, 'lesson') : ''].filter(Boolean).join(' and ');
-    setFlash(
-      req,
-      'success',
-      !result.changed
-        ? 'The course and all its chapters and lessons were already published.'
-        : `Course published${parts ? ` with ${parts} that were drafts` : ''}: students can find it now.`,
-    );
+    const counts = { chapters: result.chapters, lessons: result.lessons };
+    if (!result.changed) setFlash(req, 'success', msg('The course and all its chapters and lessons were already published.'));
+    else if (result.chapters && result.lessons) {
+      setFlash(
+        req,
+        'success',
+        msg('Course published with {chapters, plural, one {# chapter} other {# chapters}} and {lessons, plural, one {# lesson} other {# lessons}} that were drafts: students can find it now.'),
+        counts,
+      );
+    } else if (result.chapters) {
+      setFlash(req, 'success', msg('Course published with {chapters, plural, one {# chapter} other {# chapters}} that were drafts: students can find it now.'), counts);
+    } else if (result.lessons) {
+      setFlash(req, 'success', msg('Course published with {lessons, plural, one {# lesson} other {# lessons}} that were drafts: students can find it now.'), counts);
+    } else setFlash(req, 'success', msg('Course published: students can find it now.'));
     res.redirect(303, `/teach/courses/${course.id}`);
   });
 

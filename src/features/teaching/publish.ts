@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { CHAPTERS, lockParent } from './positions.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type MessageValues, type Translator } from '../../i18n/translator.ts';
 
 /**
  * What a course needs before it can be published, as one checklist: the teacher's course page shows
@@ -16,6 +18,9 @@ import { CHAPTERS, lockParent } from './positions.ts';
 export interface ChecklistItem {
   id: 'details' | 'image' | 'price' | 'chapters' | 'lessons' | 'empty-chapters' | 'published-content' | 'drafts' | 'bare-lessons' | 'empty-quizzes';
   ok: boolean;
+  /** The catalogue message and its values (shown through t()); `label` is it in English. */
+  message: string;
+  values?: MessageValues;
   label: string;
   /** Where on the course page to fix it. */
   href?: string;
@@ -33,14 +38,24 @@ export interface PublishChecklist {
   complete: boolean;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const quoted = (titles: string[], max = 3) =>
+const english = translatorFor('en');
+const QUOTED_MAX = 3;
+/** The first titles, quoted ("and N more" is in the message): user-written, never translated. */
+const quoted = (titles: string[]) =>
   titles
-    .slice(0, max)
+    .slice(0, QUOTED_MAX)
     .map((t) => `"${t}"`)
-    .join(', ') + (titles.length > max ? ` and ${titles.length - max} more` : '');
+    .join(', ');
+const item = (id: ChecklistItem['id'], ok: boolean, message: string, href?: string, values?: MessageValues): ChecklistItem => ({
+  id,
+  ok,
+  message,
+  values,
+  label: english.t(message, values),
+  href,
+});
 
-export const PUBLISHED_CONTENT_MESSAGE = 'Publish at least one chapter with a published lesson first: students would find nothing to learn.';
+export const PUBLISHED_CONTENT_MESSAGE = msg('Publish at least one chapter with a published lesson first: students would find nothing to learn.');
 
 /** The checklist of one course: two queries (the course, then its chapters and lessons counted in SQL). */
 export async function publishChecklist(db: Database, courseId: string): Promise<PublishChecklist> {
@@ -78,52 +93,63 @@ export async function publishChecklist(db: Database, courseId: string): Promise<
   const s = rows[0]!;
   const details = [course.title, course.smallDescription, course.description].every((v) => v.trim() !== '');
 
+  const titles = (list: string[]) => ({ titles: quoted(list), more: Math.max(0, list.length - QUOTED_MAX) });
   const required: ChecklistItem[] = [
-    { id: 'details', ok: details, label: details ? 'Title, short description and description' : 'Fill in the title, short description and description', href: '#details-title' },
-    { id: 'image', ok: !!course.fileKey, label: course.fileKey ? 'A course image' : 'Upload a course image: it shows on the catalog card and the course page', href: '#image-title' },
-    {
-      id: 'price',
-      ok: course.price === 0 || course.price >= 50,
-      label: course.price === 0 || course.price >= 50 ? 'A price (free counts)' : 'Set a price of 0 (free) or at least 0.50',
-      href: '#details-title',
-    },
-    { id: 'chapters', ok: s.chapters > 0, label: s.chapters > 0 ? plural(s.chapters, 'chapter') : 'Add a chapter', href: '#structure' },
-    { id: 'lessons', ok: s.lessons > 0, label: s.lessons > 0 ? plural(s.lessons, 'lesson') : 'Add a lesson', href: '#structure' },
-    {
-      id: 'empty-chapters',
-      ok: s.emptyChapters.length === 0,
-      label: s.emptyChapters.length === 0 ? 'Every chapter has a lesson' : `Add a lesson to ${quoted(s.emptyChapters)}, or delete ${s.emptyChapters.length === 1 ? 'it' : 'them'}`,
-      href: '#structure',
-    },
-    {
-      id: 'published-content',
-      ok: s.publishedContent,
-      label: s.publishedContent ? 'A published chapter with a published lesson' : PUBLISHED_CONTENT_MESSAGE,
-      href: '#structure',
-    },
+    item('details', details, details ? msg('Title, short description and description') : msg('Fill in the title, short description and description'), '#details-title'),
+    item('image', !!course.fileKey, course.fileKey ? msg('A course image') : msg('Upload a course image: it shows on the catalog card and the course page'), '#image-title'),
+    item(
+      'price',
+      course.price === 0 || course.price >= 50,
+      course.price === 0 || course.price >= 50 ? msg('A price (free counts)') : msg('Set a price of 0 (free) or at least {minimum}'),
+      '#details-title',
+      { minimum: '0.50' },
+    ),
+    item('chapters', s.chapters > 0, s.chapters > 0 ? msg('{count, plural, one {# chapter} other {# chapters}}') : msg('Add a chapter'), '#structure', { count: s.chapters }),
+    item('lessons', s.lessons > 0, s.lessons > 0 ? msg('{count, plural, one {# lesson} other {# lessons}}') : msg('Add a lesson'), '#structure', { count: s.lessons }),
+    item(
+      'empty-chapters',
+      s.emptyChapters.length === 0,
+      s.emptyChapters.length === 0
+        ? msg('Every chapter has a lesson')
+        : msg('Add a lesson to {titles}{more, plural, =0 {} other { and # more}}, or delete {count, plural, one {it} other {them}}'),
+      '#structure',
+      { ...titles(s.emptyChapters), count: s.emptyChapters.length },
+    ),
+    item('published-content', s.publishedContent, s.publishedContent ? msg('A published chapter with a published lesson') : PUBLISHED_CONTENT_MESSAGE, '#structure'),
   ];
+  const drafts = s.draftChapters + s.draftLessons;
   const advice: ChecklistItem[] = [
-    {
-      id: 'drafts',
-      ok: s.draftChapters + s.draftLessons === 0,
-      label:
-        s.draftChapters + s.draftLessons === 0
-          ? 'No drafts left'
-          : `${[s.draftChapters ? plural(s.draftChapters, 'draft chapter') : '', s.draftLessons ? plural(s.draftLessons, 'draft lesson') : ''].filter(Boolean).join(' and ')} would stay hidden from students`,
-      href: '#structure',
-    },
-    {
-      id: 'bare-lessons',
-      ok: s.bareLessons.length === 0,
-      label: s.bareLessons.length === 0 ? 'Every lesson has a video or text' : `${plural(s.bareLessons.length, 'lesson has', 'lessons have')} neither a video nor text: ${quoted(s.bareLessons)}`,
-      href: '#structure',
-    },
-    {
-      id: 'empty-quizzes',
-      ok: s.emptyQuizzes.length === 0,
-      label: s.emptyQuizzes.length === 0 ? 'Every quiz has questions' : `Add questions to the quiz of ${quoted(s.emptyQuizzes)}: students cannot take an empty quiz`,
-      href: '#structure',
-    },
+    item(
+      'drafts',
+      drafts === 0,
+      drafts === 0
+        ? msg('No drafts left')
+        : s.draftChapters && s.draftLessons
+          ? msg('{chapters, plural, one {# draft chapter} other {# draft chapters}} and {lessons, plural, one {# draft lesson} other {# draft lessons}} would stay hidden from students')
+          : s.draftChapters
+            ? msg('{chapters, plural, one {# draft chapter} other {# draft chapters}} would stay hidden from students')
+            : msg('{lessons, plural, one {# draft lesson} other {# draft lessons}} would stay hidden from students'),
+      '#structure',
+      { chapters: s.draftChapters, lessons: s.draftLessons },
+    ),
+    item(
+      'bare-lessons',
+      s.bareLessons.length === 0,
+      s.bareLessons.length === 0
+        ? msg('Every lesson has a video or text')
+        : msg('{count, plural, one {# lesson has} other {# lessons have}} neither a video nor text: {titles}{more, plural, =0 {} other { and # more}}'),
+      '#structure',
+      { ...titles(s.bareLessons), count: s.bareLessons.length },
+    ),
+    item(
+      'empty-quizzes',
+      s.emptyQuizzes.length === 0,
+      s.emptyQuizzes.length === 0
+        ? msg('Every quiz has questions')
+        : msg('Add questions to the quiz of {titles}{more, plural, =0 {} other { and # more}}: students cannot take an empty quiz'),
+      '#structure',
+      titles(s.emptyQuizzes),
+    ),
   ];
   const canPublish = required.every((i) => i.ok);
   const readyWithDrafts = required.every((i) => i.ok || i.id === 'published-content') && s.contentWithDrafts;
@@ -137,11 +163,11 @@ export async function publishChecklist(db: Database, courseId: string): Promise<
   };
 }
 
-/** What is missing, in one sentence (the required items not met). */
-export const missingOf = (checklist: PublishChecklist): string =>
+/** What is missing, in one sentence (the required items not met), in the reader's language. */
+export const missingOf = (checklist: PublishChecklist, tr: Translator = english): string =>
   checklist.required
     .filter((i) => !i.ok)
-    .map((i) => i.label.replace(/\.$/, ''))
+    .map((i) => tr.t(i.message, i.values).replace(/\.$/, ''))
     .join('; ') + '.';
 
 export type PublishAllResult =

@@ -3,8 +3,10 @@ import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, typedValues } from '../../http/forms.ts';
 import { currentUser } from '../../http/guards.ts';
 import { isHtmx, render } from '../../http/render.ts';
-import { formatAmount, formatPrice } from '../../lib/money.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { COURSE_FIELDS, renderCoursePage, type Course } from './course-page.ts';
+import { missingOf } from './publish.ts';
 import { teacherCourses } from './queries.ts';
 import { courseInput, courseStatusInput, LEVELS, titleInput } from './schemas.ts';
 import { addChapter, createCourse, setCourseStatus, updateCourse } from './service.ts';
@@ -35,22 +37,23 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDep
 
   router.get('/', async (_req, res) => {
     const courses = await teacherCourses(db, currentUser(res)!.id);
+    const tr = translatorOf(res);
     render(res, 'teach/index', {
-      title: 'Your courses',
-      courses: courses.map((c) => ({ ...c, priceLabel: formatPrice(c.price), revenueLabel: formatAmount(Number(c.revenue ?? 0)) })),
+      title: tr.t('Your courses'),
+      courses: courses.map((c) => ({ ...c, priceLabel: tr.price(c.price), revenueLabel: tr.money(Number(c.revenue ?? 0)) })),
     });
   });
 
   router.get('/courses/new', (_req, res) => {
-    render(res, 'teach/new-course', { title: 'New course', levels: LEVELS, values: { level: 'Beginner', price: '0', duration: '60' }, errors: {} });
+    render(res, 'teach/new-course', { title: translatorOf(res).t('New course'), levels: LEVELS, values: { level: 'Beginner', price: '0', duration: '60' }, errors: {} });
   });
 
   router.post('/courses/new', async (req, res) => {
     const values = typedValues(req.body, COURSE_FIELDS);
     const parsed = courseInput.safeParse(req.body);
     const result = parsed.success ? await createCourse(db, a(req, res), parsed.data) : { ok: false as const, errors: fieldErrors(parsed.error) };
-    if (!result.ok) return render(res, 'teach/new-course', { title: 'New course', levels: LEVELS, values, errors: result.errors }, 422);
-    setFlash(req, 'success', 'Course created as a draft. Add chapters and lessons, then publish it.');
+    if (!result.ok) return render(res, 'teach/new-course', { title: translatorOf(res).t('New course'), levels: LEVELS, values, errors: result.errors }, 422);
+    setFlash(req, 'success', msg('Course created as a draft. Add chapters and lessons, then publish it.'));
     res.redirect(303, `/teach/courses/${result.id}`);
   });
 
@@ -62,17 +65,23 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDep
     const parsed = courseInput.safeParse(req.body);
     const result = parsed.success ? await updateCourse(db, a(req, res), course.id, parsed.data) : { ok: false as const, errors: fieldErrors(parsed.error) };
     if (!result.ok) return renderCoursePage(db, req, res, { values, errors: result.errors }, 422);
-    setFlash(req, 'success', 'Course saved.');
+    setFlash(req, 'success', msg('Course saved.'));
     res.redirect(303, `/teach/courses/${course.id}`);
   });
 
   router.post('/courses/:courseId/publish', async (req, res) => {
     const course = res.locals.course as Course;
     const parsed = courseStatusInput.safeParse(req.body);
-    if (!parsed.success) return renderCoursePage(db, req, res, { statusError: 'Choose Published, Draft or Archived.' }, 422);
+    if (!parsed.success) return renderCoursePage(db, req, res, { statusError: msg('Choose Published, Draft or Archived.') }, 422);
     const result = await setCourseStatus(db, a(req, res), course.id, parsed.data.status);
-    if (!result.ok) return renderCoursePage(db, req, res, { statusError: result.message }, 422);
-    const said = { Published: 'Course published: students can find it now.', Draft: 'Course back to draft: only you can see it.', Archived: 'Course archived: it left the catalog; enrolled students keep their access.' };
+    if (!result.ok) {
+      return renderCoursePage(db, req, res, { statusError: msg('Not published yet. {missing}'), statusErrorValues: { missing: missingOf(result.checklist, translatorOf(res)) }, checklist: result.checklist }, 422);
+    }
+    const said = {
+      Published: msg('Course published: students can find it now.'),
+      Draft: msg('Course back to draft: only you can see it.'),
+      Archived: msg('Course archived: it left the catalog; enrolled students keep their access.'),
+    };
     setFlash(req, 'success', said[parsed.data.status]);
     res.redirect(303, `/teach/courses/${course.id}`);
   });
@@ -81,7 +90,7 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDep
     const course = res.locals.course as Course;
     const parsed = titleInput.safeParse(req.body);
     if (!parsed.success) {
-      return renderCoursePage(db, req, res, { structureError: { target: 'new-chapter', message: fieldErrors(parsed.error).title ?? 'Enter a title.' } }, 422);
+      return renderCoursePage(db, req, res, { structureError: { target: 'new-chapter', message: fieldErrors(parsed.error).title ?? msg('Enter a title.') } }, 422);
     }
     const id = await addChapter(db, a(req, res), course.id, parsed.data.title);
     if (isHtmx(req)) return renderCoursePage(db, req, res);

@@ -3,58 +3,55 @@ import { zonedToUtc } from '../../lib/dates.ts';
 import { MARKDOWN_MAX_CHARS } from '../../lib/markdown.ts';
 import { parsePrice } from '../../lib/money.ts';
 import { SLUG_PATTERN } from '../../lib/slug.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
-const required = (label: string, max: number) =>
-  z
-    .string({ message: `${label} is required.` })
-    .trim()
-    .min(1, `${label} is required.`)
-    .max(max, `${label} must be at most ${max} characters.`);
+/** A required text: its two messages are whole sentences of the catalogue (msg), never built from a label. */
+const required = (max: number, missing: string, tooLong: string) => z.string({ message: missing }).trim().min(1, missing).max(max, tooLong);
 
 export const LEVELS = ['Beginner', 'Intermediate', 'Advanced'] as const;
 
 export const courseInput = z.object({
-  title: required('Title', 120).min(3, 'Title must be at least 3 characters.'),
-  smallDescription: required('Short description', 200),
-  description: required('Description', 10_000),
-  category: required('Category', 60),
-  level: z.enum(LEVELS, { message: 'Choose a level.' }),
+  title: required(120, msg('Title is required.'), msg('Title must be at most 120 characters.')).min(3, msg('Title must be at least 3 characters.')),
+  smallDescription: required(200, msg('Short description is required.'), msg('Short description must be at most 200 characters.')),
+  description: required(10_000, msg('Description is required.'), msg('Description must be at most 10000 characters.')),
+  category: required(60, msg('Category is required.'), msg('Category must be at most 60 characters.')),
+  level: z.enum(LEVELS, { message: msg('Choose a level.') }),
   price: z
-    .string({ message: 'Enter a price (0 for a free course).' })
+    .string({ message: msg('Enter a price (0 for a free course).') })
     .trim()
     .transform((v, ctx) => {
       const cents = parsePrice(v === '' ? 'x' : v);
       if (cents === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'Enter a price like 19.99, or 0 for a free course.' });
+        ctx.addIssue({ code: 'custom', message: msg('Enter a price like 19.99, or 0 for a free course.') });
         return z.NEVER;
       }
       return cents;
     })
-    .refine((cents) => cents === 0 || cents >= 50, 'A paid course costs at least 0.50.'),
+    .refine((cents) => cents === 0 || cents >= 50, msg('A paid course costs at least 0.50.')),
   duration: z.coerce
-    .number({ message: 'Enter the duration in minutes.' })
-    .int('Enter whole minutes.')
-    .min(1, 'Enter the duration in minutes.')
-    .max(100_000, 'That is too long.'),
+    .number({ message: msg('Enter the duration in minutes.') })
+    .int(msg('Enter whole minutes.'))
+    .min(1, msg('Enter the duration in minutes.'))
+    .max(100_000, msg('That is too long.')),
   slug: z
     .string()
     .trim()
     .toLowerCase()
-    .max(80, 'The address must be at most 80 characters.')
+    .max(80, msg('The address must be at most 80 characters.'))
     .optional()
     .transform((v) => (v ? v : undefined))
-    .refine((v) => v === undefined || SLUG_PATTERN.test(v), 'Use lower-case letters, digits and single dashes, like intro-to-algebra.'),
+    .refine((v) => v === undefined || SLUG_PATTERN.test(v), msg('Use lower-case letters, digits and single dashes, like intro-to-algebra.')),
 });
 export type CourseInput = z.infer<typeof courseInput>;
 
-export const titleInput = z.object({ title: required('Title', 200) });
+export const titleInput = z.object({ title: required(200, msg('Title is required.'), msg('Title must be at most 200 characters.')) });
 
 export const lessonInput = z.object({
-  title: required('Title', 200),
+  title: required(200, msg('Title is required.'), msg('Title must be at most 200 characters.')),
   description: z
     .string()
     .trim()
-    .max(10_000, 'Description must be at most 10000 characters.')
+    .max(10_000, msg('Description must be at most 10000 characters.'))
     .optional()
     .transform((v) => (v ? v : null)),
 });
@@ -70,7 +67,7 @@ export const lessonUpdateInput = lessonInput.extend({
 
 export const attachmentIdInput = z.object({ attachmentId: z.uuid() });
 
-export const moveInput = z.object({ direction: z.enum(['up', 'down'], { message: 'Choose up or down.' }) });
+export const moveInput = z.object({ direction: z.enum(['up', 'down'], { message: msg('Choose up or down.') }) });
 
 /**
  * Publishing: Published now, Scheduled for `releaseAt` (in the future), or back to Draft. The
@@ -98,16 +95,16 @@ export const releaseInput = (timeZone: string) =>
 export const courseStatusInput = z.object({ status: z.enum(['Published', 'Draft', 'Archived']).default('Published') });
 
 export const applicationInput = z.object({
-  experience: required('Teaching experience', 2000),
-  subjects: required('Subjects', 300),
+  experience: required(2000, msg('Teaching experience is required.'), msg('Teaching experience must be at most 2000 characters.')),
+  subjects: required(300, msg('Subjects is required.'), msg('Subjects must be at most 300 characters.')),
   sampleLink: z
     .string()
     .trim()
-    .max(300, 'The link must be at most 300 characters.')
+    .max(300, msg('The link must be at most 300 characters.'))
     .optional()
     .transform((v) => (v ? v : null))
-    .refine((v) => v === null || /^https?:\/\/[^\s/$.?#].[^\s]*$/i.test(v), 'The sample link must start with http:// or https://.'),
-  motivation: required('Motivation', 2000),
+    .refine((v) => v === null || /^https?:\/\/[^\s/$.?#].[^\s]*$/i.test(v), msg('The sample link must start with http:// or https://.')),
+  motivation: required(2000, msg('Motivation is required.'), msg('Motivation must be at most 2000 characters.')),
 });
 
-export const rejectionInput = z.object({ reason: required('A reason', 1000).min(5, 'Give the applicant a reason of a few words at least.') });
+export const rejectionInput = z.object({ reason: required(1000, msg('A reason is required.'), msg('A reason must be at most 1000 characters.')).min(5, msg('Give the applicant a reason of a few words at least.')) });

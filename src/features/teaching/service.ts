@@ -5,7 +5,8 @@ import { renderMarkdown, type ImageSize } from '../../lib/markdown.ts';
 import { slugify } from '../../lib/slug.ts';
 import { recordActivity, type AuditAction, type AuditContext } from '../audit/activity.ts';
 import { CHAPTERS, LESSONS, lockParent, move, nextPosition, renumber, type Tree } from './positions.ts';
-import { missingOf, publishChecklist } from './publish.ts';
+import { publishChecklist, type PublishChecklist } from './publish.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import type { CourseInput } from './schemas.ts';
 
 /** Course authoring rules. Each write is one transaction, and its audit row is part of it. */
@@ -38,7 +39,7 @@ export async function createCourse(db: Database, a: Audit, input: CourseInput): 
         return { ok: true as const, id: row.id, slug: row.slug };
       }
     }
-    return { ok: false as const, errors: { slug: 'Could not find a free address for this title; type one yourself.' } };
+    return { ok: false as const, errors: { slug: msg('Could not find a free address for this title; type one yourself.') } };
   });
 }
 
@@ -56,12 +57,13 @@ export async function updateCourse(db: Database, a: Audit, courseId: string, inp
       return { ok: true as const, id: row.id, slug: row.slug };
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'course_slug_key')) return { ok: false, errors: { slug: 'Another course already uses this address.' } };
+    if (isUniqueViolation(error, 'course_slug_key')) return { ok: false, errors: { slug: msg('Another course already uses this address.') } };
     throw error;
   }
 }
 
-export type StatusResult = { ok: true } | { ok: false; message: string };
+/** Refused: the checklist that refused it (the route says what is missing, in the reader's language). */
+export type StatusResult = { ok: true } | { ok: false; checklist: PublishChecklist };
 
 export async function setCourseStatus(db: Database, a: Audit, courseId: string, status: 'Published' | 'Draft' | 'Archived'): Promise<StatusResult> {
   return db.transaction().execute(async (trx) => {
@@ -70,7 +72,7 @@ export async function setCourseStatus(db: Database, a: Audit, courseId: string, 
     // The course page's checklist decides (publish.ts): what it shows missing is what refuses here.
     if (status === 'Published') {
       const checklist = await publishChecklist(trx, courseId);
-      if (!checklist.canPublish) return { ok: false as const, message: `Not published yet. ${missingOf(checklist)}` };
+      if (!checklist.canPublish) return { ok: false as const, checklist };
     }
     await trx.updateTable('course').set({ status }).where('id', '=', courseId).execute();
     const action: AuditAction = status === 'Published' ? 'course_published' : status === 'Archived' ? 'course_archived' : 'course_unpublished';

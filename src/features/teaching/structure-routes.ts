@@ -1,5 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { setFlash } from '../../http/flash.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { fieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { timeZoneOf } from '../../http/guards.ts';
@@ -113,7 +115,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
   router.post('/chapters/:chapterId', async (req, res) => {
     const chapter = res.locals.chapter as Chapter;
     const parsed = titleInput.safeParse(req.body);
-    if (!parsed.success) return problem(req, res, chapter.courseId, `chapter-${chapter.id}`, fieldErrors(parsed.error).title ?? 'Enter a title.');
+    if (!parsed.success) return problem(req, res, chapter.courseId, `chapter-${chapter.id}`, fieldErrors(parsed.error).title ?? msg('Enter a title.'));
     await renameChapter(db, a(req, res), chapter.id, parsed.data.title);
     return done(req, res, chapter.courseId, `chapter-${chapter.id}`);
   });
@@ -141,10 +143,14 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
       .where('chapterId', '=', chapter.id)
       .executeTakeFirstOrThrow();
     render(res, 'teach/confirm-delete', {
-      title: `Delete the chapter "${chapter.title}"?`,
+      title: translatorOf(res).t('Delete the chapter "{title}"?', { title: chapter.title }),
       what: 'chapter',
       name: chapter.title,
-      consequence: Number(n) === 0 ? 'It has no lessons.' : `Its ${n} lesson${Number(n) === 1 ? '' : 's'}, with their videos, attached files and students' progress, will be deleted too.`,
+      consequence:
+        Number(n) === 0
+          ? msg('It has no lessons.')
+          : msg('{count, plural, one {Its lesson, with its video, attached files and students’ progress, will be deleted too.} other {Its # lessons, with their videos, attached files and students’ progress, will be deleted too.}}'),
+      consequenceValues: { count: Number(n) },
       action: `/teach/chapters/${chapter.id}/delete`,
       back: `/teach/courses/${chapter.courseId}#chapter-${chapter.id}`,
     });
@@ -175,14 +181,14 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
     const files = await filesOf({ chapterId: chapter.id });
     await deleteItem(db, a(req, res), 'chapter', chapter.id, chapter.courseId);
     await removeFiles(files);
-    setFlash(req, 'success', `Chapter "${chapter.title}" deleted.`);
+    setFlash(req, 'success', msg('Chapter "{title}" deleted.'), { title: chapter.title });
     res.redirect(303, `/teach/courses/${chapter.courseId}#structure`);
   });
 
   router.post('/chapters/:chapterId/lessons', async (req, res) => {
     const chapter = res.locals.chapter as Chapter;
     const parsed = lessonInput.safeParse(req.body);
-    if (!parsed.success) return problem(req, res, chapter.courseId, `new-lesson-${chapter.id}`, fieldErrors(parsed.error).title ?? 'Enter a title.');
+    if (!parsed.success) return problem(req, res, chapter.courseId, `new-lesson-${chapter.id}`, fieldErrors(parsed.error).title ?? msg('Enter a title.'));
     const id = await addLesson(db, a(req, res), chapter.id, parsed.data);
     return done(req, res, chapter.courseId, `lesson-${id}`);
   });
@@ -233,10 +239,10 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
   router.get('/lessons/:lessonId/delete', (_req, res) => {
     const lesson = res.locals.lesson as Lesson;
     render(res, 'teach/confirm-delete', {
-      title: `Delete the lesson "${lesson.title}"?`,
+      title: translatorOf(res).t('Delete the lesson "{title}"?', { title: lesson.title }),
       what: 'lesson',
       name: lesson.title,
-      consequence: "Its video, attached files and students' progress will be deleted too.",
+      consequence: msg('Its video, attached files and students’ progress will be deleted too.'),
       action: `/teach/lessons/${lesson.id}/delete`,
       back: `/teach/courses/${lesson.courseId}#lesson-${lesson.id}`,
     });
@@ -247,7 +253,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
     const files = await filesOf({ lessonId: lesson.id });
     await deleteItem(db, a(req, res), 'lesson', lesson.id, lesson.chapterId);
     await removeFiles(files);
-    setFlash(req, 'success', `Lesson "${lesson.title}" deleted.`);
+    setFlash(req, 'success', msg('Lesson "{title}" deleted.'), { title: lesson.title });
     res.redirect(303, `/teach/courses/${lesson.courseId}#chapter-${lesson.chapterId}`);
   });
 
