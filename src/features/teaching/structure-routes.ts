@@ -149,7 +149,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
       consequence:
         Number(n) === 0
           ? msg('It has no lessons.')
-          : msg('{count, plural, one {Its lesson, with its video, attached files and students’ progress, will be deleted too.} other {Its # lessons, with their videos, attached files and students’ progress, will be deleted too.}}'),
+          : msg('{count, plural, one {Its # lesson, with its video, attached files and students’ progress, will be deleted too.} other {Its # lessons, with their videos, attached files and students’ progress, will be deleted too.}}'),
       consequenceValues: { count: Number(n) },
       action: `/teach/chapters/${chapter.id}/delete`,
       back: `/teach/courses/${chapter.courseId}#chapter-${chapter.id}`,
