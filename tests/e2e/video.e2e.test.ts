@@ -143,7 +143,7 @@ describe.skipIf(skipWithoutBrowser)('a lesson video in a browser', () => {
     expect(await page.getByLabel('Language', { exact: true }).inputValue()).toBe('es');
     expect(await page.getByLabel(/^Label/).inputValue()).toBe('Español (Latinoamérica)');
     expect(await page.locator('#cap-file').getAttribute('aria-invalid')).toBe('true');
-    expect(await captions.locator('li').count()).toBe(1);
+    expect(await captions.locator(':scope > ul > li').count()).toBe(1);
     await noSidewaysScroll(page);
     await page.screenshot({ path: screenshotPath('video-3-teacher-captions-refused'), fullPage: true });
 
