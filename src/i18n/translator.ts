@@ -1,4 +1,4 @@
-import { formatBytes } from '../lib/bytes.ts';
+import { formatBytes, scaleBytes } from '../lib/bytes.ts';
 import { DEFAULT_TIME_ZONE, formatDate, formatDateTime } from '../lib/dates.ts';
 import { formatAmount } from '../lib/money.ts';
 import { catalogueOf, compile } from './catalogue.ts';
@@ -114,15 +114,8 @@ function makeTranslator(locale: Locale): Translator {
 
 function localBytes(bytes: number, numberFormat: (o?: Intl.NumberFormatOptions) => Intl.NumberFormat, t: Translator['t']): string {
   if (bytes < 1000) return t('{count, plural, one {# byte} other {# bytes}}', { count: bytes });
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = -1;
-  do {
-    value /= 1000;
-    unit++;
-  } while (value >= 1000 && unit < units.length - 1);
-  const digits = value >= 100 ? 0 : 1;
-  return `${numberFormat({ minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value)} ${units[unit]}`;
+  const { value, unit, digits } = scaleBytes(bytes);
+  return `${numberFormat({ minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value)} ${unit}`;
 }
 
 const translators = new Map<Locale, Translator>();
