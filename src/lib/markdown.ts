@@ -9,7 +9,8 @@ import sanitizeHtml from 'sanitize-html';
  * plugin, a future option) only known tags and attributes reach a page: paragraphs, h2-h4
  * (a page's h1 is its title: `#` becomes h2, `#####` h4), lists, quotes, code, tables, links
  * (http, https, mailto and paths on this site, with rel="nofollow noopener") and images from our
- * own /media. No classes but `language-*` on code, no style, no event handlers, no hx-* or data-*.
+ * own /media. No classes but `language-*` on code, no style, no event handlers, no hx-* or data-*;
+ * the one attribute of ours is tabindex="0" on code blocks (a keyboard scrolls them).
  * Pages still put the result inside an `hx-disable` element (DESIGN.md).
  *
  * Used by lessons (features/teaching); meant for blog posts and announcements too.
@@ -56,7 +57,7 @@ const HEADING: Record<string, string> = { h1: 'h2', h2: 'h2', h3: 'h3', h4: 'h4'
 function sanitizeOptions(allowImage: (src: string) => boolean | ImageSize): sanitizeHtml.IOptions {
   return {
     allowedTags: ['p', 'h2', 'h3', 'h4', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre', 'em', 'strong', 'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'hr', 'br'],
-    allowedAttributes: { a: ['href', 'rel'], img: ['src', 'alt', 'title', 'width', 'height', 'loading'], ol: ['start'], code: ['class'] },
+    allowedAttributes: { a: ['href', 'rel'], img: ['src', 'alt', 'title', 'width', 'height', 'loading'], ol: ['start'], code: ['class'], pre: ['tabindex'] },
     allowedClasses: { code: ['language-*'] },
     allowedSchemes: ['http', 'https', 'mailto'],
     allowedSchemesByTag: { img: [] },
@@ -73,6 +74,10 @@ function sanitizeOptions(allowImage: (src: string) => boolean | ImageSize): sani
         const href = attribs.href ?? '';
         return { tagName, attribs: isSafeHref(href) ? { href, rel: 'nofollow noopener' } : {} };
       },
+      // A code block scrolls sideways when a line is long (indentation must not wrap): tabindex="0"
+      // lets a keyboard reach it and scroll it (WCAG 2.1.1; axe's scrollable-region-focusable).
+      // Set here, never taken from the source.
+      pre: (tagName): sanitizeHtml.Tag => ({ tagName, attribs: { tabindex: '0' } }),
       // One class, a plain language name ("language-python"), or none.
       code: (tagName, attribs): sanitizeHtml.Tag => {
         const language = (attribs.class ?? '').split(/\s+/).find((name) => /^language-[A-Za-z0-9_+#-]{1,30}$/.test(name));

@@ -113,7 +113,7 @@ describe('admin errors', () => {
     expect(page.text).not.toContain('<script>alert');
     expect(page.text).not.toContain('<img src=x');
     expect(page.text).toContain('&lt;script&gt;alert(&quot;message&quot;)&lt;/script&gt;');
-    expect(page.text).toMatch(/<pre>Error: &lt;script&gt;alert\(&quot;stack&quot;\)&lt;\/script&gt;\n {4}at handler \(src\/x.ts:10:5\)<\/pre>/);
+    expect(page.text).toMatch(/<pre tabindex="0">Error: &lt;script&gt;alert\(&quot;stack&quot;\)&lt;\/script&gt;\n {4}at handler \(src\/x.ts:10:5\)<\/pre>/);
     expect(page.text).toContain('&quot;requestId&quot;: &quot;&lt;img src=x onerror=alert(1)&gt;&quot;');
     expect(page.text).toContain('<code>POST /courses/&lt;b&gt;x&lt;/b&gt;</code>');
     expect(page.text).toContain(`<a href="/admin/users/${user.id}">Meta Error</a> (met-error@example.test)`);

@@ -62,7 +62,7 @@ describe('lesson text: the teacher writes Markdown, the student reads safe HTML'
     const prose = /<div class="prose" hx-disable>([\s\S]*?)<\/div>/.exec(page.text)?.[1] ?? '';
     expect(prose).toContain('<p>Spreadsheets answer questions about your shop <strong>if</strong> the data is tidy.</p>');
     expect(prose).toContain('<li>the amount, as a number (no currency sign).</li>');
-    expect(prose).toContain('<pre><code class="language-python">total = sum(row["amount"] for row in sales)');
+    expect(prose).toContain('<pre tabindex="0"><code class="language-python">total = sum(row["amount"] for row in sales)');
     expect(prose).toMatch(/<th>Item<\/th>\s*<th>Sold<\/th>/);
     expect(prose).toContain('<a href="/courses" rel="nofollow noopener">the course page</a>');
     expect(prose).toContain('<a href="https://example.org/tidy-data" rel="nofollow noopener">');

@@ -18,7 +18,7 @@ function tagsAndAttributes(html: string): { tags: Set<string>; attributes: Set<s
 }
 
 const ALLOWED_TAGS = new Set(['p', 'h2', 'h3', 'h4', 'ul', 'ol', 'li', 'blockquote', 'code', 'pre', 'em', 'strong', 'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'hr', 'br']);
-const ALLOWED_ATTRIBUTES = new Set(['href', 'rel', 'src', 'alt', 'title', 'loading', 'start', 'class']);
+const ALLOWED_ATTRIBUTES = new Set(['href', 'rel', 'src', 'alt', 'title', 'loading', 'start', 'class', 'tabindex']);
 
 function expectSafe(html: string) {
   const { tags, attributes } = tagsAndAttributes(html);
@@ -27,6 +27,8 @@ function expectSafe(html: string) {
   // Inside tags only: the same words as text ("[click](javascript:...)" left as typed) are harmless.
   for (const [, value] of html.matchAll(/\s(?:href|src)="([^"]*)"/g)) expect(value).toMatch(/^(https?:\/\/[^/]|mailto:|\/[^/\\]|#|[^:/?#]*(?:[/?#]|$))/i);
   for (const [, value] of html.matchAll(/\sclass="([^"]*)"/g)) expect(value).toMatch(/^language-[\w-]+$/);
+  // Ours, on code blocks only (a keyboard scrolls them): never a value from the source.
+  for (const m of html.matchAll(/<(\w+)[^>]*\stabindex="([^"]*)"/g)) expect(`${m[1]} ${m[2]}`).toBe('pre 0');
 }
 
 describe('renderMarkdown: what a teacher writes', () => {
@@ -48,7 +50,7 @@ describe('renderMarkdown: what a teacher writes', () => {
 
   it('code blocks keep their language class and escape their content', () => {
     const html = renderMarkdown('```python\nif a < b and c > d:\n    print("<b>")\n```\n\nInline `x < y`.');
-    expect(html).toContain('<pre><code class="language-python">if a &lt; b and c &gt; d:\n    print("&lt;b&gt;")\n</code></pre>');
+    expect(html).toContain('<pre tabindex="0"><code class="language-python">if a &lt; b and c &gt; d:\n    print("&lt;b&gt;")\n</code></pre>');
     expect(html).toContain('<code>x &lt; y</code>');
     expectSafe(html);
   });
@@ -155,8 +157,8 @@ describe('sanitizeUserHtml: the allow-list, whatever HTML reaches it', () => {
   });
 
   it('classes: language-* on code only', () => {
-    expect(sanitizeUserHtml('<pre class="x"><code class="language-js hljs evil">1</code></pre><p class="language-js">p</p>')).toBe(
-      '<pre><code class="language-js">1</code></pre><p>p</p>',
+    expect(sanitizeUserHtml('<pre class="x" tabindex="-1"><code class="language-js hljs evil">1</code></pre><p class="language-js">p</p>')).toBe(
+      '<pre tabindex="0"><code class="language-js">1</code></pre><p>p</p>',
     );
   });
 

@@ -20,10 +20,10 @@ describe('demo lessons: a newcomer sees what a lesson is', () => {
       const html = lesson.contentHtml ?? '';
       expect(html.match(/<p>/g)?.length ?? 0, lesson.title).toBeGreaterThanOrEqual(2);
       expect(html, lesson.title).toMatch(/<(ul|ol)>/);
-      expect(html, lesson.title).toMatch(/<pre><code|<table>/);
+      expect(html, lesson.title).toMatch(/<pre tabindex="0"><code|<table>/);
     }
     const withTable = lessons.filter((l) => l.contentHtml!.includes('<table>')).length;
-    const withCode = lessons.filter((l) => l.contentHtml!.includes('<pre><code')).length;
+    const withCode = lessons.filter((l) => l.contentHtml!.includes('<pre tabindex="0"><code')).length;
     expect(withTable).toBe(lessons.length);
     expect(withCode).toBe(lessons.length);
 
