@@ -26,11 +26,12 @@ describe('teacher students, grading and gradebook in Spanish and Arabic', () => 
     const student = await createUser(t.db, { firstName: 'Ada', lastName: 'Lovelace' });
     const enrollment = await createEnrollment(t.db, { courseId: course.id, userId: student.id, tags: ['NeedsHelp'] });
     const sub = await createAssignmentSubmission(t.db, { assignmentId: essay.id, userId: student.id });
-    return { me, course, enrollment, sub };
+    return { me, course, enrollment, sub, student };
   }
 
   it('Spanish: students table, queue, submission page, gradebook and CSV; refusals and flashes translated', async () => {
-    const { me, course, enrollment, sub } = await teacherIn('es');
+    const { me, course, enrollment, sub, student } = await teacherIn('es');
+    await t.db.updateTable('user').set({ language: 'es' }).where('id', '=', student.id).execute();
     const students = await me.agent.get(`/teach/courses/${course.id}/students`).expect(200);
     expect(students.text).toContain('<html lang="es" dir="ltr">');
     expect(students.text).toContain('<h1>Estudiantes</h1>');
@@ -62,6 +63,9 @@ describe('teacher students, grading and gradebook in Spanish and Arabic', () => 
     const page = await me.agent.get(`/teach/submissions/${sub.id}`).expect(200);
     expect(page.text).toContain('Calificada: 40 de 50 para Ada Lovelace (Primer ensayo).');
     expect(page.text).toContain('Calificación actual: <strong>40 / 50</strong>');
+    // The student reads Edupeak in Spanish: their notice is written in it.
+    const notice = await t.db.selectFrom('notification').select(['title', 'message']).where('userId', '=', student.id).executeTakeFirstOrThrow();
+    expect(notice).toEqual({ title: 'Calificada: Primer ensayo', message: 'Obtuviste 40 de 50 puntos en «Primer ensayo» del curso «Ensayos».' });
 
     const book = await me.agent.get(`/teach/courses/${course.id}/gradebook`).expect(200);
     expect(book.text).toContain('<h1>Libro de calificaciones</h1>');

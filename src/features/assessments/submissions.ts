@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/types.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import { notify } from '../notifications/notify.ts';
 
 /**
@@ -144,10 +145,11 @@ export async function gradeSubmission(db: Database, audit: AuditContext, input: 
     await notify(trx, {
       userId: target.studentId,
       type: 'AssignmentGraded',
-      title: `Graded: ${target.assignmentTitle}`,
-      message: `You got ${input.grade} of ${target.points} points for "${target.assignmentTitle}" in "${target.courseTitle}".`,
+      title: msg('Graded: {assignment}'),
+      message: msg('You got {grade, number} of {points, number} points for "{assignment}" in "{course}".'),
+      mailText: row.feedback ? msg('Feedback from your teacher:\n{feedback}') : msg('Your teacher left no written feedback this time.'),
+      values: { assignment: target.assignmentTitle, course: target.courseTitle, grade: input.grade, points: target.points, feedback: row.feedback ?? '' },
       link: `/learn/${target.slug}/lessons/${target.lessonId}#assignment`,
-      mailText: row.feedback ? `Feedback from your teacher:\n${row.feedback}` : 'Your teacher left no written feedback this time.',
     });
     return {
       ok: true as const,
