@@ -5,6 +5,8 @@ import { toCsv, startCsv } from '../../http/csv.ts';
 import { notFound } from '../../http/errors.ts';
 import { timeZoneOf } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { percent } from '../admin/search.ts';
 import { CHART_IDS, CHART_SOURCES, platformCharts, rangePhrase } from './platform-charts.ts';
 import { platformCsv } from './platform-csv.ts';
@@ -32,7 +34,7 @@ export function platformAnalyticsRoutes({ db }: { db: Database }): Router {
     const csv = csvQuery.parse(req.query);
     if (csv.format) {
       const id = csv.chart;
-      if (!id) throw notFound('There is no such chart.');
+      if (!id) throw notFound(msg('There is no such chart.'));
       const numbers: Partial<PlatformNumbers> = {};
       await Promise.all(CHART_SOURCES[id].map(async (source) => Object.assign(numbers, { [source]: await platformQueries[source](db, range) })));
       const table = platformCsv(id, numbers);
@@ -51,7 +53,7 @@ export function platformAnalyticsRoutes({ db }: { db: Database }): Router {
     });
     const s = numbers.summary;
     render(res, 'admin/analytics', {
-      title: 'Analytics',
+      title: translatorOf(res).t('Analytics'),
       range,
       ranges: RANGES.map((k) => ({ key: k, label: RANGE_LABELS[k], href: k === '90d' ? PATH : `${PATH}?range=${k}` })),
       when: rangePhrase(range),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { tableQuery, type ColumnSpec } from '../../http/table.ts';
 import { countOf, defineAdminTable } from '../admin/table.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * The admin's moderation table of blog posts: filtered by status (Pending by default: what needs a
@@ -25,15 +26,16 @@ export const moderationQuery = tableQuery(['created', 'published', 'title'] as c
 });
 export type ModerationQuery = z.infer<typeof moderationQuery>;
 
+/** Labels are catalogue messages, translated for the reader by the routes (admin-routes.ts). */
 export const MODERATION_COLUMNS: Record<string, ColumnSpec> = {
-  post: { label: 'Post', sort: 'title' },
-  author: { label: 'Author' },
-  category: { label: 'Category' },
-  status: { label: 'Status' },
-  created: { label: 'Created', sort: 'created', kind: 'date' },
-  published: { label: 'Published', sort: 'published', kind: 'date' },
-  points: { label: 'Points', kind: 'num' },
-  act: { label: 'Decide' },
+  post: { label: msg('Post'), sort: 'title' },
+  author: { label: msg('Author') },
+  category: { label: msg('Category') },
+  status: { label: msg('Status') },
+  created: { label: msg('Created'), sort: 'created', kind: 'date' },
+  published: { label: msg('Published'), sort: 'published', kind: 'date' },
+  points: { label: msg('Points'), kind: 'num' },
+  act: { label: msg('Decide') },
 };
 
 export interface ModerationRow {
@@ -107,18 +109,18 @@ export function moderationTable(db: Database) {
     csv: {
       filename: 'blog-posts.csv',
       columns: [
-        ['id', (r) => r.id],
-        ['title', (r) => r.title],
-        ['slug', (r) => r.slug],
-        ['author', (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
-        ['email', (r) => r.email],
-        ['category', (r) => r.categoryName ?? ''],
-        ['status', (r) => r.status],
-        ['featured', (r) => (r.isFeatured ? 'yes' : 'no')],
-        ['points', (r) => r.pointsSpent],
-        ['created at', (r) => new Date(r.createdAt).toISOString()],
-        ['published at', (r) => (r.publishedAt ? new Date(r.publishedAt).toISOString() : '')],
-        ['rejection reason', (r) => r.rejectionReason ?? ''],
+        [msg('id'), (r) => r.id],
+        [msg('title'), (r) => r.title],
+        [msg('slug'), (r) => r.slug],
+        [msg('author'), (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
+        [msg('email'), (r) => r.email],
+        [msg('category'), (r) => r.categoryName ?? ''],
+        [msg('status'), (r) => r.status],
+        [msg('featured'), (r) => (r.isFeatured ? 'yes' : 'no')],
+        [msg('points'), (r) => r.pointsSpent],
+        [msg('created at'), (r) => new Date(r.createdAt).toISOString()],
+        [msg('published at'), (r) => (r.publishedAt ? new Date(r.publishedAt).toISOString() : '')],
+        [msg('rejection reason'), (r) => r.rejectionReason ?? ''],
       ],
     },
   });

@@ -6,7 +6,9 @@ import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, safeNext, typedValues, type FieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
-import { pageInfo } from '../../http/table.ts';
+import { pageInfo, type ColumnSpec } from '../../http/table.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { contextOf, loadTablePage, serveAdminTable, type TablePage } from '../admin/table.ts';
 import { MODERATION_COLUMNS, MODERATION_STATUSES, moderationQuery, moderationRow, moderationTable, moderationTabs, type ModerationQuery, type ModerationRow } from './admin-queries.ts';
 import { CATEGORY_FIELDS, createCategory, deleteCategory, findCategory, listCategories, parseCategory, updateCategory } from './categories.ts';
@@ -32,22 +34,37 @@ const postParam = z.object({ postId: z.uuid() });
 const categoryParam = z.object({ categoryId: z.uuid() });
 const reasonInput = z.object({
   rejectionReason: z
-    .string({ error: 'Give the author a reason.' })
+    .string({ error: msg('Give the author a reason.') })
     .trim()
-    .min(1, 'Give the author a reason.')
-    .max(1000, 'Keep the reason to 1,000 characters.'),
+    .min(1, msg('Give the author a reason.'))
+    .max(1000, msg('Keep the reason to 1,000 characters.')),
 });
 
 const ACTIONS = ['approve', 'reject', 'feature', 'unfeature', 'unpublish', 'publish'] as const;
 type Action = (typeof ACTIONS)[number];
+/** What a decision did: beside the row (htmx), and as the flash with the post's title (catalogue messages). */
 const DONE: Record<Action, string> = {
-  approve: 'Approved and published; the author was told.',
-  reject: 'Rejected; the author was told why.',
-  feature: 'Featured: it shows first on the blog.',
-  unfeature: 'No longer featured.',
-  unpublish: 'Unpublished: it is off the blog.',
-  publish: 'Published again.',
+  approve: msg('Approved and published; the author was told.'),
+  reject: msg('Rejected; the author was told why.'),
+  feature: msg('Featured: it shows first on the blog.'),
+  unfeature: msg('No longer featured.'),
+  unpublish: msg('Unpublished: it is off the blog.'),
+  publish: msg('Published again.'),
 };
+const DONE_FLASH: Record<Action, string> = {
+  approve: msg('"{title}": Approved and published; the author was told.'),
+  reject: msg('"{title}": Rejected; the author was told why.'),
+  feature: msg('"{title}": Featured: it shows first on the blog.'),
+  unfeature: msg('"{title}": No longer featured.'),
+  unpublish: msg('"{title}": Unpublished: it is off the blog.'),
+  publish: msg('"{title}": Published again.'),
+};
+
+/** The table's columns with their labels in the reader's language. */
+function columnsFor(res: Response): Record<string, ColumnSpec> {
+  const tr = translatorOf(res);
+  return Object.fromEntries(Object.entries(MODERATION_COLUMNS).map(([key, column]) => [key, { ...column, label: tr.t(column.label) }]));
+}
 
 /** `back` may only lead to this table (with its filters, sort and page). */
 function tableBack(value: unknown): string | undefined {
@@ -78,18 +95,19 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
       res,
       'admin/blog',
       {
-        title: 'Blog moderation',
+        title: translatorOf(res).t('Blog moderation'),
         filter: q,
         statuses: MODERATION_STATUSES,
+        // The template names each tab (a status, or All for 'any').
         tabs: [...MODERATION_STATUSES, 'any' as const].map((s) => ({
-          label: s === 'any' ? 'All' : s === 'Approved' ? 'Unpublished' : s,
+          status: s,
           count: counts[s],
           href: statusHref(s),
           current: q.status === s,
         })),
         categories,
         rows: page.rows,
-        columns: MODERATION_COLUMNS,
+        columns: columnsFor(res),
         back: info.href(info.page),
         problem,
         pageInfo: info,
@@ -110,7 +128,7 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
   // Categories (before /:postId/... so that nothing here is read as a post id).
   function categoriesPage(res: Response, form: { errors?: FieldErrors; values?: Record<string, string> } = {}, status = 200) {
     return listCategories(db).then((categories) =>
-      render(res, 'admin/blog-categories', { title: 'Blog categories', categories, errors: form.errors ?? {}, values: form.values ?? {} }, status),
+      render(res, 'admin/blog-categories', { title: translatorOf(res).t('Blog categories'), categories, errors: form.errors ?? {}, values: form.values ?? {} }, status),
     );
   }
 
@@ -122,7 +140,7 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
     if (!parsed.ok) return categoriesPage(res, { errors: parsed.errors, values }, 422);
     const result = await createCategory(db, auditOf(req, res), parsed.value);
     if (!result.ok) return categoriesPage(res, { errors: result.errors, values }, 422);
-    setFlash(req, 'success', `Category "${result.category.name}" added.`);
+    setFlash(req, 'success', msg('Category "{name}" added.'), { name: result.category.name });
     res.redirect(303, `${PATH}/categories`);
   });
 
@@ -137,7 +155,7 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
   router.get('/categories/:categoryId', async (req, res) => {
     const category = await categoryOf(req);
     render(res, 'admin/blog-category', {
-      title: `Edit category: ${category.name}`,
+      title: translatorOf(res).t('Edit category: {name}', { name: category.name }),
       category,
       errors: {},
       values: { name: category.name, slug: category.slug, description: category.description ?? '' },
@@ -148,7 +166,7 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
     const category = await categoryOf(req);
     const values = typedValues(req.body, CATEGORY_FIELDS);
     const again = (errors: FieldErrors) =>
-      render(res, 'admin/blog-category', { title: `Edit category: ${category.name}`, category, errors, values }, 422);
+      render(res, 'admin/blog-category', { title: translatorOf(res).t('Edit category: {name}', { name: category.name }), category, errors, values }, 422);
     const parsed = parseCategory(req.body);
     if (!parsed.ok) return again(parsed.errors);
     const result = await updateCategory(db, auditOf(req, res), category.id, parsed.value);
@@ -156,7 +174,7 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
       if (result.status === 404) throw notFound();
       return again(result.errors);
     }
-    setFlash(req, 'success', `Category "${result.category.name}" saved.`);
+    setFlash(req, 'success', msg('Category "{name}" saved.'), { name: result.category.name });
     res.redirect(303, `${PATH}/categories`);
   });
 
@@ -165,8 +183,12 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
     if (!params.success) throw notFound();
     const result = await deleteCategory(db, auditOf(req, res), params.data.categoryId);
     if (!result.ok) throw notFound();
-    const kept = result.posts === 0 ? '' : ` Its ${result.posts} post${result.posts === 1 ? '' : 's'} stay, without a category.`;
-    setFlash(req, 'success', `Category "${result.name}" deleted.${kept}`);
+    setFlash(
+      req,
+      'success',
+      msg('{count, plural, =0 {Category "{name}" deleted.} one {Category "{name}" deleted. Its # post stay, without a category.} other {Category "{name}" deleted. Its # posts stay, without a category.}}'),
+      { name: result.name, count: result.posts },
+    );
     res.redirect(303, `${PATH}/categories`);
   });
 
@@ -174,7 +196,7 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
   async function renderRow(res: Response, id: string, back: string | undefined, extra: { problem?: RowProblem; notice?: string }, status = 200) {
     const row = await moderationRow(db, id);
     if (!row) throw notFound();
-    render(res, 'admin/_blog_row', { r: row, columns: MODERATION_COLUMNS, back, problem: extra.problem, notice: extra.notice }, status);
+    render(res, 'admin/_blog_row', { r: row, columns: columnsFor(res), back, problem: extra.problem, notice: extra.notice }, status);
   }
 
   /** The table the form came from (its `back`), with the message beside the row. */
@@ -221,7 +243,7 @@ export function blogAdminRoutes(deps: BlogAdminDeps): Router {
       return refuse({ id, message: outcome.message }, 409);
     }
     if (htmx) return renderRow(res, id, back, { notice: DONE[action] });
-    setFlash(req, 'success', `"${outcome.post.title}": ${DONE[action]}`);
+    setFlash(req, 'success', DONE_FLASH[action], { title: outcome.post.title });
     res.redirect(303, back ?? PATH);
   }
 

@@ -7,7 +7,8 @@ import { typedValues } from '../../http/forms.ts';
 import { currentUser, timeZoneOf } from '../../http/guards.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
-import { formatDateTime } from '../../lib/dates.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { serveAdminTable, type TablePage } from '../admin/table.ts';
 import { AGES, HELP_STATUSES, loadRequest, queueTable, STATUS_LABEL, statusCounts, USER_TYPES, type QueueQuery, type QueueRow } from './queries.ts';
 import { threadView, type ThreadForm } from './routes.ts';
@@ -38,12 +39,14 @@ export function helpAdminRoutes({ db }: { db: Database }): Router {
     const q = page.filter;
     const counts = await statusCounts(db, q);
     const timeZone = timeZoneOf(res);
+    const tr = translatorOf(res);
     const tabHref = (status: QueueQuery['status']) => pageInfo(PATH, { ...q, status, page: 1 }, 0).href(1);
     render(res, 'admin/help', {
-      title: 'Help desk',
+      title: tr.t('Help desk'),
       filter: q,
       tabs: (['open', ...HELP_STATUSES, 'all'] as const).map((s) => ({
-        label: s === 'open' ? 'Open' : s === 'all' ? 'All' : STATUS_LABEL[s],
+        // The template names each tab (open, a status, or all).
+        status: s,
         count: counts[s],
         href: tabHref(s),
         current: q.status === s,
@@ -53,8 +56,8 @@ export function helpAdminRoutes({ db }: { db: Database }): Router {
       rows: page.rows.map((r) => ({
         ...r,
         statusLabel: STATUS_LABEL[r.status],
-        openedLabel: formatDateTime(r.createdAt, timeZone),
-        activityLabel: formatDateTime(r.updatedAt, timeZone),
+        openedLabel: tr.dateTime(r.createdAt, timeZone),
+        activityLabel: tr.dateTime(r.updatedAt, timeZone),
       })),
       pageInfo: page.pageInfo,
     });
@@ -68,7 +71,7 @@ export function helpAdminRoutes({ db }: { db: Database }): Router {
     const thread = await threadView(db, request, 'admin', form);
     res.vary('HX-Request');
     if (isHtmx(req)) return render(res, 'help/_thread', thread, status);
-    render(res, 'admin/help-request', { title: `Help: ${request.subject}`, ...thread }, status);
+    render(res, 'admin/help-request', { title: translatorOf(res).t('Help: {subject}', { subject: request.subject }), ...thread }, status);
   }
 
   router.get('/:id', (req, res) => requestPage(req, res, idOf(req)));
@@ -82,15 +85,15 @@ export function helpAdminRoutes({ db }: { db: Database }): Router {
     if (!parsed.success) {
       // A missing request stays a 404 even with an empty answer.
       if (!(await db.selectFrom('helpRequest').select('id').where('id', '=', id).executeTakeFirst())) throw notFound();
-      return refuse(parsed.error.issues[0]?.message ?? 'Write your answer first.', 422);
+      return refuse(parsed.error.issues[0]?.message ?? msg('Write your answer first.'), 422);
     }
     const result = await answerAsAdmin(db, auditOf(req, res), { requestId: id, admin, body: parsed.data.body, resolve: parsed.data.resolve });
     if (!result.ok) {
       if (result.problem === 'not_found') throw notFound();
-      return refuse('This request is closed: it takes no more answers.', 409);
+      return refuse(msg('This request is closed: it takes no more answers.'), 409);
     }
     if (isHtmx(req)) return requestPage(req, res, id);
-    setFlash(req, 'success', result.status === 'Resolved' ? 'Answered and resolved; the requester was told.' : 'Answered; the requester was told.');
+    setFlash(req, 'success', result.status === 'Resolved' ? msg('Answered and resolved; the requester was told.') : msg('Answered; the requester was told.'));
     res.redirect(303, `${PATH}/${id}#m-${result.messageId}`);
   });
 
@@ -99,7 +102,7 @@ export function helpAdminRoutes({ db }: { db: Database }): Router {
     const id = idOf(req);
     const result = await closeRequest(db, auditOf(req, res), { requestId: id, by: 'admin', userId: admin.id });
     if (!result.ok) throw notFound();
-    setFlash(req, result.changed ? 'success' : 'info', result.changed ? 'The request is closed.' : 'This request was closed already.');
+    setFlash(req, result.changed ? 'success' : 'info', result.changed ? msg('The request is closed.') : msg('This request was closed already.'));
     res.redirect(303, `${PATH}/${id}`);
   });
 
