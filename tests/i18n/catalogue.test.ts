@@ -47,18 +47,7 @@ const NOT_YET_TRANSLATED: readonly string[] = [
   'views/support-calls/call.eta',
   'views/support-calls/host-call.eta',
   'views/support-calls/host-list.eta',
-  'views/teach/_assessment.eta',
-  'views/teach/_assessment_assignment_fields.eta',
-  'views/teach/_assessment_errors.eta',
-  'views/teach/_assessment_field.eta',
-  'views/teach/_assessment_quiz_fields.eta',
-  'views/teach/_captions.eta',
-  'views/teach/_question_fields.eta',
-  'views/teach/_questions.eta',
-  'views/teach/_video_status.eta',
   'views/teach/announcements.eta',
-  'views/teach/lesson.eta',
-  'views/teach/question.eta',
 ];
 const pending = (file: string) => NOT_YET_TRANSLATED.includes(file);
 

@@ -63,8 +63,8 @@ describe('caption routes', () => {
     ]);
 
     const listing = await teacher.agent.get(page).expect(200);
-    expect(listing.text).toMatch(/<span>English \(teacher\)<\/span> <span class="muted" lang="en">en · 3 cues · \d+ bytes · /);
-    expect(listing.text).toMatch(/<span>Español<\/span> <span class="muted" lang="en">es · 1 cue · \d+ bytes · /);
+    expect(listing.text).toMatch(/<span>English \(teacher\)<\/span> <span class="muted"><span lang="en">en<\/span> · 3 cues · \d+ bytes · /);
+    expect(listing.text).toMatch(/<span>Español<\/span> <span class="muted"><span lang="en">es<\/span> · 1 cue · \d+ bytes · /);
 
     const spanish = both[1]!;
     await teacher.post(`${page}/captions/${spanish.id}/delete`).expect(303);

@@ -175,7 +175,7 @@ describe("the teacher's video status", () => {
     const without = await countQueries(t.db, () => teacher.agent.get(`/teach/lessons/${bare.id}`));
     const withVideo = await countQueries(t.db, () => teacher.agent.get(page));
     expect(withVideo.result.status).toBe(200);
-    expect(withVideo.result.text).toContain('en · 2 cues');
+    expect(withVideo.result.text).toContain('en</span> · 2 cues');
     // The bare lesson asks for its captions too (none): the video's status is the one more.
     expect(withVideo.count - without.count).toBeLessThanOrEqual(1);
     const size = expectWithinPageBudget(withVideo.result);

@@ -1,5 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { HttpError, notFound } from '../../http/errors.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, typedValues } from '../../http/forms.ts';
 import { timeZoneOf } from '../../http/guards.ts';
@@ -113,9 +116,9 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
     const result = await createAssignment(db, a(req, res), lesson.id, parsed.data);
     if (!result.ok) {
       if (result.status === 404) throw notFound();
-      return refuse(req, res, lesson.id, { form: 'assignment', message: result.message, errors: {}, values });
+      return refuse(req, res, lesson.id, { form: 'assignment', message: result.message, messageValues: result.values, errors: {}, values });
     }
-    setFlash(req, 'success', 'Assignment added. Students see it at the end of the lesson.');
+    setFlash(req, 'success', msg('Assignment added. Students see it at the end of the lesson.'));
     res.redirect(303, back(lesson.id));
   });
 
@@ -127,9 +130,9 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
     const result = await updateAssignment(db, a(req, res), assignment.id, parsed.data);
     if (!result.ok) {
       if (result.status === 404) throw notFound();
-      return refuse(req, res, assignment.lessonId, { form: 'assignment', errors: result.errors ?? { _form: result.message }, values });
+      return refuse(req, res, assignment.lessonId, { form: 'assignment', errors: result.errors ?? { _form: result.message }, messageValues: result.values, values });
     }
-    setFlash(req, 'success', 'Assignment saved.');
+    setFlash(req, 'success', msg('Assignment saved.'));
     res.redirect(303, back(assignment.lessonId));
   });
 
@@ -142,13 +145,14 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
       .executeTakeFirstOrThrow();
     const count = Number(n);
     render(res, 'teach/confirm-delete', {
-      title: `Delete the assignment "${assignment.title}"?`,
+      title: translatorOf(res).t('Delete the assignment "{title}"?', { title: assignment.title }),
       what: 'assignment',
       name: assignment.title,
       consequence:
         count === 0
-          ? 'No student has handed it in yet.'
-          : `Its ${count} submission${count === 1 ? '' : 's'}, with the students' files, grades and feedback, will be deleted too.`,
+          ? msg('No student has handed it in yet.')
+          : msg("{count, plural, one {Its # submission, with the students' files, grades and feedback, will be deleted too.} other {Its # submissions, with the students' files, grades and feedback, will be deleted too.}}"),
+      consequenceValues: { count },
       action: `/teach/assignments/${assignment.id}/delete`,
       back: back(assignment.lessonId),
     });
@@ -157,7 +161,7 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
   router.post('/assignments/:assignmentId/delete', async (req, res) => {
     const assignment = assignmentOf(res);
     if (!(await deleteAssignment(files, a(req, res), assignment.id))) throw notFound();
-    setFlash(req, 'success', `Assignment "${assignment.title}" deleted.`);
+    setFlash(req, 'success', msg('Assignment "{title}" deleted.'), { title: assignment.title });
     res.redirect(303, back(assignment.lessonId));
   });
 
@@ -168,20 +172,20 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
    */
   router.post('/assignments/:assignmentId/file', async (req, res) => {
     const assignment = assignmentOf(res);
-    const refuseFile = (message: string, status = 422) => refuse(req, res, assignment.lessonId, { form: 'file', errors: { file: message }, values: {} }, status);
+    const refuseFile = (message: string, status = 422, messageValues?: MessageValues) => refuse(req, res, assignment.lessonId, { form: 'file', errors: { file: message }, messageValues, values: {} }, status);
     let upload;
     try {
       upload = await receiveUpload(req, res, { field: 'file', tempDir, maxBytes: Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes), accept: ATTACHMENT_TYPES });
     } catch (error) {
-      if (error instanceof HttpError && (error.status === 413 || error.status === 422)) return refuseFile(error.message, error.status);
+      if (error instanceof HttpError && (error.status === 413 || error.status === 422)) return refuseFile(error.message, error.status, error.values);
       throw error;
     }
-    if (!upload) return refuseFile('Choose a file: PDF, image, text, ZIP or office document.');
+    if (!upload) return refuseFile(msg('Choose a file: PDF, image, text, ZIP or office document.'));
     const isImage = IMAGE_TYPES.includes(upload.type);
     const file = attachmentFile(isImage ? 'webp' : upload.type, upload.originalName);
     if (!file) {
       await discardUpload(upload);
-      return refuseFile('That file is not one we accept: office files must be named .doc, .xls or .ppt (or their newer x forms).');
+      return refuseFile(msg('That file is not one we accept: office files must be named .doc, .xls or .ppt (or their newer x forms).'));
     }
     const key = newKey('assignments', file.extension);
     try {
@@ -195,14 +199,14 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
       await discardUpload(upload);
     }
     if (!(await setAssignmentFile(files, a(req, res), assignment.id, { key, fileName: file.fileName }))) throw notFound();
-    setFlash(req, 'success', `"${file.fileName}" is the assignment's file now.`);
+    setFlash(req, 'success', msg('"{name}" is the assignment\'s file now.'), { name: file.fileName });
     res.redirect(303, back(assignment.lessonId, 'assignment-file'));
   });
 
   router.post('/assignments/:assignmentId/file/delete', async (req, res) => {
     const assignment = assignmentOf(res);
     if (!(await removeAssignmentFile(files, a(req, res), assignment.id))) throw notFound();
-    setFlash(req, 'success', 'File removed from the assignment.');
+    setFlash(req, 'success', msg('File removed from the assignment.'));
     res.redirect(303, back(assignment.lessonId, 'assignment-file'));
   });
 
@@ -216,9 +220,9 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
     const result = await createQuiz(db, a(req, res), lesson.id, parsed.data);
     if (!result.ok) {
       if (result.status === 404) throw notFound();
-      return refuse(req, res, lesson.id, { form: 'quiz', message: result.message, errors: {}, values });
+      return refuse(req, res, lesson.id, { form: 'quiz', message: result.message, messageValues: result.values, errors: {}, values });
     }
-    setFlash(req, 'success', 'Quiz added: now add its questions.');
+    setFlash(req, 'success', msg('Quiz added: now add its questions.'));
     res.redirect(303, back(lesson.id, 'new-question'));
   });
 
@@ -228,7 +232,7 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
     const parsed = quizInput.safeParse(req.body);
     if (!parsed.success) return refuse(req, res, quiz.lessonId, { form: 'quiz', errors: fieldErrors(parsed.error), values });
     if (!(await updateQuiz(db, a(req, res), quiz.id, parsed.data))) throw notFound();
-    setFlash(req, 'success', 'Quiz saved.');
+    setFlash(req, 'success', msg('Quiz saved.'));
     res.redirect(303, back(quiz.lessonId));
   });
 
@@ -240,14 +244,19 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
     ]);
     const q = Number(questions);
     const s = Number(attempts);
-    const name = quiz.title ?? 'the quiz';
+    const tr = translatorOf(res);
+    const name = quiz.title ?? tr.t('the quiz');
     render(res, 'teach/confirm-delete', {
-      title: `Delete the quiz "${name}"?`,
+      title: tr.t('Delete the quiz "{title}"?', { title: name }),
       what: 'quiz',
       name,
       consequence:
-        `Its ${q} question${q === 1 ? '' : 's'} ` +
-        (s === 0 ? 'will be deleted too; no student has taken it yet.' : `and ${s} student${s === 1 ? "'s result" : "s' results"} will be deleted too (points already earned stay earned).`),
+        s === 0
+          ? msg('{questions, plural, one {Its # question will be deleted too; no student has taken it yet.} other {Its # questions will be deleted too; no student has taken it yet.}}')
+          : msg(
+              "{questions, plural, one {Its # question} other {Its # questions}} and {results, plural, one {# student's result} other {# students' results}} will be deleted too (points already earned stay earned).",
+            ),
+      consequenceValues: { questions: q, results: s },
       action: `/teach/quizzes/${quiz.id}/delete`,
       back: back(quiz.lessonId),
     });
@@ -256,7 +265,8 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
   router.post('/quizzes/:quizId/delete', async (req, res) => {
     const quiz = quizOf(res);
     if (!(await deleteQuiz(db, a(req, res), quiz.id))) throw notFound();
-    setFlash(req, 'success', `Quiz${quiz.title ? ` "${quiz.title}"` : ''} deleted.`);
+    if (quiz.title) setFlash(req, 'success', msg('Quiz "{title}" deleted.'), { title: quiz.title });
+    else setFlash(req, 'success', msg('Quiz deleted.'));
     res.redirect(303, back(quiz.lessonId));
   });
 
@@ -269,15 +279,15 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
     const result = await addQuestion(db, a(req, res), quiz.id, parsed.data);
     if (!result.ok) {
       if (result.status === 404) throw notFound();
-      return refuse(req, res, quiz.lessonId, { form: 'question', message: result.message, errors: {}, values: typedQuestion(req.body) });
+      return refuse(req, res, quiz.lessonId, { form: 'question', message: result.message, messageValues: result.values, errors: {}, values: typedQuestion(req.body) });
     }
-    if (!isHtmx(req)) setFlash(req, 'success', 'Question added.');
+    if (!isHtmx(req)) setFlash(req, 'success', msg('Question added.'));
     return questionsDone(req, res, quiz.lessonId, 'new-question');
   });
 
   const questionPage = (res: Response, values: ReturnType<typeof typedQuestion>, errors: Record<string, string> = {}, status = 200) => {
     const question = questionOf(res);
-    render(res, 'teach/question', { title: `Question ${question.position}`, question, values, errors }, status);
+    render(res, 'teach/question', { title: translatorOf(res).t('Question {position}', { position: question.position }), question, values, errors }, status);
   };
 
   router.get('/questions/:questionId', (_req, res) => {
@@ -290,21 +300,21 @@ export function assessmentAuthoringRoutes(deps: MediaDeps, a: AuditOf): Router {
     const parsed = questionInput.safeParse(req.body);
     if (!parsed.success) return questionPage(res, typedQuestion(req.body), fieldErrors(parsed.error), 422);
     if (!(await updateQuestion(db, a(req, res), question.id, parsed.data))) throw notFound();
-    setFlash(req, 'success', `Question ${question.position} saved.`);
+    setFlash(req, 'success', msg('Question {position} saved.'), { position: question.position });
     res.redirect(303, back(question.lessonId, `question-${question.id}`));
   });
 
   router.post('/questions/:questionId/delete', async (req, res) => {
     const question = questionOf(res);
     if (!(await deleteQuestion(db, a(req, res), question.id, question.quizId))) throw notFound();
-    if (!isHtmx(req)) setFlash(req, 'success', `Question ${question.position} deleted.`);
+    if (!isHtmx(req)) setFlash(req, 'success', msg('Question {position} deleted.'), { position: question.position });
     return questionsDone(req, res, question.lessonId, 'questions');
   });
 
   router.post('/questions/:questionId/move', async (req, res) => {
     const question = questionOf(res);
     const parsed = moveInput.safeParse(req.body);
-    if (!parsed.success) throw new HttpError(422, 'Choose up or down.');
+    if (!parsed.success) throw new HttpError(422, msg('Choose up or down.'));
     await moveQuestion(db, a(req, res), question.id, question.quizId, parsed.data.direction);
     return questionsDone(req, res, question.lessonId, `question-${question.id}`);
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { zonedToUtc } from '../../lib/dates.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * The teacher's assessment forms (issue 14): an assignment, a quiz, a quiz question. Field names
@@ -10,31 +11,27 @@ export const QUESTION_MAX_OPTIONS = 6;
 export const QUESTION_MIN_OPTIONS = 2;
 export const OPTION_MAX_CHARS = 300;
 
-const text = (label: string, max: number) =>
-  z
-    .string({ message: `${label} is required.` })
-    .trim()
-    .min(1, `${label} is required.`)
-    .max(max, `${label} must be at most ${max} characters.`);
+/** A required text: its two messages are whole sentences of the catalogue (msg), never built from a label. */
+const text = (max: number, missing: string, tooLong: string) => z.string({ message: missing }).trim().min(1, missing).max(max, tooLong);
 
-const optionalText = (label: string, max: number) =>
+const optionalText = (max: number, tooLong: string) =>
   z
     .string()
-    .max(max, `${label} must be at most ${max.toLocaleString('en')} characters.`)
+    .max(max, tooLong)
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? null : v.replace(/\r\n?/g, '\n').trim()));
 
 /** A whole number from a form field within [min, max]; blank or absent is `fallback`. */
-const wholeNumber = (label: string, min: number, max: number, fallback: number) =>
+const wholeNumber = (message: string, min: number, max: number, fallback: number) =>
   z
-    .union([z.string(), z.number()], { message: `Enter ${label} as a whole number from ${min} to ${max}.` })
+    .union([z.string(), z.number()], { message })
     .optional()
     .transform((v, ctx) => {
       const raw = typeof v === 'string' ? v.trim() : v;
       if (raw === undefined || raw === '') return fallback;
       const n = typeof raw === 'number' ? raw : /^-?\d{1,9}$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `Enter ${label} as a whole number from ${min} to ${max}.` });
+        ctx.addIssue({ code: 'custom', message });
         return z.NEVER;
       }
       return n;
@@ -51,13 +48,13 @@ const dueDate = (timeZone: string) =>
     .max(40)
     .optional()
     .transform((v) => (v ? (/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? new Date(v) : (zonedToUtc(v, timeZone) ?? new Date(NaN))) : null))
-    .refine((d) => d === null || !Number.isNaN(d.getTime()), 'Enter a date and time, like 2027-01-31 17:00, or leave it blank.');
+    .refine((d) => d === null || !Number.isNaN(d.getTime()), msg('Enter a date and time, like 2027-01-31 17:00, or leave it blank.'));
 
 export const assignmentInput = (timeZone: string) =>
   z.object({
-    title: text('Title', 200),
-    description: optionalText('Description', 10_000),
-    points: wholeNumber('the points', 1, 1000, 100),
+    title: text(200, msg('Title is required.'), msg('Title must be at most 200 characters.')),
+    description: optionalText(10_000, msg('Description must be at most 10,000 characters.')),
+    points: wholeNumber(msg('Enter the points as a whole number from 1 to 1000.'), 1, 1000, 100),
     dueDate: dueDate(timeZone),
   });
 export type AssignmentInput = z.infer<ReturnType<typeof assignmentInput>>;
@@ -78,8 +75,8 @@ const checkbox = (fallback: boolean) =>
     });
 
 export const quizInput = z.object({
-  title: text('Title', 200),
-  points: wholeNumber('the points', 0, 1000, 10),
+  title: text(200, msg('Title is required.'), msg('Title must be at most 200 characters.')),
+  points: wholeNumber(msg('Enter the points as a whole number from 0 to 1000.'), 0, 1000, 10),
   required: checkbox(true),
 });
 export type QuizInput = z.infer<typeof quizInput>;
@@ -90,7 +87,7 @@ export const QUIZ_FIELDS = ['title', 'points'] as const;
  * dropped, 2 to 6 must remain) and `correctAnswer`, the index of the correct option among the
  * inputs as shown, remapped here to its index among the options kept.
  */
-const questionText = text('The question', 1000);
+const questionText = text(1000, msg('The question is required.'), msg('The question must be at most 1000 characters.'));
 
 export const questionInput = z
   .object({ question: z.unknown().optional(), options: z.unknown().optional(), correctAnswer: z.unknown().optional() })
@@ -110,14 +107,14 @@ export const questionInput = z
     });
     let optionsOk = false;
     if (kept.some((o) => o.length > OPTION_MAX_CHARS)) {
-      ctx.addIssue({ code: 'custom', path: ['options'], message: `Each option must be at most ${OPTION_MAX_CHARS} characters.` });
+      ctx.addIssue({ code: 'custom', path: ['options'], message: msg('Each option must be at most 300 characters.') });
     } else if (kept.length < QUESTION_MIN_OPTIONS || kept.length > QUESTION_MAX_OPTIONS) {
-      ctx.addIssue({ code: 'custom', path: ['options'], message: `Fill in ${QUESTION_MIN_OPTIONS} to ${QUESTION_MAX_OPTIONS} options.` });
+      ctx.addIssue({ code: 'custom', path: ['options'], message: msg('Fill in 2 to 6 options.') });
     } else optionsOk = true;
     if (marked === undefined || marked >= Math.max(inputs.length, 1)) {
-      ctx.addIssue({ code: 'custom', path: ['correctAnswer'], message: 'Mark the correct option.' });
+      ctx.addIssue({ code: 'custom', path: ['correctAnswer'], message: msg('Mark the correct option.') });
     } else if (correct === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['correctAnswer'], message: 'Mark one of the filled options as correct.' });
+      ctx.addIssue({ code: 'custom', path: ['correctAnswer'], message: msg('Mark one of the filled options as correct.') });
     }
     if (!question.success || !optionsOk || correct === undefined) return z.NEVER;
     return { question: question.data, options: kept, correctAnswer: correct };
@@ -141,4 +138,4 @@ export function typedQuestion(body: unknown): { question: string; options: strin
 export const optionInputs = (options: string[]): string[] =>
   Array.from({ length: Math.max(QUESTION_MAX_OPTIONS, options.length) }, (_, i) => options[i] ?? '');
 
-export const moveInput = z.object({ direction: z.enum(['up', 'down'], { message: 'Choose up or down.' }) });
+export const moveInput = z.object({ direction: z.enum(['up', 'down'], { message: msg('Choose up or down.') }) });

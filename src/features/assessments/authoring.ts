@@ -4,6 +4,8 @@ import type { Storage } from '../../storage/index.ts';
 import { recordActivity, type AuditAction, type AuditContext } from '../audit/activity.ts';
 import { lockParent, move, nextPosition, QUESTIONS, renumber } from '../teaching/positions.ts';
 import type { AssignmentInput, QuestionInput, QuizInput } from './authoring-schemas.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 
 /**
  * Teachers author assessments (spec workflow 5): a lesson carries one assignment OR one quiz; a
@@ -17,7 +19,8 @@ import type { AssignmentInput, QuestionInput, QuizInput } from './authoring-sche
 type Audit = AuditContext;
 type Kind = 'assignment' | 'quiz';
 
-export type Refusal = { ok: false; status: 404 | 422; message: string; errors?: Record<string, string> };
+/** `message` (and `errors`) are catalogue messages; `values` fill their placeholders. */
+export type Refusal = { ok: false; status: 404 | 422; message: string; values?: MessageValues; errors?: Record<string, string> };
 export type Created = { ok: true; id: string } | Refusal;
 export type Done = { ok: true } | Refusal;
 
@@ -33,12 +36,16 @@ export const QUESTIONS_PER_QUIZ = 100;
 const audit = (trx: Database, a: Audit, action: AuditAction, entityType: string, entityId: string, metadata: Record<string, unknown>) =>
   recordActivity(trx, a, { action, entityType, entityId, metadata });
 
-const article = (kind: Kind) => (kind === 'assignment' ? 'an assignment' : 'a quiz');
-
-/** The teacher's message when the lesson already has `existing` and they tried to add `adding`. */
+/** The teacher's message when the lesson already has `existing` and they tried to add `adding` (whole sentences of the catalogue). */
 export function alreadyHas(existing: Kind, adding: Kind): string {
-  const first = `This lesson already has ${article(existing)}: a lesson takes one assignment or one quiz.`;
-  return existing === adding ? `${first} Edit the one it has, or delete it first to start again.` : `${first} Delete it first to add ${article(adding)}.`;
+  if (existing === 'assignment') {
+    return adding === 'assignment'
+      ? msg('This lesson already has an assignment: a lesson takes one assignment or one quiz. Edit the one it has, or delete it first to start again.')
+      : msg('This lesson already has an assignment: a lesson takes one assignment or one quiz. Delete it first to add a quiz.');
+  }
+  return adding === 'quiz'
+    ? msg('This lesson already has a quiz: a lesson takes one assignment or one quiz. Edit the one it has, or delete it first to start again.')
+    : msg('This lesson already has a quiz: a lesson takes one assignment or one quiz. Delete it first to add an assignment.');
 }
 
 /**
@@ -55,7 +62,7 @@ function existingOf(error: unknown, adding: Kind): Kind | undefined {
 
 const isForeignKeyViolation = (error: unknown) => (error as { code?: string })?.code === '23503';
 
-const lessonGone: Refusal = { ok: false, status: 404, message: 'We could not find that lesson.' };
+const lessonGone: Refusal = { ok: false, status: 404, message: msg('We could not find that lesson.') };
 
 async function create(kind: Kind, insert: () => Promise<string>): Promise<Created> {
   try {
@@ -87,15 +94,15 @@ export function createAssignment(db: Database, a: Audit, lessonId: string, input
 export function updateAssignment(db: Database, a: Audit, assignmentId: string, input: AssignmentInput): Promise<Done> {
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('assignment').select('id').where('id', '=', assignmentId).forUpdate().executeTakeFirst();
-    if (!row) return { ok: false as const, status: 404 as const, message: 'We could not find that assignment.' };
+    if (!row) return { ok: false as const, status: 404 as const, message: msg('We could not find that assignment.') };
     const { top } = await trx
       .selectFrom('assignmentSubmission')
       .select((eb) => eb.fn.max('grade').as('top'))
       .where('assignmentId', '=', assignmentId)
       .executeTakeFirstOrThrow();
     if (top !== null && top > input.points) {
-      const message = `A submission is already graded ${top}: the points cannot go below that.`;
-      return { ok: false as const, status: 422 as const, message, errors: { points: message } };
+      const message = msg('A submission is already graded {top}: the points cannot go below that.');
+      return { ok: false as const, status: 422 as const, message, values: { top }, errors: { points: message } };
     }
     await trx.updateTable('assignment').set(input).where('id', '=', assignmentId).execute();
     await audit(trx, a, 'assignment_updated', 'assignment', assignmentId, { title: input.title, points: input.points, dueDate: input.dueDate?.toISOString() ?? null });
@@ -205,14 +212,14 @@ export async function addQuestion(db: Database, a: Audit, quizId: string, input:
       await lockParent(trx, QUESTIONS, quizId);
       const position = await nextPosition(trx, QUESTIONS, quizId);
       if (position > QUESTIONS_PER_QUIZ) {
-        return { ok: false as const, status: 422 as const, message: `A quiz holds at most ${QUESTIONS_PER_QUIZ} questions.` };
+        return { ok: false as const, status: 422 as const, message: msg('A quiz holds at most {max} questions.'), values: { max: QUESTIONS_PER_QUIZ } };
       }
       const { id } = await trx.insertInto('quizQuestion').values({ quizId, ...input, position }).returning('id').executeTakeFirstOrThrow();
       await audit(trx, a, 'question_added', 'quiz_question', id, { quizId, position });
       return { ok: true as const, id };
     });
   } catch (error) {
-    if (isForeignKeyViolation(error)) return { ok: false, status: 404, message: 'We could not find that quiz.' };
+    if (isForeignKeyViolation(error)) return { ok: false, status: 404, message: msg('We could not find that quiz.') };
     throw error;
   }
 }

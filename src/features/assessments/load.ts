@@ -5,6 +5,7 @@ import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { currentUser } from '../../http/guards.ts';
 import { managesCourse } from '../access/course-policy.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 
 /**
  * Load-and-authorize for the teacher's assessment routes: the assignment, quiz or question, with
@@ -169,7 +170,9 @@ export async function lessonAssessment(db: Database, lessonId: string): Promise<
  */
 export interface AssessmentForm {
   form: 'assignment' | 'quiz' | 'question' | 'file';
+  /** `message` and `errors` are catalogue messages; `messageValues` fill their placeholders. */
   message?: string;
+  messageValues?: MessageValues;
   errors: Record<string, string>;
   values: Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { msg } from '../../i18n/catalogue.ts';
 import { HttpError, notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { receiveUpload, discardUpload } from '../../uploads/receive.ts';
@@ -35,14 +36,14 @@ export function attachmentRoutes(deps: MediaDeps, a: AuditOf): Router {
       maxBytes: Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes),
       accept: ATTACHMENT_TYPES,
     });
-    if (!upload) throw new HttpError(422, 'Choose a file to attach: PDF, image, text, ZIP or office document.');
+    if (!upload) throw new HttpError(422, msg('Choose a file to attach: PDF, image, text, ZIP or office document.'));
     // Images are re-encoded like every uploaded image (WebP, metadata such as a GPS position
     // removed, at most 1600 px wide), and their size in pixels kept for the lesson text.
     const isImage = IMAGE_TYPES.includes(upload.type);
     const file = attachmentFile(isImage ? 'webp' : upload.type, upload.originalName);
     if (!file) {
       await discardUpload(upload);
-      throw new HttpError(422, 'That file is not one we accept: office files must be named .doc, .xls or .ppt (or their newer x forms).');
+      throw new HttpError(422, msg('That file is not one we accept: office files must be named .doc, .xls or .ppt (or their newer x forms).'));
     }
     const key = attachmentKey(file.extension);
     let stored: { sizeBytes: number; width: number | null; height: number | null };
@@ -59,8 +60,8 @@ export function attachmentRoutes(deps: MediaDeps, a: AuditOf): Router {
       await discardUpload(upload);
     }
     const result = await addAttachment({ db, storage, logger }, a(req, res), lesson.id, { key, fileName: file.fileName, contentType: file.contentType, ...stored });
-    if (!result.ok) throw new HttpError(result.status, result.message);
-    setFlash(req, 'success', `"${file.fileName}" attached.`);
+    if (!result.ok) throw new HttpError(result.status, result.message, result.values);
+    setFlash(req, 'success', msg('"{name}" attached.'), { name: file.fileName });
     res.redirect(303, `/teach/lessons/${lesson.id}#attachments-title`);
   });
 
@@ -70,7 +71,7 @@ export function attachmentRoutes(deps: MediaDeps, a: AuditOf): Router {
     if (!parsed.success) throw notFound();
     const deleted = await deleteAttachment({ db, storage, logger }, a(req, res), lesson.id, parsed.data.attachmentId);
     if (!deleted) throw notFound();
-    setFlash(req, 'success', 'File deleted.');
+    setFlash(req, 'success', msg('File deleted.'));
     res.redirect(303, `/teach/lessons/${lesson.id}#attachments-title`);
   });
 

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import { formatBytes } from '../../lib/bytes.ts';
 import type { Logger } from '../../logger.ts';
 import { contentTypeForKey, newKey, type Storage } from '../../storage/index.ts';
@@ -103,7 +104,7 @@ const fileColumns = (file: { key: string; fileName: string; contentType: string;
   height: file.height,
 });
 
-export type AddResult = { ok: true; id: string } | { ok: false; status: 404 | 422; message: string };
+export type AddResult = { ok: true; id: string } | { ok: false; status: 404 | 422; message: string; values?: { max: number } };
 
 /**
  * Records a file already in storage under `key` as the lesson's last attachment, with its audit
@@ -122,14 +123,14 @@ export async function addAttachment(
   try {
     result = await db.transaction().execute(async (trx) => {
       const lesson = await trx.selectFrom('lesson').select('id').where('id', '=', lessonId).forUpdate().executeTakeFirst();
-      if (!lesson) return { ok: false as const, status: 404 as const, message: 'We could not find that lesson.' };
+      if (!lesson) return { ok: false as const, status: 404 as const, message: msg('We could not find that lesson.') };
       const { n, last } = await trx
         .selectFrom('lessonAttachment')
         .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('position').as('last')])
         .where('lessonId', '=', lessonId)
         .executeTakeFirstOrThrow();
       if (Number(n) >= ATTACHMENTS_PER_LESSON) {
-        return { ok: false as const, status: 422 as const, message: `A lesson holds at most ${ATTACHMENTS_PER_LESSON} files: delete one first.` };
+        return { ok: false as const, status: 422 as const, message: msg('A lesson holds at most {max} files: delete one first.'), values: { max: ATTACHMENTS_PER_LESSON } };
       }
       const { id } = await trx
         .insertInto('lessonAttachment')

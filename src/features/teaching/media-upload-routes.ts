@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { msg } from '../../i18n/catalogue.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/database.ts';
 import { HttpError, notFound } from '../../http/errors.ts';
@@ -50,7 +51,7 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
       maxBytes: kind === 'video' ? config.uploadMaxBytes : Math.min(IMAGE_MAX_BYTES, config.uploadMaxBytes),
       accept: kind === 'video' ? ['mp4', 'webm'] : ['jpeg', 'png', 'webp'],
     });
-    if (!upload) throw new HttpError(422, kind === 'video' ? 'Choose an MP4 or WebM video to upload.' : 'Choose a JPEG, PNG or WebP image to upload.');
+    if (!upload) throw new HttpError(422, kind === 'video' ? msg('Choose an MP4 or WebM video to upload.') : msg('Choose a JPEG, PNG or WebP image to upload.'));
     return upload;
   }
 
@@ -105,7 +106,7 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
     const upload = await receive(req, res, 'thumbnail', 'image');
     const key = await store(upload, 'course-image');
     await attach(req, res, { table: 'course', column: 'fileKey', id: course.id }, key, upload.size);
-    setFlash(req, 'success', 'Course image saved.');
+    setFlash(req, 'success', msg('Course image saved.'));
     res.redirect(303, `/teach/courses/${course.id}#image-title`);
   });
 
@@ -118,7 +119,7 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
     await attach(req, res, { table: 'lesson', column: 'videoKey', id: lesson.id }, key, upload.size, (trx, replaced) =>
       queueTranscode(trx, deps.queue, { lessonId: lesson.id, videoKey: key, sourceBytes: upload.size, replaced }),
     );
-    setFlash(req, 'success', 'Video saved. The small and audio-only copies for slow connections are being made; this page shows when they are ready.');
+    setFlash(req, 'success', msg('Video saved. The small and audio-only copies for slow connections are being made; this page shows when they are ready.'));
     res.redirect(303, `/teach/lessons/${lesson.id}`);
   });
 
@@ -127,7 +128,7 @@ export function mediaUploadRoutes(deps: MediaDeps, a: AuditOf): Router {
     const upload = await receive(req, res, 'thumbnail', 'image');
     const key = await store(upload, 'image');
     await attach(req, res, { table: 'lesson', column: 'thumbnailKey', id: lesson.id }, key, upload.size);
-    setFlash(req, 'success', 'Lesson image saved.');
+    setFlash(req, 'success', msg('Lesson image saved.'));
     res.redirect(303, `/teach/lessons/${lesson.id}`);
   });
 

@@ -6,7 +6,6 @@ import { fieldErrors } from '../../http/forms.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { timeZoneOf } from '../../http/guards.ts';
 import { utcToZonedInput } from '../../lib/dates.ts';
-import { formatBytes } from '../../lib/bytes.ts';
 import type { MediaDeps } from './media-upload-routes.ts';
 import { loadChapter, loadLesson } from './load.ts';
 import { renderCoursePage } from './course-page.ts';
@@ -17,6 +16,7 @@ import type { AuditContext } from '../audit/activity.ts';
 import { lessonAssessment, type AssessmentForm } from '../assessments/load.ts';
 import { teacherVideoStatus } from '../video/teacher-video.ts';
 import { languageOptions, lessonCaptionList } from '../video/caption-store.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 
 /**
  * Chapters and lessons: rename, reorder, delete (after a confirmation page), publish or schedule.
@@ -47,7 +47,7 @@ export interface LessonPageExtras {
   /** The assessment section's refused form (features/assessments/authoring-routes.ts). */
   assessmentForm?: AssessmentForm;
   /** The captions upload form refused (features/video/caption-routes.ts): what was chosen, and why. */
-  captionForm?: { values: Record<string, string>; errors: Record<string, string> };
+  captionForm?: { values: Record<string, string>; errors: Record<string, string>; errorValues?: Record<string, MessageValues | undefined> };
 }
 
 /** The teacher's lesson page for `res.locals.lesson` (loadLesson); also rendered by the assessment routes on a 422. */
@@ -71,14 +71,14 @@ export async function renderLessonPage(deps: MediaDeps, _req: Request, res: Resp
       values: extras.values ?? { title: lesson.title, description: lesson.description ?? '', content: lesson.contentMarkdown ?? '' },
       errors: extras.errors ?? {},
       releaseAtValue: lesson.releaseAt ? utcToZonedInput(lesson.releaseAt, timeZoneOf(res)) : '',
-      videoSize: video ? formatBytes(video.size) : '',
+      videoBytes: video ? video.size : undefined,
       uploadMaxMb: Math.round(config.uploadMaxBytes / 1024 / 1024),
       attachments,
       attachmentMaxMb: Math.round(Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes) / 1024 / 1024),
       assessment,
       assessmentForm: extras.assessmentForm,
       videoStatus,
-      captions: captions.map((c) => ({ ...c, size: formatBytes(c.bytes) })),
+      captions,
       captionLanguages: languageOptions(),
       captionForm: extras.captionForm,
     },
@@ -209,7 +209,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
       return lessonPage(req, res, { values, errors: fieldErrors(parsed.error) }, 422);
     }
     await updateLesson(db, a(req, res), lesson.id, parsed.data);
-    setFlash(req, 'success', 'Lesson saved.');
+    setFlash(req, 'success', msg('Lesson saved.'));
     res.redirect(303, `/teach/lessons/${lesson.id}`);
   });
 
@@ -230,7 +230,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
     }
     await setRelease(db, a(req, res), 'lesson', lesson.id, parsed.data);
     if (req.body?.from === 'lesson') {
-      setFlash(req, 'success', 'Lesson release saved.');
+      setFlash(req, 'success', msg('Lesson release saved.'));
       return res.redirect(303, `/teach/lessons/${lesson.id}`);
     }
     return done(req, res, lesson.courseId, `lesson-${lesson.id}`);

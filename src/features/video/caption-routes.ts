@@ -12,6 +12,8 @@ import type { MediaDeps } from '../teaching/media-upload-routes.ts';
 import { renderLessonPage } from '../teaching/structure-routes.ts';
 import { captionFields, deleteCaption, languageName, saveCaption } from './caption-store.ts';
 import { CAPTION_MAX_BYTES, parseCaptions } from './captions.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 
 /**
  * A lesson's captions on the teacher's lesson page (owner or admin: loadLesson):
@@ -32,9 +34,9 @@ export function captionRoutes(deps: MediaDeps): Router {
   router.param('lessonId', loadLesson(db));
   const tempDir = uploadTempDir(config);
 
-  function refuse(req: Request, res: Response, errors: Record<string, string>, status = 422) {
+  function refuse(req: Request, res: Response, errors: Record<string, string>, status = 422, errorValues: Record<string, MessageValues | undefined> = {}) {
     const values = typedValues(req.body ?? {}, ['language', 'label']);
-    return renderLessonPage(deps, req, res, { captionForm: { values, errors } }, status);
+    return renderLessonPage(deps, req, res, { captionForm: { values, errors, errorValues } }, status);
   }
 
   router.post('/lessons/:lessonId/captions', async (req, res) => {
@@ -45,12 +47,12 @@ export function captionRoutes(deps: MediaDeps): Router {
     } catch (error) {
       // Too large, or not text at all (a video, a Word file): said at the field, on the page.
       if (error instanceof HttpError && (error.status === 413 || error.status === 422)) {
-        const message = error.status === 413 ? 'The captions file is too large: the limit is 1 MB.' : 'That file is not a captions file: choose a WebVTT (.vtt) or SRT (.srt) text file.';
+        const message = error.status === 413 ? msg('The captions file is too large: the limit is 1 MB.') : msg('That file is not a captions file: choose a WebVTT (.vtt) or SRT (.srt) text file.');
         return refuse(req, res, { captions: message }, error.status);
       }
       throw error;
     }
-    if (!upload) return refuse(req, res, { captions: 'Choose a WebVTT (.vtt) or SRT (.srt) file to upload.' });
+    if (!upload) return refuse(req, res, { captions: msg('Choose a WebVTT (.vtt) or SRT (.srt) file to upload.') });
     let bytes: Buffer;
     try {
       bytes = await readFile(upload.path);
@@ -60,14 +62,24 @@ export function captionRoutes(deps: MediaDeps): Router {
 
     const fields = captionFields.safeParse(req.body ?? {});
     const parsed = parseCaptions(bytes);
-    const errors = { ...(fields.success ? {} : fieldErrors(fields.error)), ...(parsed.ok ? {} : { captions: parsed.message }) };
-    if (!fields.success || !parsed.ok) return refuse(req, res, errors);
+    const errors = { ...(fields.success ? {} : fieldErrors(fields.error)), ...(parsed.ok ? {} : { captions: parsed.error.message }) };
+    if (!fields.success || !parsed.ok) return refuse(req, res, errors, 422, parsed.ok ? {} : { captions: parsed.error.values });
 
     const { language } = fields.data;
     const label = fields.data.label || languageName(language);
     const saved = await saveCaption(db, auditOf(req, res), lesson.id, { language, label, vtt: parsed.vtt, transcript: parsed.transcript, cues: parsed.cues.length });
-    const cues = `${parsed.cues.length} ${parsed.cues.length === 1 ? 'cue' : 'cues'}`;
-    setFlash(req, 'success', `${label} captions ${saved.replaced ? 'replaced' : 'saved'} (${cues}${parsed.convertedFromSrt ? ', converted from SRT' : ''}).`);
+    setFlash(
+      req,
+      'success',
+      saved.replaced
+        ? parsed.convertedFromSrt
+          ? msg('{label} captions replaced ({count, plural, one {# cue} other {# cues}}, converted from SRT).')
+          : msg('{label} captions replaced ({count, plural, one {# cue} other {# cues}}).')
+        : parsed.convertedFromSrt
+          ? msg('{label} captions saved ({count, plural, one {# cue} other {# cues}}, converted from SRT).')
+          : msg('{label} captions saved ({count, plural, one {# cue} other {# cues}}).'),
+      { label, count: parsed.cues.length },
+    );
     res.redirect(303, `/teach/lessons/${lesson.id}#captions-title`);
   });
 
@@ -77,7 +89,7 @@ export function captionRoutes(deps: MediaDeps): Router {
     if (!params.success) throw notFound();
     const deleted = await deleteCaption(db, auditOf(req, res), lesson.id, params.data.captionId);
     if (!deleted) throw notFound();
-    setFlash(req, 'success', `${deleted.label} captions deleted.`);
+    setFlash(req, 'success', msg('{label} captions deleted.'), { label: deleted.label });
     res.redirect(303, `/teach/lessons/${lesson.id}#captions-title`);
   });
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * A lesson's caption tracks (lesson_caption), one per language: saved already checked and rebuilt
@@ -16,7 +17,7 @@ export const CAPTION_LANGUAGES = ['en', 'es', 'fr', 'pt', 'pt-BR', 'ar', 'hi', '
 export const captionLanguage = z
   .string()
   .trim()
-  .min(1, 'Choose the language of the captions.')
+  .min(1, msg('Choose the language of the captions.'))
   .transform((value, ctx) => {
     let canonical: string | undefined;
     try {
@@ -25,7 +26,7 @@ export const captionLanguage = z
       canonical = undefined;
     }
     if (!canonical || !/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(canonical)) {
-      ctx.addIssue({ code: 'custom', message: 'Choose a language from the list (or a language tag such as en or pt-BR).' });
+      ctx.addIssue({ code: 'custom', message: msg('Choose a language from the list (or a language tag such as en or pt-BR).') });
       return z.NEVER;
     }
     return canonical;
@@ -33,7 +34,7 @@ export const captionLanguage = z
 
 export const captionFields = z.object({
   language: captionLanguage,
-  label: z.string().trim().max(60, 'Keep the label to 60 characters.').optional().default(''),
+  label: z.string().trim().max(60, msg('Keep the label to 60 characters.')).optional().default(''),
 });
 
 /** A language's name in itself, as students pick their track: "English", "Español", "Português (Brasil)". */

@@ -1,3 +1,6 @@
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type MessageValues } from '../../i18n/translator.ts';
+
 /**
  * A teacher's captions (WebVTT, or SRT converted to it): parsed, checked and REBUILT from the
  * parsed cues, never stored as uploaded. What a browser later reads (the player's <track>, the
@@ -34,9 +37,11 @@ export interface Cue {
 
 export type CaptionResult =
   | { ok: true; vtt: string; transcript: string; cues: Cue[]; convertedFromSrt: boolean }
-  | { ok: false; message: string };
+  /** `message`: in English (logs, tests); `error`: the catalogue message and its values, for the page in the teacher's language. */
+  | { ok: false; message: string; error: { message: string; values?: MessageValues } };
 
-const fail = (message: string): CaptionResult => ({ ok: false, message });
+const english = translatorFor('en');
+const fail = (message: string, values?: MessageValues): CaptionResult => ({ ok: false, message: english.t(message, values), error: { message, values } });
 
 // ---------------------------------------------------------------------------------------------
 // Timestamps
@@ -229,9 +234,9 @@ function decodeUtf8(input: Buffer | string): string | undefined {
  */
 export function parseCaptions(input: Buffer | string): CaptionResult {
   const size = typeof input === 'string' ? Buffer.byteLength(input) : input.length;
-  if (size > CAPTION_MAX_BYTES) return fail('The captions file is too large: the limit is 1 MB.');
+  if (size > CAPTION_MAX_BYTES) return fail(msg('The captions file is too large: the limit is 1 MB.'));
   const decoded = decodeUtf8(input);
-  if (decoded === undefined) return fail('The captions file is not UTF-8 text. Save it as UTF-8 (most subtitle editors offer it) and upload it again.');
+  if (decoded === undefined) return fail(msg('The captions file is not UTF-8 text. Save it as UTF-8 (most subtitle editors offer it) and upload it again.'));
   const text = decoded.replace(/^\ufeff/, '').replace(/\r\n?/g, '\n').replace(/\u0000/g, '\ufffd');
   const lines = text.split('\n');
 
@@ -252,7 +257,7 @@ export function parseCaptions(input: Buffer | string): CaptionResult {
       first = firstLine;
     } else {
       return fail(
-        'This is not a WebVTT file (it must start with WEBVTT). An SRT file (numbered cues with times like 00:00:01,000) is accepted too; other formats: convert them to WebVTT in your subtitle editor first.',
+        msg('This is not a WebVTT file (it must start with WEBVTT). An SRT file (numbered cues with times like 00:00:01,000) is accepted too; other formats: convert them to WebVTT in your subtitle editor first.'),
       );
     }
   }
@@ -276,7 +281,8 @@ export function parseCaptions(input: Buffer | string): CaptionResult {
     const timingLine = lines[timingAt];
     if (timingLine === undefined || !timingLine.includes('-->')) {
       return fail(
-        `Line ${blockStart + 1}: a cue timing was expected here (like 00:00:01.000 --> 00:00:04.000). A cue's text cannot contain a blank line; check the line before it.`,
+        msg("Line {line}: a cue timing was expected here (like 00:00:01.000 --> 00:00:04.000). A cue's text cannot contain a blank line; check the line before it."),
+        { line: blockStart + 1 },
       );
     }
     const timing = /^(\S+)[ \t]+-->[ \t]+(\S+)(.*)$/.exec(timingLine.trim());
@@ -286,10 +292,10 @@ export function parseCaptions(input: Buffer | string): CaptionResult {
       const loose = timing ? looseTimestamp(timing[1]!) : undefined;
       const example = formatTimestamp(loose !== undefined && loose < DAY_MS ? loose : 1500);
       const shown = timingLine.trim().slice(0, 60);
-      return fail(`Line ${timingAt + 1}: the cue timing '${shown}' is not valid (use ${example}, as hours:minutes:seconds.milliseconds).`);
+      return fail(msg("Line {line}: the cue timing ''{shown}'' is not valid (use {example}, as hours:minutes:seconds.milliseconds)."), { line: timingAt + 1, shown, example });
     }
-    if (endMs <= startMs) return fail(`Line ${timingAt + 1}: the cue ends (${formatTimestamp(endMs)}) before it starts (${formatTimestamp(startMs)}).`);
-    if (endMs > DAY_MS) return fail(`Line ${timingAt + 1}: the cue ends after 24 hours (${formatTimestamp(endMs)}); check the timing.`);
+    if (endMs <= startMs) return fail(msg('Line {line}: the cue ends ({end}) before it starts ({start}).'), { line: timingAt + 1, end: formatTimestamp(endMs), start: formatTimestamp(startMs) });
+    if (endMs > DAY_MS) return fail(msg('Line {line}: the cue ends after 24 hours ({end}); check the timing.'), { line: timingAt + 1, end: formatTimestamp(endMs) });
     // SRT's trailing "X1:... Y2:..." coordinates are not WebVTT settings: the allow-list drops them.
     const settings = srt ? '' : cleanSettings(timing![3]!.trim());
 
@@ -303,13 +309,13 @@ export function parseCaptions(input: Buffer | string): CaptionResult {
     }
     const clean = sanitiseCueText(textLines.join('\n'), { startMs, endMs });
     if (clean.plain === '') continue; // nothing to show or read
-    if (cues.length >= CAPTION_MAX_CUES) return fail(`This file has more than ${CAPTION_MAX_CUES.toLocaleString('en')} cues; split the video's captions into shorter files.`);
+    if (cues.length >= CAPTION_MAX_CUES) return fail(msg("This file has more than {max, number} cues; split the video's captions into shorter files."), { max: CAPTION_MAX_CUES });
     cues.push({ startMs, endMs, settings, text: clean.text, plain: clean.plain, speaker: clean.speaker });
   }
-  if (cues.length === 0) return fail('The captions file has no cues with text (a cue is a timing line like 00:00:01.000 --> 00:00:04.000 and its text).');
+  if (cues.length === 0) return fail(msg('The captions file has no cues with text (a cue is a timing line like 00:00:01.000 --> 00:00:04.000 and its text).'));
 
   const vtt = buildVtt(cues);
-  if (Buffer.byteLength(vtt) > CAPTION_MAX_BYTES) return fail('The captions file is too large once checked: the limit is 1 MB.');
+  if (Buffer.byteLength(vtt) > CAPTION_MAX_BYTES) return fail(msg('The captions file is too large once checked: the limit is 1 MB.'));
   return { ok: true, vtt, transcript: buildTranscript(cues), cues, convertedFromSrt: srt };
 }
 

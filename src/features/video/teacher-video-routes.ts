@@ -1,7 +1,8 @@
 import { Router } from 'express';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import { setFlash } from '../../http/flash.ts';
 import { isHtmx, render } from '../../http/render.ts';
-import { formatBytes } from '../../lib/bytes.ts';
 import { loadLesson } from '../teaching/load.ts';
 import type { MediaDeps } from '../teaching/media-upload-routes.ts';
 import { queueMissingTranscode, retryTranscode } from './state.ts';
@@ -40,7 +41,7 @@ export function teacherVideoRoutes(deps: MediaDeps): Router {
     setFlash(
       req,
       retried ? 'success' : 'info',
-      retried ? 'Trying again: the small and audio-only copies are being made.' : 'Nothing to retry: the video is being processed or is ready.',
+      retried ? msg('Trying again: the small and audio-only copies are being made.') : msg('Nothing to retry: the video is being processed or is ready.'),
     );
     res.redirect(303, back(lesson));
   });
@@ -49,8 +50,8 @@ export function teacherVideoRoutes(deps: MediaDeps): Router {
     const lesson = res.locals.lesson as Lesson;
     const stored = lesson.videoKey && isUploadedVideo(lesson.videoKey) ? await storage.head(lesson.videoKey) : undefined;
     const queued = stored ? await queueMissingTranscode(db, queue, { lessonId: lesson.id, videoKey: lesson.videoKey!, sourceBytes: stored.size }) : false;
-    if (queued) setFlash(req, 'success', `Making the small and audio-only copies of the ${formatBytes(stored!.size)} video; this page shows when they are ready.`);
-    else setFlash(req, 'info', stored ? 'The copies are already being made, or are ready.' : 'There is no uploaded video to make copies of.');
+    if (queued) setFlash(req, 'success', msg('Making the small and audio-only copies of the {size} video; this page shows when they are ready.'), { size: translatorOf(res).bytes(stored!.size) });
+    else setFlash(req, 'info', stored ? msg('The copies are already being made, or are ready.') : msg('There is no uploaded video to make copies of.'));
     res.redirect(303, back(lesson));
   });
 
