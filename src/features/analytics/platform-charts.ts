@@ -1,5 +1,7 @@
 import { barChart, formatCount, lineChart, type BarChart, type LineChart } from '../../lib/charts/index.ts';
 import { formatAmount } from '../../lib/money.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import { percent } from '../admin/search.ts';
 import type { PlatformNumbers, SeriesRow, TopCourseRow } from './platform-queries.ts';
 import { BUCKET_HEADINGS, bucketLabel, type DateRange } from './range.ts';
@@ -91,7 +93,13 @@ export interface ChartContext {
   currency: string;
   /** Where a course's name links in a table (its analytics page). */
   courseHref: (courseId: string) => string;
+  /** The reader's language for titles, series, headings and stages (English when not given). */
+  tr?: Translator;
 }
+
+const english = translatorFor('en');
+/** A catalogue message in the reader's language. */
+const say = (ctx: ChartContext, message: string) => (ctx.tr ?? english).t(message);
 
 function countLine(id: ChartId, title: string, description: string, series: SeriesRow[], value: (r: SeriesRow) => number, ctx: ChartContext): LineChart {
   return lineChart({
@@ -100,7 +108,7 @@ function countLine(id: ChartId, title: string, description: string, series: Seri
     description,
     labels: series.map((r) => bucketLabel(r.bucket, ctx.range.bucket)),
     series: [{ name: title, values: series.map(value) }],
-    bucketHeading: BUCKET_HEADINGS[ctx.range.bucket],
+    bucketHeading: say(ctx, BUCKET_HEADINGS[ctx.range.bucket]),
     csvHref: `${ctx.csvBase}&format=csv&chart=${id}`,
   });
 }
@@ -119,10 +127,10 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
       ? ` Payments were made in ${n.summary.currencies.length} currencies (${n.summary.currencies.join(', ').toUpperCase()}); their amounts are added together as ${ctx.currency.toUpperCase()}.`
       : '';
   return {
-    signUps: countLine('sign-ups', 'Sign-ups', `${plural(signUps, 'person', 'people')} signed up ${when}${busiest(series, (r) => r.signUps, ctx.range)}.`, series, (r) => r.signUps, ctx),
+    signUps: countLine('sign-ups', say(ctx, msg('Sign-ups')), `${plural(signUps, 'person', 'people')} signed up ${when}${busiest(series, (r) => r.signUps, ctx.range)}.`, series, (r) => r.signUps, ctx),
     activeUsers: countLine(
       'active-users',
-      'Active users',
+      say(ctx, msg('Active users')),
       `People who used Edupeak signed in on a day of the ${per} (days in UTC); each person counts once a ${per}. ` +
         `Latest ${per}: ${formatCount(series.at(-1)?.activeUsers ?? 0)}${busiest(series, (r) => r.activeUsers, ctx.range, '; ')}.`,
       series,
@@ -131,7 +139,7 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
     ),
     enrollments: countLine(
       'enrollments',
-      'Enrollments',
+      say(ctx, msg('Enrollments')),
       `${plural(enrollments, 'enrollment')} ${when}${busiest(series, (r) => r.enrollments, ctx.range)}. Checkouts never paid are not counted.`,
       series,
       (r) => r.enrollments,
@@ -139,20 +147,20 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
     ),
     revenue: lineChart({
       id: 'revenue',
-      title: 'Revenue',
+      title: say(ctx, msg('Revenue')),
       description:
         `Net ${money(gross - refunds)} ${when}: ${money(gross)} taken less ${money(refunds)} refunded. ` +
         `A payment counts when it was made, a refund when it was given.${currencyNote}`,
       labels: series.map((r) => bucketLabel(r.bucket, ctx.range.bucket)),
       series: [
-        { name: 'Gross', values: series.map((r) => r.gross) },
-        { name: 'Refunds', values: series.map((r) => r.refunds) },
-        { name: 'Net', values: series.map((r) => r.gross - r.refunds) },
+        { name: say(ctx, msg('Gross')), values: series.map((r) => r.gross) },
+        { name: say(ctx, msg('Refunds')), values: series.map((r) => r.refunds) },
+        { name: say(ctx, msg('Net')), values: series.map((r) => r.gross - r.refunds) },
       ],
       format: money,
       axisFormat: compactMoney(ctx.currency),
       minTop: 1000,
-      bucketHeading: BUCKET_HEADINGS[ctx.range.bucket],
+      bucketHeading: say(ctx, BUCKET_HEADINGS[ctx.range.bucket]),
       csvHref: `${ctx.csvBase}&format=csv&chart=revenue`,
     }),
   };
@@ -166,24 +174,24 @@ function courseCharts(rows: TopCourseRow[], ctx: ChartContext) {
   return {
     topEnrolled: barChart({
       id: 'top-enrolled',
-      title: 'Top courses by enrollments',
+      title: say(ctx, msg('Top courses by enrollments')),
       description: enrolled[0]
         ? `${enrolled[0].title} had the most enrollments ${when}: ${formatCount(enrolled[0].value)}.`
         : `No enrollments ${when}.`,
       items: enrolled.map((r) => ({ label: r.title, value: r.value, href: ctx.courseHref(r.id) })),
-      head: ['Course', 'Enrollments'],
+      head: [say(ctx, msg('Course')), say(ctx, msg('Enrollments'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=top-enrolled`,
     }),
     topEarning: barChart({
       id: 'top-earning',
-      title: 'Top courses by net revenue',
+      title: say(ctx, msg('Top courses by net revenue')),
       description: earning[0]
         ? `${earning[0].title} earned the most ${when}: ${money(earning[0].value)} net of refunds.`
         : `No course took money ${when}.`,
       items: earning.map((r) => ({ label: r.title, value: r.value, href: ctx.courseHref(r.id) })),
       format: money,
       labelFormat: compactMoney(ctx.currency),
-      head: ['Course', 'Net revenue'],
+      head: [say(ctx, msg('Course')), say(ctx, msg('Net revenue'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=top-earning`,
     }),
   };
@@ -194,7 +202,7 @@ function applicationsChart(n: PlatformNumbers, ctx: ChartContext): BarChart {
   const when = rangePhrase(ctx.range);
   return barChart({
     id: 'applications',
-    title: 'Teacher applications',
+    title: say(ctx, msg('Teacher applications')),
     description:
       s.applicationsSubmitted === 0
         ? `No teacher applications ${when}.`
@@ -203,12 +211,12 @@ function applicationsChart(n: PlatformNumbers, ctx: ChartContext): BarChart {
       s.applicationsSubmitted === 0
         ? []
         : [
-            { label: 'Submitted', value: s.applicationsSubmitted },
-            { label: 'Pending', value: s.applicationsPending, extra: [percent(s.applicationsPending, s.applicationsSubmitted)] },
-            { label: 'Approved', value: s.applicationsApproved, extra: [percent(s.applicationsApproved, s.applicationsSubmitted)] },
-            { label: 'Rejected', value: s.applicationsRejected, extra: [percent(s.applicationsRejected, s.applicationsSubmitted)] },
+            { label: say(ctx, msg('Submitted')), value: s.applicationsSubmitted },
+            { label: say(ctx, msg('Pending')), value: s.applicationsPending, extra: [percent(s.applicationsPending, s.applicationsSubmitted)] },
+            { label: say(ctx, msg('Approved')), value: s.applicationsApproved, extra: [percent(s.applicationsApproved, s.applicationsSubmitted)] },
+            { label: say(ctx, msg('Rejected')), value: s.applicationsRejected, extra: [percent(s.applicationsRejected, s.applicationsSubmitted)] },
           ],
-    head: ['Stage', 'Applications', 'Of submitted'],
+    head: [say(ctx, msg('Stage')), say(ctx, msg('Applications')), say(ctx, msg('Of submitted'))],
     csvHref: `${ctx.csvBase}&format=csv&chart=applications`,
   });
 }
@@ -221,22 +229,22 @@ function searchCharts(n: PlatformNumbers, ctx: ChartContext) {
   return {
     topSearches: barChart({
       id: 'top-searches',
-      title: 'Top searches',
+      title: say(ctx, msg('Top searches')),
       description: top[0]
         ? `${plural(s.searches, 'search', 'searches')} ${when}; ${percent(s.searchesClicked, s.searches)} led to a result being opened. Most searched: “${top[0].query}” (${formatCount(top[0].searches)}).`
         : `Nobody searched ${when}.`,
       items: top.map((r) => ({ label: r.query, value: r.searches, extra: [String(r.averageResults), percent(r.clicks, r.searches)] })),
-      head: ['Query', 'Searches', 'Average results', 'Click-through'],
+      head: [say(ctx, msg('Query')), say(ctx, msg('Searches')), say(ctx, msg('Average results')), say(ctx, msg('Click-through'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=top-searches`,
     }),
     zeroSearches: barChart({
       id: 'zero-searches',
-      title: 'Searches that found nothing',
+      title: say(ctx, msg('Searches that found nothing')),
       description: zero[0]
         ? `${plural(s.searchesWithoutResults, 'search', 'searches')} found nothing ${when}; most wanted: “${zero[0].query}” (${formatCount(zero[0].searches)}).`
         : `Every search ${when} found something.`,
       items: zero.map((r) => ({ label: r.query, value: r.searches })),
-      head: ['Query', 'Searches'],
+      head: [say(ctx, msg('Query')), say(ctx, msg('Searches'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=zero-searches`,
     }),
   };

@@ -8,7 +8,7 @@ import { render } from '../../http/render.ts';
 import { msg } from '../../i18n/catalogue.ts';
 import { translatorOf } from '../../i18n/negotiate.ts';
 import { percent } from '../admin/search.ts';
-import { CHART_IDS, CHART_SOURCES, platformCharts, rangePhrase } from './platform-charts.ts';
+import { CHART_IDS, CHART_SOURCES, platformCharts } from './platform-charts.ts';
 import { platformCsv } from './platform-csv.ts';
 import { platformNumbers, platformQueries, type PlatformNumbers } from './platform-queries.ts';
 import { RANGE_LABELS, RANGES, rangeQuery, resolveRange } from './range.ts';
@@ -50,13 +50,13 @@ export function platformAnalyticsRoutes({ db }: { db: Database }): Router {
       csvBase: `${PATH}?range=${range.key}`,
       currency,
       courseHref: (courseId) => `/teach/courses/${courseId}/analytics`,
+      tr: translatorOf(res),
     });
     const s = numbers.summary;
     render(res, 'admin/analytics', {
       title: translatorOf(res).t('Analytics'),
       range,
       ranges: RANGES.map((k) => ({ key: k, label: RANGE_LABELS[k], href: k === '90d' ? PATH : `${PATH}?range=${k}` })),
-      when: rangePhrase(range),
       search: { searches: s.searches, clicked: s.searchesClicked, ctr: percent(s.searchesClicked, s.searches) },
       charts,
     });

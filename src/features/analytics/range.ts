@@ -77,4 +77,4 @@ export function bucketLabel(bucket: string, kind: Bucket): string {
 }
 
 /** The first column's heading for a bucket kind. */
-export const BUCKET_HEADINGS: Record<Bucket, string> = { day: 'Day', week: 'Week of', month: 'Month' };
+export const BUCKET_HEADINGS: Record<Bucket, string> = { day: msg('Day'), week: msg('Week of'), month: msg('Month') };
