@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Announcement, Announcementstatus as Status, Announcementtargetrole as TargetRole, DB } from '../../db/types.ts';
 import type { FieldErrors } from '../../http/forms.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 import { renderMarkdown } from '../../lib/markdown.ts';
 import { recordActivity, systemAudit, type AuditContext, type AuditAction } from '../audit/activity.ts';
 import { mailDefaultSql } from '../notifications/notify.ts';
@@ -32,13 +34,17 @@ export type WriterScope = { kind: 'admin' } | { kind: 'course'; courseId: string
 
 export type Row = Selectable<Announcement>;
 
-export type Refused = { ok: false; status: 404 | 409 | 422; message: string; errors?: FieldErrors };
+/**
+ * A refusal: `message` (and each of `errors`) is an English catalogue message, translated where it
+ * is shown, with its ICU values in `values` (and `errorValues`).
+ */
+export type Refused = { ok: false; status: 404 | 409 | 422; message: string; values?: MessageValues; errors?: FieldErrors; errorValues?: Record<string, MessageValues> };
 export type Done<T> = ({ ok: true } & T) | Refused;
 
 /** Most files one announcement carries. */
 export const ATTACHMENTS_MAX = 5;
 
-const notFound: Refused = { ok: false, status: 404, message: 'We could not find that announcement.' };
+const notFound: Refused = { ok: false, status: 404, message: msg('We could not find that announcement.') };
 
 /** Runs `work` in a transaction, or in the caller's when `db` already is one (the job's tick). */
 function inTransaction<T>(db: Kysely<DB>, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
@@ -79,31 +85,53 @@ interface Targets {
   targetUserIds: string[];
 }
 
-const TEACHER_ONLY_COURSE = "From a course's page an announcement goes to the students of that course only.";
+const TEACHER_ONLY_COURSE = msg("From a course's page an announcement goes to the students of that course only.");
+
+/** The audience's problems: messages by field, and the values of those that name addresses. */
+interface TargetProblems {
+  problems: FieldErrors;
+  values?: Record<string, MessageValues>;
+}
+
+const problem = (field: string, message: string, values?: MessageValues): TargetProblems => ({ problems: { [field]: message }, ...(values ? { values: { [field]: values } } : {}) });
+
+/** The named addresses that failed: one whole message for each case, by the role asked for. */
+const ADDRESS_PROBLEMS = {
+  student: {
+    unknown: msg('{count, plural, one {No account has this address: {unknown}.} other {No account has these addresses: {unknown}.}}'),
+    wrongRole: msg('Not a student: {wrong}.'),
+    both: msg('{count, plural, one {No account has this address: {unknown}.} other {No account has these addresses: {unknown}.}} Not a student: {wrong}.'),
+  },
+  teacher: {
+    unknown: msg('{count, plural, one {No account has this address: {unknown}.} other {No account has these addresses: {unknown}.}}'),
+    wrongRole: msg('Not a teacher: {wrong}.'),
+    both: msg('{count, plural, one {No account has this address: {unknown}.} other {No account has these addresses: {unknown}.}} Not a teacher: {wrong}.'),
+  },
+} as const;
 
 /**
  * The audience the form asked for, checked against the scope and the database: a teacher's is
  * their course's students or a 422 (never widened, never quietly narrowed); a course must exist;
  * named people must exist with the matching role, else a 422 naming each address that failed.
  */
-async function resolveTargets(trx: Kysely<DB>, scope: WriterScope, input: AnnouncementInput): Promise<Targets | FieldErrors> {
+async function resolveTargets(trx: Kysely<DB>, scope: WriterScope, input: AnnouncementInput): Promise<Targets | TargetProblems> {
   if (scope.kind === 'course') {
-    if (input.targetRole !== 'CourseStudents') return { targetRole: TEACHER_ONLY_COURSE };
-    if (input.targetCourseId !== null && input.targetCourseId !== scope.courseId) return { targetCourseId: TEACHER_ONLY_COURSE };
+    if (input.targetRole !== 'CourseStudents') return problem('targetRole', TEACHER_ONLY_COURSE);
+    if (input.targetCourseId !== null && input.targetCourseId !== scope.courseId) return problem('targetCourseId', TEACHER_ONLY_COURSE);
     return { targetRole: 'CourseStudents', targetCourseId: scope.courseId, targetUserIds: [] };
   }
   switch (input.targetRole) {
     case 'CourseStudents': {
-      if (!input.targetCourseId) return { targetCourseId: 'Choose the course whose students it is for.' };
+      if (!input.targetCourseId) return problem('targetCourseId', msg('Choose the course whose students it is for.'));
       const course = await trx.selectFrom('course').select('id').where('id', '=', input.targetCourseId).executeTakeFirst();
-      if (!course) return { targetCourseId: 'That course no longer exists: choose another.' };
+      if (!course) return problem('targetCourseId', msg('That course no longer exists: choose another.'));
       return { targetRole: 'CourseStudents', targetCourseId: course.id, targetUserIds: [] };
     }
     case 'SpecificStudents':
     case 'SpecificTeachers': {
       const role = input.targetRole === 'SpecificStudents' ? 'student' : 'teacher';
       const emails = input.targetUserIds;
-      if (emails.length === 0) return { targetUserIds: `Name at least one ${role} by email address.` };
+      if (emails.length === 0) return problem('targetUserIds', role === 'student' ? msg('Name at least one student by email address.') : msg('Name at least one teacher by email address.'));
       const found = await trx
         .selectFrom('user')
         .select(['id', 'role', sql<string>`lower(email)`.as('email')])
@@ -112,11 +140,10 @@ async function resolveTargets(trx: Kysely<DB>, scope: WriterScope, input: Announ
       const byEmail = new Map(found.map((u) => [u.email, u]));
       const unknown = emails.filter((e) => !byEmail.has(e));
       const wrongRole = emails.filter((e) => byEmail.has(e) && byEmail.get(e)!.role !== role);
-      const problems = [
-        unknown.length ? `No account has ${unknown.length === 1 ? 'this address' : 'these addresses'}: ${unknown.join(', ')}.` : '',
-        wrongRole.length ? `Not ${role === 'student' ? 'a student' : 'a teacher'}: ${wrongRole.join(', ')}.` : '',
-      ].filter(Boolean);
-      if (problems.length) return { targetUserIds: problems.join(' ') };
+      if (unknown.length || wrongRole.length) {
+        const which = unknown.length && wrongRole.length ? 'both' : unknown.length ? 'unknown' : 'wrongRole';
+        return problem('targetUserIds', ADDRESS_PROBLEMS[role][which], { count: unknown.length, unknown: unknown.join(', '), wrong: wrongRole.join(', ') });
+      }
       return { targetRole: input.targetRole, targetCourseId: null, targetUserIds: emails.map((e) => byEmail.get(e)!.id) };
     }
     default:
@@ -124,7 +151,7 @@ async function resolveTargets(trx: Kysely<DB>, scope: WriterScope, input: Announ
   }
 }
 
-const isErrors = (value: Targets | FieldErrors): value is FieldErrors => !('targetUserIds' in value && Array.isArray(value.targetUserIds));
+const isErrors = (value: Targets | TargetProblems): value is TargetProblems => 'problems' in value;
 
 /**
  * The status a save leads to, and when it was published. `current` is undefined for a new one.
@@ -140,7 +167,7 @@ function nextStatus(
   const intent = input.intent === 'save' ? (current?.status === 'Scheduled' ? 'publish' : 'draft') : input.intent;
   if (intent === 'draft') return ok('Draft', input.scheduledAt, null);
   if (current?.status === 'Scheduled' && input.intent === 'save' && !input.scheduledAt) {
-    return { ...ok('Scheduled', null, null), errors: { scheduledAt: 'Choose when to publish it; or publish it now, or move it back to draft.' } };
+    return { ...ok('Scheduled', null, null), errors: { scheduledAt: msg('Choose when to publish it; or publish it now, or move it back to draft.') } };
   }
   if (input.scheduledAt && input.scheduledAt > now) return ok('Scheduled', input.scheduledAt, null);
   // No time, or a time already past: published at once.
@@ -149,8 +176,8 @@ function nextStatus(
 
 function checkExpiry(expiresAt: Date | null, scheduledAt: Date | null, now: Date): FieldErrors {
   if (!expiresAt) return {};
-  if (expiresAt <= now) return { expiresAt: 'The end must be in the future (to end it now, use End now).' };
-  if (scheduledAt && expiresAt <= scheduledAt) return { expiresAt: 'The end must come after the publishing time.' };
+  if (expiresAt <= now) return { expiresAt: msg('The end must be in the future (to end it now, use End now).') };
+  if (scheduledAt && expiresAt <= scheduledAt) return { expiresAt: msg('The end must come after the publishing time.') };
   return {};
 }
 
@@ -188,8 +215,8 @@ export async function createAnnouncement(db: Kysely<DB>, ctx: AuditContext, scop
     const now = new Date();
     const targets = await resolveTargets(trx, scope, input);
     const { next, errors: statusErrors } = nextStatus(undefined, input, now);
-    const errors = { ...(isErrors(targets) ? targets : {}), ...statusErrors, ...checkExpiry(input.expiresAt, next.scheduledAt, now) };
-    if (Object.keys(errors).length || isErrors(targets)) return { ok: false, status: 422, message: 'Please fix the form.', errors };
+    const errors = { ...(isErrors(targets) ? targets.problems : {}), ...statusErrors, ...checkExpiry(input.expiresAt, next.scheduledAt, now) };
+    if (Object.keys(errors).length || isErrors(targets)) return { ok: false, status: 422, message: msg('Please fix the form.'), errors, ...(isErrors(targets) && targets.values ? { errorValues: targets.values } : {}) };
     const row = await trx
       .insertInto('announcement')
       .values({
@@ -223,17 +250,17 @@ export async function updateAnnouncement(db: Kysely<DB>, ctx: AuditContext, scop
   return refusable<{ id: string; status: Status; mailed: number }>(db, async (trx) => {
     const current = await lockInScope(trx, scope, id);
     if (!current) return notFound;
-    if (current.status === 'Expired') return { ok: false, status: 409, message: 'This announcement has ended; it can no longer be changed.' };
+    if (current.status === 'Expired') return { ok: false, status: 409, message: msg('This announcement has ended; it can no longer be changed.') };
     const now = new Date();
     const targets = await resolveTargets(trx, scope, input);
     const { next, errors: statusErrors } = nextStatus(current, input, now);
-    const errors: FieldErrors = { ...(isErrors(targets) ? targets : {}), ...statusErrors };
+    const errors: FieldErrors = { ...(isErrors(targets) ? targets.problems : {}), ...statusErrors };
     // An unchanged end date of a live announcement is not re-judged against a scheduledAt that is history.
     const expiryChanged = (input.expiresAt?.getTime() ?? null) !== (current.expiresAt?.getTime() ?? null);
     if (expiryChanged || current.status !== 'Published') {
       Object.assign(errors, checkExpiry(input.expiresAt, current.status === 'Published' ? null : next.scheduledAt, now));
     }
-    if (Object.keys(errors).length || isErrors(targets)) return { ok: false, status: 422, message: 'Please fix the form.', errors };
+    if (Object.keys(errors).length || isErrors(targets)) return { ok: false, status: 422, message: msg('Please fix the form.'), errors, ...(isErrors(targets) && targets.values ? { errorValues: targets.values } : {}) };
     const row = await trx
       .updateTable('announcement')
       .set({
@@ -262,11 +289,11 @@ export async function publishNow(db: Kysely<DB>, ctx: AuditContext, scope: Write
   return refusable(db, async (trx) => {
     const current = await lockInScope(trx, scope, id);
     if (!current) return notFound;
-    if (current.status === 'Published') return { ok: false, status: 409, message: 'It is already published.' };
-    if (current.status === 'Expired') return { ok: false, status: 409, message: 'It has ended; it cannot be published again.' };
+    if (current.status === 'Published') return { ok: false, status: 409, message: msg('It is already published.') };
+    if (current.status === 'Expired') return { ok: false, status: 409, message: msg('It has ended; it cannot be published again.') };
     const now = new Date();
     if (current.expiresAt && current.expiresAt <= now) {
-      return { ok: false, status: 422, message: 'Its end date has passed: change or clear the end date first.' };
+      return { ok: false, status: 422, message: msg('Its end date has passed: change or clear the end date first.') };
     }
     const row = await trx
       .updateTable('announcement')
@@ -284,7 +311,7 @@ export async function endNow(db: Kysely<DB>, ctx: AuditContext, scope: WriterSco
   return refusable(db, async (trx) => {
     const current = await lockInScope(trx, scope, id);
     if (!current) return notFound;
-    if (current.status !== 'Published') return { ok: false, status: 409, message: 'Only a published announcement can be ended.' };
+    if (current.status !== 'Published') return { ok: false, status: 409, message: msg('Only a published announcement can be ended.') };
     const now = new Date();
     const row = await trx
       .updateTable('announcement')
@@ -307,7 +334,7 @@ export async function deleteAnnouncement(db: Kysely<DB>, ctx: AuditContext, scop
     const current = await lockInScope(trx, scope, id);
     if (!current) return notFound;
     if (!byAdmin && current.status !== 'Draft' && current.status !== 'Scheduled') {
-      return { ok: false, status: 409, message: 'A published announcement cannot be deleted; end it instead.' };
+      return { ok: false, status: 409, message: msg('A published announcement cannot be deleted; end it instead.') };
     }
     await trx.deleteFrom('announcement').where('id', '=', id).execute();
     await audit(trx, ctx, 'announcement_deleted', current, { status: current.status, attachmentKeys: current.attachmentKeys });
@@ -329,9 +356,9 @@ export async function addAttachment(
   return refusable(db, async (trx) => {
     const current = await lockInScope(trx, scope, id);
     if (!current) return notFound;
-    if (current.status === 'Expired') return { ok: false, status: 409, message: 'This announcement has ended; it can no longer be changed.' };
+    if (current.status === 'Expired') return { ok: false, status: 409, message: msg('This announcement has ended; it can no longer be changed.') };
     if (current.attachmentKeys.length >= ATTACHMENTS_MAX) {
-      return { ok: false, status: 422, message: `An announcement carries at most ${ATTACHMENTS_MAX} files: remove one first.` };
+      return { ok: false, status: 422, message: msg('An announcement carries at most {count} files: remove one first.'), values: { count: ATTACHMENTS_MAX } };
     }
     const row = await trx
       .updateTable('announcement')
@@ -358,7 +385,7 @@ export async function removeAttachment(db: Kysely<DB>, ctx: AuditContext, scope:
     if (!current) return notFound;
     const index = current.attachmentKeys.indexOf(key);
     if (index < 0) return notFound;
-    if (current.status === 'Expired') return { ok: false, status: 409, message: 'This announcement has ended; it can no longer be changed.' };
+    if (current.status === 'Expired') return { ok: false, status: 409, message: msg('This announcement has ended; it can no longer be changed.') };
     const keys = current.attachmentKeys.filter((_, i) => i !== index);
     const names = current.attachmentNames.filter((_, i) => i !== index);
     const row = await trx

@@ -1,4 +1,5 @@
 import { HttpError } from '../../http/errors.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import type { Logger } from '../../logger.ts';
 import { newKey, type Storage } from '../../storage/index.ts';
 import type { UploadType } from '../../uploads/file-type.ts';
@@ -27,7 +28,7 @@ export async function storeAnnouncementFile(storage: Storage, upload: ReceivedUp
   const isImage = IMAGE_TYPES.includes(upload.type);
   const file = attachmentFile(isImage ? 'webp' : upload.type, upload.originalName);
   if (!file || !ALLOWED_EXTENSIONS.has(file.extension)) {
-    throw new HttpError(422, 'That file is not one we accept here: PDF, an image, plain text, or a Word, Excel or PowerPoint document.');
+    throw new HttpError(422, msg('That file is not one we accept here: PDF, an image, plain text, or a Word, Excel or PowerPoint document.'));
   }
   const key = newKey('announcements', file.extension);
   if (isImage) {

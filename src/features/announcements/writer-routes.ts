@@ -8,7 +8,10 @@ import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts'
 import { currentUser, timeZoneOf } from '../../http/guards.ts';
 import { render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
-import { formatDateTime, utcToZonedInput } from '../../lib/dates.ts';
+import { utcToZonedInput } from '../../lib/dates.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import { translatorFor, type MessageValues, type Translator } from '../../i18n/translator.ts';
 import type { Logger } from '../../logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import { discardUpload, receiveUpload } from '../../uploads/receive.ts';
@@ -105,7 +108,7 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
   async function refused(req: Request, res: Response, result: Refused): Promise<void> {
     if (result.status === 404) throw notFound();
     const { place, a } = await load(req, res);
-    return showPage(req, res, place, a, result.message, result.status);
+    return showPage(req, res, place, a, { message: result.message, values: result.values }, result.status);
   }
 
   // --- the list (the admin table: filters, sort, pages, ?format=csv) ------------------------
@@ -113,7 +116,7 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     const place = placeOf(res);
     await serveAdminTable(req, res, announcementsTable(db, place), (page) =>
       render(res, place.course ? 'teach/announcements' : 'admin/announcements', {
-        title: place.course ? `Announcements: ${place.course.title}` : 'Announcements',
+        title: place.course ? translatorOf(res).t('Announcements: {course}', { course: place.course.title }) : translatorOf(res).t('Announcements'),
         course: place.course,
         base: place.base,
         filter: page.filter,
@@ -121,7 +124,7 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
         targetRoles: TARGET_ROLES,
         targetLabels: TARGET_LABELS,
         columns: LIST_COLUMNS,
-        rows: page.rows.map((r) => ({ ...r, audienceLabel: audienceLabel(r) })),
+        rows: page.rows.map((r) => ({ ...r, audienceLabel: audienceLabel(r, translatorOf(res)) })),
         pageInfo: page.pageInfo,
       }),
     );
@@ -132,7 +135,7 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     res: Response,
     place: Place,
     a: WriterView | null,
-    form: { values: Record<string, string>; errors: FieldErrors; fileError?: string },
+    form: { values: Record<string, string>; errors: FieldErrors; errorValues?: Record<string, MessageValues | undefined>; fileError?: { message: string; values?: MessageValues } },
     status = 200,
   ): Promise<void> {
     const courses = place.course
@@ -146,7 +149,7 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
       res,
       a ? 'announcements/writer/edit' : 'announcements/writer/new',
       {
-        title: a ? `Edit: ${a.title}` : 'New announcement',
+        title: a ? translatorOf(res).t('Edit: {title}', { title: a.title }) : translatorOf(res).t('New announcement'),
         base: place.base,
         course: place.course,
         announcement: a ? { ...a, attachments: attachmentsOf(a) } : null,
@@ -156,6 +159,7 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
         limits: { title: TITLE_MAX, body: BODY_MAX, targetUsers: TARGET_USERS_MAX, attachments: ATTACHMENTS_MAX, fileMb: Math.floor(Math.min(ANNOUNCEMENT_MAX_BYTES, config.uploadMaxBytes) / (1024 * 1024)) },
         values: form.values,
         errors: form.errors,
+        errorValues: form.errorValues,
         fileError: form.fileError,
       },
       status,
@@ -172,13 +176,22 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     return body;
   }
 
-  function savedMessage(result: { status: string; mailed: number }, scheduledAt: Date | null, timeZone: string): string {
-    if (result.status === 'Draft') return 'Draft saved. Its audience sees nothing until you publish it.';
-    if (result.status === 'Scheduled') return `Scheduled: it is published on ${scheduledAt ? formatDateTime(scheduledAt, timeZone) : 'time'}.`;
-    if (result.status === 'Published') {
-      return `Published: its audience sees it now.${result.mailed > 0 ? ` ${result.mailed} ${result.mailed === 1 ? 'person is' : 'people are'} being mailed.` : ''}`;
+  /** The flash after a save (a catalogue message and its values); the publishing time on the writer's clock, in their language. */
+  function savedFlash(req: Request, res: Response, result: { status: string; mailed: number }, scheduledAt: Date | null): void {
+    if (result.status === 'Draft') return setFlash(req, 'success', msg('Draft saved. Its audience sees nothing until you publish it.'));
+    if (result.status === 'Scheduled') {
+      if (!scheduledAt) return setFlash(req, 'success', msg('Scheduled: it is published on time.'));
+      return setFlash(req, 'success', msg('Scheduled: it is published on {when}.'), { when: translatorOf(res).dateTime(scheduledAt, timeZoneOf(res)) });
     }
-    return 'Saved.';
+    if (result.status === 'Published') {
+      return setFlash(
+        req,
+        'success',
+        msg('{mailed, plural, =0 {Published: its audience sees it now.} one {Published: its audience sees it now. # person is being mailed.} other {Published: its audience sees it now. # people are being mailed.}}'),
+        { mailed: result.mailed },
+      );
+    }
+    setFlash(req, 'success', msg('Saved.'));
   }
 
   router.get(`${prefix}/new`, (_req, res) => {
@@ -196,16 +209,16 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     const result = await createAnnouncement(db, auditOf(req, res), place.scope, currentUser(res)!.id, parsed.data);
     if (!result.ok) {
       if (result.status === 404) throw notFound();
-      return formPage(res, place, null, { values, errors: result.errors ?? { _form: result.message } }, result.status);
+      return formPage(res, place, null, { values, errors: result.errors ?? { _form: result.message }, errorValues: result.errorValues ?? { _form: result.values } }, result.status);
     }
-    setFlash(req, 'success', savedMessage(result, parsed.data.scheduledAt, timeZoneOf(res)));
+    savedFlash(req, res, result, parsed.data.scheduledAt);
     res.redirect(303, `${place.base}/${result.id}`);
   });
 
   router.get(`${prefix}/:announcementId/edit`, async (req, res) => {
     const { place, a } = await load(req, res);
     if (a.status === 'Expired') {
-      setFlash(req, 'warning', 'This announcement has ended; it can no longer be changed.');
+      setFlash(req, 'warning', msg('This announcement has ended; it can no longer be changed.'));
       return res.redirect(303, `${place.base}/${a.id}`);
     }
     await formPage(res, place, a, { values: await valuesOf(db, a, timeZoneOf(res)), errors: {} });
@@ -221,9 +234,10 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     if (!result.ok) {
       if (result.status === 404) throw notFound();
       if (result.status === 409) return refused(req, res, result);
-      return formPage(res, place, a, { values, errors: result.errors ?? { _form: result.message } }, result.status);
+      return formPage(res, place, a, { values, errors: result.errors ?? { _form: result.message }, errorValues: result.errorValues ?? { _form: result.values } }, result.status);
     }
-    setFlash(req, 'success', result.status === a.status && result.mailed === 0 ? 'Saved.' : savedMessage(result, parsed.data.scheduledAt, timeZoneOf(res)));
+    if (result.status === a.status && result.mailed === 0) setFlash(req, 'success', msg('Saved.'));
+    else savedFlash(req, res, result, parsed.data.scheduledAt);
     res.redirect(303, `${place.base}/${a.id}`);
   });
 
@@ -232,7 +246,7 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     const place = placeOf(res);
     const result = await publishNow(db, auditOf(req, res), place.scope, idOf(req));
     if (!result.ok) return refused(req, res, result);
-    setFlash(req, 'success', savedMessage({ status: 'Published', mailed: result.mailed }, null, timeZoneOf(res)));
+    savedFlash(req, res, { status: 'Published', mailed: result.mailed }, null);
     res.redirect(303, `${place.base}/${result.row.id}`);
   });
 
@@ -240,7 +254,7 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     const place = placeOf(res);
     const result = await endNow(db, auditOf(req, res), place.scope, idOf(req));
     if (!result.ok) return refused(req, res, result);
-    setFlash(req, 'success', 'Ended: it no longer shows to its audience.');
+    setFlash(req, 'success', msg('Ended: it no longer shows to its audience.'));
     res.redirect(303, `${place.base}/${result.row.id}`);
   });
 
@@ -249,15 +263,15 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     const result = await deleteAnnouncement(db, auditOf(req, res), place.scope, idOf(req), place.isAdmin);
     if (!result.ok) return refused(req, res, result);
     await deleteStoredFiles(storage, result.row.attachmentKeys, logger);
-    setFlash(req, 'success', `Deleted "${result.row.title}".`);
+    setFlash(req, 'success', msg('Deleted "{title}".'), { title: result.row.title });
     res.redirect(303, place.base);
   });
 
   // --- attachments -------------------------------------------------------------------------
   router.post(`${prefix}/:announcementId/attachments`, async (req, res) => {
     const { place, a } = await load(req, res);
-    const again = async (message: string, status: number) =>
-      formPage(res, place, a, { values: await valuesOf(db, a, timeZoneOf(res)), errors: {}, fileError: message }, status);
+    const again = async (message: string, status: number, values?: MessageValues) =>
+      formPage(res, place, a, { values: await valuesOf(db, a, timeZoneOf(res)), errors: {}, fileError: { message, values } }, status);
     let upload;
     try {
       upload = await receiveUpload(req, res, {
@@ -267,15 +281,15 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
         accept: ANNOUNCEMENT_UPLOAD_TYPES,
       });
     } catch (error) {
-      if (error instanceof HttpError && (error.status === 413 || error.status === 422 || error.status === 400)) return again(error.message, error.status === 400 ? 422 : error.status);
+      if (error instanceof HttpError && (error.status === 413 || error.status === 422 || error.status === 400)) return again(error.message, error.status === 400 ? 422 : error.status, error.values);
       throw error;
     }
-    if (!upload) return again('Choose a file to attach: PDF, image, text, Word, Excel or PowerPoint.', 422);
+    if (!upload) return again(msg('Choose a file to attach: PDF, image, text, Word, Excel or PowerPoint.'), 422);
     let stored: { key: string; fileName: string } | undefined;
     try {
       stored = await storeAnnouncementFile(storage, upload);
     } catch (error) {
-      if (error instanceof HttpError && error.status === 422) return again(error.message, 422);
+      if (error instanceof HttpError && error.status === 422) return again(error.message, 422, error.values);
       throw error;
     } finally {
       await discardUpload(upload);
@@ -291,9 +305,9 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
       await deleteStoredFiles(storage, [stored.key], logger);
       if (result.status === 404) throw notFound();
       if (result.status === 409) return refused(req, res, result);
-      return again(result.message, result.status);
+      return again(result.message, result.status, result.values);
     }
-    setFlash(req, 'success', `"${stored.fileName}" attached.`);
+    setFlash(req, 'success', msg('"{name}" attached.'), { name: stored.fileName });
     res.redirect(303, `${place.base}/${a.id}/edit#attachments-title`);
   });
 
@@ -305,12 +319,12 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
     const result = await removeAttachment(db, auditOf(req, res), place.scope, id, parsed.data.key);
     if (!result.ok) return refused(req, res, result);
     await deleteStoredFiles(storage, [parsed.data.key], logger);
-    setFlash(req, 'success', `"${result.fileName}" removed.`);
+    setFlash(req, 'success', msg('"{name}" removed.'), { name: result.fileName });
     res.redirect(303, `${place.base}/${id}/edit#attachments-title`);
   });
 
   // --- one announcement: its figures and who has not read it --------------------------------
-  async function showPage(req: Request, res: Response, place: Place, a: WriterView, problem?: string, status = 200): Promise<void> {
+  async function showPage(req: Request, res: Response, place: Place, a: WriterView, problem?: { message: string; values?: MessageValues }, status = 200): Promise<void> {
     const q = notReadQuery.parse(req.query);
     if (q.format === 'csv' && !problem) {
       // Streamed in batches (one query each): an audience of any size never sits in memory.
@@ -321,7 +335,8 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
           if (rows.length < CSV_BATCH) return;
         }
       }
-      return streamCsv(res, `not-read-${a.id}.csv`, ['name', 'email'], batches());
+      const tr = translatorOf(res);
+      return streamCsv(res, `not-read-${a.id}.csv`, [tr.t(msg('name')), tr.t(msg('email'))], batches());
     }
     const [figures, notRead] = await Promise.all([figuresOf(db, a.id), notReadOf(db, a.id, q, NOT_READ_PER_PAGE)]);
     const path = `${place.base}/${a.id}`;
@@ -334,11 +349,11 @@ function mountWriterRoutes(router: Router, prefix: string, placeOf: PlaceOf, dep
         base: place.base,
         course: place.course,
         isAdmin: place.isAdmin,
-        announcement: { ...a, attachments: attachmentsOf(a), audienceLabel: audienceLabel(a) },
+        announcement: { ...a, attachments: attachmentsOf(a), audienceLabel: audienceLabel(a, translatorOf(res)) },
         figures,
         notRead,
         columns: NOT_READ_COLUMNS,
-        joinedLabel: a.targetRole === 'CourseStudents' ? 'Enrolled' : 'Joined',
+        joinedLabel: a.targetRole === 'CourseStudents' ? msg('Enrolled') : msg('Joined'),
         pageInfo: info,
         csvHref: `${path}?format=csv`,
         problem,
@@ -371,18 +386,20 @@ function attachmentsOf(a: Pick<WriterView, 'attachmentKeys' | 'attachmentNames'>
   return a.attachmentKeys.map((key, i) => ({ key, name: a.attachmentNames[i] ?? 'attachment', href: `/media/${key}` }));
 }
 
-/** "Everyone", "Students of Python 101", "3 chosen students" ... */
-function audienceLabel(a: { targetRole: WriterView['targetRole']; courseTitle: string | null; targetUserIds?: string[]; targetCount?: number }): string {
+const english = translatorFor('en');
+
+/** "Everyone", "Students of Python 101", "3 chosen students" ... in the reader's language (English in the CSV). */
+function audienceLabel(a: { targetRole: WriterView['targetRole']; courseTitle: string | null; targetUserIds?: string[]; targetCount?: number }, tr: Translator = english): string {
   const named = a.targetCount ?? a.targetUserIds?.length ?? 0;
   switch (a.targetRole) {
     case 'CourseStudents':
-      return a.courseTitle ? `Students of ${a.courseTitle}` : 'Students of a deleted course';
+      return a.courseTitle ? tr.t('Students of {course}', { course: a.courseTitle }) : tr.t('Students of a deleted course');
     case 'SpecificStudents':
-      return `${named} chosen student${named === 1 ? '' : 's'}`;
+      return tr.t('{count, plural, one {# chosen student} other {# chosen students}}', { count: named });
     case 'SpecificTeachers':
-      return `${named} chosen teacher${named === 1 ? '' : 's'}`;
+      return tr.t('{count, plural, one {# chosen teacher} other {# chosen teachers}}', { count: named });
     default:
-      return TARGET_LABELS[a.targetRole];
+      return tr.t(TARGET_LABELS[a.targetRole]);
   }
 }
 
@@ -398,16 +415,16 @@ function announcementsTable(db: Database, place: Place) {
     csv: {
       filename: 'announcements.csv',
       columns: [
-        ['id', (r) => r.id],
-        ['title', (r) => r.title],
-        ['audience', (r) => audienceLabel(r)],
-        ['status', (r) => r.status],
-        ['urgent', (r) => (r.isUrgent ? 'yes' : 'no')],
-        ['scheduled at', (r) => iso(r.scheduledAt)],
-        ['published at', (r) => iso(r.publishedAt)],
-        ['ends at', (r) => iso(r.expiresAt)],
-        ['audience size', (r) => r.audience],
-        ['reads', (r) => r.reads],
+        [msg('id'), (r) => r.id],
+        [msg('title'), (r) => r.title],
+        [msg('audience'), (r) => audienceLabel(r)],
+        [msg('status'), (r) => r.status],
+        [msg('urgent'), (r) => (r.isUrgent ? 'yes' : 'no')],
+        [msg('scheduled at'), (r) => iso(r.scheduledAt)],
+        [msg('published at'), (r) => iso(r.publishedAt)],
+        [msg('ends at'), (r) => iso(r.expiresAt)],
+        [msg('audience size'), (r) => r.audience],
+        [msg('reads'), (r) => r.reads],
       ],
     },
   });
