@@ -60,7 +60,7 @@ export const lessonInput = z.object({
 export const lessonUpdateInput = lessonInput.extend({
   content: z
     .string()
-    .max(MARKDOWN_MAX_CHARS, `The lesson text must be at most ${MARKDOWN_MAX_CHARS.toLocaleString('en')} characters: shorten it, or split it over two lessons.`)
+    .max(MARKDOWN_MAX_CHARS, msg('The lesson text must be at most 100,000 characters: shorten it, or split it over two lessons.'))
     .optional()
     .transform((v) => (v === undefined ? undefined : v.trim() === '' ? null : v.replace(/\r\n?/g, '\n').trimEnd())),
 });
