@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { Announcementstatus as Status, Announcementtargetrole as TargetRole } from '../../db/types.ts';
 import { tableQuery, type ColumnSpec } from '../../http/table.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import { audienceOfSql, inAudienceSql } from './audience.ts';
 import { TARGET_ROLES } from './schemas.ts';
 import type { WriterScope } from './service.ts';
@@ -22,13 +23,14 @@ export const listQuery = tableQuery(['created', 'when', 'title'] as const, 'crea
 });
 export type ListQuery = z.infer<typeof listQuery>;
 
+/** Column labels are catalogue messages: the views translate them. */
 export const LIST_COLUMNS: Record<string, ColumnSpec> = {
-  title: { label: 'Title', sort: 'title' },
-  audience: { label: 'Audience' },
-  status: { label: 'Status' },
-  when: { label: 'Scheduled or published', sort: 'when', kind: 'date' },
-  reads: { label: 'Reads / audience', kind: 'num' },
-  urgent: { label: 'Urgent' },
+  title: { label: msg('Title'), sort: 'title' },
+  audience: { label: msg('Audience') },
+  status: { label: msg('Status') },
+  when: { label: msg('Scheduled or published'), sort: 'when', kind: 'date' },
+  reads: { label: msg('Reads / audience'), kind: 'num' },
+  urgent: { label: msg('Urgent') },
 };
 
 export interface ListRow {
@@ -176,9 +178,9 @@ export const notReadQuery = z.object({
 export type NotReadQuery = z.infer<typeof notReadQuery>;
 
 export const NOT_READ_COLUMNS: Record<string, ColumnSpec> = {
-  name: { label: 'Name', sort: 'name' },
-  email: { label: 'Email' },
-  joined: { label: 'Enrolled or joined', sort: 'joined', kind: 'date' },
+  name: { label: msg('Name'), sort: 'name' },
+  email: { label: msg('Email') },
+  joined: { label: msg('Enrolled or joined'), sort: 'joined', kind: 'date' },
 };
 
 export interface NotReadRow {

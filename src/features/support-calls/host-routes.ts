@@ -5,6 +5,9 @@ import { auditOf } from '../../http/audit-context.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { fieldErrors, typedValues, type FieldErrors } from '../../http/forms.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import { pageInfo } from '../../http/table.ts';
 import { defineAdminTable, serveAdminTable, tableQueryOf, loadTablePage, contextOf } from '../admin/table.ts';
@@ -26,7 +29,7 @@ import {
   type CallListRow,
   type HostCall,
 } from './queries.ts';
-import { CALL_FIELDS, callIdParam, callInput, DESCRIPTION_MAX, meetingUrlError, REASON_MAX, rejectInput, requestIdParam, TITLE_MAX } from './schemas.ts';
+import { CALL_ENDED_REASON, CALL_FIELDS, callIdParam, callInput, DESCRIPTION_MAX, meetingUrlError, REASON_MAX, rejectInput, requestIdParam, TITLE_MAX } from './schemas.ts';
 import { actOnRequest, closeCall, startCall, type Refused } from './service.ts';
 
 /**
@@ -61,8 +64,15 @@ const baseOf = (course: Course) => `/teach/courses/${course.id}/support-calls`;
 interface QueueProblem {
   requestId?: string;
   message: string;
+  values?: MessageValues;
   reason?: string;
 }
+
+/** The flash after ending or cancelling a call: how many open requests it closed. */
+const CLOSED = {
+  end: msg('{closed, plural, =0 {Call ended.} one {Call ended. # open request was closed.} other {Call ended. # open requests were closed.}}'),
+  cancel: msg('{closed, plural, =0 {Call cancelled.} one {Call cancelled. # open request was closed.} other {Call cancelled. # open requests were closed.}}'),
+};
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : '');
 
@@ -75,14 +85,14 @@ function callsTable(db: Database, course: Course) {
     csv: {
       filename: 'support-calls.csv',
       columns: [
-        ['id', (r) => r.id],
-        ['title', (r) => r.title ?? ''],
-        ['status', (r) => r.status],
-        ['host', (r) => r.hostName],
-        ['started at', (r) => iso(r.createdAt)],
-        ['ended at', (r) => iso(r.endedAt)],
-        ['requests', (r) => r.requests],
-        ['waiting', (r) => r.waiting],
+        [msg('id'), (r) => r.id],
+        [msg('title'), (r) => r.title ?? ''],
+        [msg('status'), (r) => r.status],
+        [msg('host'), (r) => r.hostName],
+        [msg('started at'), (r) => iso(r.createdAt)],
+        [msg('ended at'), (r) => iso(r.endedAt)],
+        [msg('requests'), (r) => r.requests],
+        [msg('waiting'), (r) => r.waiting],
       ],
     },
   });
@@ -95,7 +105,7 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
   router.param('courseId', loadCourse(db));
   const prefix = '/courses/:courseId/support-calls';
 
-  async function listPage(req: Request, res: Response, form: { values: Record<string, string>; errors: FieldErrors; problem?: string }, status = 200): Promise<void> {
+  async function listPage(req: Request, res: Response, form: { values: Record<string, string>; errors: FieldErrors; problem?: { message: string; values?: MessageValues } }, status = 200): Promise<void> {
     const course = courseOf(res);
     const table = callsTable(db, course);
     const page = await loadTablePage(table, tableQueryOf(table, req.method === 'GET' ? req.query : {}), contextOf(res));
@@ -106,7 +116,7 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
     res: Response,
     course: Course,
     page: Awaited<ReturnType<typeof loadTablePage<CallListQuery, CallListRow>>>,
-    form: { values: Record<string, string>; errors: FieldErrors; problem?: string },
+    form: { values: Record<string, string>; errors: FieldErrors; problem?: { message: string; values?: MessageValues } },
     status = 200,
   ): Promise<void> {
     // The live call wherever the filters and pages put it: the start form shows only when there is none.
@@ -115,7 +125,7 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
       res,
       'support-calls/host-list',
       {
-        title: `Live help: ${course.title}`,
+        title: translatorOf(res).t('Live help: {course}', { course: course.title }),
         course,
         base: baseOf(course),
         filter: page.filter,
@@ -150,10 +160,10 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
     }
     if (!parsed.success || Object.keys(errors).length > 0) return listPage(req, res, { values, errors }, 422);
     // A draft has no students who could see the call: say so rather than open an empty room.
-    if (!isCourseOut(course.status)) return listPage(req, res, { values, errors: {}, problem: 'Publish the course first: its students see a call only once it is out.' }, 422);
+    if (!isCourseOut(course.status)) return listPage(req, res, { values, errors: {}, problem: { message: msg('Publish the course first: its students see a call only once it is out.') } }, 422);
     const result = await startCall(db, auditOf(req, res), course.id, parsed.data, template);
-    if (!result.ok) return listPage(req, res, { values, errors: {}, problem: result.message }, result.status);
-    setFlash(req, 'success', 'The call is live: students of the course see it on their lesson pages and can ask to join.');
+    if (!result.ok) return listPage(req, res, { values, errors: {}, problem: { message: result.message, values: result.values } }, result.status);
+    setFlash(req, 'success', msg('The call is live: students of the course see it on their lesson pages and can ask to join.'));
     res.redirect(303, `${baseOf(course)}/${result.id}`);
   });
 
@@ -178,7 +188,7 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
     const [counts, rows] = await Promise.all([queueCounts(db, call.id), queueRows(db, call.id, page)]);
     const base = `${baseOf(course)}/${call.id}`;
     const data = {
-      title: `${call.title ?? 'Live call'}: ${course.title}`,
+      title: translatorOf(res).t('{call}: {course}', { call: call.title ?? translatorOf(res).t('Live call'), course: course.title }),
       course,
       call,
       base,
@@ -188,6 +198,7 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
       pageInfo: pageInfo(base, { page }, counts.total, QUEUE_PER_PAGE),
       problem: options.problem,
       reasonMax: REASON_MAX,
+      callEndedReason: CALL_ENDED_REASON,
     };
     res.vary('HX-Request');
     render(res, options.fragment ? 'support-calls/_queue' : 'support-calls/host-call', data, status);
@@ -204,7 +215,7 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
       const result = await closeCall(db, auditOf(req, res), call.courseId, call.id, outcome === 'end' ? 'Ended' : 'Cancelled');
       if (!result.ok) return refusedOnPage(req, res, result);
       const closed = result.completed + result.rejected;
-      setFlash(req, 'success', `Call ${outcome === 'end' ? 'ended' : 'cancelled'}.${closed ? ` ${closed} open request${closed === 1 ? ' was' : 's were'} closed.` : ''}`);
+      setFlash(req, 'success', outcome === 'end' ? CLOSED.end : CLOSED.cancel, { closed });
       res.redirect(303, `${baseOf(courseOf(res))}/${call.id}`);
     });
   }
@@ -215,10 +226,10 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
     const call = await loadCall(req, res);
     // htmx swaps a 422 (the layout's htmx-config), not a 409: the fresh queue with the message.
     const htmx = isHtmx(req);
-    return callPage(req, res, call, { problem: { message: result.message, ...(requestId ? { requestId } : {}) }, fragment: htmx }, htmx ? 422 : result.status);
+    return callPage(req, res, call, { problem: { message: result.message, values: result.values, ...(requestId ? { requestId } : {}) }, fragment: htmx }, htmx ? 422 : result.status);
   }
 
-  const LABEL = { accept: 'Accepted', reject: 'Turned down', done: 'Marked done' } as const;
+  const LABEL = { accept: msg('Accepted.'), reject: msg('Turned down.'), done: msg('Marked done.') } as const;
 
   for (const action of ['accept', 'reject', 'done'] as const) {
     router.post(`${prefix}/:callId/requests/:requestId/${action}`, async (req, res) => {
@@ -231,14 +242,14 @@ export function hostSupportCallRoutes(deps: HostDeps): Router {
         if (!parsed.success) {
           const call = await loadCall(req, res);
           const typed = typeof req.body?.reason === 'string' ? String(req.body.reason).slice(0, REASON_MAX * 2) : '';
-          return callPage(req, res, call, { problem: { requestId: params.data.requestId, message: fieldErrors(parsed.error).reason ?? 'Say why.', reason: typed }, fragment: isHtmx(req) }, 422);
+          return callPage(req, res, call, { problem: { requestId: params.data.requestId, message: fieldErrors(parsed.error).reason ?? msg('Say why.'), reason: typed }, fragment: isHtmx(req) }, 422);
         }
         reason = parsed.data.reason;
       }
       const result = await actOnRequest(db, auditOf(req, res), { courseId: course.id, courseSlug: course.slug, callId: params.data.callId, requestId: params.data.requestId }, action, reason);
       if (!result.ok) return refusedOnPage(req, res, result, params.data.requestId);
       if (isHtmx(req)) return callPage(req, res, await loadCall(req, res), { fragment: true });
-      setFlash(req, 'success', `${LABEL[action]}.`);
+      setFlash(req, 'success', LABEL[action]);
       res.redirect(303, `${baseOf(course)}/${params.data.callId}#queue`);
     });
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import type { Supportcallstatus, Supportrequeststatus } from '../../db/types.ts';
 import { tableQuery, type ColumnSpec } from '../../http/table.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * What the support-call pages read. Each page costs a fixed number of queries: the host's list
@@ -20,13 +21,14 @@ export const callListQuery = tableQuery(['created', 'title', 'requests'] as cons
 });
 export type CallListQuery = z.infer<typeof callListQuery>;
 
+/** Column labels are catalogue messages: the views translate them. */
 export const CALL_COLUMNS: Record<string, ColumnSpec> = {
-  title: { label: 'Title', sort: 'title' },
-  status: { label: 'Status' },
-  host: { label: 'Host' },
-  created: { label: 'Started', sort: 'created', kind: 'date' },
-  ended: { label: 'Ended', kind: 'date' },
-  requests: { label: 'Requests', sort: 'requests', kind: 'num' },
+  title: { label: msg('Title'), sort: 'title' },
+  status: { label: msg('Status') },
+  host: { label: msg('Host') },
+  created: { label: msg('Started'), sort: 'created', kind: 'date' },
+  ended: { label: msg('Ended'), kind: 'date' },
+  requests: { label: msg('Requests'), sort: 'requests', kind: 'num' },
 };
 
 export interface CallListRow {
@@ -96,12 +98,12 @@ export async function hostCall(db: Database, courseId: string, callId: string): 
 export const QUEUE_PER_PAGE = 50;
 
 export const QUEUE_COLUMNS: Record<string, ColumnSpec> = {
-  position: { label: 'Place', kind: 'num' },
-  student: { label: 'Student' },
-  type: { label: 'Needs' },
-  status: { label: 'Status' },
-  since: { label: 'Waiting since', kind: 'date' },
-  act: { label: 'Actions', hideLabel: true },
+  position: { label: msg('Place'), kind: 'num' },
+  student: { label: msg('Student') },
+  type: { label: msg('Needs') },
+  status: { label: msg('Status') },
+  since: { label: msg('Waiting since'), kind: 'date' },
+  act: { label: msg('Actions'), hideLabel: true },
 };
 
 export interface QueueRow {

@@ -3,6 +3,8 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB, Supportrequeststatus } from '../../db/types.ts';
 import { isUniqueViolation } from '../../http/forms.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { notify } from '../notifications/notify.ts';
 import { CALL_ENDED_REASON, type CallInput, type SupportType } from './schemas.ts';
@@ -22,9 +24,10 @@ import { CALL_ENDED_REASON, type CallInput, type SupportType } from './schemas.t
  * requests get 1..30 and a move-up never meets a new request half way.
  */
 
-export type Refused = { ok: false; status: 404 | 409 | 422; message: string; field?: string };
+/** `message` is an English catalogue message (translated where it is shown), with its ICU `values`. */
+export type Refused = { ok: false; status: 404 | 409 | 422; message: string; values?: MessageValues; field?: string };
 
-const refused = (status: Refused['status'], message: string, field?: string): Refused => ({ ok: false, status, message, ...(field ? { field } : {}) });
+const refused = (status: Refused['status'], message: string, values?: MessageValues): Refused => ({ ok: false, status, message, ...(values ? { values } : {}) });
 
 /** Locks the call's row; undefined when it is not this course's (or not at all). */
 async function lockCall(trx: Transaction<DB>, callId: string, courseId: string) {
@@ -67,7 +70,7 @@ export async function startCall(
       return { ok: true as const, id: row.id };
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'support_call_one_active_per_course')) return refused(409, 'A call is already live for this course: end it before starting another.');
+    if (isUniqueViolation(error, 'support_call_one_active_per_course')) return refused(409, msg('A call is already live for this course: end it before starting another.'));
     throw error;
   }
 }
@@ -86,8 +89,8 @@ export async function closeCall(
 ): Promise<{ ok: true; completed: number; rejected: number } | Refused> {
   return db.transaction().execute(async (trx) => {
     const call = await lockCall(trx, callId, courseId);
-    if (!call) return refused(404, 'No such call.');
-    if (call.status !== 'Active') return refused(409, `This call has already ${call.status === 'Ended' ? 'ended' : 'been cancelled'}.`);
+    if (!call) return refused(404, msg('No such call.'));
+    if (call.status !== 'Active') return refused(409, call.status === 'Ended' ? msg('This call has already ended.') : msg('This call has already been cancelled.'));
     await trx.updateTable('supportCall').set({ status: outcome, endedAt: sql<Date>`now()` }).where('id', '=', callId).execute();
     const closed = await trx
       .updateTable('supportCallRequest')
@@ -122,10 +125,10 @@ export type JoinResult = { ok: true; created: boolean; position: number; status:
 export async function requestToJoin(db: Database, courseId: string, callId: string, userId: string, supportType: SupportType): Promise<JoinResult> {
   return db.transaction().execute(async (trx) => {
     const call = await lockCall(trx, callId, courseId);
-    if (!call) return refused(404, 'No such call.');
+    if (!call) return refused(404, msg('No such call.'));
     const mine = await trx.selectFrom('supportCallRequest').select(['position', 'status']).where('supportCallId', '=', callId).where('userId', '=', userId).executeTakeFirst();
     if (mine) return { ok: true as const, created: false, position: mine.position, status: mine.status };
-    if (call.status !== 'Active') return refused(409, 'This call has ended: nobody can join its queue now.');
+    if (call.status !== 'Active') return refused(409, msg('This call has ended: nobody can join its queue now.'));
     const row = await trx
       .insertInto('supportCallRequest')
       .values({
@@ -165,9 +168,9 @@ const AUDIT: Record<HostAction, 'support_request_accepted' | 'support_request_re
 };
 
 const CANNOT: Record<HostAction, string> = {
-  accept: 'Only a waiting request can be accepted',
-  reject: 'Only a waiting request can be turned down',
-  done: 'This request is already closed',
+  accept: msg('Only a waiting request can be accepted (this one is {status}).'),
+  reject: msg('Only a waiting request can be turned down (this one is {status}).'),
+  done: msg('This request is already closed (this one is {status}).'),
 };
 
 /**
@@ -185,16 +188,16 @@ export async function actOnRequest(
 ): Promise<{ ok: true } | Refused> {
   return db.transaction().execute(async (trx) => {
     const call = await lockCall(trx, place.callId, place.courseId);
-    if (!call) return refused(404, 'No such call.');
+    if (!call) return refused(404, msg('No such call.'));
     const request = await trx
       .selectFrom('supportCallRequest')
       .select(['id', 'userId', 'status', 'position'])
       .where('id', '=', place.requestId)
       .where('supportCallId', '=', place.callId)
       .executeTakeFirst();
-    if (!request) return refused(404, 'No such request.');
-    if (call.status !== 'Active') return refused(409, 'This call has ended: its queue is closed.');
-    if (!ALLOWED_FROM[action].includes(request.status)) return refused(409, `${CANNOT[action]} (this one is ${request.status}).`);
+    if (!request) return refused(404, msg('No such request.'));
+    if (call.status !== 'Active') return refused(409, msg('This call has ended: its queue is closed.'));
+    if (!ALLOWED_FROM[action].includes(request.status)) return refused(409, CANNOT[action], { status: request.status });
 
     await trx
       .updateTable('supportCallRequest')
@@ -218,8 +221,9 @@ export async function actOnRequest(
       await notify(trx, {
         userId: request.userId,
         type: 'SupportCallAccepted',
-        title: `You can join "${call.title ?? 'the live call'}" now`,
-        message: 'Your teacher accepted your request. Open the call page for the meeting link.',
+        title: call.title ? msg('You can join "{title}" now') : msg('You can join "the live call" now'),
+        message: msg('Your teacher accepted your request. Open the call page for the meeting link.'),
+        values: { title: call.title ?? '' },
         link: `/learn/${place.courseSlug}/support-calls/${place.callId}`,
       });
     }

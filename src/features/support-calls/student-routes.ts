@@ -3,10 +3,13 @@ import type { Database } from '../../db/database.ts';
 import { notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
 import { fieldErrors } from '../../http/forms.ts';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import type { MessageValues } from '../../i18n/translator.ts';
 import { isHtmx, render } from '../../http/render.ts';
 import type { Learner } from '../learning/context.ts';
 import { studentView, type StudentView } from './queries.ts';
-import { callIdParam, requestInput, SUPPORT_TYPES } from './schemas.ts';
+import { CALL_ENDED_REASON, callIdParam, requestInput, SUPPORT_TYPES } from './schemas.ts';
 import { requestToJoin } from './service.ts';
 
 /**
@@ -40,15 +43,17 @@ export function studentSupportCallRoutes(deps: { db: Database }): Router {
 
   const hrefOf = (learner: Learner, callId: string) => `/learn/${learner.course.slug}/support-calls/${callId}`;
 
-  function data(learner: Learner, view: StudentView, extras: { error?: string; supportType?: string; message?: string } = {}) {
+  function data(res: Response, learner: Learner, view: StudentView, extras: { error?: string; supportType?: string; message?: { message: string; values?: MessageValues } } = {}) {
     const href = hrefOf(learner, view.id);
+    const tr = translatorOf(res);
     return {
-      title: `${view.title ?? 'Live help'} · ${learner.course.title}`,
+      title: tr.t('{call} · {course}', { call: view.title ?? tr.t('Live help'), course: learner.course.title }),
       learner,
       call: view,
       href,
       statusHref: `${href}/status`,
       supportTypes: SUPPORT_TYPES,
+      callEndedReason: CALL_ENDED_REASON,
       ahead: view.request?.status === 'Pending' ? view.request.position - 1 : 0,
       ...extras,
     };
@@ -62,7 +67,7 @@ export function studentSupportCallRoutes(deps: { db: Database }): Router {
     }
     const { view } = await load(req, res);
     res.vary('HX-Request');
-    render(res, 'support-calls/call', data(learner, view));
+    render(res, 'support-calls/call', data(res, learner, view));
   });
 
   router.get('/support-calls/:callId/status', async (req, res) => {
@@ -71,7 +76,7 @@ export function studentSupportCallRoutes(deps: { db: Database }): Router {
     const { view } = await load(req, res);
     // Never kept by a cache: the place changes, and the link must not outlive an acceptance's end.
     res.set('Cache-Control', 'no-store');
-    render(res, 'support-calls/_status', data(learner, view));
+    render(res, 'support-calls/_status', data(res, learner, view));
   });
 
   router.post('/support-calls/:callId/requests', async (req, res) => {
@@ -84,20 +89,20 @@ export function studentSupportCallRoutes(deps: { db: Database }): Router {
     if (!parsed.success) {
       const { view } = await load(req, res);
       const typed = typeof req.body?.supportType === 'string' ? String(req.body.supportType).slice(0, 100) : '';
-      return render(res, fragment ? 'support-calls/_status' : 'support-calls/call', data(learner, view, { error: fieldErrors(parsed.error).supportType, supportType: typed }), 422);
+      return render(res, fragment ? 'support-calls/_status' : 'support-calls/call', data(res, learner, view, { error: fieldErrors(parsed.error).supportType, supportType: typed }), 422);
     }
     const result = await requestToJoin(db, learner.course.id, callId, learner.user.id, parsed.data.supportType);
     if (!result.ok) {
       if (result.status === 404) throw notFound();
       const { view } = await load(req, res);
       // The call ended meanwhile: the page says so (a 422 so htmx swaps it in).
-      return render(res, fragment ? 'support-calls/_status' : 'support-calls/call', data(learner, view, { message: result.message }), fragment ? 422 : result.status);
+      return render(res, fragment ? 'support-calls/_status' : 'support-calls/call', data(res, learner, view, { message: { message: result.message, values: result.values } }), fragment ? 422 : result.status);
     }
     if (fragment) {
       const { view } = await load(req, res);
-      return render(res, 'support-calls/_status', data(learner, view));
+      return render(res, 'support-calls/_status', data(res, learner, view));
     }
-    if (result.created) setFlash(req, 'success', `You are in the queue: number ${result.position}.`);
+    if (result.created) setFlash(req, 'success', msg('You are in the queue: number {position}.'), { position: result.position });
     res.redirect(303, hrefOf(learner, callId));
   });
 
