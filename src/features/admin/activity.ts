@@ -1,4 +1,7 @@
 import { Router } from 'express';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
+import { ACTION_LABEL, ENTITY_LABEL } from './activity-labels.ts';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
@@ -147,17 +150,17 @@ function activityTable(db: Database) {
     csv: {
       filename: 'activity.csv',
       columns: [
-        ['id', (r) => r.id],
-        ['at', (r) => new Date(r.createdAt).toISOString()],
-        ['actor id', (r) => r.userId],
-        ['actor email', (r) => r.email],
-        ['impersonated by', (r) => r.impersonatorEmail ?? r.impersonatedBy ?? ''],
-        ['action', (r) => r.action],
-        ['entity type', (r) => r.entityType],
-        ['entity id', (r) => r.entityId],
-        ['metadata', (r) => (r.metadata === null ? '' : JSON.stringify(r.metadata))],
-        ['ip', (r) => r.ipAddress],
-        ['user agent', (r) => r.userAgent],
+        [msg('id'), (r) => r.id],
+        [msg('at'), (r) => new Date(r.createdAt).toISOString()],
+        [msg('actor id'), (r) => r.userId],
+        [msg('actor email'), (r) => r.email],
+        [msg('impersonated by'), (r) => r.impersonatorEmail ?? r.impersonatedBy ?? ''],
+        [msg('action'), (r) => r.action],
+        [msg('entity type'), (r) => r.entityType],
+        [msg('entity id'), (r) => r.entityId],
+        [msg('metadata'), (r) => (r.metadata === null ? '' : JSON.stringify(r.metadata))],
+        [msg('ip'), (r) => r.ipAddress],
+        [msg('user agent'), (r) => r.userAgent],
       ],
     },
   });
@@ -171,8 +174,11 @@ export function activityAdminRoutes({ db }: { db: Database }): Router {
     serveAdminTable(req, res, table, async (page) => {
       const [actions, entityTypes] = await Promise.all([distinctValues(db, 'activity_log', 'action'), distinctValues(db, 'activity_log', 'entity_type')]);
       const { actor: _actor, page: _page, ...others } = page.filter;
+      const tr = translatorOf(res);
+      const actionLabel = (code: string) => (ACTION_LABEL[code] ? tr.t(ACTION_LABEL[code]) : spaced(code));
+      const entityTypeLabel = (code: string) => (ENTITY_LABEL[code] ? tr.t(ENTITY_LABEL[code]) : spaced(code));
       render(res, 'admin/activity', {
-        title: 'Activity',
+        title: tr.t('Activity'),
         rows: page.rows.map((r) => {
           const entity = entityLink(r);
           return {
@@ -182,8 +188,8 @@ export function activityAdminRoutes({ db }: { db: Database }): Router {
             actorName: fullName(r.firstName, r.lastName),
             actorEmail: r.email,
             impersonator: r.impersonatedBy ? { id: r.impersonatorId, email: r.impersonatorEmail ?? r.impersonatedBy } : undefined,
-            action: spaced(r.action),
-            entityType: spaced(r.entityType),
+            action: actionLabel(r.action),
+            entityType: entityTypeLabel(r.entityType),
             entityId: r.entityId,
             entityHref: entity.href,
             entityLabel: entity.label ? truncate(entity.label, 60) : undefined,
@@ -197,7 +203,8 @@ export function activityAdminRoutes({ db }: { db: Database }): Router {
         // "Everyone" again: the same filters without the one actor.
         everyoneHref: page.filter.actor ? pageHref(others) : undefined,
         actorEmail: page.filter.actor ? page.rows[0]?.email : undefined,
-        spaced,
+        actionLabel,
+        entityTypeLabel,
         pageInfo: page.pageInfo,
       });
     }),

@@ -1,4 +1,6 @@
 import { Router, type Request, type Response } from 'express';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
@@ -9,10 +11,8 @@ import { backTo, fieldErrors, typedValues, type FieldErrors } from '../../http/f
 import { render } from '../../http/render.ts';
 import { tableQuery } from '../../http/table.ts';
 import { countOf, contextOf, defineAdminTable, loadTablePage, serveAdminTable, type TablePage } from './table.ts';
-import { formatDate } from '../../lib/dates.ts';
 import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
-import { formatAmount } from '../../lib/money.ts';
 import { changeStatus, paidOrFree } from '../enrollments/service.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 
@@ -36,7 +36,7 @@ type Query = z.infer<typeof query>;
 const idParam = z.object({ id: z.uuid() });
 const actionInput = z.object({ status: z.enum(['Active', 'Cancelled']) });
 const reasonInput = z.object({
-  reason: z.string({ error: 'Type the reason as text.' }).trim().max(500, 'Keep the reason to 500 characters.').optional(),
+  reason: z.string({ error: msg('Type the reason as text.') }).trim().max(500, msg('Keep the reason to 500 characters.')).optional(),
 });
 
 interface Problem {
@@ -82,15 +82,15 @@ function enrollmentsTable(db: Database) {
     csv: {
       filename: 'enrollments.csv',
       columns: [
-        ['id', (r) => r.id],
-        ['student', (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
-        ['email', (r) => r.email],
-        ['course', (r) => r.title],
-        ['amount', (r) => (r.amount / 100).toFixed(2)],
-        ['status', (r) => r.status],
-        ['banned', (r) => (r.banned ? 'yes' : 'no')],
-        ['enrolled at', (r) => new Date(r.createdAt).toISOString()],
-        ['last active at', (r) => (r.lastActivityAt ? new Date(r.lastActivityAt).toISOString() : '')],
+        [msg('id'), (r) => r.id],
+        [msg('student'), (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
+        [msg('email'), (r) => r.email],
+        [msg('course'), (r) => r.title],
+        [msg('amount'), (r) => (r.amount / 100).toFixed(2)],
+        [msg('status'), (r) => r.status],
+        [msg('banned'), (r) => (r.banned ? 'yes' : 'no')],
+        [msg('enrolled at'), (r) => new Date(r.createdAt).toISOString()],
+        [msg('last active at'), (r) => (r.lastActivityAt ? new Date(r.lastActivityAt).toISOString() : '')],
       ],
     },
   });
@@ -107,16 +107,17 @@ export function enrollmentAdminRoutes({ db }: { db: Database }): Router {
 
   function renderTable(res: Response, page: TablePage<Query, Row>, problem?: Problem, status = 200) {
     const timeZone = timeZoneOf(res);
+    const tr = translatorOf(res);
     render(
       res,
       'admin/enrollments',
       {
-        title: 'Enrollments',
+        title: tr.t('Enrollments'),
         rows: page.rows.map((r) => ({
           ...r,
-          amountLabel: formatAmount(r.amount),
-          dateLabel: formatDate(r.createdAt, timeZone),
-          activityLabel: r.lastActivityAt ? formatDate(r.lastActivityAt, timeZone) : '—',
+          amountLabel: tr.money(r.amount),
+          dateLabel: tr.date(r.createdAt, timeZone),
+          activityLabel: r.lastActivityAt ? tr.date(r.lastActivityAt, timeZone) : '—',
           needsReason: r.status !== 'Active' && !r.paidOrFree,
         })),
         filter: page.filter,
@@ -156,10 +157,12 @@ export function enrollmentAdminRoutes({ db }: { db: Database }): Router {
       return refuse(req, res, { id, errors: result.errors, values });
     }
     const message = !result.changed
-      ? `This enrollment was ${result.to === 'Active' ? 'active' : 'cancelled'} already.`
+      ? result.to === 'Active'
+        ? msg('This enrollment was active already.')
+        : msg('This enrollment was cancelled already.')
       : result.to === 'Active'
-        ? 'Enrollment activated.'
-        : 'Enrollment cancelled.';
+        ? msg('Enrollment activated.')
+        : msg('Enrollment cancelled.');
     setFlash(req, result.changed ? 'success' : 'info', message);
     res.redirect(303, back(req));
   });

@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { msg } from '../../i18n/catalogue.ts';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
@@ -78,15 +80,15 @@ function errorsTable(db: Database) {
     csv: {
       filename: 'errors.csv',
       columns: [
-        ['type', (r) => r.errorType],
-        ['message', (r) => r.message],
-        ['occurrences', (r) => r.occurrences],
-        ['rows', (r) => r.rowCount],
-        ['first seen', (r) => new Date(r.firstSeenAt).toISOString()],
-        ['last seen', (r) => new Date(r.lastSeenAt).toISOString()],
-        ['last status', (r) => r.statusCode],
-        ['last endpoint', (r) => (r.endpoint ? `${r.method ?? ''} ${r.endpoint}`.trim() : '')],
-        ['latest id', (r) => r.latestId],
+        [msg('type'), (r) => r.errorType],
+        [msg('message'), (r) => r.message],
+        [msg('occurrences'), (r) => r.occurrences],
+        [msg('rows'), (r) => r.rowCount],
+        [msg('first seen'), (r) => new Date(r.firstSeenAt).toISOString()],
+        [msg('last seen'), (r) => new Date(r.lastSeenAt).toISOString()],
+        [msg('last status'), (r) => r.statusCode],
+        [msg('last endpoint'), (r) => (r.endpoint ? `${r.method ?? ''} ${r.endpoint}`.trim() : '')],
+        [msg('latest id'), (r) => r.latestId],
       ],
     },
   });
@@ -129,7 +131,7 @@ export function errorAdminRoutes({ db }: { db: Database }): Router {
     serveAdminTable(req, res, table, async (page) => {
       const types = await distinctValues(db, 'error_log', 'error_type');
       render(res, 'admin/errors', {
-        title: 'Errors',
+        title: translatorOf(res).t('Errors'),
         rows: page.rows.map((r) => ({ ...r, message: truncate(r.message, MESSAGE_LENGTH) })),
         filter: page.filter,
         types,
@@ -140,12 +142,12 @@ export function errorAdminRoutes({ db }: { db: Database }): Router {
 
   router.get('/:id', async (req, res) => {
     const params = idParam.safeParse(req.params);
-    if (!params.success) throw notFound('We could not find that error.');
+    if (!params.success) throw notFound(msg('We could not find that error.'));
     const detail = await errorDetail(db, params.data.id);
-    if (!detail) throw notFound('We could not find that error.');
+    if (!detail) throw notFound(msg('We could not find that error.'));
     const { error } = detail;
     render(res, 'admin/error', {
-      title: `Error: ${truncate(error.errorType, 60)}`,
+      title: translatorOf(res).t('Error: {type}', { type: truncate(error.errorType, 60) }),
       error: {
         ...error,
         userName: fullName(error.firstName, error.lastName),

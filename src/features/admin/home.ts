@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { translatorOf } from '../../i18n/negotiate.ts';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { render } from '../../http/render.ts';
@@ -30,7 +31,7 @@ export async function attentionCounts(db: Database): Promise<Attention> {
 export function adminHomeRoutes({ db }: { db: Database }): Router {
   const router = Router();
   router.get('/', async (_req, res) => {
-    render(res, 'admin/home', { title: 'Admin', attention: await attentionCounts(db) });
+    render(res, 'admin/home', { title: translatorOf(res).t('Admin'), attention: await attentionCounts(db) });
   });
   return router;
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { msg } from '../../i18n/catalogue.ts';
 import type { Database } from '../../db/database.ts';
 import type { Bantype, DB, Enrollmentstatus, Studenttag } from '../../db/types.ts';
 import { recordActivity, systemAudit, type AuditAction, type AuditContext } from '../audit/activity.ts';
@@ -170,7 +171,7 @@ export async function cancelOnRefund(
 // Admin: cancel or activate by hand.
 
 export const REASON_MIN = 3;
-export const REASON_NEEDED = `Give a reason of at least ${REASON_MIN} characters: this enrollment is not free and has no completed payment.`;
+export const REASON_NEEDED = msg('Give a reason of at least 3 characters: this enrollment is not free and has no completed payment.');
 
 export type StatusChange =
   | { ok: true; changed: boolean; from: EnrollmentStatus; to: EnrollmentStatus }

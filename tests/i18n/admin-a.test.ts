@@ -1,0 +1,98 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { onFormatError } from '../../src/i18n/translator.ts';
+import { useTestApp } from '../setup/app.ts';
+import { addMembership } from '../setup/admin-factories.ts';
+import { createCourse, createEnrollment, createUser } from '../setup/factories.ts';
+import { seedActivity, seedErrors } from '../setup/log-factories.ts';
+import { signedInAs } from '../setup/users.ts';
+
+/**
+ * The admin pages' first half in Spanish and Arabic: the overview with its plurals, the tabs, the
+ * activity log (actions and entity types in the admin's language, codes kept in the filters'
+ * values), enrollments (statuses, a refused activation beside its row, the flash), the errors list
+ * and one error, and the View as button; the overview right to left.
+ */
+
+const es = { 'Accept-Language': 'es' };
+const ar = { 'Accept-Language': 'ar' };
+
+describe('admin pages (first half) in Spanish and Arabic', () => {
+  const t = useTestApp();
+  const broken: string[] = [];
+  beforeEach(() => {
+    broken.length = 0;
+    onFormatError((message, error) => broken.push(`${message}: ${(error as Error).message}`));
+  });
+  afterEach(() => {
+    onFormatError(() => {});
+    expect(broken).toEqual([]);
+  });
+
+  it('the overview and its tabs in Spanish; in Arabic right to left', async () => {
+    const admin = await signedInAs(t.app, t.db, 'admin');
+    await createUser(t.db, { banned: true });
+    const home = await admin.agent.get('/admin').set(es).expect(200);
+    expect(home.text).toContain('<html lang="es" dir="ltr">');
+    expect(home.text).toContain('<title>Administración · Edupeak</title>');
+    expect(home.text).toContain('<h2>Requiere atención</h2>');
+    expect(home.text).toMatch(/<strong>1<\/strong> usuario bloqueado</);
+    expect(home.text).toContain('<strong>0</strong> errores en las últimas 24 horas');
+    expect(home.text).toContain('<nav class="tabs" aria-label="Administración">');
+    expect(home.text).toContain('>Solicitudes de profesores</a>');
+
+    const arabic = await admin.agent.get('/admin').set(ar).expect(200);
+    expect(arabic.text).toContain('<html lang="ar" dir="rtl">');
+    expect(arabic.text).toContain('<h2>يحتاج إلى انتباه</h2>');
+    expect(arabic.text).toContain('مستخدم محظور');
+  });
+
+  it('the activity log: actions and entity types in Spanish, the codes kept as the filter values', async () => {
+    const admin = await signedInAs(t.app, t.db, 'admin');
+    await seedActivity(t.db, 8, admin.user.id);
+    const page = await admin.agent.get('/admin/activity').set(es).expect(200);
+    expect(page.text).toContain('<h1>Actividad</h1>');
+    expect(page.text).toContain('<option value="course_updated">curso actualizado</option>');
+    expect(page.text).toContain('<option value="enrollment">inscripción</option>');
+    expect(page.text).toContain('8 acciones');
+    expect(page.text).toContain('>entrada aprobada</td>');
+    expect(page.text).toContain('desde 10.0.0.');
+    const csv = await admin.agent.get('/admin/activity?format=csv').set(es).expect(200);
+    expect(csv.text.split('\n')[0]).toBe('id,fecha,id del autor,correo del autor,suplantado por,acción,tipo de entidad,id de la entidad,metadatos,ip,agente de usuario');
+  });
+
+  it('enrollments: statuses, a refused activation beside its row, the flash; errors and one error in Spanish', async () => {
+    const admin = await signedInAs(t.app, t.db, 'admin');
+    const student = await createUser(t.db, { email: `sin-pago-${Date.now()}@example.com` });
+    const course = await createCourse(t.db, { title: 'Acuarela', price: 2000 });
+    const enrollment = await createEnrollment(t.db, { userId: student.id, courseId: course.id, status: 'Pending', amount: 2000 });
+    const list = await admin.agent.get('/admin/enrollments').set(es).expect(200);
+    expect(list.text).toContain('<option value="Pending">Pendiente</option>');
+    expect(list.text).toContain('Sin pagar: para activarla hace falta un motivo.');
+    expect(list.text).toContain('Activar<span class="sr-only">');
+
+    const refused = await admin.post(`/admin/enrollments/${enrollment.id}/status`, { status: 'Active', reason: '' }).set(es);
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('Indica un motivo de al menos 3 caracteres: esta inscripción no es gratuita y no tiene ningún pago completado.');
+    await admin.post(`/admin/enrollments/${enrollment.id}/status`, { status: 'Active', reason: 'Pagó en efectivo' }).expect(303);
+    expect((await admin.agent.get('/admin/enrollments').set(es).expect(200)).text).toContain('Inscripción activada.');
+
+    await seedErrors(t.db, 3, 1);
+    const errors = await admin.agent.get('/admin/errors').set(es).expect(200);
+    expect(errors.text).toContain('<h1>Errores</h1>');
+    expect(errors.text).toContain('Una línea por tipo de error y mensaje');
+    const id = (await t.db.selectFrom('errorLog').select('id').orderBy('createdAt', 'desc').executeTakeFirstOrThrow()).id;
+    const one = await admin.agent.get(`/admin/errors/${id}`).set(es).expect(200);
+    expect(one.text).toContain('<dt>Código de estado</dt>');
+    expect(one.text).toMatch(/en esta fila; \d+ en total \(\d+ filas?\)/);
+    expect(one.text).toContain('nadie había iniciado sesión');
+  });
+
+  it('View as on a user page in Spanish', async () => {
+    const admin = await signedInAs(t.app, t.db, 'admin');
+    await addMembership(t.db, admin.user.id, 'SuperAdmin');
+    const student = await createUser(t.db, { firstName: 'Vera', lastName: 'Vista' });
+    const page = await admin.agent.get(`/admin/users/${student.id}`).set(es).expect(200);
+    expect(page.text).toContain('Ver como Vera Vista');
+    expect(page.text).toContain('Durante una hora como máximo ves cada página como la ve Vera Vista');
+  });
+});
