@@ -1,7 +1,7 @@
 import type { CsvCell } from '../../http/csv.ts';
 import { barChart, lineChart, type BarChart, type LineChart } from '../../lib/charts/index.ts';
-import { formatAmount } from '../../lib/money.ts';
 import { msg } from '../../i18n/catalogue.ts';
+import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import type { AssessmentRow, CourseAnalytics, EnrollmentBucket, FunnelRow, RatingRow, RevenueBucket, WatchRow } from './course-queries.ts';
 import { BUCKET_HEADINGS, bucketLabel, type Bucket, type DateRange, type RangeKey } from './range.ts';
 
@@ -23,18 +23,69 @@ export interface ChartView {
   csv: { head: string[]; rows: CsvCell[][] };
 }
 
-const IN_RANGE: Record<RangeKey, string> = { '30d': 'in the last 30 days', '90d': 'in the last 90 days', '12m': 'in the last 12 months', all: 'since the course began' };
-const PER: Record<Bucket, string> = { day: 'per day', week: 'per week', month: 'per month' };
-const WHEN: Record<Bucket, (label: string) => string> = { day: (l) => `on ${l}`, week: (l) => `in the week of ${l}`, month: (l) => `in ${l}` };
+const english = translatorFor('en');
+
+/** Chart titles by bucket. */
+const ENROLLMENTS_TITLE: Record<Bucket, string> = { day: msg('Enrollments per day'), week: msg('Enrollments per week'), month: msg('Enrollments per month') };
+const REVENUE_TITLE: Record<Bucket, string> = { day: msg('Revenue per day'), week: msg('Revenue per week'), month: msg('Revenue per month') };
+
+/** The sentences under the charts, one whole message per range (its bucket follows from it: days, weeks or months). */
+const NO_ENROLLMENTS: Record<RangeKey, string> = {
+  '30d': msg('No new enrollments in the last 30 days.'),
+  '90d': msg('No new enrollments in the last 90 days.'),
+  '12m': msg('No new enrollments in the last 12 months.'),
+  all: msg('No new enrollments since the course began.'),
+};
+const ENROLLMENTS: Record<RangeKey, string> = {
+  '30d': msg('{total, plural, one {# new enrollment} other {# new enrollments}} in the last 30 days; the most on {bucket} ({most, number}).'),
+  '90d': msg('{total, plural, one {# new enrollment} other {# new enrollments}} in the last 90 days; the most in the week of {bucket} ({most, number}).'),
+  '12m': msg('{total, plural, one {# new enrollment} other {# new enrollments}} in the last 12 months; the most in the week of {bucket} ({most, number}).'),
+  all: msg('{total, plural, one {# new enrollment} other {# new enrollments}} since the course began; the most in {bucket} ({most, number}).'),
+};
+const NET_REVENUE: Record<RangeKey, string> = {
+  '30d': msg('Net {net} in the last 30 days: {gross} gross less {refunds} refunded.'),
+  '90d': msg('Net {net} in the last 90 days: {gross} gross less {refunds} refunded.'),
+  '12m': msg('Net {net} in the last 12 months: {gross} gross less {refunds} refunded.'),
+  all: msg('Net {net} since the course began: {gross} gross less {refunds} refunded.'),
+};
+
+const ENGLISH_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const bucketFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A bucket's label in the reader's language: English as range.ts writes it ("3 Nov", "Nov 2026"),
+ * other languages by Intl ("3 nov", "nov 2026"). The bucket is a local date: formatted as UTC.
+ */
+export function bucketText(bucket: string, kind: Bucket, tr: Translator = english): string {
+  if (tr.locale === 'en') return bucketLabel(bucket, kind);
+  const key = `${tr.locale}\u0000${kind}`;
+  let format = bucketFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(tr.locale, kind === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' } : { day: 'numeric', month: 'short', timeZone: 'UTC' });
+    bucketFormats.set(key, format);
+  }
+  const [y, m, d] = bucket.split('-').map(Number) as [number, number, number];
+  return ENGLISH_MONTHS[m - 1] ? format.format(new Date(Date.UTC(y, m - 1, d))) : bucket;
+}
 
 // The y axis has 44 px for its labels: "$1.3K" there, the exact "$1,299.00" in the table.
-const compactMoney = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
-const percent = (value: number) => `${Math.round(value)}%`;
+const compactMoneyFormats = new Map<string, Intl.NumberFormat>();
+function compactMoney(tr: Translator): (cents: number) => string {
+  const locale = tr.locale === 'en' ? 'en-US' : tr.locale;
+  let format = compactMoneyFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
+    compactMoneyFormats.set(locale, format);
+  }
+  return (cents) => format.format(cents / 100);
+}
+/** A whole percentage ("50%"), in the reader's digits and sign. */
+const percentOf = (tr: Translator) => (value: number) => tr.number(Math.round(value) / 100, { style: 'percent' });
 const share = (part: number, whole: number) => (whole > 0 ? Math.round((part * 100) / whole) : 0);
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-const quoted = (title: string) => `“${title}”`;
 /** Money in the CSV: a number in major units (a string such as "-20.00" would be escaped as a formula by toCsv). */
 const major = (cents: number) => cents / 100;
+/** CSV headings in the reader's language (plain values stay plain). */
+const heads = (tr: Translator, list: readonly string[]) => list.map((h) => tr.t(h));
 
 /** The row with the lowest average among those with any data (what a teacher should look at first). */
 function lowest<T extends { average: number | null }>(rows: readonly T[], has: (row: T) => boolean): T | undefined {
@@ -43,168 +94,198 @@ function lowest<T extends { average: number | null }>(rows: readonly T[], has: (
 
 type Href = (id: ChartId) => string;
 
-export function enrollmentsChart(rows: readonly EnrollmentBucket[], range: DateRange, href: Href): ChartView {
-  const labels = rows.map((r) => bucketLabel(r.bucket, range.bucket));
+export function enrollmentsChart(rows: readonly EnrollmentBucket[], range: DateRange, href: Href, tr: Translator = english): ChartView {
+  const labels = rows.map((r) => bucketText(r.bucket, range.bucket, tr));
   const total = rows.reduce((sum, r) => sum + r.enrollments, 0);
   const busiest = rows.reduce<EnrollmentBucket | undefined>((best, r) => (r.enrollments > (best?.enrollments ?? 0) ? r : best), undefined);
   const description = total === 0
-    ? `No new enrollments ${IN_RANGE[range.key]}.`
-    : `${plural(total, 'new enrollment')} ${IN_RANGE[range.key]}; the most ${WHEN[range.bucket](bucketLabel(busiest!.bucket, range.bucket))} (${busiest!.enrollments}).`;
+    ? tr.t(NO_ENROLLMENTS[range.key])
+    : tr.t(ENROLLMENTS[range.key], { total, bucket: bucketText(busiest!.bucket, range.bucket, tr), most: busiest!.enrollments });
   return {
     id: 'enrollments',
     chart: lineChart({
       id: 'enrollments',
-      title: `Enrollments ${PER[range.bucket]}`,
+      title: tr.t(ENROLLMENTS_TITLE[range.bucket]),
       description,
       labels,
-      series: [{ name: 'Enrollments', values: rows.map((r) => r.enrollments) }],
-      bucketHeading: BUCKET_HEADINGS[range.bucket],
+      series: [{ name: tr.t(msg('Enrollments')), values: rows.map((r) => r.enrollments) }],
+      bucketHeading: tr.t(BUCKET_HEADINGS[range.bucket]),
       csvHref: href('enrollments'),
+      tr,
     }),
-    csv: { head: [BUCKET_HEADINGS[range.bucket], 'Enrollments'], rows: rows.map((r) => [r.bucket, r.enrollments]) },
+    csv: { head: heads(tr, [BUCKET_HEADINGS[range.bucket], msg('Enrollments')]), rows: rows.map((r) => [r.bucket, r.enrollments]) },
   };
 }
 
 export const REVENUE_RULE = msg('A payment counts in full on the day it was made, a refund (part or whole) on the day it was given; net is gross less refunds.');
 
-export function revenueChart(rows: readonly RevenueBucket[], range: DateRange, href: Href): ChartView {
+export function revenueChart(rows: readonly RevenueBucket[], range: DateRange, href: Href, tr: Translator = english): ChartView {
   const gross = rows.reduce((sum, r) => sum + r.gross, 0);
   const refunds = rows.reduce((sum, r) => sum + r.refunds, 0);
-  const description = `Net ${formatAmount(gross - refunds)} ${IN_RANGE[range.key]}: ${formatAmount(gross)} gross less ${formatAmount(refunds)} refunded. ${REVENUE_RULE}`;
+  const money = (cents: number) => tr.money(cents);
+  // Two whole sentences: what the range took, then the rule that counts it.
+  const description = `${tr.t(NET_REVENUE[range.key], { net: money(gross - refunds), gross: money(gross), refunds: money(refunds) })} ${tr.t(REVENUE_RULE)}`;
   return {
     id: 'revenue',
     chart: lineChart({
       id: 'revenue',
-      title: `Revenue ${PER[range.bucket]}`,
+      title: tr.t(REVENUE_TITLE[range.bucket]),
       description,
-      labels: rows.map((r) => bucketLabel(r.bucket, range.bucket)),
+      labels: rows.map((r) => bucketText(r.bucket, range.bucket, tr)),
       series: [
-        { name: 'Gross', values: rows.map((r) => r.gross) },
-        { name: 'Refunds', values: rows.map((r) => r.refunds) },
-        { name: 'Net', values: rows.map((r) => r.gross - r.refunds) },
+        { name: tr.t(msg('Gross')), values: rows.map((r) => r.gross) },
+        { name: tr.t(msg('Refunds')), values: rows.map((r) => r.refunds) },
+        { name: tr.t(msg('Net')), values: rows.map((r) => r.gross - r.refunds) },
       ],
-      format: (cents) => formatAmount(cents),
-      axisFormat: (cents) => compactMoney.format(cents / 100),
+      format: money,
+      axisFormat: compactMoney(tr),
       minTop: 1000,
-      bucketHeading: BUCKET_HEADINGS[range.bucket],
+      bucketHeading: tr.t(BUCKET_HEADINGS[range.bucket]),
       csvHref: href('revenue'),
+      tr,
     }),
-    csv: { head: [BUCKET_HEADINGS[range.bucket], 'Gross (USD)', 'Refunds (USD)', 'Net (USD)'], rows: rows.map((r) => [r.bucket, major(r.gross), major(r.refunds), major(r.gross - r.refunds)]) },
+    csv: { head: heads(tr, [BUCKET_HEADINGS[range.bucket], msg('Gross (USD)'), msg('Refunds (USD)'), msg('Net (USD)')]), rows: rows.map((r) => [r.bucket, major(r.gross), major(r.refunds), major(r.gross - r.refunds)]) },
   };
 }
 
 /** Where students drop off: the largest fall in the share of completions from one lesson to the next. */
-function funnelSentence(rows: readonly FunnelRow[], shares: number[]): string {
+function funnelSentence(rows: readonly FunnelRow[], shares: number[], tr: Translator): string {
   const students = rows[0]!.students;
-  const who = `Of the ${plural(students, 'active student')} now (not limited to the date range)`;
-  if (shares.every((v) => v === 0)) return `${who}, none has completed a lesson yet.`;
-  if (rows.length === 1) return `${who}, ${shares[0]}% completed the only lesson.`;
+  const pct = percentOf(tr);
+  if (shares.every((v) => v === 0)) {
+    return tr.t(msg('{students, plural, one {Of the # active student now (not limited to the date range), none has completed a lesson yet.} other {Of the # active students now (not limited to the date range), none has completed a lesson yet.}}'), { students });
+  }
+  if (rows.length === 1) {
+    return tr.t(msg('{students, plural, one {Of the # active student now (not limited to the date range), {share} completed the only lesson.} other {Of the # active students now (not limited to the date range), {share} completed the only lesson.}}'), { students, share: pct(shares[0]!) });
+  }
   let at = -1;
   for (let i = 0; i + 1 < shares.length; i++) if (shares[i]! - shares[i + 1]! > (at < 0 ? 0 : shares[at]! - shares[at + 1]!)) at = i;
-  if (at < 0) return `${who}, ${shares[0]}% completed the first lesson and ${shares.at(-1)}% the last: no lesson loses students.`;
-  return `${who}, the biggest drop is after lesson ${at + 1}, ${quoted(rows[at]!.title)}: ${shares[at]}% completed it, ${shares[at + 1]}% the next.`;
+  if (at < 0) {
+    return tr.t(
+      msg('{students, plural, one {Of the # active student now (not limited to the date range), {first} completed the first lesson and {last} the last: no lesson loses students.} other {Of the # active students now (not limited to the date range), {first} completed the first lesson and {last} the last: no lesson loses students.}}'),
+      { students, first: pct(shares[0]!), last: pct(shares.at(-1)!) },
+    );
+  }
+  return tr.t(
+    msg('{students, plural, one {Of the # active student now (not limited to the date range), the biggest drop is after lesson {lesson, number}, “{title}”: {share} completed it, {next} the next.} other {Of the # active students now (not limited to the date range), the biggest drop is after lesson {lesson, number}, “{title}”: {share} completed it, {next} the next.}}'),
+    { students, lesson: at + 1, title: rows[at]!.title, share: pct(shares[at]!), next: pct(shares[at + 1]!) },
+  );
 }
 
-export function funnelChart(rows: readonly FunnelRow[], _range: DateRange, href: Href): ChartView {
+export function funnelChart(rows: readonly FunnelRow[], _range: DateRange, href: Href, tr: Translator = english): ChartView {
   const students = rows[0]?.students ?? 0;
   const shares = rows.map((r) => share(r.completed, r.students));
   const description = rows.length === 0
-    ? 'No published lessons yet.'
+    ? tr.t(msg('No published lessons yet.'))
     : students === 0
-      ? 'No active students yet, so nobody has completed a lesson.'
-      : funnelSentence(rows, shares);
-  const label = (r: FunnelRow, i: number) => `${i + 1}. ${r.title}`;
+      ? tr.t(msg('No active students yet, so nobody has completed a lesson.'))
+      : funnelSentence(rows, shares, tr);
+  const label = (r: FunnelRow, i: number) => tr.t(msg('{number, number}. {title}'), { number: i + 1, title: r.title });
   return {
     id: 'funnel',
     chart: barChart({
       id: 'funnel',
-      title: 'Completion by lesson',
+      title: tr.t(msg('Completion by lesson')),
       description,
-      items: students === 0 ? [] : rows.map((r, i) => ({ label: label(r, i), value: shares[i]!, extra: [`${r.completed} of ${r.students}`] })),
+      items: students === 0 ? [] : rows.map((r, i) => ({ label: label(r, i), value: shares[i]!, extra: [tr.t(msg('{completed, number} of {students, number}'), { completed: r.completed, students: r.students })] })),
       max: 100,
-      format: percent,
-      head: ['Lesson', 'Completed', 'Students'],
+      format: percentOf(tr),
+      head: [tr.t(msg('Lesson')), tr.t(msg('Completed')), tr.t(msg('Students'))],
       csvHref: href('funnel'),
+      tr,
     }),
-    csv: { head: ['Lesson', 'Completed %', 'Completed', 'Active students'], rows: rows.map((r, i) => [label(r, i), shares[i]!, r.completed, r.students]) },
+    csv: { head: heads(tr, [msg('Lesson'), msg('Completed %'), msg('Completed'), msg('Active students')]), rows: rows.map((r, i) => [label(r, i), shares[i]!, r.completed, r.students]) },
   };
 }
 
-export function watchChart(rows: readonly WatchRow[], _range: DateRange, href: Href): ChartView {
+export function watchChart(rows: readonly WatchRow[], _range: DateRange, href: Href, tr: Translator = english): ChartView {
   const low = lowest(rows, (r) => r.viewers > 0);
+  const pct = percentOf(tr);
   const description = rows.length === 0
-    ? 'No published video lessons yet.'
+    ? tr.t(msg('No published video lessons yet.'))
     : !low
-      ? 'No student has watched a video yet.'
-      : `How much of each video its viewers watched, on average (now). Lowest: ${quoted(low.title)}, ${percent(low.average!)} (${plural(low.viewers, 'viewer')}).`;
+      ? tr.t(msg('No student has watched a video yet.'))
+      : tr.t(msg('How much of each video its viewers watched, on average (now). Lowest: “{title}”, {share} ({viewers, plural, one {# viewer} other {# viewers}}).'), { title: low.title, share: pct(low.average!), viewers: low.viewers });
   return {
     id: 'watch',
     chart: barChart({
       id: 'watch',
-      title: 'Average watched per video',
+      title: tr.t(msg('Average watched per video')),
       description,
-      items: low ? rows.map((r) => ({ label: r.title, value: Math.round(r.average ?? 0), extra: [String(r.viewers)] })) : [],
+      items: low ? rows.map((r) => ({ label: r.title, value: Math.round(r.average ?? 0), extra: [tr.number(r.viewers)] })) : [],
       max: 100,
-      format: percent,
-      head: ['Video lesson', 'Watched', 'Viewers'],
+      format: pct,
+      head: [tr.t(msg('Video lesson')), tr.t(msg('Watched')), tr.t(msg('Viewers'))],
       csvHref: href('watch'),
+      tr,
     }),
-    csv: { head: ['Video lesson', 'Average watched %', 'Viewers'], rows: rows.map((r) => [r.title, r.average === null ? '' : Math.round(r.average), r.viewers]) },
+    csv: { head: heads(tr, [msg('Video lesson'), msg('Average watched %'), msg('Viewers')]), rows: rows.map((r) => [r.title, r.average === null ? '' : Math.round(r.average), r.viewers]) },
   };
 }
 
-function assessmentChart(id: 'quizzes' | 'assignments', rows: readonly AssessmentRow[], href: Href): ChartView {
+function assessmentChart(id: 'quizzes' | 'assignments', rows: readonly AssessmentRow[], href: Href, tr: Translator): ChartView {
   const quiz = id === 'quizzes';
-  const countHead = quiz ? 'Submissions' : 'Graded';
-  const csv = { head: [quiz ? 'Quiz' : 'Assignment', quiz ? 'Average best score %' : 'Average grade %', countHead], rows: rows.map((r) => [r.title, r.average === null ? '' : Math.round(r.average), r.count]) };
+  const pct = percentOf(tr);
+  const countHead = quiz ? msg('Submissions') : msg('Graded');
+  const csv = {
+    head: heads(tr, [quiz ? msg('Quiz') : msg('Assignment'), quiz ? msg('Average best score %') : msg('Average grade %'), countHead]),
+    rows: rows.map((r) => [r.title, r.average === null ? '' : Math.round(r.average), r.count]),
+  };
   if (rows.length === 0) return { id, chart: null, note: quiz ? msg('This course has no quizzes.') : msg('This course has no assignments.'), csv };
   const low = lowest(rows, (r) => r.count > 0);
-  const what = quiz ? 'The average of the students’ best scores in each quiz (now).' : 'The average grade of each assignment as a share of its points, over graded hand-ins (now).';
   const description = !low
-    ? quiz ? 'No student has taken a quiz yet.' : 'No hand-in has been graded yet.'
-    : `${what} Lowest: ${quoted(low.title)}, ${percent(low.average!)} (${quiz ? plural(low.count, 'submission') : `${low.count} graded`}).`;
+    ? quiz ? tr.t(msg('No student has taken a quiz yet.')) : tr.t(msg('No hand-in has been graded yet.'))
+    : quiz
+      ? tr.t(msg('The average of the students’ best scores in each quiz (now). Lowest: “{title}”, {share} ({count, plural, one {# submission} other {# submissions}}).'), { title: low.title, share: pct(low.average!), count: low.count })
+      : tr.t(msg('The average grade of each assignment as a share of its points, over graded hand-ins (now). Lowest: “{title}”, {share} ({count, number} graded).'), { title: low.title, share: pct(low.average!), count: low.count });
   return {
     id,
     chart: barChart({
       id,
-      title: quiz ? 'Quiz averages' : 'Assignment grades',
+      title: quiz ? tr.t(msg('Quiz averages')) : tr.t(msg('Assignment grades')),
       description,
-      items: low ? rows.map((r) => ({ label: r.title, value: Math.round(r.average ?? 0), extra: [String(r.count)] })) : [],
+      items: low ? rows.map((r) => ({ label: r.title, value: Math.round(r.average ?? 0), extra: [tr.number(r.count)] })) : [],
       max: 100,
-      format: percent,
-      head: [quiz ? 'Quiz' : 'Assignment', quiz ? 'Average best score' : 'Average grade', countHead],
+      format: pct,
+      head: [quiz ? tr.t(msg('Quiz')) : tr.t(msg('Assignment')), quiz ? tr.t(msg('Average best score')) : tr.t(msg('Average grade')), tr.t(countHead)],
       csvHref: href(id),
+      tr,
     }),
     csv,
   };
 }
 
-export const quizzesChart = (rows: readonly AssessmentRow[], _range: DateRange, href: Href) => assessmentChart('quizzes', rows, href);
-export const assignmentsChart = (rows: readonly AssessmentRow[], _range: DateRange, href: Href) => assessmentChart('assignments', rows, href);
+export const quizzesChart = (rows: readonly AssessmentRow[], _range: DateRange, href: Href, tr: Translator = english) => assessmentChart('quizzes', rows, href, tr);
+export const assignmentsChart = (rows: readonly AssessmentRow[], _range: DateRange, href: Href, tr: Translator = english) => assessmentChart('assignments', rows, href, tr);
 
-export function ratingsChart(rows: readonly RatingRow[], _range: DateRange, href: Href): ChartView {
+export function ratingsChart(rows: readonly RatingRow[], _range: DateRange, href: Href, tr: Translator = english): ChartView {
   const total = rows.reduce((sum, r) => sum + r.ratings, 0);
   const average = rows[0]?.average ?? null;
   const top = rows.find((r) => r.stars === 5)?.ratings ?? 0;
-  const stars = (n: number) => (n === 1 ? '1 star' : `${n} stars`);
+  const stars = (n: number) => tr.t(msg('{stars, plural, one {# star} other {# stars}}'), { stars: n });
   const description = total === 0
-    ? 'No ratings yet.'
-    : `${average!.toFixed(1)} stars on average from ${plural(total, 'rating')} (all time); ${top} gave 5 stars.`;
+    ? tr.t(msg('No ratings yet.'))
+    : tr.t(msg('{average} stars on average from {total, plural, one {# rating} other {# ratings}} (all time); {top, number} gave 5 stars.'), {
+        average: tr.number(average!, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+        total,
+        top,
+      });
   return {
     id: 'ratings',
     chart: barChart({
       id: 'ratings',
-      title: 'Ratings',
+      title: tr.t(msg('Ratings')),
       description,
-      items: total === 0 ? [] : rows.map((r) => ({ label: stars(r.stars), value: r.ratings, extra: [`${share(r.ratings, total)}%`] })),
-      head: ['Rating', 'Ratings', 'Share'],
+      items: total === 0 ? [] : rows.map((r) => ({ label: stars(r.stars), value: r.ratings, extra: [percentOf(tr)(share(r.ratings, total))] })),
+      head: [tr.t(msg('Rating')), tr.t(msg('Ratings')), tr.t(msg('Share'))],
       csvHref: href('ratings'),
+      tr,
     }),
-    csv: { head: ['Stars', 'Ratings'], rows: rows.map((r) => [r.stars, r.ratings]) },
+    csv: { head: heads(tr, [msg('Stars'), msg('Ratings')]), rows: rows.map((r) => [r.stars, r.ratings]) },
   };
 }
 
-type Builder = (rows: never, range: DateRange, href: Href) => ChartView;
+type Builder = (rows: never, range: DateRange, href: Href, tr?: Translator) => ChartView;
 
 /** Each chart: the query it needs (the same name) and how it is drawn. */
 export const CHART_BUILDERS: Record<ChartId, Builder> = {
@@ -217,8 +298,9 @@ export const CHART_BUILDERS: Record<ChartId, Builder> = {
   ratings: ratingsChart,
 };
 
-export function buildChart<K extends ChartId>(id: K, rows: CourseAnalytics[K], range: DateRange, href: Href): ChartView {
-  return (CHART_BUILDERS[id] as (rows: CourseAnalytics[K], range: DateRange, href: Href) => ChartView)(rows, range, href);
+/** One chart of the course, its words and numbers in the reader's language (`tr`; English without it). */
+export function buildChart<K extends ChartId>(id: K, rows: CourseAnalytics[K], range: DateRange, href: Href, tr: Translator = english): ChartView {
+  return (CHART_BUILDERS[id] as (rows: CourseAnalytics[K], range: DateRange, href: Href, tr: Translator) => ChartView)(rows, range, href, tr);
 }
 
 export const isChartId = (value: unknown): value is ChartId => typeof value === 'string' && (CHART_IDS as readonly string[]).includes(value);

@@ -48,14 +48,14 @@ export function courseAnalyticsRoutes(deps: { db: Database }): Router {
     if (format === 'csv') {
       if (!isChartId(chart)) throw notFound(msg('There is no such chart.'));
       const data = await loadCourseAnalytics(db, scope, [chart]);
-      const view = buildChart(chart, data[chart], range, href);
+      const view = buildChart(chart, data[chart], range, href, translatorOf(res));
       startCsv(res, `${course.slug}-${chart}-${key}.csv`);
       res.send(toCsv([view.csv.head, ...view.csv.rows]));
       return;
     }
 
     const data = await loadCourseAnalytics(db, scope);
-    const charts = Object.fromEntries(CHART_IDS.map((id) => [id, buildChart(id, data[id], range, href)]));
+    const charts = Object.fromEntries(CHART_IDS.map((id) => [id, buildChart(id, data[id], range, href, translatorOf(res))]));
     render(res, 'teach/analytics', {
       title: translatorOf(res).t('Analytics · {course}', { course: course.title }),
       course,

@@ -95,5 +95,6 @@ export function activityCalendar(learning: LearningDays, tr: Translator = transl
           ),
     days: learning.days,
     csvHref: '/dashboard/activity.csv',
+    tr,
   });
 }

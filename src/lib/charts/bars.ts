@@ -1,5 +1,6 @@
 import { max } from 'd3-array';
 import { scaleBand, scaleLinear } from 'd3-scale';
+import type { Translator } from '../../i18n/translator.ts';
 import { type ChartBase, clip, formatCount, r1 } from './model.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface BarChartInput {
   /** Table headings: the item column, the value column, then one per `extra` cell. */
   head: [string, string, ...string[]];
   csvHref?: string;
+  /** The reader's language for the default number format (English without it). */
+  tr?: Translator;
 }
 
 export interface BarChart extends ChartBase {
@@ -48,7 +51,7 @@ const LABEL_CHARS = 20;
 const ROW = 20;
 
 export function barChart(input: BarChartInput): BarChart {
-  const format = input.format ?? formatCount;
+  const format = input.format ?? ((value: number) => formatCount(value, input.tr));
   const top = input.max ?? (max(input.items, (i) => i.value) || 1);
   const height = Math.max(ROW, input.items.length * ROW) + 4;
   const y = scaleBand<number>()

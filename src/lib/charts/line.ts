@@ -1,6 +1,8 @@
 import { max, min } from 'd3-array';
 import { scaleLinear } from 'd3-scale';
 import { line as d3line } from 'd3-shape';
+import { msg } from '../../i18n/catalogue.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import { type ChartBase, formatCount, r1 } from './model.ts';
 
 /**
@@ -35,6 +37,8 @@ export interface LineChartInput {
   /** The table's first column heading ("Week of"). */
   bucketHeading?: string;
   csvHref?: string;
+  /** The reader's language for the default number format and heading (English without it). */
+  tr?: Translator;
 }
 
 export interface LineChart extends ChartBase {
@@ -45,12 +49,13 @@ export interface LineChart extends ChartBase {
   series: { name: string; className: string; path: string; dots: { x: number; y: number }[] }[];
 }
 
+const PERIOD = msg('Period');
 const WIDTH = 360;
 const HEIGHT = 180;
 const MARGIN = { top: 10, right: 12, bottom: 24, left: 44 };
 
 export function lineChart(input: LineChartInput): LineChart {
-  const format = input.format ?? formatCount;
+  const format = input.format ?? ((value: number) => formatCount(value, input.tr));
   const n = input.labels.length;
   const plot = { left: MARGIN.left, top: MARGIN.top, right: WIDTH - MARGIN.right, bottom: HEIGHT - MARGIN.bottom };
   const highest = max(input.series.flatMap((s) => s.values)) ?? 0;
@@ -90,7 +95,7 @@ export function lineChart(input: LineChartInput): LineChart {
     })),
     table: {
       caption: input.title,
-      head: [input.bucketHeading ?? 'Period', ...input.series.map((s) => s.name)],
+      head: [input.bucketHeading ?? (input.tr ? input.tr.t(PERIOD) : PERIOD), ...input.series.map((s) => s.name)],
       rows: input.labels.map((label, i) => [label, ...input.series.map((s) => format(s.values[i] ?? 0))]),
     },
   };

@@ -6,7 +6,13 @@
  *
  * Every chart carries a title and a text description (role="img" with <title> and <desc>) and the
  * same numbers as a table (`table`), which the component puts beside the picture.
+ *
+ * The words and numbers a chart writes itself (axis ticks, the table's cells, a calendar's days) are in
+ * the reader's language when the caller passes its translator (`tr`); English without one. Titles,
+ * descriptions and headings are the caller's, already translated.
  */
+
+import type { Translator } from '../../i18n/translator.ts';
 
 /** The numbers behind a chart, as the table beside it (and its CSV) shows them. */
 export interface ChartTable {
@@ -43,5 +49,7 @@ export function clip(label: string, max: number): string {
   return label.length <= max ? label : `${label.slice(0, Math.max(1, max - 1)).trimEnd()}…`;
 }
 
-/** Default number formatting for axes and tables. */
-export const formatCount = (value: number): string => new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(value);
+const englishCount = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+
+/** Default number formatting for axes and tables: the reader's digits and separators when given their translator. */
+export const formatCount = (value: number, tr?: Translator): string => (tr ? tr.number(value, { maximumFractionDigits: 1 }) : englishCount.format(value));
