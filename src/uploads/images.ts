@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { msg } from '../i18n/catalogue.ts';
 import { HttpError } from '../http/errors.ts';
 
 /** Uploaded images are re-encoded, never served as sent: small WebP files without metadata. */
@@ -64,10 +65,10 @@ async function readable<T>(convert: () => Promise<T>): Promise<T> {
   } catch (error) {
     const message = error instanceof Error ? error.message : '';
     if (/pixel limit/i.test(message)) {
-      throw new HttpError(422, `That image is too large: at most ${MAX_INPUT_PIXELS / 1_000_000} megapixels, please.`);
+      throw new HttpError(422, msg('That image is too large: at most {max} megapixels, please.'), { max: MAX_INPUT_PIXELS / 1_000_000 });
     }
     // Our own mistake (the temp file is gone), not the user's: let it be a 500.
     if (/input file is missing/i.test(message)) throw error;
-    throw new HttpError(422, 'That image could not be read. Please try another file.');
+    throw new HttpError(422, msg('That image could not be read. Please try another file.'));
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { msg } from '../i18n/catalogue.ts';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response } from 'express';
@@ -80,12 +81,14 @@ function describeLimit(maxBytes: number): string {
   return mb >= 1 ? `${Number(mb.toFixed(1))} MB` : `${Math.max(1, Math.round(maxBytes / 1024))} KB`;
 }
 
-function notAcceptedMessage(accept: UploadType[]): string {
+/** The refusal of a file of another type, naming the accepted ones (format names, the same in every language). */
+function notAccepted(accept: UploadType[]): HttpError {
   const names = accept.map((type) => TYPE_NAMES[type]);
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? '');
-  if (accept.every((type) => VIDEO_TYPES.includes(type))) return `That file is not a video we accept (${list}).`;
-  if (accept.every((type) => IMAGE_TYPES.includes(type))) return `That file is not an image we accept (${list}).`;
-  return `That file is not a type we accept (${list}).`;
+  const values = { list };
+  if (accept.every((type) => VIDEO_TYPES.includes(type))) return new HttpError(422, msg('That file is not a video we accept ({list}).'), values);
+  if (accept.every((type) => IMAGE_TYPES.includes(type))) return new HttpError(422, msg('That file is not an image we accept ({list}).'), values);
+  return new HttpError(422, msg('That file is not a type we accept ({list}).'), values);
 }
 
 /** Multer's and busboy's complaints are about the request (400); file system failures stay 500s. */
@@ -93,16 +96,16 @@ function toHttpError(error: unknown, options: ReceiveOptions): unknown {
   if (error instanceof multer.MulterError) {
     switch (error.code) {
       case 'LIMIT_FILE_SIZE':
-        return new HttpError(413, `The file is too large: the limit is ${describeLimit(options.maxBytes)}.`);
+        return new HttpError(413, msg('The file is too large: the limit is {limit}.'), { limit: describeLimit(options.maxBytes) });
       case 'LIMIT_UNEXPECTED_FILE':
       case 'LIMIT_FILE_COUNT':
-        return new HttpError(400, `Please send one file, in the “${options.field}” field.`);
+        return new HttpError(400, msg('Please send one file, in the “{field}” field.'), { field: options.field });
       default:
-        return new HttpError(400, 'The upload could not be read. Please try again.');
+        return new HttpError(400, msg('The upload could not be read. Please try again.'));
     }
   }
   if ((error as NodeJS.ErrnoException | undefined)?.syscall) return error;
-  return new HttpError(400, 'The upload could not be read. Please try again.');
+  return new HttpError(400, msg('The upload could not be read. Please try again.'));
 }
 
 export async function receiveUpload(req: Request, res: Response, options: ReceiveOptions): Promise<ReceivedUpload | undefined> {
@@ -125,7 +128,7 @@ export async function receiveUpload(req: Request, res: Response, options: Receiv
 
   // A request cut before we got here (during the session or row lookups) would never reach
   // multer's listeners: it would wait for a body that is not coming.
-  if (req.destroyed && !req.readableEnded) throw new HttpError(400, 'The upload could not be read. Please try again.');
+  if (req.destroyed && !req.readableEnded) throw new HttpError(400, msg('The upload could not be read. Please try again.'));
   try {
     await new Promise<void>((resolve, reject) => upload(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
   } catch (error) {
@@ -139,7 +142,7 @@ export async function receiveUpload(req: Request, res: Response, options: Receiv
   if (!file) return undefined;
   try {
     const type = sniffFileType(await readFileHead(file.path), { text: options.accept.includes('text') });
-    if (!type || !options.accept.includes(type)) throw new HttpError(422, notAcceptedMessage(options.accept));
+    if (!type || !options.accept.includes(type)) throw notAccepted(options.accept);
     return { path: file.path, size: file.size, type, originalName: file.originalname };
   } catch (error) {
     await discardUpload(file);

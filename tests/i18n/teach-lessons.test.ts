@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { onFormatError } from '../../src/i18n/translator.ts';
 import { useTestApp } from '../setup/app.ts';
 import { createAssignment, createChapter, createCourse, createLesson, createQuestion, createQuiz } from '../setup/factories.ts';
+import { pngImage } from '../setup/media.ts';
 import { signedInAs } from '../setup/users.ts';
 
 /**
@@ -58,6 +59,14 @@ describe('lesson and assessment editing in Spanish and Arabic', () => {
     expect(refused.text).toContain('Línea 3: el tiempo del subtítulo «00:01.5 --&gt; 00:03» no es válido (usa 00:00:01.500, en horas:minutos:segundos.milisegundos).');
     expect(refused.text).toContain('value="Castellano"');
     expect(refused.text).toContain('Corrige esto:');
+
+    // A picture sent as the video: refused in Spanish, the accepted formats named.
+    const notVideo = await teacher.agent
+      .post(`${page}/video?_csrf=${encodeURIComponent(teacher.csrf)}`)
+      .set(es)
+      .attach('video', await pngImage(), { filename: 'clase.mp4', contentType: 'video/mp4' });
+    expect(notVideo.status).toBe(422);
+    expect(notVideo.text).toContain('Ese archivo no es un vídeo que aceptemos (MP4 or WebM).');
 
     // An accepted one: the flash with its plural.
     await teacher.agent

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { translatorFor } from '../../src/i18n/translator.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -51,7 +52,8 @@ function uploadApp(options: { accept: UploadType[]; maxBytes?: number; tempDir: 
     res.json({ file: file ?? null, body: req.body ?? null });
   });
   const handleErrors: ErrorRequestHandler = (error, _req, res, _next) => {
-    res.status(error instanceof HttpError ? error.status : 500).json({ message: (error as Error).message });
+    // The message as a reader sees it: a catalogue message with its values, in English here.
+    res.status(error instanceof HttpError ? error.status : 500).json({ message: error instanceof HttpError ? translatorFor('en').t(error.message, error.values) : (error as Error).message });
   };
   app.use(handleErrors);
   return supertest(app);

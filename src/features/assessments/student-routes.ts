@@ -274,7 +274,7 @@ export function assessmentStudentRoutes(deps: AssessmentStudentDeps): Router {
     try {
       upload = await receiveUpload(req, res, { field: 'file', tempDir, maxBytes: Math.min(ATTACHMENT_MAX_BYTES, config.uploadMaxBytes), accept: ATTACHMENT_TYPES });
     } catch (error) {
-      if (error instanceof HttpError && error.status === 422) return refuse({ file: error.message });
+      if (error instanceof HttpError && error.status === 422) return refuse({ file: translatorOf(res).t(error.message, error.values) });
       throw error;
     }
     try {

@@ -107,7 +107,8 @@ export function writingRoutes(deps: WritingDeps): { newPost: Router; posts: Rout
       });
       return upload ? { upload } : {};
     } catch (error) {
-      if (error instanceof HttpError && (error.status === 422 || error.status === 413)) return { error: error.message };
+      // In the reader's language now: the message has values (the size limit, the accepted types).
+      if (error instanceof HttpError && (error.status === 422 || error.status === 413)) return { error: translatorOf(res).t(error.message, error.values) };
       throw error;
     }
   }
@@ -142,7 +143,7 @@ export function writingRoutes(deps: WritingDeps): { newPost: Router; posts: Rout
         try {
           coverKey = await storeCover(storage, upload.path);
         } catch (error) {
-          if (error instanceof HttpError && error.status === 422) return await refuse({ cover: error.message });
+          if (error instanceof HttpError && error.status === 422) return await refuse({ cover: translatorOf(res).t(error.message, error.values) });
           throw error;
         }
       }
