@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { onFormatError } from '../../src/i18n/translator.ts';
 import { useTestApp } from '../setup/app.ts';
 import { addMembership } from '../setup/admin-factories.ts';
-import { createCourse, createEnrollment, createUser } from '../setup/factories.ts';
+import { createAdmin, createCourse, createEnrollment, createUser } from '../setup/factories.ts';
+import { csrfTokenOf } from '../setup/login.ts';
 import { seedActivity, seedErrors } from '../setup/log-factories.ts';
 import { signedInAs } from '../setup/users.ts';
 
@@ -10,7 +11,8 @@ import { signedInAs } from '../setup/users.ts';
  * The admin pages' first half in Spanish and Arabic: the overview with its plurals, the tabs, the
  * activity log (actions and entity types in the admin's language, codes kept in the filters'
  * values), enrollments (statuses, a refused activation beside its row, the flash), the errors list
- * and one error, and the View as button; the overview right to left.
+ * and one error, the View as button and viewing as someone (banner, refusals, the flash back);
+ * the overview right to left.
  */
 
 const es = { 'Accept-Language': 'es' };
@@ -94,5 +96,32 @@ describe('admin pages (first half) in Spanish and Arabic', () => {
     const page = await admin.agent.get(`/admin/users/${student.id}`).set(es).expect(200);
     expect(page.text).toContain('Ver como Vera Vista');
     expect(page.text).toContain('Durante una hora como máximo ves cada página como la ve Vera Vista');
+  });
+
+  it('viewing as someone in Spanish: the banner, a refused start with its name, a refused form, the flash back', async () => {
+    const admin = await signedInAs(t.app, t.db, 'admin', { firstName: 'Ada', lastName: 'Admin' });
+    await addMembership(t.db, admin.user.id, 'SuperAdmin');
+    const otherAdmin = await createAdmin(t.db, { firstName: 'Otto', lastName: 'Otro' });
+    const refused = await admin.post(`/admin/users/${otherAdmin.id}/impersonate`).set(es).expect(422);
+    expect(refused.text).toContain('Otto Otro tiene rol de administrador: no se puede ver Edupeak como un administrador.');
+
+    const sam = await createUser(t.db, { firstName: 'Sam', lastName: 'Serrano' });
+    await admin.post(`/admin/users/${sam.id}/impersonate`).expect(303);
+    const dashboard = await admin.agent.get('/dashboard').set(es).expect(200);
+    const page = dashboard.text.replace(/\s+/g, ' ');
+    expect(page).toContain('aria-label="Viendo como otra persona"');
+    expect(page).toContain('<strong>Estás viendo Edupeak como Sam Serrano</strong>');
+    expect(page).toContain('>Dejar de ver como</button>');
+    const csrf = csrfTokenOf(dashboard.text);
+
+    const password = await admin.agent.post('/account/password').set(es).type('form').send({ _csrf: csrf });
+    expect(password.status).toBe(403);
+    expect(password.text).toContain('No mientras ves Edupeak como otra persona.');
+
+    const stop = await admin.agent.post('/impersonation/stop').type('form').send({ _csrf: csrf }).expect(303);
+    expect(stop.headers.location).toBe(`/admin/users/${sam.id}`);
+    const back = await admin.agent.get(stop.headers.location!).set(es).expect(200);
+    expect(back.text).toContain('Dejaste de ver Edupeak como esa persona: vuelves a ser tú.');
+    expect(back.text).toContain('Ver como Sam Serrano');
   });
 });

@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Database } from '../../db/database.ts';
 import { HttpError } from '../../http/errors.ts';
 import { publicRouter } from '../../http/guards.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import { stopViewingAs } from './impersonation-routes.ts';
 
 /**
@@ -16,7 +17,7 @@ import { stopViewingAs } from './impersonation-routes.ts';
  * public for the guard walk (tests/security/guards.test.ts); the real routes keep their guards.
  */
 
-export const NOT_WHILE_IMPERSONATING = 'Not while viewing as someone else.';
+export const NOT_WHILE_IMPERSONATING = msg('Not while viewing as someone else.');
 
 type Method = 'POST' | 'ANY';
 

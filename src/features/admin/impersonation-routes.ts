@@ -4,6 +4,7 @@ import type { Database } from '../../db/database.ts';
 import { auditOf } from '../../http/audit-context.ts';
 import { HttpError, notFound } from '../../http/errors.ts';
 import { setFlash } from '../../http/flash.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import { currentUser } from '../../http/guards.ts';
 import { endDeviceSession } from '../accounts/sessions.ts';
 import { startImpersonation } from './impersonation.ts';
@@ -27,13 +28,13 @@ export function impersonationAdminRoutes({ db }: { db: Database }): Router {
     const admin = currentUser(res)!;
     const adminDeviceToken = req.session.deviceToken;
     // An admin page is never reached while impersonating (the target is no admin), but be sure.
-    if (!adminDeviceToken || res.locals.impersonator) throw new HttpError(403, 'Not while viewing as someone else.');
+    if (!adminDeviceToken || res.locals.impersonator) throw new HttpError(403, msg('Not while viewing as someone else.'));
     const result = await startImpersonation(db, auditOf(req, res), {
       userId: params.data.userId,
       ipAddress: req.ip ?? null,
       userAgent: req.get('user-agent') ?? null,
     });
-    if (!result.ok) throw new HttpError(result.status, result.message);
+    if (!result.ok) throw new HttpError(result.status, result.message, result.values);
     await enterImpersonation(req, result.token, { adminDeviceToken, adminId: admin.id, userId: result.user.id }, result.user.role);
     res.redirect(303, '/dashboard');
   });
@@ -47,17 +48,17 @@ export async function stopViewingAs(db: Database, req: Request, res: Response): 
   if (!ended) {
     if (res.locals.impersonator) {
       // An impersonation row without the way back in this browser: nothing to return to.
-      await endDeviceSession(db, req, 'You stopped viewing as someone else. Please sign in again.');
+      await endDeviceSession(db, req, msg('You stopped viewing as someone else. Please sign in again.'));
       return res.redirect(303, '/auth/login');
     }
-    setFlash(req, 'info', 'You are not viewing Edupeak as anyone.');
+    setFlash(req, 'info', msg('You are not viewing Edupeak as anyone.'));
     return res.redirect(303, '/');
   }
   if (!ended.restored) {
-    setFlash(req, 'info', 'You stopped viewing as someone else. Your own sign-in had ended: please sign in again.');
+    setFlash(req, 'info', msg('You stopped viewing as someone else. Your own sign-in had ended: please sign in again.'));
     return res.redirect(303, '/auth/login');
   }
-  setFlash(req, 'success', 'You stopped viewing as them: you are back as yourself.');
+  setFlash(req, 'success', msg('You stopped viewing as them: you are back as yourself.'));
   res.redirect(303, `/admin/users/${ended.userId}`);
 }
 

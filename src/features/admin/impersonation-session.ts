@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Database } from '../../db/database.ts';
 import { setFlash } from '../../http/flash.ts';
+import { msg } from '../../i18n/catalogue.ts';
 import { isHtmx } from '../../http/render.ts';
 import { isBanActive } from '../accounts/sessions.ts';
 import { stopImpersonation, type ImpersonationState, type StopReason } from './impersonation.ts';
@@ -82,14 +83,26 @@ export function impersonationOver(row: DeviceRow | undefined, state: Impersonati
  * person's admin page instead, saying nothing was done.
  */
 export function afterImpersonationEnded(req: Request, res: Response, ended: { userId: string; restored: boolean }, reason: StopReason): boolean {
-  const over = reason === 'expired' ? 'Your hour of viewing as someone else is over' : 'Viewing as someone else has ended';
+  const expired = reason === 'expired';
   if (!ended.restored) {
-    setFlash(req, 'info', `${over}, and your own sign-in had ended too. Please sign in again.`);
+    setFlash(
+      req,
+      'info',
+      expired
+        ? msg('Your hour of viewing as someone else is over, and your own sign-in had ended too. Please sign in again.')
+        : msg('Viewing as someone else has ended, and your own sign-in had ended too. Please sign in again.'),
+    );
   } else if (req.method === 'GET' || req.method === 'HEAD') {
-    setFlash(req, 'info', `${over}: you are back as yourself.`);
+    setFlash(req, 'info', expired ? msg('Your hour of viewing as someone else is over: you are back as yourself.') : msg('Viewing as someone else has ended: you are back as yourself.'));
     return false;
   } else {
-    setFlash(req, 'info', `${over}: you are back as yourself. That last action was not carried out.`);
+    setFlash(
+      req,
+      'info',
+      expired
+        ? msg('Your hour of viewing as someone else is over: you are back as yourself. That last action was not carried out.')
+        : msg('Viewing as someone else has ended: you are back as yourself. That last action was not carried out.'),
+    );
   }
   const target = ended.restored ? `/admin/users/${ended.userId}` : '/auth/login';
   if (isHtmx(req)) res.set('HX-Redirect', target).status(409).end();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../../db/database.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { isBanActive } from '../accounts/sessions.ts';
+import { msg } from '../../i18n/catalogue.ts';
 
 /**
  * Audited impersonation ("view as", issue 17): a workspace SuperAdmin sees Edupeak as a non-admin
@@ -25,7 +26,7 @@ export interface ImpersonationState {
 
 export type StartResult =
   | { ok: true; token: string; sessionId: string; user: { id: string; role: string; name: string } }
-  | { ok: false; status: 404 | 422; message: string };
+  | { ok: false; status: 404 | 422; message: string; values?: { name: string } };
 
 export const displayName = (u: { firstName: string; lastName: string | null }) => [u.firstName, u.lastName].filter(Boolean).join(' ');
 
@@ -46,16 +47,16 @@ export async function startImpersonation(
       .where('id', '=', input.userId)
       .forUpdate()
       .executeTakeFirst();
-    if (!target) return { ok: false, status: 404, message: 'We could not find that person.' } as const;
+    if (!target) return { ok: false, status: 404, message: msg('We could not find that person.') } as const;
     const name = displayName(target);
     if (target.role === 'admin') {
       // An admin sees everything already; viewing as one would only borrow their audit name.
-      return { ok: false, status: 422, message: `${name} is an admin: admins cannot be viewed as.` } as const;
+      return { ok: false, status: 422, message: msg('{name} is an admin: admins cannot be viewed as.'), values: { name } } as const;
     }
     if (isBanActive(target)) {
-      return { ok: false, status: 422, message: `${name} is banned: lift the ban before viewing Edupeak as them.` } as const;
+      return { ok: false, status: 422, message: msg('{name} is banned: lift the ban before viewing Edupeak as them.'), values: { name } } as const;
     }
-    if (target.id === audit.actorId) return { ok: false, status: 422, message: 'You cannot view Edupeak as yourself.' } as const;
+    if (target.id === audit.actorId) return { ok: false, status: 422, message: msg('You cannot view Edupeak as yourself.') } as const;
 
     const token = randomBytes(32).toString('base64url');
     const row = await trx
