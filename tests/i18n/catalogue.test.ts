@@ -10,27 +10,11 @@ import { LOCALES } from '../../src/i18n/locales.ts';
  * catalogue keeps a message nothing uses; and no template shows text that skips the catalogue.
  */
 
-/**
- * Files whose translation is not finished (issue 21 stays open while this list is not empty): their
- * template text and the messages used only in them are not yet required in Spanish and Arabic.
- * Everything else is held to the checks below. The list can only shrink: a listed file with nothing
- * left to translate fails the test, so it must come off the list.
- */
-const NOT_YET_TRANSLATED: readonly string[] = [
-  'views/components/_chart.eta',
-  'views/support-calls/_live.eta',
-  'views/support-calls/_queue.eta',
-  'views/support-calls/_status.eta',
-  'views/support-calls/call.eta',
-  'views/support-calls/host-call.eta',
-  'views/support-calls/host-list.eta',
-];
-const pending = (file: string) => NOT_YET_TRANSLATED.includes(file);
 
 const found = allMessages();
 const messages = new Map<string, string>();
-// A message is required in every language once any file that uses it is translated.
-const required = new Set(found.filter((f) => !pending(f.file)).map((f) => f.message));
+// Every message used anywhere is required in every shipped language.
+const required = new Set(found.map((f) => f.message));
 for (const f of found) if (!messages.has(f.message)) messages.set(f.message, `${f.file}:${f.line}`);
 
 /** A message's placeholders and tags, by name: a translation must use the same ones. */
@@ -106,15 +90,7 @@ describe('templates show no untranslated text', () => {
   for (const file of filesUnder('views', '.eta')) {
     it(file, () => {
       const problems = untranslatedIn(file).map((p) => `${p.file}:${p.line} (${p.why}) ${p.text}`);
-      if (pending(file)) expect(problems.length, `${file} is translated now: take it off NOT_YET_TRANSLATED`).toBeGreaterThan(0);
-      else expect(problems).toEqual([]);
+      expect(problems).toEqual([]);
     });
   }
-
-  it('lists only files that exist and still have something to translate', () => {
-    for (const file of NOT_YET_TRANSLATED.filter((f) => !f.endsWith('.eta'))) {
-      const untranslated = found.filter((f) => f.file === file && !readCatalogue('es').has(f.message));
-      expect(untranslated.length, `${file} is translated now: take it off NOT_YET_TRANSLATED`).toBeGreaterThan(0);
-    }
-  });
 });
