@@ -56,6 +56,8 @@ describe('admin pages (first half) in Spanish and Arabic', () => {
     expect(page.text).toContain('<option value="course_updated">curso actualizado</option>');
     expect(page.text).toContain('<option value="enrollment">inscripción</option>');
     expect(page.text).toContain('8 acciones');
+    // The count is a plural of its own in Arabic (3 to 10 take the few form).
+    expect((await admin.agent.get('/admin/activity').set(ar).expect(200)).text).toContain('<span class="muted">8 إجراءات</span>');
     expect(page.text).toContain('>entrada aprobada</td>');
     expect(page.text).toContain('desde 10.0.0.');
     const csv = await admin.agent.get('/admin/activity?format=csv').set(es).expect(200);
@@ -69,6 +71,7 @@ describe('admin pages (first half) in Spanish and Arabic', () => {
     const enrollment = await createEnrollment(t.db, { userId: student.id, courseId: course.id, status: 'Pending', amount: 2000 });
     const list = await admin.agent.get('/admin/enrollments').set(es).expect(200);
     expect(list.text).toContain('<option value="Pending">Pendiente</option>');
+    expect(list.text).toContain('<span class="muted">1 inscripción</span>');
     expect(list.text).toContain('Sin pagar: para activarla hace falta un motivo.');
     expect(list.text).toContain('Activar<span class="sr-only">');
 
