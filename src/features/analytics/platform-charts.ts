@@ -1,10 +1,11 @@
-import { barChart, formatCount, lineChart, type BarChart, type LineChart } from '../../lib/charts/index.ts';
+import { barChart, lineChart, type BarChart, type LineChart } from '../../lib/charts/index.ts';
 import { formatAmount } from '../../lib/money.ts';
 import { msg } from '../../i18n/catalogue.ts';
-import { translatorFor, type Translator } from '../../i18n/translator.ts';
+import { translatorFor, type MessageValues, type Translator } from '../../i18n/translator.ts';
 import { percent } from '../admin/search.ts';
 import type { PlatformNumbers, SeriesRow, TopCourseRow } from './platform-queries.ts';
-import { BUCKET_HEADINGS, bucketLabel, type DateRange } from './range.ts';
+import { bucketText } from './course-charts.ts';
+import { BUCKET_HEADINGS, type DateRange } from './range.ts';
 
 /**
  * /admin/analytics' charts from its numbers (platform-queries.ts): each with an id (its CSV is
@@ -39,10 +40,6 @@ export const CHART_SOURCES: Record<ChartId, readonly (keyof PlatformNumbers)[]> 
   'zero-searches': ['topSearches'],
 };
 
-/** "in the last 90 days", "so far": how a sentence names the range. */
-export const rangePhrase = (range: DateRange): string => (range.key === 'all' ? 'so far' : `in the ${range.label.toLowerCase()}`);
-
-const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
 /**
@@ -60,17 +57,11 @@ export function compactMoney(currency: string): (cents: number) => string {
   };
 }
 
-/** "the week of 3 Nov", "3 Nov", "Nov 2026": a bucket in a sentence. */
-function bucketPhrase(bucket: string, range: DateRange): string {
-  const label = bucketLabel(bucket, range.bucket);
-  return range.bucket === 'week' ? `the week of ${label}` : label;
-}
-
-/** The busiest bucket of a series, as ", most in the week of 3 Nov (12)" (the earliest of equals); '' when all are zero. */
-function busiest(series: SeriesRow[], value: (r: SeriesRow) => number, range: DateRange, lead = ', '): string {
+/** The busiest bucket of a series (the earliest of equals) as a sentence's values; undefined when all are zero. */
+function busiest(series: SeriesRow[], value: (r: SeriesRow) => number, range: DateRange, tr: Translator): { kind: string; bucket: string; most: number } | undefined {
   let best: SeriesRow | undefined;
   for (const row of series) if (value(row) > 0 && (!best || value(row) > value(best))) best = row;
-  return best ? `${lead}most in ${bucketPhrase(best.bucket, range)} (${formatCount(value(best))})` : '';
+  return best ? { kind: range.bucket, bucket: bucketText(best.bucket, range.bucket, tr), most: value(best) } : undefined;
 }
 
 export interface PlatformCharts {
@@ -99,40 +90,76 @@ export interface ChartContext {
 
 const english = translatorFor('en');
 /** A catalogue message in the reader's language. */
-const say = (ctx: ChartContext, message: string) => (ctx.tr ?? english).t(message);
+const say = (ctx: ChartContext, message: string, values?: MessageValues) => (ctx.tr ?? english).t(message, values);
+const trOf = (ctx: ChartContext) => ctx.tr ?? english;
+
+/**
+ * The sentences under the charts, each one whole message: the range is a select in it
+ * (`range`: last30, last90, last12m or all), the busiest bucket another (`kind`: day, week, month).
+ */
+const RANGE_KEYS: Record<DateRange['key'], string> = { '30d': 'last30', '90d': 'last90', '12m': 'last12m', all: 'all' };
+const SAY = {
+  signUps: msg('{count, plural, one {# person} other {# people}} signed up {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
+  signUpsMost: msg('{count, plural, one {# person} other {# people}} signed up {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}, {kind, select, week {most in the week of {bucket} ({most, number})} other {most in {bucket} ({most, number})}}.'),
+  activeUsers: msg('{per, select, day {People who used Edupeak signed in on a day of the day (days in UTC); each person counts once a day.} week {People who used Edupeak signed in on a day of the week (days in UTC); each person counts once a week.} other {People who used Edupeak signed in on a day of the month (days in UTC); each person counts once a month.}}'),
+  latest: msg('{kind, select, day {Latest day: {latest, number}.} week {Latest week: {latest, number}.} other {Latest month: {latest, number}.}}'),
+  latestMost: msg('{kind, select, day {Latest day: {latest, number}; most in {bucket} ({most, number}).} week {Latest week: {latest, number}; most in the week of {bucket} ({most, number}).} other {Latest month: {latest, number}; most in {bucket} ({most, number}).}}'),
+  enrollments: msg('{count, plural, one {# enrollment} other {# enrollments}} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
+  enrollmentsMost: msg('{count, plural, one {# enrollment} other {# enrollments}} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}, {kind, select, week {most in the week of {bucket} ({most, number})} other {most in {bucket} ({most, number})}}.'),
+  unpaid: msg('Checkouts never paid are not counted.'),
+  revenue: msg('Net {net} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}: {gross} taken less {refunds} refunded.'),
+  revenueRule: msg('A payment counts when it was made, a refund when it was given.'),
+  currencies: msg('Payments were made in {count, number} currencies ({currencies}); their amounts are added together as {currency}.'),
+  topEnrolled: msg('{title} had the most enrollments {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}: {count, number}.'),
+  noEnrollments: msg('No enrollments {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
+  topEarning: msg('{title} earned the most {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}: {amount} net of refunds.'),
+  noMoney: msg('No course took money {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
+  applications: msg('{count, plural, one {# application} other {# applications}} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}: {approved, number} approved, {rejected, number} rejected, {pending, number} still waiting.'),
+  noApplications: msg('No teacher applications {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
+  searches: msg('{count, plural, one {# search} other {# searches}} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}; {share} led to a result being opened. Most searched: “{query}” ({top, number}).'),
+  noSearches: msg('Nobody searched {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
+  zeroSearches: msg('{count, plural, one {# search} other {# searches}} found nothing {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}; most wanted: “{query}” ({top, number}).'),
+  allFound: msg('Every search {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}} found something.'),
+};
 
 function countLine(id: ChartId, title: string, description: string, series: SeriesRow[], value: (r: SeriesRow) => number, ctx: ChartContext): LineChart {
   return lineChart({
     id,
     title,
     description,
-    labels: series.map((r) => bucketLabel(r.bucket, ctx.range.bucket)),
+    labels: series.map((r) => bucketText(r.bucket, ctx.range.bucket, trOf(ctx))),
     series: [{ name: title, values: series.map(value) }],
     bucketHeading: say(ctx, BUCKET_HEADINGS[ctx.range.bucket]),
     csvHref: `${ctx.csvBase}&format=csv&chart=${id}`,
+    tr: trOf(ctx),
   });
 }
 
 function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
   const { series } = n;
-  const when = rangePhrase(ctx.range);
+  const tr = trOf(ctx);
+  const range = RANGE_KEYS[ctx.range.key];
   const per = ctx.range.bucket;
   const signUps = sum(series.map((r) => r.signUps));
   const enrollments = sum(series.map((r) => r.enrollments));
   const gross = sum(series.map((r) => r.gross));
   const refunds = sum(series.map((r) => r.refunds));
-  const money = (cents: number) => formatAmount(cents, ctx.currency);
+  const money = (cents: number) => tr.money(cents, ctx.currency);
   const currencyNote =
     n.summary.currencies.length > 1
-      ? ` Payments were made in ${n.summary.currencies.length} currencies (${n.summary.currencies.join(', ').toUpperCase()}); their amounts are added together as ${ctx.currency.toUpperCase()}.`
+      ? ` ${say(ctx, SAY.currencies, { count: n.summary.currencies.length, currencies: n.summary.currencies.join(', ').toUpperCase(), currency: ctx.currency.toUpperCase() })}`
       : '';
+  const mostSignUps = busiest(series, (r) => r.signUps, ctx.range, tr);
+  const mostActive = busiest(series, (r) => r.activeUsers, ctx.range, tr);
+  const mostEnrolled = busiest(series, (r) => r.enrollments, ctx.range, tr);
+  const latest = series.at(-1)?.activeUsers ?? 0;
   return {
-    signUps: countLine('sign-ups', say(ctx, msg('Sign-ups')), `${plural(signUps, 'person', 'people')} signed up ${when}${busiest(series, (r) => r.signUps, ctx.range)}.`, series, (r) => r.signUps, ctx),
+    signUps: countLine('sign-ups', say(ctx, msg('Sign-ups')), mostSignUps ? say(ctx, SAY.signUpsMost, { count: signUps, range, ...mostSignUps }) : say(ctx, SAY.signUps, { count: signUps, range }), series, (r) => r.signUps, ctx),
     activeUsers: countLine(
       'active-users',
       say(ctx, msg('Active users')),
-      `People who used Edupeak signed in on a day of the ${per} (days in UTC); each person counts once a ${per}. ` +
-        `Latest ${per}: ${formatCount(series.at(-1)?.activeUsers ?? 0)}${busiest(series, (r) => r.activeUsers, ctx.range, '; ')}.`,
+      // Two whole sentences: who counts, then the latest and busiest buckets.
+      `${say(ctx, SAY.activeUsers, { per })} ${mostActive ? say(ctx, SAY.latestMost, { latest, ...mostActive }) : say(ctx, SAY.latest, { kind: per, latest })}`,
       series,
       (r) => r.activeUsers,
       ctx,
@@ -140,7 +167,7 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
     enrollments: countLine(
       'enrollments',
       say(ctx, msg('Enrollments')),
-      `${plural(enrollments, 'enrollment')} ${when}${busiest(series, (r) => r.enrollments, ctx.range)}. Checkouts never paid are not counted.`,
+      `${mostEnrolled ? say(ctx, SAY.enrollmentsMost, { count: enrollments, range, ...mostEnrolled }) : say(ctx, SAY.enrollments, { count: enrollments, range })} ${say(ctx, SAY.unpaid)}`,
       series,
       (r) => r.enrollments,
       ctx,
@@ -149,9 +176,8 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
       id: 'revenue',
       title: say(ctx, msg('Revenue')),
       description:
-        `Net ${money(gross - refunds)} ${when}: ${money(gross)} taken less ${money(refunds)} refunded. ` +
-        `A payment counts when it was made, a refund when it was given.${currencyNote}`,
-      labels: series.map((r) => bucketLabel(r.bucket, ctx.range.bucket)),
+        `${say(ctx, SAY.revenue, { net: money(gross - refunds), gross: money(gross), refunds: money(refunds), range })} ${say(ctx, SAY.revenueRule)}${currencyNote}`,
+      labels: series.map((r) => bucketText(r.bucket, ctx.range.bucket, tr)),
       series: [
         { name: say(ctx, msg('Gross')), values: series.map((r) => r.gross) },
         { name: say(ctx, msg('Refunds')), values: series.map((r) => r.refunds) },
@@ -162,6 +188,7 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
       minTop: 1000,
       bucketHeading: say(ctx, BUCKET_HEADINGS[ctx.range.bucket]),
       csvHref: `${ctx.csvBase}&format=csv&chart=revenue`,
+      tr,
     }),
   };
 }
@@ -169,44 +196,47 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
 function courseCharts(rows: TopCourseRow[], ctx: ChartContext) {
   const enrolled = rows.filter((r) => r.list === 'enrollments');
   const earning = rows.filter((r) => r.list === 'revenue');
-  const when = rangePhrase(ctx.range);
-  const money = (cents: number) => formatAmount(cents, ctx.currency);
+  const tr = trOf(ctx);
+  const range = RANGE_KEYS[ctx.range.key];
+  const money = (cents: number) => tr.money(cents, ctx.currency);
   return {
     topEnrolled: barChart({
       id: 'top-enrolled',
       title: say(ctx, msg('Top courses by enrollments')),
       description: enrolled[0]
-        ? `${enrolled[0].title} had the most enrollments ${when}: ${formatCount(enrolled[0].value)}.`
-        : `No enrollments ${when}.`,
+        ? say(ctx, SAY.topEnrolled, { title: enrolled[0].title, count: enrolled[0].value, range })
+        : say(ctx, SAY.noEnrollments, { range }),
       items: enrolled.map((r) => ({ label: r.title, value: r.value, href: ctx.courseHref(r.id) })),
       head: [say(ctx, msg('Course')), say(ctx, msg('Enrollments'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=top-enrolled`,
+      tr,
     }),
     topEarning: barChart({
       id: 'top-earning',
       title: say(ctx, msg('Top courses by net revenue')),
       description: earning[0]
-        ? `${earning[0].title} earned the most ${when}: ${money(earning[0].value)} net of refunds.`
-        : `No course took money ${when}.`,
+        ? say(ctx, SAY.topEarning, { title: earning[0].title, amount: money(earning[0].value), range })
+        : say(ctx, SAY.noMoney, { range }),
       items: earning.map((r) => ({ label: r.title, value: r.value, href: ctx.courseHref(r.id) })),
       format: money,
       labelFormat: compactMoney(ctx.currency),
       head: [say(ctx, msg('Course')), say(ctx, msg('Net revenue'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=top-earning`,
+      tr,
     }),
   };
 }
 
 function applicationsChart(n: PlatformNumbers, ctx: ChartContext): BarChart {
   const s = n.summary;
-  const when = rangePhrase(ctx.range);
+  const range = RANGE_KEYS[ctx.range.key];
   return barChart({
     id: 'applications',
     title: say(ctx, msg('Teacher applications')),
     description:
       s.applicationsSubmitted === 0
-        ? `No teacher applications ${when}.`
-        : `${plural(s.applicationsSubmitted, 'application')} ${when}: ${formatCount(s.applicationsApproved)} approved, ${formatCount(s.applicationsRejected)} rejected, ${formatCount(s.applicationsPending)} still waiting.`,
+        ? say(ctx, SAY.noApplications, { range })
+        : say(ctx, SAY.applications, { count: s.applicationsSubmitted, range, approved: s.applicationsApproved, rejected: s.applicationsRejected, pending: s.applicationsPending }),
     items:
       s.applicationsSubmitted === 0
         ? []
@@ -218,12 +248,13 @@ function applicationsChart(n: PlatformNumbers, ctx: ChartContext): BarChart {
           ],
     head: [say(ctx, msg('Stage')), say(ctx, msg('Applications')), say(ctx, msg('Of submitted'))],
     csvHref: `${ctx.csvBase}&format=csv&chart=applications`,
+    tr: trOf(ctx),
   });
 }
 
 function searchCharts(n: PlatformNumbers, ctx: ChartContext) {
   const s = n.summary;
-  const when = rangePhrase(ctx.range);
+  const range = RANGE_KEYS[ctx.range.key];
   const top = n.topSearches.filter((r) => r.list === 'top');
   const zero = n.topSearches.filter((r) => r.list === 'zero');
   return {
@@ -231,21 +262,23 @@ function searchCharts(n: PlatformNumbers, ctx: ChartContext) {
       id: 'top-searches',
       title: say(ctx, msg('Top searches')),
       description: top[0]
-        ? `${plural(s.searches, 'search', 'searches')} ${when}; ${percent(s.searchesClicked, s.searches)} led to a result being opened. Most searched: “${top[0].query}” (${formatCount(top[0].searches)}).`
-        : `Nobody searched ${when}.`,
+        ? say(ctx, SAY.searches, { count: s.searches, range, share: percent(s.searchesClicked, s.searches), query: top[0].query, top: top[0].searches })
+        : say(ctx, SAY.noSearches, { range }),
       items: top.map((r) => ({ label: r.query, value: r.searches, extra: [String(r.averageResults), percent(r.clicks, r.searches)] })),
       head: [say(ctx, msg('Query')), say(ctx, msg('Searches')), say(ctx, msg('Average results')), say(ctx, msg('Click-through'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=top-searches`,
+      tr: trOf(ctx),
     }),
     zeroSearches: barChart({
       id: 'zero-searches',
       title: say(ctx, msg('Searches that found nothing')),
       description: zero[0]
-        ? `${plural(s.searchesWithoutResults, 'search', 'searches')} found nothing ${when}; most wanted: “${zero[0].query}” (${formatCount(zero[0].searches)}).`
-        : `Every search ${when} found something.`,
+        ? say(ctx, SAY.zeroSearches, { count: s.searchesWithoutResults, range, query: zero[0].query, top: zero[0].searches })
+        : say(ctx, SAY.allFound, { range }),
       items: zero.map((r) => ({ label: r.query, value: r.searches })),
       head: [say(ctx, msg('Query')), say(ctx, msg('Searches'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=zero-searches`,
+      tr: trOf(ctx),
     }),
   };
 }
