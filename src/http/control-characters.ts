@@ -45,7 +45,7 @@ export const refuseControlCharactersInUrl: RequestHandler = (req, _res, next) =>
     return next(new HttpError(400, msg('That address contains a control character (such as a NUL byte), which no page here uses.')));
   }
   const field = firstOffending(req.query, IN_QUERY);
-  if (field) return next(new HttpError(400, `The search or filter “${field.slice(0, 60)}” contains a control character (such as a NUL byte). Remove it and try again.`));
+  if (field) return next(new HttpError(400, msg('The search or filter “{field}” contains a control character (such as a NUL byte). Remove it and try again.'), { field: field.slice(0, 60) }));
   next();
 };
 

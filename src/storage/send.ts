@@ -1,4 +1,5 @@
 import { pipeline } from 'node:stream/promises';
+import { msg } from '../i18n/catalogue.ts';
 import type { Request, Response } from 'express';
 import { HttpError } from '../http/errors.ts';
 import { isS3Storage } from './index.ts';
@@ -96,7 +97,7 @@ export async function sendStoredFile(req: Request, res: Response, storage: Stora
   }
 
   const file = await storage.head(key);
-  if (!file) throw new HttpError(404, 'We could not find that file.');
+  if (!file) throw new HttpError(404, msg('We could not find that file.'));
 
   const etag = `W/"${file.size.toString(16)}-${Math.floor(file.lastModified.getTime()).toString(16)}"`;
   const lastModified = file.lastModified.toUTCString();
@@ -144,7 +145,7 @@ export async function sendStoredFile(req: Request, res: Response, storage: Stora
     stream = await storage.read(key, range.kind === 'part' ? range : undefined);
   } catch (error) {
     // Deleted between head and read.
-    if (error instanceof FileNotFoundError) throw new HttpError(404, 'We could not find that file.');
+    if (error instanceof FileNotFoundError) throw new HttpError(404, msg('We could not find that file.'));
     throw error;
   }
   try {

@@ -66,7 +66,7 @@ export function notificationRoutes({ db }: { db: Database }): Router {
     const { page } = pageInput.parse(req.body ?? {});
     await markAllRead(db, user.id);
     if (isHtmx(req)) return render(res, 'notifications/_inbox', { ...(await inboxData(user.id, page)), oob: true, nav: (await unreadState(db, user)).unread });
-    setFlash(req, 'success', 'All your notifications are marked as read.');
+    setFlash(req, 'success', msg('All your notifications are marked as read.'));
     res.redirect(303, inboxHref(page));
   });
 
