@@ -172,6 +172,21 @@ describe.skipIf(skipWithoutBrowser)('axe-core: WCAG 2.1 A and AA on every page t
     });
   }
 
+  it('the checks catch what they look for: an unlabelled field, faint text, a table without caption, a chart without its numbers', async () => {
+    const context = await b.browser.newContext({ viewport: { width: 360, height: 800 } });
+    const page = await context.newPage();
+    await page.setContent(
+      '<!doctype html><html lang="en"><head><title>Bad</title></head><body><main><h1>Bad</h1>' +
+        '<input type="text"><p style="color:#bbb;background:#fff">faint</p>' +
+        '<table><tr><th>a</th></tr><tr><td>1</td></tr></table>' +
+        '<figure class="chart" id="c"><svg role="img"><title>T</title><desc>D</desc><g class="chart-series"><path d="M0 0"/></g></svg></figure>' +
+        '</main></body></html>',
+    );
+    const found = (await problemsOf(page)).map((p) => p.split(' ')[0]);
+    await context.close();
+    expect(found).toEqual(expect.arrayContaining(['color-contrast', 'label', 'table-caption:', 'chart-numbers:']));
+  });
+
   // The browser's language (Accept-Language) picks the catalogue: the longer Spanish words and the
   // mirrored Arabic layout, on a dozen page types across the roles, at the phone width.
   const IN_OTHER_LANGUAGES = ['home', 'course', 'sign-in', 'dashboard', 'lesson', 'quiz-lesson', 'account', 'course-editor', 'lesson-editor', 'course-analytics', 'admin-home', 'admin-users', 'admin-payments', 'help-thread'];
