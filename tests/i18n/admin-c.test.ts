@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { createAnnouncement } from '../setup/announcement-factories.ts';
-import { createBlogCategory, createPost } from '../setup/factories.ts';
+import { createBlogCategory, createCourse, createEnrollment, createPost } from '../setup/factories.ts';
 import { createHelpRequest } from '../setup/help-factories.ts';
 import { signedInAs } from '../setup/users.ts';
 
@@ -126,6 +126,12 @@ describe('admin pages (part C) in Spanish and Arabic', () => {
     expect(list.text).toContain('<h1>Anuncios</h1>');
     expect(list.text).toContain('Fechas de examen');
 
+    // A paid enrollment and two searches, so that the sentences under the charts have numbers in them.
+    const course = await createCourse(t.db, { title: 'Álgebra', price: 1_234_567 });
+    const enrollment = await createEnrollment(t.db, { courseId: course.id });
+    await t.db.insertInto('paymentTransaction').values({ enrollmentId: enrollment.id, amount: 1_234_567, status: 'Completed' }).execute();
+    await t.db.insertInto('searchAnalytics').values([{ query: 'física', resultsCount: 3 }, { query: 'física', resultsCount: 0 }]).execute();
+
     const page = await admin.agent.get('/admin/analytics?range=30d').set(es).expect(200);
     expect(page.text).toContain('<title>Estadísticas · Edupeak</title>');
     expect(page.text).toContain('<h1>Estadísticas</h1>');
@@ -134,14 +140,29 @@ describe('admin pages (part C) in Spanish and Arabic', () => {
     expect(page.text).toContain('<h2>Crecimiento</h2>');
     expect(page.text).toContain('<h2>Cursos principales</h2>');
     expect(page.text).toContain('Solicitudes enviadas en los últimos 30 días, según su estado actual. <a href="/admin/teacher-applications?status=Pending">Revisa las que esperan</a>.');
-    expect(page.text).toContain('<strong>0</strong> búsquedas en los últimos 30 días');
+    expect(page.text).toContain('<strong>2</strong> búsquedas en los últimos 30 días');
     expect(page.text).toContain('<figcaption>Registros</figcaption>');
     expect(page.text).toContain('<figcaption>Cursos con más inscripciones</figcaption>');
     expect(page.text).toContain('Todas las búsquedas, por periodo, en la página Búsqueda');
+    // The sentences under the charts: whole Spanish sentences, amounts and numbers written the Spanish way
+    // (Intl puts a no-break space before the currency and the percent sign: compared as spaces here).
+    const said = page.text.replace(/[\u00a0\u202f]/g, ' ');
+    expect(said).toContain('<desc id="revenue-d">Ingresos netos de 12.345,67 US$ en los últimos 30 días: 12.345,67 US$ cobrados menos 0,00 US$ reembolsados. Un pago cuenta cuando se hizo, y un reembolso cuando se concedió.</desc>');
+    expect(said).toContain('Álgebra fue el curso que más ingresó en los últimos 30 días: 12.345,67 US$ netos de reembolsos.');
+    expect(said).toContain('Álgebra fue el curso con más inscripciones en los últimos 30 días: 1.');
+    expect(said).toMatch(/<desc id="enrollments-d">1 inscripción en los últimos 30 días, con el máximo el \d{1,2} [a-z]+\.? \(1\)\. No se cuentan los pagos que nunca se completaron\.<\/desc>/);
+    expect(said).toMatch(/<desc id="sign-ups-d">\d+ personas se registraron en los últimos 30 días, con el máximo el \d{1,2} [a-z]+\.? \(\d+\)\.<\/desc>/);
+    expect(said).toContain('2 búsquedas en los últimos 30 días; el 0 % llevó a abrir un resultado. Lo más buscado: «física» (2).');
+    expect(said).toContain('1 búsqueda no encontró nada en los últimos 30 días; la más buscada: «física» (1).');
+    expect(page.text).not.toMatch(/in the last 30 days|signed up|most in/);
 
     const arabic = await admin.agent.get('/admin/analytics').set(ar).expect(200);
     expect(arabic.text).toContain('<html lang="ar" dir="rtl">');
     expect(arabic.text).toContain('<h2>النمو</h2>');
-    expect(arabic.text).toContain('<strong>0</strong> عملية بحث في آخر 90 يومًا');
+    expect(arabic.text).toContain('<strong>2</strong> عمليتا بحث في آخر 90 يومًا');
+    // A sentence under a chart in Arabic, its plural the dual.
+    expect(arabic.text).toContain('عمليتا بحث في آخر 90 يومًا؛ أدّى');
+    expect(arabic.text).toContain('حصلت Álgebra على أكثر التسجيلات في آخر 90 يومًا: 1.');
+    expect(arabic.text).not.toMatch(/in the last 90 days|signed up|most in/);
   });
 });

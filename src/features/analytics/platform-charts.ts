@@ -1,11 +1,9 @@
 import { barChart, lineChart, type BarChart, type LineChart } from '../../lib/charts/index.ts';
-import { formatAmount } from '../../lib/money.ts';
 import { msg } from '../../i18n/catalogue.ts';
 import { translatorFor, type MessageValues, type Translator } from '../../i18n/translator.ts';
-import { percent } from '../admin/search.ts';
 import type { PlatformNumbers, SeriesRow, TopCourseRow } from './platform-queries.ts';
 import { bucketText } from './course-charts.ts';
-import { BUCKET_HEADINGS, type DateRange } from './range.ts';
+import { BUCKET_HEADINGS, type Bucket, type DateRange, type RangeKey } from './range.ts';
 
 /**
  * /admin/analytics' charts from its numbers (platform-queries.ts): each with an id (its CSV is
@@ -42,26 +40,29 @@ export const CHART_SOURCES: Record<ChartId, readonly (keyof PlatformNumbers)[]> 
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
+const english = translatorFor('en');
+
 /**
  * Money in the little room of an axis or beside a bar (about six characters): "$0", "$9.99", "$250",
- * "$1.2K". The table under the chart has it to the cent.
+ * "$1.2K", in the reader's language (`tr`; English without it). The table under the chart has it to the cent.
  */
-export function compactMoney(currency: string): (cents: number) => string {
-  const whole = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
-  const compact = new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
+export function compactMoney(currency: string, tr: Translator = english): (cents: number) => string {
+  const locale = tr.locale === 'en' ? 'en-US' : tr.locale;
+  const whole = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
+  const compact = new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 });
   return (cents) => {
-    if (Math.abs(cents) < 10_000 && cents % 100 !== 0) return formatAmount(cents, currency);
+    if (Math.abs(cents) < 10_000 && cents % 100 !== 0) return tr.money(cents, currency);
     // Whole units from here: 999.50 is "$1K", not the wide "$1,000".
     const rounded = Math.round(cents / 100);
     return Math.abs(rounded) >= 1000 ? compact.format(rounded) : whole.format(rounded);
   };
 }
 
-/** The busiest bucket of a series (the earliest of equals) as a sentence's values; undefined when all are zero. */
-function busiest(series: SeriesRow[], value: (r: SeriesRow) => number, range: DateRange, tr: Translator): { kind: string; bucket: string; most: number } | undefined {
+/** The busiest bucket of a series (the earliest of equals): its label in the reader's language and its count; undefined when all are zero. */
+function busiest(series: SeriesRow[], value: (r: SeriesRow) => number, range: DateRange, tr: Translator): { bucket: string; most: number } | undefined {
   let best: SeriesRow | undefined;
   for (const row of series) if (value(row) > 0 && (!best || value(row) > value(best))) best = row;
-  return best ? { kind: range.bucket, bucket: bucketText(best.bucket, range.bucket, tr), most: value(best) } : undefined;
+  return best ? { bucket: bucketText(best.bucket, range.bucket, tr), most: value(best) } : undefined;
 }
 
 export interface PlatformCharts {
@@ -84,42 +85,128 @@ export interface ChartContext {
   currency: string;
   /** Where a course's name links in a table (its analytics page). */
   courseHref: (courseId: string) => string;
-  /** The reader's language for titles, series, headings and stages (English when not given). */
+  /** The reader's language for titles, series, headings, stages and the sentences under the charts (English when not given). */
   tr?: Translator;
 }
 
-const english = translatorFor('en');
 /** A catalogue message in the reader's language. */
 const say = (ctx: ChartContext, message: string, values?: MessageValues) => (ctx.tr ?? english).t(message, values);
 const trOf = (ctx: ChartContext) => ctx.tr ?? english;
+/** A share to one decimal ("33.3%"), in the reader's digits and sign. */
+const percentOf = (tr: Translator) => (part: number, whole: number) =>
+  tr.number(whole === 0 ? 0 : Math.round((part / whole) * 1000) / 1000, { style: 'percent', maximumFractionDigits: 1 });
 
 /**
- * The sentences under the charts, each one whole message: the range is a select in it
- * (`range`: last30, last90, last12m or all), the busiest bucket another (`kind`: day, week, month).
+ * The sentences under the charts, one whole message per range (its bucket follows from it: days for
+ * 30 days, weeks for 90 days and 12 months, months for all time), or per bucket.
  */
-const RANGE_KEYS: Record<DateRange['key'], string> = { '30d': 'last30', '90d': 'last90', '12m': 'last12m', all: 'all' };
-const SAY = {
-  signUps: msg('{count, plural, one {# person} other {# people}} signed up {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
-  signUpsMost: msg('{count, plural, one {# person} other {# people}} signed up {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}, {kind, select, week {most in the week of {bucket} ({most, number})} other {most in {bucket} ({most, number})}}.'),
-  activeUsers: msg('{per, select, day {People who used Edupeak signed in on a day of the day (days in UTC); each person counts once a day.} week {People who used Edupeak signed in on a day of the week (days in UTC); each person counts once a week.} other {People who used Edupeak signed in on a day of the month (days in UTC); each person counts once a month.}}'),
-  latest: msg('{kind, select, day {Latest day: {latest, number}.} week {Latest week: {latest, number}.} other {Latest month: {latest, number}.}}'),
-  latestMost: msg('{kind, select, day {Latest day: {latest, number}; most in {bucket} ({most, number}).} week {Latest week: {latest, number}; most in the week of {bucket} ({most, number}).} other {Latest month: {latest, number}; most in {bucket} ({most, number}).}}'),
-  enrollments: msg('{count, plural, one {# enrollment} other {# enrollments}} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
-  enrollmentsMost: msg('{count, plural, one {# enrollment} other {# enrollments}} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}, {kind, select, week {most in the week of {bucket} ({most, number})} other {most in {bucket} ({most, number})}}.'),
-  unpaid: msg('Checkouts never paid are not counted.'),
-  revenue: msg('Net {net} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}: {gross} taken less {refunds} refunded.'),
-  revenueRule: msg('A payment counts when it was made, a refund when it was given.'),
-  currencies: msg('Payments were made in {count, number} currencies ({currencies}); their amounts are added together as {currency}.'),
-  topEnrolled: msg('{title} had the most enrollments {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}: {count, number}.'),
-  noEnrollments: msg('No enrollments {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
-  topEarning: msg('{title} earned the most {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}: {amount} net of refunds.'),
-  noMoney: msg('No course took money {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
-  applications: msg('{count, plural, one {# application} other {# applications}} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}: {approved, number} approved, {rejected, number} rejected, {pending, number} still waiting.'),
-  noApplications: msg('No teacher applications {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
-  searches: msg('{count, plural, one {# search} other {# searches}} {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}; {share} led to a result being opened. Most searched: “{query}” ({top, number}).'),
-  noSearches: msg('Nobody searched {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}.'),
-  zeroSearches: msg('{count, plural, one {# search} other {# searches}} found nothing {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}}; most wanted: “{query}” ({top, number}).'),
-  allFound: msg('Every search {range, select, last30 {in the last 30 days} last90 {in the last 90 days} last12m {in the last 12 months} other {so far}} found something.'),
+const SIGN_UPS: Record<RangeKey, string> = {
+  '30d': msg('{count, plural, one {# person} other {# people}} signed up in the last 30 days.'),
+  '90d': msg('{count, plural, one {# person} other {# people}} signed up in the last 90 days.'),
+  '12m': msg('{count, plural, one {# person} other {# people}} signed up in the last 12 months.'),
+  all: msg('{count, plural, one {# person} other {# people}} signed up so far.'),
+};
+const SIGN_UPS_MOST: Record<RangeKey, string> = {
+  '30d': msg('{count, plural, one {# person} other {# people}} signed up in the last 30 days, most in {bucket} ({most, number}).'),
+  '90d': msg('{count, plural, one {# person} other {# people}} signed up in the last 90 days, most in the week of {bucket} ({most, number}).'),
+  '12m': msg('{count, plural, one {# person} other {# people}} signed up in the last 12 months, most in the week of {bucket} ({most, number}).'),
+  all: msg('{count, plural, one {# person} other {# people}} signed up so far, most in {bucket} ({most, number}).'),
+};
+const ACTIVE_USERS: Record<Bucket, string> = {
+  day: msg('People who used Edupeak signed in on a day of the day (days in UTC); each person counts once a day.'),
+  week: msg('People who used Edupeak signed in on a day of the week (days in UTC); each person counts once a week.'),
+  month: msg('People who used Edupeak signed in on a day of the month (days in UTC); each person counts once a month.'),
+};
+const LATEST: Record<Bucket, string> = {
+  day: msg('Latest day: {latest, number}.'),
+  week: msg('Latest week: {latest, number}.'),
+  month: msg('Latest month: {latest, number}.'),
+};
+const LATEST_MOST: Record<Bucket, string> = {
+  day: msg('Latest day: {latest, number}; most in {bucket} ({most, number}).'),
+  week: msg('Latest week: {latest, number}; most in the week of {bucket} ({most, number}).'),
+  month: msg('Latest month: {latest, number}; most in {bucket} ({most, number}).'),
+};
+const ENROLLMENTS: Record<RangeKey, string> = {
+  '30d': msg('{count, plural, one {# enrollment} other {# enrollments}} in the last 30 days.'),
+  '90d': msg('{count, plural, one {# enrollment} other {# enrollments}} in the last 90 days.'),
+  '12m': msg('{count, plural, one {# enrollment} other {# enrollments}} in the last 12 months.'),
+  all: msg('{count, plural, one {# enrollment} other {# enrollments}} so far.'),
+};
+const ENROLLMENTS_MOST: Record<RangeKey, string> = {
+  '30d': msg('{count, plural, one {# enrollment} other {# enrollments}} in the last 30 days, most in {bucket} ({most, number}).'),
+  '90d': msg('{count, plural, one {# enrollment} other {# enrollments}} in the last 90 days, most in the week of {bucket} ({most, number}).'),
+  '12m': msg('{count, plural, one {# enrollment} other {# enrollments}} in the last 12 months, most in the week of {bucket} ({most, number}).'),
+  all: msg('{count, plural, one {# enrollment} other {# enrollments}} so far, most in {bucket} ({most, number}).'),
+};
+const UNPAID = msg('Checkouts never paid are not counted.');
+const NET_REVENUE: Record<RangeKey, string> = {
+  '30d': msg('Net {net} in the last 30 days: {gross} taken less {refunds} refunded.'),
+  '90d': msg('Net {net} in the last 90 days: {gross} taken less {refunds} refunded.'),
+  '12m': msg('Net {net} in the last 12 months: {gross} taken less {refunds} refunded.'),
+  all: msg('Net {net} so far: {gross} taken less {refunds} refunded.'),
+};
+const REVENUE_RULE = msg('A payment counts when it was made, a refund when it was given.');
+const CURRENCIES = msg('Payments were made in {count, plural, one {# currency} other {# currencies}} ({currencies}); their amounts are added together as {currency}.');
+const TOP_ENROLLED: Record<RangeKey, string> = {
+  '30d': msg('{title} had the most enrollments in the last 30 days: {count, number}.'),
+  '90d': msg('{title} had the most enrollments in the last 90 days: {count, number}.'),
+  '12m': msg('{title} had the most enrollments in the last 12 months: {count, number}.'),
+  all: msg('{title} had the most enrollments so far: {count, number}.'),
+};
+const NO_ENROLLMENTS: Record<RangeKey, string> = {
+  '30d': msg('No enrollments in the last 30 days.'),
+  '90d': msg('No enrollments in the last 90 days.'),
+  '12m': msg('No enrollments in the last 12 months.'),
+  all: msg('No enrollments so far.'),
+};
+const TOP_EARNING: Record<RangeKey, string> = {
+  '30d': msg('{title} earned the most in the last 30 days: {amount} net of refunds.'),
+  '90d': msg('{title} earned the most in the last 90 days: {amount} net of refunds.'),
+  '12m': msg('{title} earned the most in the last 12 months: {amount} net of refunds.'),
+  all: msg('{title} earned the most so far: {amount} net of refunds.'),
+};
+const NO_MONEY: Record<RangeKey, string> = {
+  '30d': msg('No course took money in the last 30 days.'),
+  '90d': msg('No course took money in the last 90 days.'),
+  '12m': msg('No course took money in the last 12 months.'),
+  all: msg('No course took money so far.'),
+};
+const APPLICATIONS: Record<RangeKey, string> = {
+  '30d': msg('{count, plural, one {# application} other {# applications}} in the last 30 days: {approved, number} approved, {rejected, number} rejected, {pending, number} still waiting.'),
+  '90d': msg('{count, plural, one {# application} other {# applications}} in the last 90 days: {approved, number} approved, {rejected, number} rejected, {pending, number} still waiting.'),
+  '12m': msg('{count, plural, one {# application} other {# applications}} in the last 12 months: {approved, number} approved, {rejected, number} rejected, {pending, number} still waiting.'),
+  all: msg('{count, plural, one {# application} other {# applications}} so far: {approved, number} approved, {rejected, number} rejected, {pending, number} still waiting.'),
+};
+const NO_APPLICATIONS: Record<RangeKey, string> = {
+  '30d': msg('No teacher applications in the last 30 days.'),
+  '90d': msg('No teacher applications in the last 90 days.'),
+  '12m': msg('No teacher applications in the last 12 months.'),
+  all: msg('No teacher applications so far.'),
+};
+const SEARCHES: Record<RangeKey, string> = {
+  '30d': msg('{count, plural, one {# search} other {# searches}} in the last 30 days; {share} led to a result being opened. Most searched: “{query}” ({top, number}).'),
+  '90d': msg('{count, plural, one {# search} other {# searches}} in the last 90 days; {share} led to a result being opened. Most searched: “{query}” ({top, number}).'),
+  '12m': msg('{count, plural, one {# search} other {# searches}} in the last 12 months; {share} led to a result being opened. Most searched: “{query}” ({top, number}).'),
+  all: msg('{count, plural, one {# search} other {# searches}} so far; {share} led to a result being opened. Most searched: “{query}” ({top, number}).'),
+};
+const NO_SEARCHES: Record<RangeKey, string> = {
+  '30d': msg('Nobody searched in the last 30 days.'),
+  '90d': msg('Nobody searched in the last 90 days.'),
+  '12m': msg('Nobody searched in the last 12 months.'),
+  all: msg('Nobody searched so far.'),
+};
+const ZERO_SEARCHES: Record<RangeKey, string> = {
+  '30d': msg('{count, plural, one {# search} other {# searches}} found nothing in the last 30 days; most wanted: “{query}” ({top, number}).'),
+  '90d': msg('{count, plural, one {# search} other {# searches}} found nothing in the last 90 days; most wanted: “{query}” ({top, number}).'),
+  '12m': msg('{count, plural, one {# search} other {# searches}} found nothing in the last 12 months; most wanted: “{query}” ({top, number}).'),
+  all: msg('{count, plural, one {# search} other {# searches}} found nothing so far; most wanted: “{query}” ({top, number}).'),
+};
+const ALL_FOUND: Record<RangeKey, string> = {
+  '30d': msg('Every search in the last 30 days found something.'),
+  '90d': msg('Every search in the last 90 days found something.'),
+  '12m': msg('Every search in the last 12 months found something.'),
+  all: msg('Every search so far found something.'),
 };
 
 function countLine(id: ChartId, title: string, description: string, series: SeriesRow[], value: (r: SeriesRow) => number, ctx: ChartContext): LineChart {
@@ -138,8 +225,7 @@ function countLine(id: ChartId, title: string, description: string, series: Seri
 function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
   const { series } = n;
   const tr = trOf(ctx);
-  const range = RANGE_KEYS[ctx.range.key];
-  const per = ctx.range.bucket;
+  const { key, bucket: per } = ctx.range;
   const signUps = sum(series.map((r) => r.signUps));
   const enrollments = sum(series.map((r) => r.enrollments));
   const gross = sum(series.map((r) => r.gross));
@@ -147,19 +233,26 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
   const money = (cents: number) => tr.money(cents, ctx.currency);
   const currencyNote =
     n.summary.currencies.length > 1
-      ? ` ${say(ctx, SAY.currencies, { count: n.summary.currencies.length, currencies: n.summary.currencies.join(', ').toUpperCase(), currency: ctx.currency.toUpperCase() })}`
+      ? ` ${tr.t(CURRENCIES, { count: n.summary.currencies.length, currencies: n.summary.currencies.join(', ').toUpperCase(), currency: ctx.currency.toUpperCase() })}`
       : '';
   const mostSignUps = busiest(series, (r) => r.signUps, ctx.range, tr);
   const mostActive = busiest(series, (r) => r.activeUsers, ctx.range, tr);
   const mostEnrolled = busiest(series, (r) => r.enrollments, ctx.range, tr);
   const latest = series.at(-1)?.activeUsers ?? 0;
   return {
-    signUps: countLine('sign-ups', say(ctx, msg('Sign-ups')), mostSignUps ? say(ctx, SAY.signUpsMost, { count: signUps, range, ...mostSignUps }) : say(ctx, SAY.signUps, { count: signUps, range }), series, (r) => r.signUps, ctx),
+    signUps: countLine(
+      'sign-ups',
+      say(ctx, msg('Sign-ups')),
+      mostSignUps ? tr.t(SIGN_UPS_MOST[key], { count: signUps, ...mostSignUps }) : tr.t(SIGN_UPS[key], { count: signUps }),
+      series,
+      (r) => r.signUps,
+      ctx,
+    ),
     activeUsers: countLine(
       'active-users',
       say(ctx, msg('Active users')),
-      // Two whole sentences: who counts, then the latest and busiest buckets.
-      `${say(ctx, SAY.activeUsers, { per })} ${mostActive ? say(ctx, SAY.latestMost, { latest, ...mostActive }) : say(ctx, SAY.latest, { kind: per, latest })}`,
+      // Two whole sentences: who counts, then the latest and the busiest bucket.
+      `${tr.t(ACTIVE_USERS[per])} ${mostActive ? tr.t(LATEST_MOST[per], { latest, ...mostActive }) : tr.t(LATEST[per], { latest })}`,
       series,
       (r) => r.activeUsers,
       ctx,
@@ -167,7 +260,8 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
     enrollments: countLine(
       'enrollments',
       say(ctx, msg('Enrollments')),
-      `${mostEnrolled ? say(ctx, SAY.enrollmentsMost, { count: enrollments, range, ...mostEnrolled }) : say(ctx, SAY.enrollments, { count: enrollments, range })} ${say(ctx, SAY.unpaid)}`,
+      // Two whole sentences: the count and its busiest bucket, then what is left out.
+      `${mostEnrolled ? tr.t(ENROLLMENTS_MOST[key], { count: enrollments, ...mostEnrolled }) : tr.t(ENROLLMENTS[key], { count: enrollments })} ${tr.t(UNPAID)}`,
       series,
       (r) => r.enrollments,
       ctx,
@@ -175,18 +269,18 @@ function seriesCharts(n: PlatformNumbers, ctx: ChartContext) {
     revenue: lineChart({
       id: 'revenue',
       title: say(ctx, msg('Revenue')),
-      description:
-        `${say(ctx, SAY.revenue, { net: money(gross - refunds), gross: money(gross), refunds: money(refunds), range })} ${say(ctx, SAY.revenueRule)}${currencyNote}`,
-      labels: series.map((r) => bucketText(r.bucket, ctx.range.bucket, tr)),
+      // What the range took, the rule that counts it, and (when there are several) the currencies.
+      description: `${tr.t(NET_REVENUE[key], { net: money(gross - refunds), gross: money(gross), refunds: money(refunds) })} ${tr.t(REVENUE_RULE)}${currencyNote}`,
+      labels: series.map((r) => bucketText(r.bucket, per, tr)),
       series: [
         { name: say(ctx, msg('Gross')), values: series.map((r) => r.gross) },
         { name: say(ctx, msg('Refunds')), values: series.map((r) => r.refunds) },
         { name: say(ctx, msg('Net')), values: series.map((r) => r.gross - r.refunds) },
       ],
       format: money,
-      axisFormat: compactMoney(ctx.currency),
+      axisFormat: compactMoney(ctx.currency, tr),
       minTop: 1000,
-      bucketHeading: say(ctx, BUCKET_HEADINGS[ctx.range.bucket]),
+      bucketHeading: say(ctx, BUCKET_HEADINGS[per]),
       csvHref: `${ctx.csvBase}&format=csv&chart=revenue`,
       tr,
     }),
@@ -197,15 +291,13 @@ function courseCharts(rows: TopCourseRow[], ctx: ChartContext) {
   const enrolled = rows.filter((r) => r.list === 'enrollments');
   const earning = rows.filter((r) => r.list === 'revenue');
   const tr = trOf(ctx);
-  const range = RANGE_KEYS[ctx.range.key];
+  const { key } = ctx.range;
   const money = (cents: number) => tr.money(cents, ctx.currency);
   return {
     topEnrolled: barChart({
       id: 'top-enrolled',
       title: say(ctx, msg('Top courses by enrollments')),
-      description: enrolled[0]
-        ? say(ctx, SAY.topEnrolled, { title: enrolled[0].title, count: enrolled[0].value, range })
-        : say(ctx, SAY.noEnrollments, { range }),
+      description: enrolled[0] ? tr.t(TOP_ENROLLED[key], { title: enrolled[0].title, count: enrolled[0].value }) : tr.t(NO_ENROLLMENTS[key]),
       items: enrolled.map((r) => ({ label: r.title, value: r.value, href: ctx.courseHref(r.id) })),
       head: [say(ctx, msg('Course')), say(ctx, msg('Enrollments'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=top-enrolled`,
@@ -214,12 +306,10 @@ function courseCharts(rows: TopCourseRow[], ctx: ChartContext) {
     topEarning: barChart({
       id: 'top-earning',
       title: say(ctx, msg('Top courses by net revenue')),
-      description: earning[0]
-        ? say(ctx, SAY.topEarning, { title: earning[0].title, amount: money(earning[0].value), range })
-        : say(ctx, SAY.noMoney, { range }),
+      description: earning[0] ? tr.t(TOP_EARNING[key], { title: earning[0].title, amount: money(earning[0].value) }) : tr.t(NO_MONEY[key]),
       items: earning.map((r) => ({ label: r.title, value: r.value, href: ctx.courseHref(r.id) })),
       format: money,
-      labelFormat: compactMoney(ctx.currency),
+      labelFormat: compactMoney(ctx.currency, tr),
       head: [say(ctx, msg('Course')), say(ctx, msg('Net revenue'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=top-earning`,
       tr,
@@ -229,32 +319,36 @@ function courseCharts(rows: TopCourseRow[], ctx: ChartContext) {
 
 function applicationsChart(n: PlatformNumbers, ctx: ChartContext): BarChart {
   const s = n.summary;
-  const range = RANGE_KEYS[ctx.range.key];
+  const tr = trOf(ctx);
+  const pct = percentOf(tr);
+  const { key } = ctx.range;
   return barChart({
     id: 'applications',
     title: say(ctx, msg('Teacher applications')),
     description:
       s.applicationsSubmitted === 0
-        ? say(ctx, SAY.noApplications, { range })
-        : say(ctx, SAY.applications, { count: s.applicationsSubmitted, range, approved: s.applicationsApproved, rejected: s.applicationsRejected, pending: s.applicationsPending }),
+        ? tr.t(NO_APPLICATIONS[key])
+        : tr.t(APPLICATIONS[key], { count: s.applicationsSubmitted, approved: s.applicationsApproved, rejected: s.applicationsRejected, pending: s.applicationsPending }),
     items:
       s.applicationsSubmitted === 0
         ? []
         : [
             { label: say(ctx, msg('Submitted')), value: s.applicationsSubmitted },
-            { label: say(ctx, msg('Pending')), value: s.applicationsPending, extra: [percent(s.applicationsPending, s.applicationsSubmitted)] },
-            { label: say(ctx, msg('Approved')), value: s.applicationsApproved, extra: [percent(s.applicationsApproved, s.applicationsSubmitted)] },
-            { label: say(ctx, msg('Rejected')), value: s.applicationsRejected, extra: [percent(s.applicationsRejected, s.applicationsSubmitted)] },
+            { label: say(ctx, msg('Pending')), value: s.applicationsPending, extra: [pct(s.applicationsPending, s.applicationsSubmitted)] },
+            { label: say(ctx, msg('Approved')), value: s.applicationsApproved, extra: [pct(s.applicationsApproved, s.applicationsSubmitted)] },
+            { label: say(ctx, msg('Rejected')), value: s.applicationsRejected, extra: [pct(s.applicationsRejected, s.applicationsSubmitted)] },
           ],
     head: [say(ctx, msg('Stage')), say(ctx, msg('Applications')), say(ctx, msg('Of submitted'))],
     csvHref: `${ctx.csvBase}&format=csv&chart=applications`,
-    tr: trOf(ctx),
+    tr,
   });
 }
 
 function searchCharts(n: PlatformNumbers, ctx: ChartContext) {
   const s = n.summary;
-  const range = RANGE_KEYS[ctx.range.key];
+  const tr = trOf(ctx);
+  const pct = percentOf(tr);
+  const { key } = ctx.range;
   const top = n.topSearches.filter((r) => r.list === 'top');
   const zero = n.topSearches.filter((r) => r.list === 'zero');
   return {
@@ -262,27 +356,28 @@ function searchCharts(n: PlatformNumbers, ctx: ChartContext) {
       id: 'top-searches',
       title: say(ctx, msg('Top searches')),
       description: top[0]
-        ? say(ctx, SAY.searches, { count: s.searches, range, share: percent(s.searchesClicked, s.searches), query: top[0].query, top: top[0].searches })
-        : say(ctx, SAY.noSearches, { range }),
-      items: top.map((r) => ({ label: r.query, value: r.searches, extra: [String(r.averageResults), percent(r.clicks, r.searches)] })),
+        ? tr.t(SEARCHES[key], { count: s.searches, share: pct(s.searchesClicked, s.searches), query: top[0].query, top: top[0].searches })
+        : tr.t(NO_SEARCHES[key]),
+      items: top.map((r) => ({ label: r.query, value: r.searches, extra: [tr.number(r.averageResults), pct(r.clicks, r.searches)] })),
       head: [say(ctx, msg('Query')), say(ctx, msg('Searches')), say(ctx, msg('Average results')), say(ctx, msg('Click-through'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=top-searches`,
-      tr: trOf(ctx),
+      tr,
     }),
     zeroSearches: barChart({
       id: 'zero-searches',
       title: say(ctx, msg('Searches that found nothing')),
       description: zero[0]
-        ? say(ctx, SAY.zeroSearches, { count: s.searchesWithoutResults, range, query: zero[0].query, top: zero[0].searches })
-        : say(ctx, SAY.allFound, { range }),
+        ? tr.t(ZERO_SEARCHES[key], { count: s.searchesWithoutResults, query: zero[0].query, top: zero[0].searches })
+        : tr.t(ALL_FOUND[key]),
       items: zero.map((r) => ({ label: r.query, value: r.searches })),
       head: [say(ctx, msg('Query')), say(ctx, msg('Searches'))],
       csvHref: `${ctx.csvBase}&format=csv&chart=zero-searches`,
-      tr: trOf(ctx),
+      tr,
     }),
   };
 }
 
+/** The page's charts, their words and numbers in the reader's language (`ctx.tr`; English without it). */
 export function platformCharts(n: PlatformNumbers, ctx: ChartContext): PlatformCharts {
   return { ...seriesCharts(n, ctx), ...courseCharts(n.topCourses, ctx), applications: applicationsChart(n, ctx), ...searchCharts(n, ctx) };
 }
