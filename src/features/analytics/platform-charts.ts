@@ -333,7 +333,8 @@ function applicationsChart(n: PlatformNumbers, ctx: ChartContext): BarChart {
       s.applicationsSubmitted === 0
         ? []
         : [
-            { label: say(ctx, msg('Submitted')), value: s.applicationsSubmitted },
+            // A stage, not the submission date a grading column calls "Submitted": a message of its own.
+            { label: tr.t(msg('{stage, select, submitted {Submitted} other {{stage}}}'), { stage: 'submitted' }), value: s.applicationsSubmitted },
             { label: say(ctx, msg('Pending')), value: s.applicationsPending, extra: [pct(s.applicationsPending, s.applicationsSubmitted)] },
             { label: say(ctx, msg('Approved')), value: s.applicationsApproved, extra: [pct(s.applicationsApproved, s.applicationsSubmitted)] },
             { label: say(ctx, msg('Rejected')), value: s.applicationsRejected, extra: [pct(s.applicationsRejected, s.applicationsSubmitted)] },
