@@ -37,6 +37,14 @@ export const SLOW = [
  */
 export const ALONE = ['tests/jobs/collect-unreferenced-files.test.ts'];
 
+/**
+ * The axe-core walk (about 230 page loads, each checked by axe in Chromium): last, on its own, after
+ * everything else. Beside the other browser walks and the ffmpeg transcodes on 2 cores it took 820 s
+ * and pushed timing-sensitive files (transcodes, the fault tests) past their limits; alone it takes
+ * about 3 minutes and slows nothing.
+ */
+export const LAST = ['tests/e2e/a11y.e2e.test.ts'];
+
 const shared = {
   pool: 'forks' as const,
   testTimeout: 20_000,
@@ -73,7 +81,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
-      { test: { ...shared, name: 'slow', include: SLOW, exclude: ['tests/bench/**', 'node_modules/**'], sequence: { groupOrder: 1 } } },
+      { test: { ...shared, name: 'slow', include: SLOW, exclude: ['tests/bench/**', 'node_modules/**', ...LAST], sequence: { groupOrder: 1 } } },
+      { test: { ...shared, name: 'slow-last', include: LAST, maxWorkers: 1, sequence: { groupOrder: 2 } } },
     ],
   },
 });
