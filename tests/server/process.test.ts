@@ -111,7 +111,8 @@ describe('the server process', () => {
     const server = startServer({ ...env, NODE_ENV: 'production', BASE_URL: 'https://edupeak.example' });
     expect(await server.exited).toBe(1);
     expect(server.output()).toMatch(/^SESSION_SECRET: required in production/);
-  });
+    // A tsx process starting on a busy 2-core machine: 20 s was not always enough.
+  }, 60_000);
 
   it('a taken database port gives a clear message', async () => {
     const blocker = net.createServer();
