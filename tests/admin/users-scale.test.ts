@@ -24,13 +24,18 @@ const PAGES = [
 describe('admin users at 10,000', () => {
   const t = useTestApp();
 
+  // The device's presence (features/accounts/presence.ts) is written at most once a minute, whatever
+  // the page: whether a measured request falls on it depends on how long the 10,000 rows took to
+  // insert, so it is left out of the comparison (it is one statement, not a per-row cost).
+  const pageQueries = (r: { queries: string[] }) => r.queries.filter((q) => !q.includes('online_session')).length;
+
   it('each view: within the page budget, the same number of queries as with 5 users, under a second; the CSV streams all 10,000', async () => {
     const admin = await signedInAs(t.app, t.db, 'admin');
     for (let i = 0; i < 5; i++) await createUser(t.db, { email: `few-${i}@few.test` });
     const few = new Map<string, number>();
-    for (const path of PAGES) few.set(path, (await countQueries(t.db, () => admin.agent.get(path).expect(200))).count);
+    for (const path of PAGES) few.set(path, pageQueries(await countQueries(t.db, () => admin.agent.get(path).expect(200))));
     const someone = await createUser(t.db);
-    const pageFew = (await countQueries(t.db, () => admin.agent.get(`/admin/users/${someone.id}`).expect(200))).count;
+    const pageFew = pageQueries(await countQueries(t.db, () => admin.agent.get(`/admin/users/${someone.id}`).expect(200)));
 
     const course = await createCourse(t.db);
     // One statement per table.
@@ -56,7 +61,7 @@ describe('admin users at 10,000', () => {
       const ms = Date.now() - started;
       const size = expectWithinPageBudget(many.result);
       timings.push(`${path}: ${ms} ms, ${size} bytes gzipped, ${many.count} queries`);
-      expect(many.count, `${path}\n${many.queries.join('\n')}`).toBe(few.get(path));
+      expect(pageQueries(many), `${path}\n${many.queries.join('\n')}`).toBe(few.get(path));
       expect(ms, path).toBeLessThan(1000);
       expect(many.result.text.match(/<tr id="u-/g)?.length ?? 0, path).toBeGreaterThan(0);
     }
@@ -68,7 +73,7 @@ describe('admin users at 10,000', () => {
     const pageStarted = Date.now();
     const page = await countQueries(t.db, () => admin.agent.get(`/admin/users/${one}`).expect(200));
     timings.push(`/admin/users/:id: ${Date.now() - pageStarted} ms, ${page.count} queries`);
-    expect(page.count).toBe(pageFew);
+    expect(pageQueries(page)).toBe(pageFew);
     expectWithinPageBudget(page.result);
 
     const csvStarted = Date.now();
