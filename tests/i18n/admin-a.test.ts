@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onFormatError } from '../../src/i18n/translator.ts';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
+import { expectNoFormatErrors } from '../setup/i18n.ts';
 import { addMembership } from '../setup/admin-factories.ts';
 import { createAdmin, createCourse, createEnrollment, createUser } from '../setup/factories.ts';
 import { csrfTokenOf } from '../setup/login.ts';
@@ -20,15 +20,7 @@ const ar = { 'Accept-Language': 'ar' };
 
 describe('admin pages (first half) in Spanish and Arabic', () => {
   const t = useTestApp();
-  const broken: string[] = [];
-  beforeEach(() => {
-    broken.length = 0;
-    onFormatError((message, error) => broken.push(`${message}: ${(error as Error).message}`));
-  });
-  afterEach(() => {
-    onFormatError(() => {});
-    expect(broken).toEqual([]);
-  });
+  expectNoFormatErrors();
 
   it('the overview and its tabs in Spanish; in Arabic right to left', async () => {
     const admin = await signedInAs(t.app, t.db, 'admin');

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onFormatError } from '../../src/i18n/translator.ts';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
+import { expectNoFormatErrors } from '../setup/i18n.ts';
 import { createAnnouncement } from '../setup/announcement-factories.ts';
 import { createChapter, createCourse, createEnrollment, createLesson, createTeacher, createUser } from '../setup/factories.ts';
 import { createSupportCall, createSupportRequest, enrolledStudent } from '../setup/support-call-factories.ts';
@@ -19,15 +19,7 @@ const DAY = 86_400_000;
 
 describe('announcements, live calls and charts in Spanish and Arabic', () => {
   const t = useTestApp();
-  const broken: string[] = [];
-  beforeEach(() => {
-    broken.length = 0;
-    onFormatError((message, error) => broken.push(`${message}: ${(error as Error).message}`));
-  });
-  afterEach(() => {
-    onFormatError(() => {});
-    expect(broken).toEqual([]);
-  });
+  expectNoFormatErrors();
 
   const admin = async (language: 'es' | 'ar' = 'es') => {
     const me = await signedInAs(t.app, t.db, 'admin');

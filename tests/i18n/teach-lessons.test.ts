@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onFormatError } from '../../src/i18n/translator.ts';
+import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
+import { expectNoFormatErrors } from '../setup/i18n.ts';
 import { createAssignment, createChapter, createCourse, createLesson, createQuestion, createQuiz } from '../setup/factories.ts';
 import { pngImage } from '../setup/media.ts';
 import { signedInAs } from '../setup/users.ts';
@@ -17,15 +17,7 @@ const ar = { 'Accept-Language': 'ar' };
 
 describe('lesson and assessment editing in Spanish and Arabic', () => {
   const t = useTestApp();
-  const broken: string[] = [];
-  beforeEach(() => {
-    broken.length = 0;
-    onFormatError((message, error) => broken.push(`${message}: ${(error as Error).message}`));
-  });
-  afterEach(() => {
-    onFormatError(() => {});
-    expect(broken).toEqual([]);
-  });
+  expectNoFormatErrors();
 
   async function lessonOf() {
     const teacher = await signedInAs(t.app, t.db, 'teacher');
