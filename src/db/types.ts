@@ -556,9 +556,11 @@ export interface OnlineSession {
 
 export interface PaymentTransaction {
   amount: number;
+  anonymisedAt: Timestamp | null;
+  courseId: string | null;
   createdAt: Generated<Timestamp>;
   currency: Generated<string>;
-  enrollmentId: string;
+  enrollmentId: string | null;
   id: Generated<string>;
   metadata: Json | null;
   paymentMethod: string | null;
@@ -729,6 +731,7 @@ export interface User {
   bio: string | null;
   createdAt: Generated<Timestamp>;
   dataSaver: boolean | null;
+  deletionRequestedAt: Timestamp | null;
   designation: string | null;
   email: string;
   emailVerified: Generated<boolean>;

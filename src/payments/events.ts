@@ -112,7 +112,7 @@ export async function handleStripeEvent(db: Database, event: IncomingEvent): Pro
 }
 
 /** A payment transaction and the student whose enrollment it pays (the audit rows' actor). */
-type TransactionRow = Selectable<PaymentTransaction> & { studentId: string };
+type TransactionRow = Selectable<PaymentTransaction> & { studentId: string; liveEnrollmentId: string };
 type LookupColumn = 'id' | 'stripePaymentId' | 'stripeSessionId';
 
 /** The first transaction found by these keys, in order, locked for the rest of the transaction. */
@@ -125,7 +125,8 @@ async function lockTransaction(tx: Tx, keys: Array<[LookupColumn, string | undef
       .selectFrom('paymentTransaction')
       .innerJoin('enrollment', 'enrollment.id', 'paymentTransaction.enrollmentId')
       .selectAll('paymentTransaction')
-      .select('enrollment.userId as studentId')
+      // Through the join: a payment found here has its enrollment (anonymised ones have none).
+      .select(['enrollment.userId as studentId', 'enrollment.id as liveEnrollmentId'])
       .where(`paymentTransaction.${column}`, '=', value)
       .orderBy('paymentTransaction.createdAt', 'desc')
       .limit(1)
@@ -168,7 +169,7 @@ async function completePayment(tx: Tx, session: TestEventObject): Promise<EventR
     })
     .where('id', '=', row.id)
     .execute();
-  await activateOnPayment(tx, systemAudit(row.studentId), { enrollmentId: row.enrollmentId, transactionId: row.id, via: 'stripe' });
+  await activateOnPayment(tx, systemAudit(row.studentId), { enrollmentId: row.liveEnrollmentId, transactionId: row.id, via: 'stripe' });
   return 'applied';
 }
 
@@ -213,6 +214,6 @@ async function recordRefund(tx: Tx, charge: TestEventObject): Promise<EventResul
     })
     .where('id', '=', row.id)
     .execute();
-  if (full) await cancelOnRefund(tx, systemAudit(row.studentId), { enrollmentId: row.enrollmentId, refundedTransactionId: row.id, via: 'stripe' });
+  if (full) await cancelOnRefund(tx, systemAudit(row.studentId), { enrollmentId: row.liveEnrollmentId, refundedTransactionId: row.id, via: 'stripe' });
   return 'applied';
 }

@@ -86,6 +86,10 @@ export async function refundTransaction(
 
   const payment = await db.selectFrom('paymentTransaction').selectAll().where('id', '=', input.transactionId).executeTakeFirst();
   if (!payment) return { ok: false, message: msg('We could not find that payment.') };
+  // Kept for accounting after its payer deleted their account (migration 20261201000000): there is
+  // no student to notify or enrollment to cancel, and no one to send the money to but their card.
+  if (!payment.enrollmentId) return { ok: false, message: msg('The payer deleted their account: refund this payment from the Stripe dashboard, where their card is.') };
+  const enrollmentId = payment.enrollmentId;
   const check = checkRefund(payment, input, input.money);
   if (!check.ok) return { ok: false, message: check.message, values: check.values };
   const { amount, alreadyRefunded, reason } = check;
@@ -153,13 +157,13 @@ export async function refundTransaction(
       entityId: row.id,
       metadata: { amountCents: input.amountCents ?? 'rest', refunded: amount, reason },
     });
-    const enrollmentCancelled = full ? await cancelOnRefund(tx, who, { enrollmentId: row.enrollmentId, refundedTransactionId: row.id, reason }) : false;
+    const enrollmentCancelled = full ? await cancelOnRefund(tx, who, { enrollmentId, refundedTransactionId: row.id, reason }) : false;
     const about = await tx
       .selectFrom('enrollment as e')
       .innerJoin('user as u', 'u.id', 'e.userId')
       .innerJoin('course as c', 'c.id', 'e.courseId')
       .select(['u.id as userId', 'u.email', 'u.firstName', 'u.language', 'c.title', 'c.slug'])
-      .where('e.id', '=', row.enrollmentId)
+      .where('e.id', '=', enrollmentId)
       .executeTakeFirstOrThrow();
     const refund: RecordedRefund = {
       amount,

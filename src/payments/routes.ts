@@ -99,7 +99,7 @@ export function testCheckoutRoutes(deps: PaymentsDeps): Router {
       .selectFrom('paymentTransaction as t')
       .innerJoin('enrollment as e', 'e.id', 't.enrollmentId')
       .innerJoin('course as c', 'c.id', 'e.courseId')
-      .select(['t.id', 't.amount', 't.currency', 't.status', 't.stripeSessionId', 't.enrollmentId', 'e.userId', 'e.courseId', 'c.title', 'c.slug'])
+      .select(['t.id', 't.amount', 't.currency', 't.status', 't.stripeSessionId', 'e.id as enrollmentId', 'e.userId', 'e.courseId', 'c.title', 'c.slug'])
       .where('t.id', '=', id.data)
       .where('e.userId', '=', user.id)
       .executeTakeFirst();

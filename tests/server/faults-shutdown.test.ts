@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../setup/database.ts';
 import { createChapter, createCourse, createLesson, createTeacher } from '../setup/factories.ts';
 import { freePort } from '../setup/postgres.ts';
-import { sleep, startApp, timedFetch, Visitor, type AppProcess } from './faults-helpers.ts';
+import { sleep, startApp, timedFetch, Visitor, waitForOutput, type AppProcess } from './faults-helpers.ts';
 
 /**
  * SIGTERM while a large upload (sent slowly) and a large download (read slowly) are in flight:
@@ -102,7 +102,8 @@ describe('SIGTERM with a slow upload and a slow download in flight', () => {
     courseSlug = course.slug;
     const chapter = await createChapter(db, { courseId: course.id });
     lessonId = (await createLesson(db, { chapterId: chapter.id })).id;
-    app = await startApp({ PORT: String(await freePort()), DATA_DIR: path.join(dir, 'data'), DATABASE_URL: database.url });
+    // At info, so the "shutting down" line the SIGTERM case waits for is printed.
+    app = await startApp({ PORT: String(await freePort()), DATA_DIR: path.join(dir, 'data'), DATABASE_URL: database.url, LOG_LEVEL: 'info' });
     teacher = new Visitor(app.url);
     await teacher.signIn(owner.email, owner.password);
     // The file the slow reader will download, attached at full speed.
@@ -128,7 +129,9 @@ describe('SIGTERM with a slow upload and a slow download in flight', () => {
 
     const signalledAt = Date.now();
     app.child.kill('SIGTERM');
-    await sleep(200);
+    // The listener closes in the same tick as this line is logged. A fixed wait raced it on a busy
+    // machine: a connection that reached the backlog first was reset (ECONNRESET) when it closed.
+    await waitForOutput(app, /shutting down/, 10_000);
     // A new connection after the signal: refused (the port is closed), not queued.
     const late = await timedFetch(`${app.url}/healthz`);
     expect(late.status).toBe(0);

@@ -7,11 +7,15 @@ import type { Database } from '../../db/database.ts';
  * `<row id>.<secret>`; only the secret's SHA-256 is stored, and it is compared in constant time.
  */
 
-export type TokenPurpose = 'email-verification' | 'password-reset';
+export type TokenPurpose = 'email-verification' | 'password-reset' | 'account-deletion' | 'provider-link';
 
 const LIFETIME_MS: Record<TokenPurpose, number> = {
   'email-verification': 24 * 60 * 60 * 1000,
   'password-reset': 60 * 60 * 1000,
+  // Confirms "delete my account" for someone with no password (they sign in with a provider only).
+  'account-deletion': 60 * 60 * 1000,
+  // Proves an existing account before a provider's identity with the same email is linked to it.
+  'provider-link': 60 * 60 * 1000,
 };
 
 /** SHA-256 of a secret: what is stored for a mailed token (here and in invitation.token). */
