@@ -7,6 +7,8 @@ import { adminRoutes } from './features/admin/routes.ts';
 import { refuseWhileImpersonating } from './features/admin/impersonation-limits.ts';
 import { impersonationStopRoutes } from './features/admin/impersonation-routes.ts';
 import { authRoutes } from './features/accounts/auth-routes.ts';
+import { providerClients } from './features/accounts/providers/clients.ts';
+import { providerAuthRoutes, signInMethodRoutes } from './features/accounts/providers/routes.ts';
 import { loadCurrentUser } from './features/accounts/sessions.ts';
 import { trackPresence } from './features/accounts/presence.ts';
 import { billingRoutes } from './features/billing/routes.ts';
@@ -79,7 +81,9 @@ export function createApp(deps: AppDeps): Express {
   const storage = deps.storage ?? createStorage(config);
   // Mail that notifications and announcements queued in a request's transaction goes out after its response.
   const outbox = createMailOutbox({ db, mailer, logger, baseUrl: config.baseUrl });
-  const accounts = { db, mailer, logger, baseUrl: config.baseUrl, storage, config };
+  // Google and GitHub, when configured (config.providers): their buttons, flows and the sign-in methods page.
+  const clients = providerClients(config);
+  const accounts = { db, mailer, logger, baseUrl: config.baseUrl, storage, config, clients, signInProviders: [...clients.values()].map(({ id, label }) => ({ id, label })) };
   const queue = deps.queue ?? createJobQueue({ db, logger });
   const media = { db, storage, config, logger, queue };
   const payments = { db, stripe: deps.stripe ?? createStripe(config), config, logger };
@@ -138,11 +142,13 @@ export function createApp(deps: AppDeps): Express {
   // Each router is mounted behind its guard (tests/security/guards.test.ts checks every one).
   app.use(publicRouter(languageRoutes({ db, secureCookies: config.isProduction })));
   app.use(publicRouter(homeRoutes({ db, cacheMs: config.catalogCacheMs })));
+  app.use('/auth/providers', providerAuthRoutes(accounts));
   app.use('/auth', authRoutes(accounts));
   app.use(catalogRoutes({ db, cacheMs: config.catalogCacheMs }));
   app.use(mediaRoutes(media));
   app.use(certificateRoutes({ db, storage, baseUrl: config.baseUrl, logger }));
   app.use(leaderboardRoutes({ db }));
+  app.use('/account/sign-in-methods', requireUser, signInMethodRoutes(accounts));
   app.use('/account', requireUser, accountRoutes(accounts));
   app.use('/account', requireUser, billingRoutes({ db }));
   app.use('/account', requireUser, notificationPreferenceRoutes({ db }));

@@ -62,6 +62,16 @@ const envSchema = z.object({
   VIDEO_WORKERS: z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').default(1),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  // Sign-in with providers (features/accounts/providers): each appears once its id and secret are set.
+  GOOGLE_CLIENT_ID: optionalText,
+  GOOGLE_CLIENT_SECRET: optionalText,
+  // Google's OpenID Connect issuer; another issuer here (a test provider, a company's own) is discovered the same way.
+  GOOGLE_ISSUER_URL: z.string().url('must be an absolute URL').default('https://accounts.google.com'),
+  GITHUB_CLIENT_ID: optionalText,
+  GITHUB_CLIENT_SECRET: optionalText,
+  // Where GitHub's /login/oauth/authorize and /login/oauth/access_token are, and its REST API (/user, /user/emails).
+  GITHUB_URL: z.string().url('must be an absolute URL').default('https://github.com'),
+  GITHUB_API_URL: z.string().url('must be an absolute URL').default('https://api.github.com'),
   UPLOAD_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(500),
 });
 
@@ -99,6 +109,11 @@ export interface Config {
   catalogCacheMs: number;
   /** The support calls' meeting URL with `{room}` (features/support-calls); undefined: the host pastes a link. */
   supportCallUrlTemplate: string | undefined;
+  /** Sign-in providers that are configured (both id and secret set); the others are not offered. */
+  providers: {
+    google?: { clientId: string; clientSecret: string; issuerUrl: string };
+    github?: { clientId: string; clientSecret: string; webUrl: string; apiUrl: string };
+  };
 }
 
 /** A configuration mistake: its message is one line that names the variable. */
@@ -159,6 +174,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('S3_SECRET_ACCESS_KEY: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   }
 
+  for (const [name, id, secret] of [['GOOGLE', env.GOOGLE_CLIENT_ID, env.GOOGLE_CLIENT_SECRET], ['GITHUB', env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET]] as const) {
+    if (Boolean(id) !== Boolean(secret)) throw new ConfigError(`${name}_CLIENT_SECRET: ${name}_CLIENT_ID and ${name}_CLIENT_SECRET must be set together`);
+  }
+
   if (env.SUPPORT_CALL_URL_TEMPLATE !== undefined) checkSupportCallTemplate(env.SUPPORT_CALL_URL_TEMPLATE, env.NODE_ENV);
 
   return {
@@ -189,6 +208,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     ffmpeg: { ffmpegPath: env.FFMPEG_PATH, ffprobePath: env.FFPROBE_PATH },
     catalogCacheMs: (env.CATALOG_CACHE_SECONDS ?? (isProduction ? 5 : 0)) * 1000,
     supportCallUrlTemplate: env.SUPPORT_CALL_URL_TEMPLATE,
+    providers: {
+      ...(env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
+        ? { google: { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, issuerUrl: env.GOOGLE_ISSUER_URL } }
+        : {}),
+      ...(env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET
+        ? { github: { clientId: env.GITHUB_CLIENT_ID, clientSecret: env.GITHUB_CLIENT_SECRET, webUrl: env.GITHUB_URL, apiUrl: env.GITHUB_API_URL } }
+        : {}),
+    },
   };
 }
 

@@ -59,9 +59,14 @@ const TOKEN_PROBLEMS = {
 const tokenProblem = (check: Exclude<TokenCheck, { ok: true }>, what: keyof typeof TOKEN_PROBLEMS) =>
   check.reason === 'expired' ? TOKEN_PROBLEMS[what].expired : TOKEN_PROBLEMS[what].invalid;
 
-export function authRoutes(deps: AccountDeps & { config: DeviceCookieConfig }): Router {
+export function authRoutes(deps: AccountDeps & { config: DeviceCookieConfig; signInProviders?: Array<{ id: string; label: string }> }): Router {
   const { db } = deps;
   const router = publicRouter(Router());
+  // "Continue with Google / GitHub" on the sign-in and registration forms: only the configured ones.
+  router.use((_req, res, next) => {
+    res.locals.signInProviders = deps.signInProviders ?? [];
+    next();
+  });
 
   router.get('/register', (req, res) => {
     if (currentUser(res)) return res.redirect(303, '/');

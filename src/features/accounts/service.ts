@@ -102,7 +102,7 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
-function recordAttempt(db: Database, client: ClientInfo, userId: string, failureReason: string | null) {
+export function recordAttempt(db: Database, client: ClientInfo, userId: string, failureReason: string | null) {
   const device = describeUserAgent(client.userAgent);
   return db
     .insertInto('loginHistory')
@@ -124,7 +124,7 @@ function recordAttempt(db: Database, client: ClientInfo, userId: string, failure
  * visit in the course's activity; and an activity_log `logged_in` row for staff (/admin/activity), naming
  * the login_history row and how many enrollments were marked.
  */
-function recordSignIn(db: Database, client: ClientInfo, userId: string) {
+export function recordSignIn(db: Database, client: ClientInfo, userId: string) {
   const userAgent = client.userAgent?.slice(0, 500) ?? null;
   const device = JSON.stringify(describeUserAgent(client.userAgent));
   return sql`

@@ -36,6 +36,11 @@ export const REFUSED_WHILE_IMPERSONATING: ReadonlyArray<readonly [Method, string
   ['POST', '/account/sessions', 'signed-in devices'],
   ['POST', '/auth/login', 'signing in'],
   ['POST', '/auth/register', 'signing up'],
+  // Signing in with Google or GitHub, and connecting or disconnecting them (issue 22).
+  ['ANY', '/auth/providers', 'signing in'],
+  ['POST', '/account/sign-in-methods', 'sign-in methods'],
+  // Everything the platform holds about the person, as one download: theirs to ask for.
+  ['ANY', '/account/data', 'the personal data download'],
   // Points are the person's to spend: opening a lesson early, and sending a post to moderation
   // (a new post's form is multipart, so writing one as them is refused whole: their words, too).
   ['POST', '/learn/:slug/unlock', 'spending points'],
