@@ -9,10 +9,14 @@ import type { Config } from '../config.ts';
  * bucket, and a CSP checks the redirect's target too. Images, videos and the offline copy's fetches
  * (connect-src, for the service worker) must be allowed to load from the bucket's origin, or every
  * stored image and video would be blocked on an S3 deployment.
+ *
+ * Likewise "Continue with Google / GitHub" is a form whose answer redirects to the provider's sign-in
+ * page, and browsers apply form-action to that redirect: the configured providers' origins are allowed.
  */
-export function securityHeaders({ isProduction, s3 }: { isProduction: boolean; s3?: Config['s3'] }) {
+export function securityHeaders({ isProduction, s3, providers }: { isProduction: boolean; s3?: Config['s3']; providers?: Config['providers'] }) {
   const bucket = s3 ? bucketOrigin(s3) : undefined;
   const plusBucket = bucket ? [bucket] : [];
+  const providerOrigins = [providers?.google?.issuerUrl, providers?.github?.webUrl].filter((url): url is string => Boolean(url)).map((url) => new URL(url).origin);
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -24,7 +28,7 @@ export function securityHeaders({ isProduction, s3 }: { isProduction: boolean; s
         mediaSrc: ["'self'", ...plusBucket],
         fontSrc: ["'self'"],
         connectSrc: ["'self'", ...plusBucket],
-        formAction: ["'self'"],
+        formAction: ["'self'", ...providerOrigins],
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],
         objectSrc: ["'none'"],

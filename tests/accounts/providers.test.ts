@@ -73,6 +73,8 @@ describe('signing in with Google (OpenID Connect) and GitHub', () => {
     const page = await newAgent(app).get('/auth/login').expect(200);
     expect(page.text).toContain('Continue with Google');
     expect(page.text).toContain('Continue with GitHub');
+    // The button's answer redirects to the provider: browsers apply the CSP's form-action to that redirect.
+    expect(page.headers['content-security-policy']).toContain(`form-action 'self' ${google.issuer} ${github.url}`);
     const bare = buildTestApp(database.db);
     const plain = newAgent(bare);
     const login = await plain.get('/auth/login').expect(200);
