@@ -266,6 +266,11 @@ export async function seedDemo(db: Database, { env, storage }: SeedOptions): Pro
           .insertInto('account')
           .values({ userId: user.id, accountId: user.id, providerId: 'credential', password: passwordHash })
           .execute();
+        // The demo student has GitHub connected too, so /account/sign-in-methods shows a connected
+        // provider at once (signing in with it needs GITHUB_CLIENT_ID and a real GitHub account).
+        if (login.role === 'student') {
+          await trx.insertInto('account').values({ userId: user.id, accountId: 'demo-github-583231', providerId: 'github', scope: 'read:user user:email' }).execute();
+        }
       }
       userIds.set(login.email, user.id);
     }
