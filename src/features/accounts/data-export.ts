@@ -5,6 +5,7 @@ import type { Translator } from '../../i18n/translator.ts';
 import type { Logger } from '../../logger.ts';
 import { FileNotFoundError, isSafeKey, type Storage } from '../../storage/index.ts';
 import * as areas from './data-export-areas.ts';
+import * as community from './data-export-community.ts';
 
 /**
  * "Download my data" (issue 22), without HTTP: everything Edupeak holds about one person, as the
@@ -109,15 +110,15 @@ export async function* dataExportEntries(deps: DataExportDeps, who: { userId: st
 
   yield json('quiz-answers.json', await areas.quizAnswersArea(db, userId));
 
-  const posts = await areas.postsArea(db, userId);
+  const posts = await community.postsArea(db, userId);
   yield json(
     'posts.json',
     posts.map(({ coverImageKey, ...p }) => ({ ...p, coverImage: fileFor(coverImageKey, `post-covers/${safeName(p.slug)}`) })),
   );
 
-  yield json('comments.json', await areas.commentsArea(db, userId));
-  yield json('reactions.json', await areas.reactionsArea(db, userId));
-  yield json('ratings.json', await areas.ratingsArea(db, userId));
+  yield json('comments.json', await community.commentsArea(db, userId));
+  yield json('reactions.json', await community.reactionsArea(db, userId));
+  yield json('ratings.json', await community.ratingsArea(db, userId));
   yield json('payments.json', await areas.paymentsArea(db, userId));
 
   const certificates = await areas.certificatesArea(db, userId);
@@ -131,12 +132,12 @@ export async function* dataExportEntries(deps: DataExportDeps, who: { userId: st
     })),
   );
 
-  yield json('points.json', await areas.pointsArea(db, userId));
-  yield json('notifications.json', await areas.notificationsArea(db, userId));
-  yield json('help-requests.json', await areas.helpRequestsArea(db, userId));
-  yield json('support-calls.json', await areas.supportCallsArea(db, userId));
-  yield json('teaching.json', await areas.teachingArea(db, userId));
-  yield json('searches.json', await areas.searchesArea(db, userId));
+  yield json('points.json', await community.pointsArea(db, userId));
+  yield json('notifications.json', await community.notificationsArea(db, userId));
+  yield json('help-requests.json', await community.helpRequestsArea(db, userId));
+  yield json('support-calls.json', await community.supportCallsArea(db, userId));
+  yield json('teaching.json', await community.teachingArea(db, userId));
+  yield json('searches.json', await community.searchesArea(db, userId));
   yield json('login-history.json', await areas.loginHistoryArea(db, userId));
 
   // The files, one open at a time: the caller pulls the next entry once this one is written.
