@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import yauzl from 'yauzl';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -341,6 +343,43 @@ describe('the /account/data page', () => {
     const got = await unzip(five.result.body as Buffer);
     expect(JSON.parse(got.get('enrollments.json')!.toString('utf8'))).toHaveLength(5);
     console.info(`[data export] ${five.count} queries per download`);
+  });
+
+  it('survives a client that leaves in the middle: nothing logged as an error, and the next download is whole', async () => {
+    const someone = await signedInAs(t.app, t.db, 'student');
+    // A 6 MB picture (stored, not deflated): the archive takes many writes, so the client leaves mid-way.
+    const big = randomBytes(6 * 1024 * 1024);
+    const key = newKey('avatars', 'webp');
+    await storage.put(key, big, { contentType: 'image/webp', contentLength: big.length });
+    await t.db.updateTable('user').set({ image: key }).where('id', '=', someone.user.id).execute();
+    const server = http.createServer(t.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const received = await new Promise<number>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/account/data/export.zip', headers: { cookie: someone.cookie } }, (res) => {
+          expect(res.statusCode).toBe(200);
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            if (bytes > 64 * 1024) {
+              req.destroy();
+              resolve(bytes);
+            }
+          });
+          res.on('end', () => reject(new Error('the download finished before the client left')));
+        });
+        req.on('error', () => undefined);
+      });
+      expect(received).toBeLessThan(big.length);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await t.db.selectFrom('errorLog').select('id').where('userId', '=', someone.user.id).execute()).toEqual([]);
+      const whole = await download(someone.agent).expect(200);
+      expect((await unzip(whole.body as Buffer)).get('files/profile-picture.webp')!.equals(big)).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('allows a few downloads an hour, then answers 429 with when to try again', async () => {
