@@ -579,7 +579,12 @@ async function main() {
       { name: 'videoLesson', label: 'lesson page with a Ready video (3 copies, poster) and 2 caption tracks with a transcript, signed in', path: videoLessonPath, shown: `/learn/${students.slug}/lessons/:lessonId (Ready video, 2 captions)`, marker: '<track kind="captions"', cookie: students.cookies[2]! },
     ].filter((p) => !ONLY || ONLY.includes(p.name));
     for (const page of videoPages) await expectPage(base + page.path, page.cookie, page.marker);
-    const measured = [...adminPages.map((p) => ({ ...p, cookie: students.adminCookie })), ...supportPages, ...videoPages];
+    // Issue 22: a student's sign-in methods, the page about their data, and the account deletion page.
+    const accountPages = [
+      { name: 'signInMethods', label: "a student's `/account/sign-in-methods`, signed in", path: '/account/sign-in-methods', marker: '<h1>Sign-in methods</h1>', cookie: students.cookies[1]! },
+    ].filter((p) => !ONLY || ONLY.includes(p.name));
+    for (const page of accountPages) await expectPage(base + page.path, page.cookie, page.marker);
+    const measured = [...adminPages.map((p) => ({ ...p, cookie: students.adminCookie })), ...supportPages, ...videoPages, ...accountPages];
 
     const targets: Target[] = [
       { name: 'bare', label: 'bare Express 5 + pg `select 1` (median of 3)', url: `http://127.0.0.1:${barePort}/`, headers: browser },
@@ -591,6 +596,7 @@ async function main() {
       { name: 'lesson', label: 'lesson page, signed in', url: lessonPath, headers: browser, perConnection: signedIn },
       { name: 'quiz', label: 'lesson page with its quiz, signed in', url: quizPath, headers: browser, perConnection: signedIn },
       ...videoPages.map((p) => ({ name: p.name, label: p.label, url: base + p.path, headers: browser, perConnection: signedIn })),
+      ...accountPages.map((p) => ({ name: p.name, label: p.label, url: base + p.path, headers: browser, perConnection: signedIn })),
       { name: 'dashboard', label: 'dashboard, signed in', url: `${base}/dashboard`, headers: browser, perConnection: signedIn },
       { name: 'gradebook', label: "teacher's gradebook", url: gradebookPath, headers: teacher },
       { name: 'blog', label: '`/blog`', url: `${base}/blog`, headers: browser },
