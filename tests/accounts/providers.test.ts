@@ -46,7 +46,8 @@ describe('signing in with Google (OpenID Connect) and GitHub', () => {
   /** The browser's side up to the provider: the sign-in page's button, then the provider's URL. */
   async function start(agent: Agent, provider: 'google' | 'github', next = ''): Promise<string> {
     const page = await agent.get('/auth/login').expect(200);
-    const res = await agent.post(`/auth/providers/${provider}`).type('form').send({ _csrf: csrfTokenOf(page.text), next }).expect(303);
+    // The form's script fills in the browser's zone, as on the registration form.
+    const res = await agent.post(`/auth/providers/${provider}`).type('form').send({ _csrf: csrfTokenOf(page.text), next, timeZone: 'Europe/Madrid' }).expect(303);
     return res.headers.location!;
   }
   const callbackPath = (url: URL) => url.pathname + url.search;
@@ -93,7 +94,7 @@ describe('signing in with Google (OpenID Connect) and GitHub', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/dashboard');
     const user = await database.db.selectFrom('user').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
-    expect(user).toMatchObject({ firstName: 'Grace', lastName: 'Hopper', emailVerified: true, role: 'student' });
+    expect(user).toMatchObject({ firstName: 'Grace', lastName: 'Hopper', emailVerified: true, role: 'student', timeZone: 'Europe/Madrid', language: null });
     const accounts = await accountsOf(user.id);
     expect(accounts).toHaveLength(1);
     expect(accounts[0]).toMatchObject({ providerId: 'google', accountId: sub, password: null, accessToken: null, refreshToken: null, idToken: null });

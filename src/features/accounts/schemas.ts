@@ -40,7 +40,7 @@ const lastName = optionalText(100, msg('Last name must be at most 100 characters
  * user's typing, so nothing to tell them: missing (no JavaScript) or not a zone, it is UTC, and
  * the profile form changes it.
  */
-const guessedTimeZone = z
+export const guessedTimeZone = z
   .unknown()
   .optional()
   .transform((v) => (typeof v === 'string' && normalizeTimeZone(v)) || DEFAULT_TIME_ZONE);

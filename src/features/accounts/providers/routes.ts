@@ -11,6 +11,7 @@ import { msg } from '../../../i18n/catalogue.ts';
 import { translatorOf } from '../../../i18n/negotiate.ts';
 import type { MessageValues } from '../../../i18n/translator.ts';
 import { verifyPassword } from '../password.ts';
+import { guessedTimeZone } from '../schemas.ts';
 import { findUserByEmail, mailTranslator, passwordResetMailFor, type AccountDeps } from '../service.ts';
 import { startDeviceSession } from '../sessions.ts';
 import { checkToken, consumeToken, issueToken } from '../tokens.ts';
@@ -21,7 +22,7 @@ import { linkAndSignIn, linkIdentity, signInMethods, signInWithIdentity, unlinkP
 declare module 'express-session' {
   interface SessionData {
     /** Between the redirect to a provider and its callback: what the callback must match (single use). */
-    providerFlow?: { provider: ProviderId; checks: FlowChecks; intent: 'sign-in' | 'link'; userId?: string; next: string; startedAt: number };
+    providerFlow?: { provider: ProviderId; checks: FlowChecks; intent: 'sign-in' | 'link'; userId?: string; next: string; timeZone: string; startedAt: number };
     /** A provider identity whose email belongs to an existing account, waiting for the person to prove that account. */
     providerLink?: { identity: Identity; userId: string; next: string; expiresAt: number };
   }
@@ -46,6 +47,8 @@ function problem(req: Request, res: Response, message: string, values: MessageVa
 
 /** Sends the browser to the provider, with fresh state, nonce and PKCE verifier kept in its session. */
 async function startFlow(deps: Deps, req: Request, res: Response, provider: ProviderClient, intent: 'sign-in' | 'link', next: string) {
+  // The browser's zone, filled in by the form's script as on the registration form (UTC without it).
+  const timeZone = guessedTimeZone.parse(req.body?.timeZone);
   const checks = newFlowChecks();
   let url: URL;
   try {
@@ -54,7 +57,7 @@ async function startFlow(deps: Deps, req: Request, res: Response, provider: Prov
     deps.logger.error({ err, provider: provider.id }, 'could not reach the sign-in provider');
     throw new HttpError(503, msg('{provider} cannot be reached right now. Please try again in a few minutes, or sign in with your password.'), { provider: provider.label });
   }
-  req.session.providerFlow = { provider: provider.id, checks, intent, userId: currentUser(res)?.id, next, startedAt: Date.now() };
+  req.session.providerFlow = { provider: provider.id, checks, intent, userId: currentUser(res)?.id, next, timeZone, startedAt: Date.now() };
   // saveBeforeRedirect (http/session.ts) stores the flow before the browser leaves.
   res.redirect(303, url.href);
 }
@@ -109,7 +112,7 @@ export function providerAuthRoutes(deps: Deps): Router {
       return res.redirect(303, '/account/sign-in-methods');
     }
 
-    const outcome = await signInWithIdentity(deps, clientInfo(req), identity, tr);
+    const outcome = await signInWithIdentity(deps, clientInfo(req), identity, tr, flow.timeZone);
     if (outcome.kind === 'signed-in') return signedIn(req, res, outcome.userId, flow.next);
     if (outcome.kind === 'refused') return problem(req, res, outcome.message, outcome.values, outcome.status);
     // The email belongs to an account that is not linked: the person proves it first.

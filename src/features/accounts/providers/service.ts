@@ -53,6 +53,8 @@ export async function signInWithIdentity(
   client: ClientInfo,
   identity: Identity,
   tr: Translator,
+  /** A new user's time zone (the browser's, sent with the button). */
+  timeZone = 'UTC',
 ): Promise<ProviderOutcome> {
   const { db } = deps;
   const linked = await linkedUser(db, identity);
@@ -78,7 +80,7 @@ export async function signInWithIdentity(
     }
     return { kind: 'prove', userId: existing.id, email: existing.email, hasPassword: Boolean(existing.password) };
   }
-  return register(deps, client, { ...identity, email: identity.email }, tr);
+  return register(deps, client, { ...identity, email: identity.email }, tr, timeZone);
 }
 
 /**
@@ -86,7 +88,7 @@ export async function signInWithIdentity(
  * it (else the usual confirmation mail goes out). No password: they sign in with the provider, and can
  * set one by mail on /account/sign-in-methods.
  */
-async function register(deps: AccountDeps, client: ClientInfo, identity: Identity & { email: string }, tr: Translator): Promise<ProviderOutcome> {
+async function register(deps: AccountDeps, client: ClientInfo, identity: Identity & { email: string }, tr: Translator, timeZone: string): Promise<ProviderOutcome> {
   const { db } = deps;
   const firstName = (identity.firstName || identity.email.split('@')[0]!).slice(0, 100);
   let userId: string;
@@ -100,7 +102,7 @@ async function register(deps: AccountDeps, client: ClientInfo, identity: Identit
           email: identity.email,
           role: 'student',
           emailVerified: identity.emailVerified,
-          language: tr.locale,
+          timeZone,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -110,7 +112,7 @@ async function register(deps: AccountDeps, client: ClientInfo, identity: Identit
   } catch (error) {
     // Two callbacks at once (a double click): the other one registered the person first.
     if (isUniqueViolation(error, 'user_email_lower_key') || isUniqueViolation(error, 'account_provider_id_account_id_key')) {
-      return signInWithIdentity(deps, client, identity, tr);
+      return signInWithIdentity(deps, client, identity, tr, timeZone);
     }
     throw error;
   }
