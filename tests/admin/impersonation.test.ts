@@ -144,14 +144,20 @@ describe('viewing as someone else (audited impersonation)', () => {
       [`/learn/${paid.slug}/unlock`, { lessonId: '00000000-0000-4000-8000-000000000000' }],
       ['/blog/posts/00000000-0000-4000-8000-000000000000/submit', {}],
       ['/blog/new', { title: 'As Sam', content: 'Words Sam never wrote.' }],
+      // Issue 22: signing in with a provider, and connecting or disconnecting one, as Sam.
+      ['/auth/providers/google', {}],
+      ['/account/sign-in-methods/github/unlink', {}],
+      ['/account/sign-in-methods/password', {}],
     ];
     for (const [path, fields] of refused) {
       const res = await viewing.post(path, fields);
       expect(res.status, path).toBe(403);
       expect(res.text, path).toContain('Not while viewing as someone else.');
     }
-    // The checkout pages themselves too.
+    // The checkout pages themselves too, and Sam's personal data download (and the page offering it).
     expect((await admin.agent.get('/checkout/success?enrollment=00000000-0000-4000-8000-000000000000')).status).toBe(403);
+    expect((await admin.agent.get('/account/data/export.zip')).status).toBe(403);
+    expect((await admin.agent.get('/account/data')).status).toBe(403);
 
     const hashAfter = (await t.db.selectFrom('account').select('password').where('userId', '=', sam.id).executeTakeFirstOrThrow()).password;
     expect(hashAfter).toBe(hashBefore);

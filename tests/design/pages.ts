@@ -40,6 +40,7 @@ export function designPages(f: Fixture): DesignPage[] {
     { name: 'apply-to-teach', path: '/teach/apply', role: 'student' },
     { name: 'devices', path: '/account/sessions', role: 'student' },
     { name: 'sign-in-methods', path: '/account/sign-in-methods', role: 'student' },
+    { name: 'your-data', path: '/account/data', role: 'student' },
     { name: 'admin-payments', path: '/admin/payments', role: 'admin' },
     { name: 'admin-enrollments', path: '/admin/enrollments', role: 'admin' },
     { name: 'admin-applications', path: '/admin/teacher-applications', role: 'admin' },
