@@ -1,36 +1,43 @@
+import UAParser from 'ua-parser-js';
 import { msg } from '../i18n/catalogue.ts';
 
-/** A rough, dependency-free reading of a User-Agent, for people ("Firefox on Android"), not for logic. */
+/**
+ * A User-Agent read by ua-parser-js (a well-kept parser: its rules follow new browsers and devices,
+ * which our own regular expressions did not), for people ("Firefox on Android") and for the
+ * `device` and `browser` of login_session; never for logic.
+ */
 export interface DeviceInfo {
   browser: string;
   os: string;
   device: 'mobile' | 'tablet' | 'desktop';
 }
 
-const BROWSERS: Array<[RegExp, string]> = [
-  [/Opera Mini/i, 'Opera Mini'],
-  [/OPR\/|Opera/i, 'Opera'],
-  [/UCBrowser/i, 'UC Browser'],
-  [/SamsungBrowser/i, 'Samsung Internet'],
-  [/Edg\//i, 'Edge'],
-  [/Firefox\//i, 'Firefox'],
-  [/Chrome\/|CriOS/i, 'Chrome'],
-  [/Safari\//i, 'Safari'],
-];
-
-const SYSTEMS: Array<[RegExp, string]> = [
-  [/Android/i, 'Android'],
-  [/iPhone|iPad|iPod/i, 'iOS'],
-  [/Windows/i, 'Windows'],
-  [/Mac OS X|Macintosh/i, 'macOS'],
-  [/CrOS/i, 'ChromeOS'],
-  [/Linux/i, 'Linux'],
-];
+/** ua-parser-js's names where ours read better (and match what pages and tests have always shown). */
+const BROWSER_NAMES: Record<string, string> = {
+  'Mobile Safari': 'Safari',
+  'Mobile Chrome': 'Chrome',
+  'Mobile Firefox': 'Firefox',
+  'Samsung Browser': 'Samsung Internet',
+  UCBrowser: 'UC Browser',
+  'Opera Touch': 'Opera',
+  'Opera GX': 'Opera',
+};
+const SYSTEM_NAMES: Record<string, string> = {
+  'Mac OS': 'macOS',
+  'Chromium OS': 'ChromeOS',
+  Ubuntu: 'Linux',
+  Debian: 'Linux',
+  Fedora: 'Linux',
+  'Arch': 'Linux',
+};
 
 export function describeUserAgent(userAgent: string | null | undefined): DeviceInfo {
-  const ua = userAgent ?? '';
-  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1] ?? msg('Unknown browser');
-  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1] ?? msg('unknown system');
-  const device = /iPad|Tablet/i.test(ua) ? 'tablet' : /Mobi|Android|iPhone|Opera Mini/i.test(ua) ? 'mobile' : 'desktop';
-  return { browser, os, device };
+  if (!userAgent) return { browser: msg('Unknown browser'), os: msg('unknown system'), device: 'desktop' };
+  const { browser, os, device } = new UAParser(userAgent).getResult();
+  return {
+    browser: browser.name ? (BROWSER_NAMES[browser.name] ?? browser.name) : msg('Unknown browser'),
+    os: os.name ? (SYSTEM_NAMES[os.name] ?? os.name) : msg('unknown system'),
+    // Phones, watches and the like are "mobile"; televisions, consoles and computers "desktop".
+    device: device.type === 'tablet' ? 'tablet' : device.type === 'mobile' || device.type === 'wearable' ? 'mobile' : 'desktop',
+  };
 }

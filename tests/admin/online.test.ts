@@ -211,7 +211,7 @@ describe('LoggedIn at sign-in', () => {
 
     const { queries } = await countQueries(t.db, () => signIn(agent, student.email, student.password));
     const writes = queries.filter((q) => /insert into (login_history|student_activity|activity_log)/i.test(q));
-    expect(writes).toHaveLength(1);
+    expect(writes, writes.join('\n---\n')).toHaveLength(1);
 
     const visits = await t.db.selectFrom('studentActivity').selectAll().where('type', '=', 'LoggedIn').execute();
     expect(visits.map((v) => v.enrollmentId).sort()).toEqual(active.map((e) => e.id).sort());

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { isUniqueViolation } from '../../http/forms.ts';
 import { clearRateLimit, enforceRateLimit, hitRateLimit, RATE_LIMITS } from '../../http/rate-limit.ts';
+import { countryOf } from '../../lib/geo.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import type { Logger } from '../../logger.ts';
 import type { Mailer, MailMessage } from '../../mail/mailer.ts';
@@ -111,6 +112,7 @@ export function recordAttempt(db: Database, client: ClientInfo, userId: string, 
       success: failureReason === null,
       failureReason,
       ipAddress: client.ip,
+      country: countryOf(client.ip),
       userAgent: client.userAgent?.slice(0, 500) ?? null,
       deviceInfo: JSON.stringify(device),
     })
@@ -119,24 +121,33 @@ export function recordAttempt(db: Database, client: ClientInfo, userId: string, 
 
 /**
  * A successful sign-in, in ONE statement (as cheap as the failed attempts' single insert): its
- * login_history row; the spec's `LoggedIn` student_activity (an ActivityType of an enrollment) on
- * each of the user's Active enrollments they are not banned from (once a day), so a teacher sees the
- * visit in the course's activity; and an activity_log `logged_in` row for staff (/admin/activity), naming
- * the login_history row and how many enrollments were marked.
+ * login_history row (with the country of the address); for each of the user's Active enrollments
+ * they are not banned from, a login_session row (the spec's "student login sessions per enrollment":
+ * device type, browser, country, address, user agent; one per enrollment per sign-in) and the spec's
+ * `LoggedIn` student_activity (once a day), so a teacher sees the visit in the course's activity;
+ * and an activity_log `logged_in` row for staff (/admin/activity), naming the login_history row and
+ * how many enrollments were marked.
  */
 export function recordSignIn(db: Database, client: ClientInfo, userId: string) {
   const userAgent = client.userAgent?.slice(0, 500) ?? null;
-  const device = JSON.stringify(describeUserAgent(client.userAgent));
+  const described = describeUserAgent(client.userAgent);
+  const device = JSON.stringify(described);
+  const country = countryOf(client.ip);
   return sql`
     with history as (
-      insert into login_history (user_id, success, failure_reason, ip_address, user_agent, device_info)
-      values (${userId}, true, null, ${client.ip}, ${userAgent}, ${device}::jsonb)
+      insert into login_history (user_id, success, failure_reason, ip_address, country, user_agent, device_info)
+      values (${userId}, true, null, ${client.ip}, ${country}, ${userAgent}, ${device}::jsonb)
       returning id
+    ), active as (
+      select e.id from enrollment e
+      where e.user_id = ${userId} and e.status = 'Active' and e.banned is not true
+    ), sessions as (
+      insert into login_session (enrollment_id, device, browser, country, ip_address, user_agent)
+      select a.id, ${described.device}, ${described.browser}, ${country}, ${client.ip}, ${userAgent} from active a
     ), visits as (
       insert into student_activity (enrollment_id, type, description, metadata)
-      select e.id, 'LoggedIn', 'Signed in', jsonb_build_object('loginHistoryId', (select id from history))
-      from enrollment e
-      where e.user_id = ${userId} and e.status = 'Active' and e.banned is not true
+      select a.id, 'LoggedIn', 'Signed in', jsonb_build_object('loginHistoryId', (select id from history))
+      from active a
       -- Once per enrollment and UTC day (student_activity_logged_in_daily_key): signing in five
       -- times a day is one visit.
       on conflict do nothing

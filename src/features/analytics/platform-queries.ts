@@ -19,7 +19,7 @@ import { bucketOfSql, bucketsSql, inRangeSql, type DateRange } from './range.ts'
  * - A user is active in a bucket with a successful sign-in (login_history), a learning activity
  *   (student_activity of their enrollments) or a signed-in device seen then (online_session's last
  *   activity; those rows are pruned after a day idle, so they matter for the latest buckets only).
- *   login_session adds nobody: its rows are written when a lesson opens, which writes activity too.
+ *   login_session adds nobody: its rows are written at a successful sign-in, which login_history counts.
  * - Searches: the same words in any case or spacing are one query, and the click-through rate is
  *   the share of searches whose result was followed: /admin/search's rules (its `normalised`).
  */

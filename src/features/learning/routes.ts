@@ -25,13 +25,6 @@ import { lessonCaptionsSql, lessonPlayer, transcriptChoice, videoChoice } from '
 import { captionServeRoutes } from '../video/caption-serve-routes.ts';
 import { studentSupportCallRoutes } from '../support-calls/student-routes.ts';
 
-declare module 'express-session' {
-  interface SessionData {
-    /** Enrollments this signed-in device has opened (one login_session row each). */
-    openedCourses?: string[];
-  }
-}
-
 /** /learn/:slug (signed in): the player, lessons, completion, early unlocks, watch time and ratings. */
 
 export interface LearningDeps {
@@ -68,7 +61,6 @@ export function learningRoutes(deps: LearningDeps): Router {
   const lessonsOf = (chapters: ChapterState[]) => chapters.flatMap((c) => c.lessons);
   // The learner as the course policy sees lessons: a preview (teacher, admin) opens everything.
   const curriculumOf = (learner: Learner) => learnerCurriculum(db, learner.course.id, { userId: learner.user.id, manages: learner.preview });
-  const country = (req: Request) => (deps.config.trustProxy ? (req.get('cf-ipcountry') ?? null) : null);
 
   // The player opens at the first open lesson not yet completed (or the first one).
   router.get('/', async (_req, res) => {
@@ -122,11 +114,7 @@ export function learningRoutes(deps: LearningDeps): Router {
     // A page fetched ahead (link prefetching, or the service worker saving a chapter for offline
     // use, which says `Purpose: prefetch`) is not a view: nobody has looked at it yet.
     if (learner.enrollment && status === 200 && !isHtmx(req) && !isPrefetch(req)) {
-      const enrollmentId = learner.enrollment.id;
-      const opened = req.session.openedCourses ?? [];
-      const firstOnDevice = !opened.includes(enrollmentId);
-      await recordLessonView(db, enrollmentId, lessonId, { firstOnDevice, ipAddress: req.ip ?? null, userAgent: req.get('user-agent') ?? null, country: country(req) });
-      if (firstOnDevice) req.session.openedCourses = [...opened, enrollmentId].slice(-50);
+      await recordLessonView(db, learner.enrollment.id, lessonId);
     }
     render(
       res,

@@ -1,7 +1,6 @@
 import { msg } from '../../i18n/catalogue.ts';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import { describeUserAgent } from '../../lib/user-agent.ts';
 import { spendPoints } from '../points/ledger.ts';
 import { setting } from '../system/settings.ts';
 
@@ -9,20 +8,11 @@ import { setting } from '../system/settings.ts';
 
 type ActivityType = 'StartedCourse' | 'ViewedLesson' | 'DownloadedFile';
 
-/** Where a lesson was opened from: this signed-in device, as the route describes it. */
-export interface ViewingDevice {
-  /** The first time this signed-in device opens the course (the route keeps that in the session). */
-  firstOnDevice: boolean;
-  ipAddress: string | null;
-  userAgent: string | null;
-  country: string | null;
-}
-
 /**
- * A lesson opened: ViewedLesson (once a day) and StartedCourse (once), lastActivityAt, and a
- * login_session row the first time this signed-in device opens the course.
+ * A lesson opened: ViewedLesson (once a day) and StartedCourse (once), and lastActivityAt. (The
+ * course's login_session rows are written at sign-in: accounts/service.ts recordSignIn.)
  */
-export async function recordLessonView(db: Database, enrollmentId: string, lessonId: string, device: ViewingDevice): Promise<void> {
+export async function recordLessonView(db: Database, enrollmentId: string, lessonId: string): Promise<void> {
   // One statement (so one round trip, and atomic without BEGIN/COMMIT around it): a lesson page
   // ran at two thirds of its speed with the four round trips of a transaction (issue 13's benchmark).
   // Once per course (StartedCourse) and once per lesson a day (ViewedLesson): unique partial indexes
@@ -30,13 +20,6 @@ export async function recordLessonView(db: Database, enrollmentId: string, lesso
   // most once a minute: an update (and a lock on the enrollment) on every view made a student's
   // reloads and parallel tabs queue behind each other.
   const metadata = JSON.stringify({ lessonId });
-  const described = device.firstOnDevice ? describeUserAgent(device.userAgent) : undefined;
-  const loginSession = described
-    ? sql`, device_row as (
-        insert into login_session (enrollment_id, device, browser, country, ip_address, user_agent)
-        values (${enrollmentId}, ${described.device}, ${described.browser}, ${device.country}, ${device.ipAddress}, ${device.userAgent?.slice(0, 500) ?? null})
-      )`
-    : sql``;
   await sql`
     with activity as (
       insert into student_activity (enrollment_id, type, description, metadata)
@@ -46,7 +29,7 @@ export async function recordLessonView(db: Database, enrollmentId: string, lesso
     ), touched as (
       update enrollment set last_activity_at = now()
       where id = ${enrollmentId} and (last_activity_at is null or last_activity_at < now() - interval '1 minute')
-    )${loginSession}
+    )
     select 1`.execute(db);
 }
 
