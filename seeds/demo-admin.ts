@@ -99,9 +99,10 @@ export async function seedDemoAdmin(trx: Transaction<DB>, userIds: Map<string, s
   await trx
     .insertInto('loginHistory')
     .values([
-      { userId: id('student@example.com'), success: false, failureReason: 'wrong_password', ipAddress: '203.0.113.7', userAgent: browser, createdAt: ago(1.1) },
-      { userId: id('student@example.com'), success: true, ipAddress: '203.0.113.7', userAgent: browser, createdAt: ago(1.09) },
-      { userId: id('teacher@example.com'), success: true, ipAddress: '198.51.100.20', userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0', createdAt: ago(0.5) },
+      // Documentation addresses (RFC 5737) have no country: the countries are the ones GeoIP would give real ones.
+      { userId: id('student@example.com'), success: false, failureReason: 'wrong_password', ipAddress: '203.0.113.7', country: 'KE', userAgent: browser, createdAt: ago(1.1) },
+      { userId: id('student@example.com'), success: true, ipAddress: '203.0.113.7', country: 'KE', userAgent: browser, createdAt: ago(1.09) },
+      { userId: id('teacher@example.com'), success: true, ipAddress: '198.51.100.20', country: 'ES', userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0', createdAt: ago(0.5) },
     ])
     .execute();
 

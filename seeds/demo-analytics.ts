@@ -245,7 +245,9 @@ export async function seedDemoAnalytics(trx: Transaction<DB>, userIds: Map<strin
 
   // Sign-ins: one on each day a learner was active, with LoggedIn on each Active enrollment they had then.
   const logins: Array<Insertable<DB['loginHistory']>> = [];
-  const device = JSON.stringify(describeUserAgent(BROWSER));
+  const described = describeUserAgent(BROWSER);
+  const device = JSON.stringify(described);
+  const sessions: Array<Insertable<DB['loginSession']>> = [];
   const days = new Map<string, Date>();
   for (const row of activity) {
     const e = enrollments.find((x) => x.id === row.enrollmentId)!;
@@ -256,9 +258,11 @@ export async function seedDemoAnalytics(trx: Transaction<DB>, userIds: Map<strin
   for (const [key, first] of days) {
     const userId = key.split(' ')[0]!;
     const t = new Date(Math.max(first.getTime() - 2 * 60_000, midnight(first.getTime())));
-    logins.push({ userId, success: true, ipAddress: '203.0.113.7', userAgent: BROWSER, deviceInfo: device, createdAt: t });
+    logins.push({ userId, success: true, ipAddress: '203.0.113.7', country: 'KE', userAgent: BROWSER, deviceInfo: device, createdAt: t });
     for (const e of enrollments.filter((x) => x.userId === userId && (x.createdAt as Date) <= t && !(x.cancelledAt && x.cancelledAt <= t))) {
       activity.push({ enrollmentId: e.id, type: 'LoggedIn', description: 'Signed in', metadata: null, createdAt: t });
+      // As a sign-in writes them (accounts/service.ts recordSignIn): one per Active enrollment.
+      sessions.push({ enrollmentId: e.id, device: described.device, browser: described.browser, country: 'KE', ipAddress: '203.0.113.7', userAgent: BROWSER, loggedInAt: t });
     }
   }
 
@@ -278,6 +282,7 @@ export async function seedDemoAnalytics(trx: Transaction<DB>, userIds: Map<strin
   if (handedIn.length) await trx.insertInto('assignmentSubmission').values(handedIn).execute();
   if (watch.length) await trx.insertInto('lessonWatchAnalytics').values(watch).execute();
   await trx.insertInto('loginHistory').values(logins).execute();
+  if (sessions.length) await trx.insertInto('loginSession').values(sessions).execute();
 
   // Teacher applications (one per person), and catalog searches over the 12 weeks.
   await trx
