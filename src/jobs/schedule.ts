@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { Storage } from '../storage/index.ts';
 import { collectUnreferencedFiles } from './collect-unreferenced-files.ts';
+import { followUpMail } from './follow-up-mail.ts';
 import { deliverAllMail } from '../features/notifications/outbox.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { liftExpiredBans } from './lift-expired-bans.ts';
@@ -14,6 +15,7 @@ import { publishAnnouncements } from './publish-announcements.ts';
 import { expireInvitationsJob } from './expire-invitations.ts';
 import { closeResolvedHelp } from './close-resolved-help.ts';
 import { awardLeaderboards } from './award-leaderboards.ts';
+import { deleteAccounts } from './delete-accounts.ts';
 
 export interface Job {
   name: string;
@@ -52,11 +54,17 @@ export const jobs: Job[] = [
 export function serverJobs({ db, storage, mailer, logger, baseUrl }: { db: Database; storage: Storage; mailer: Mailer; logger: Logger; baseUrl: string }): Job[] {
   return [
     ...jobs,
+    // Daily at 09:20: the once-per-enrollment "pick up where you left off" reminder. Through `db`: one
+    // transaction per batch of 500, each claiming its enrollments and queueing their mail together.
+    { name: 'follow-up-mail', schedule: '20 9 * * *', run: () => followUpMail(db) },
     { name: 'collect-unreferenced-files', schedule: '27 * * * *', run: () => collectUnreferencedFiles({ db, storage }) },
     // Mail queued by notifications and announcements that the app did not deliver itself (a crash, a
     // restart, a failed send, an announcement published by the job). Through `db`, not the tick's
     // transaction: each batch is claimed and committed before it is sent (outbox.ts).
     { name: 'deliver-mail', schedule: '* * * * *', run: () => deliverAllMail({ db, mailer, logger, baseUrl }) },
+    // Accounts whose 7 days of grace are over (features/accounts/deletion.ts), then their files. Through
+    // `db`: one transaction per account, each committed before its files are deleted.
+    { name: 'delete-accounts', schedule: '*/15 * * * *', run: () => deleteAccounts({ db, storage, logger }) },
   ];
 }
 

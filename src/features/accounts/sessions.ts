@@ -10,6 +10,8 @@ import { localeOf } from '../../i18n/negotiate.ts';
 import { translatorFor, type Translator } from '../../i18n/translator.ts';
 import { afterImpersonationEnded, impersonationOver, leaveImpersonation } from '../admin/impersonation-session.ts';
 import { displayName } from '../admin/impersonation.ts';
+import { HttpError } from '../../http/errors.ts';
+import { cancelPendingDeletion } from './deletion.ts';
 
 /**
  * Signed-in devices. Each sign-in is a row of the spec's `session` table (token, expiry, ip, user
@@ -24,21 +26,41 @@ const TOUCH_AFTER_MS = 5 * 60 * 1000;
 const promisify = (fn: (cb: (err?: unknown) => void) => void) =>
   new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
 
-/** A new session id (against fixation), a new device row, and the cookie pointing at it. */
+/**
+ * A new session id (against fixation), a new device row, and the cookie pointing at it. Every
+ * sign-in comes here, so this is where signing in calls off a pending account deletion
+ * (features/accounts/deletion.ts), with a word to say so.
+ */
 export async function startDeviceSession(db: Database, req: Request, userId: string): Promise<void> {
+  const ipAddress = req.ip ?? null;
+  const userAgent = req.get('user-agent')?.slice(0, 500) ?? null;
+  // First, so that the deletion job (which locks the row) and this sign-in are one after the other:
+  // either the deletion is called off here and the job leaves the user alone, or the job deleted
+  // them first and there is no one left to sign in (below).
+  const kept = await cancelPendingDeletion(db, userId, { ip: ipAddress, userAgent });
   await promisify((cb) => req.session.regenerate(cb));
   const token = randomBytes(32).toString('base64url');
-  await db
+  // Through the user's row: nothing is inserted when the account was deleted a moment ago.
+  const started = await db
     .insertInto('session')
-    .values({
-      token,
-      userId,
-      expiresAt: new Date(Date.now() + SESSION_MAX_AGE_MS),
-      ipAddress: req.ip ?? null,
-      userAgent: req.get('user-agent')?.slice(0, 500) ?? null,
-    })
-    .execute();
+    .columns(['token', 'userId', 'expiresAt', 'ipAddress', 'userAgent'])
+    .expression((eb) =>
+      eb
+        .selectFrom('user')
+        .select([
+          eb.val(token).as('token'),
+          'user.id',
+          eb.val(new Date(Date.now() + SESSION_MAX_AGE_MS)).as('expiresAt'),
+          eb.val(ipAddress).as('ipAddress'),
+          eb.val(userAgent).as('userAgent'),
+        ])
+        .where('user.id', '=', userId),
+    )
+    .returning('token')
+    .executeTakeFirst();
+  if (!started) throw new HttpError(403, msg('This account has been deleted.'));
   req.session.deviceToken = token;
+  if (kept) setFlash(req, 'success', msg('Welcome back: your account will not be deleted.'));
   await promisify((cb) => req.session.save(cb));
 }
 

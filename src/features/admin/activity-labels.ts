@@ -82,6 +82,8 @@ export const ACTION_LABEL: Readonly<Record<string, string>> = {
   invitation_revoked: msg('invitation revoked'),
   invitation_accepted: msg('invitation accepted'),
   logged_in: msg('logged in'),
+  account_deletion_requested: msg('account deletion requested'),
+  account_deletion_cancelled: msg('account deletion cancelled'),
   help_request_opened: msg('help request opened'),
   help_request_answered: msg('help request answered'),
   help_request_replied: msg('help request replied'),

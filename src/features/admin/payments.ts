@@ -13,7 +13,7 @@ import { timeZoneOf } from '../../http/guards.ts';
 import { containsPattern } from '../../lib/like.ts';
 import { parsePrice } from '../../lib/money.ts';
 import type { PaymentsDeps } from '../../payments/checkout.ts';
-import { checkRefund, refundTransaction } from '../../payments/refunds.ts';
+import { checkRefund, refundTransaction, type RefundCheck } from '../../payments/refunds.ts';
 import { safeNext } from '../../http/forms.ts';
 import { dateRange, dayBounds, textFilter } from './filters.ts';
 import { auditOf } from '../../http/audit-context.ts';
@@ -29,6 +29,11 @@ import { auditOf } from '../../http/audit-context.ts';
  */
 
 const PATH = '/admin/payments';
+/** Who paid, for a payment kept after its payer deleted their account. */
+const DELETED_ACCOUNT = msg('Deleted account');
+/** The course of a payment whose course was deleted since. */
+const DELETED_COURSE = msg('Deleted course');
+const PAYER_GONE = msg('The payer deleted their account: refund this payment from the Stripe dashboard, where their card is.');
 const STATUSES = ['Pending', 'Completed', 'Failed', 'Refunded', 'Cancelled'] as const;
 const query = tableQuery(['createdAt', 'amount', 'status'] as const, 'createdAt', {
   status: z.enum(STATUSES).optional().catch(undefined),
@@ -55,11 +60,13 @@ type Row = Awaited<ReturnType<typeof selectRows>>[number];
 
 function filtered(db: Database, q: Query, timeZone: string) {
   const { start, end } = dayBounds(q.from, q.to, timeZone);
+  // Left joins: a payment whose payer deleted their account is kept, detached from its enrollment
+  // (jobs/delete-accounts.ts), and accounting still needs to see it; its course is p.course_id.
   let base = db
     .selectFrom('paymentTransaction as p')
-    .innerJoin('enrollment as e', 'e.id', 'p.enrollmentId')
-    .innerJoin('course as c', 'c.id', 'e.courseId')
-    .innerJoin('user as u', 'u.id', 'e.userId');
+    .leftJoin('enrollment as e', 'e.id', 'p.enrollmentId')
+    .leftJoin('course as c', (join) => join.on('c.id', '=', sql<string>`coalesce(e.course_id, p.course_id)`))
+    .leftJoin('user as u', 'u.id', 'e.userId');
   if (q.status) base = base.where('p.status', '=', q.status);
   if (q.course) base = base.where('c.title', 'ilike', containsPattern(q.course));
   if (q.user) base = base.where(sql<string>`lower(u.email)`, 'like', containsPattern(q.user.toLowerCase()));
@@ -82,6 +89,7 @@ function selectRows(db: Database, q: Query, timeZone: string, window: { limit: n
       'p.paymentMethod',
       'p.stripePaymentId',
       'p.createdAt',
+      'p.anonymisedAt',
       'c.title',
       'u.email',
       'u.firstName',
@@ -105,9 +113,9 @@ function paymentsTable(db: Database) {
       filename: 'payments.csv',
       columns: [
         [msg('id'), (r) => r.id],
-        [msg('student'), (r) => `${r.firstName} ${r.lastName ?? ''}`.trim()],
-        [msg('email'), (r) => r.email],
-        [msg('course'), (r) => r.title],
+        [msg('student'), (r) => (r.anonymisedAt ? DELETED_ACCOUNT : `${r.firstName ?? ''} ${r.lastName ?? ''}`.trim())],
+        [msg('email'), (r) => r.email ?? ''],
+        [msg('course'), (r) => r.title ?? ''],
         [msg('amount'), (r) => (r.amount / 100).toFixed(2)],
         [msg('currency'), (r) => r.currency.toUpperCase()],
         [msg('status'), (r) => r.status],
@@ -143,6 +151,8 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
       title: tr.t('Payments'),
       rows: page.rows.map((r) => ({
         ...r,
+        email: r.anonymisedAt ? tr.t(DELETED_ACCOUNT) : r.email,
+        title: r.title ?? tr.t(DELETED_COURSE),
         amountLabel: tr.money(r.amount, r.currency),
         leftLabel: ((r.amount - (r.refundAmount ?? 0)) / 100).toFixed(2),
         refundLabel: r.refundAmount ? tr.money(r.refundAmount, r.currency) : '',
@@ -163,11 +173,12 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
   function paymentToRefund(id: string) {
     return db
       .selectFrom('paymentTransaction as p')
-      .innerJoin('enrollment as e', 'e.id', 'p.enrollmentId')
-      .innerJoin('course as c', 'c.id', 'e.courseId')
-      .innerJoin('user as u', 'u.id', 'e.userId')
+      .leftJoin('enrollment as e', 'e.id', 'p.enrollmentId')
+      .leftJoin('course as c', (join) => join.on('c.id', '=', sql<string>`coalesce(e.course_id, p.course_id)`))
+      .leftJoin('user as u', 'u.id', 'e.userId')
       .select((eb) => [
         'p.id',
+        'p.anonymisedAt',
         'p.amount',
         'p.currency',
         'p.status',
@@ -203,8 +214,9 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
     if (!payment) throw notFound(msg('We could not find that payment.'));
     const tr = translatorOf(res);
     const amountCents = entered.amount ? parsePrice(entered.amount) : undefined;
-    const check =
-      entered.amount && amountCents === undefined
+    const check: RefundCheck = payment.anonymisedAt
+      ? { ok: false, field: 'payment', message: PAYER_GONE }
+      : entered.amount && amountCents === undefined
         ? ({ ok: false, field: 'amount', message: msg('Enter an amount like 9.99, or leave it empty to refund what is left.') } as const)
         : checkRefund(payment, { amountCents, reason: entered.reason }, tr.money);
     // Messages in the reader's language here (the view shows them as they are).
@@ -222,7 +234,9 @@ export function paymentAdminRoutes(deps: PaymentsDeps): Router {
         title: ready ? tr.t('Refund {amount}?', { amount: tr.money(check.amount, payment.currency) }) : tr.t('Refund a payment'),
         payment: {
           ...payment,
-          student: [payment.firstName, payment.lastName].filter(Boolean).join(' '),
+          email: payment.anonymisedAt ? '—' : payment.email,
+          title: payment.title ?? tr.t(DELETED_COURSE),
+          student: payment.anonymisedAt ? tr.t(DELETED_ACCOUNT) : [payment.firstName, payment.lastName].filter(Boolean).join(' '),
           amountLabel: tr.money(payment.amount, payment.currency),
           refundedLabel: payment.refundAmount ? tr.money(payment.refundAmount, payment.currency) : '',
           leftLabel: tr.money(left, payment.currency),

@@ -102,6 +102,9 @@ export type AuditAction =
   | 'invitation_accepted'
   // Accounts: a sign-in (activity_log LoggedIn, with login_history's row).
   | 'logged_in'
+  // Deleting one's account (features/accounts/deletion.ts): asked for, and called off by signing in.
+  | 'account_deletion_requested'
+  | 'account_deletion_cancelled'
   // The help desk (features/help).
   | 'help_request_opened'
   | 'help_request_answered'
