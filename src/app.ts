@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { accountRoutes } from './features/accounts/account-routes.ts';
 import { dataExportRoutes } from './features/accounts/data-export-routes.ts';
+import { deletionRoutes } from './features/accounts/deletion-routes.ts';
 import { adminRoutes } from './features/admin/routes.ts';
 import { refuseWhileImpersonating } from './features/admin/impersonation-limits.ts';
 import { impersonationStopRoutes } from './features/admin/impersonation-routes.ts';
@@ -154,6 +155,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/account', requireUser, billingRoutes({ db }));
   app.use('/account', requireUser, notificationPreferenceRoutes({ db }));
   app.use('/account', requireUser, dataExportRoutes({ db, storage, logger, baseUrl: config.baseUrl }));
+  app.use('/account', requireUser, deletionRoutes(accounts));
   // Before /teach: anyone signed in may apply to teach.
   app.use('/teach/apply', requireUser, applyRoutes({ db }));
   app.use('/teach', requireRole('teacher', 'admin'), teachRoutes({ ...media, mailer }));

@@ -41,6 +41,7 @@ export function designPages(f: Fixture): DesignPage[] {
     { name: 'devices', path: '/account/sessions', role: 'student' },
     { name: 'sign-in-methods', path: '/account/sign-in-methods', role: 'student' },
     { name: 'your-data', path: '/account/data', role: 'student' },
+    { name: 'delete-account', path: '/account/delete', role: 'student' },
     { name: 'admin-payments', path: '/admin/payments', role: 'admin' },
     { name: 'admin-enrollments', path: '/admin/enrollments', role: 'admin' },
     { name: 'admin-applications', path: '/admin/teacher-applications', role: 'admin' },

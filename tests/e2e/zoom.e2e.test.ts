@@ -65,7 +65,7 @@ describe.skipIf(skipWithoutBrowser)('reflow: every page type at 320 px (200 % zo
     const of = (role: Role, list: string[]) => list.map((path) => ({ path, role }));
     pages = [
       ...of('visitor', ['/', '/courses', p.course, '/auth/login', '/auth/register', '/auth/forgot', p.blog, p.post, p.leaderboard, p.invitation]),
-      ...of('student', ['/dashboard', p.course, p.lesson, p.quizLesson, p.assignmentLesson, p.videoLesson, p.grades, '/account', '/account/payments', '/account/sessions', '/account/sign-in-methods', '/account/data',
+      ...of('student', ['/dashboard', p.course, p.lesson, p.quizLesson, p.assignmentLesson, p.videoLesson, p.grades, '/account', '/account/payments', '/account/sessions', '/account/sign-in-methods', '/account/data', '/account/delete',
         '/teach/apply', p.newPost, p.myPosts, p.notifications, p.notificationMail, p.announcements, p.announcement, p.help, p.newHelp, p.helpThread,
         p.studentCall, p.points, p.leaderboard]),
       ...of('teacher', ['/teach', p.editor, p.students, `/teach/lessons/${f.lesson.id}`, p.quizEditor, p.videoLessonEditor, p.submissions, p.submission, p.gradebook,

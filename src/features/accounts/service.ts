@@ -103,9 +103,15 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
-export function recordAttempt(db: Database, client: ClientInfo, userId: string, failureReason: string | null) {
+/**
+ * The account was deleted (the deletion job) between finding it and recording this: a foreign key
+ * violation on its user id. There is then no one to record a sign-in for.
+ */
+const userGoneMeanwhile = (error: unknown) => (error as { code?: string })?.code === '23503';
+
+export async function recordAttempt(db: Database, client: ClientInfo, userId: string, failureReason: string | null): Promise<void> {
   const device = describeUserAgent(client.userAgent);
-  return db
+  await db
     .insertInto('loginHistory')
     .values({
       userId,
@@ -116,7 +122,10 @@ export function recordAttempt(db: Database, client: ClientInfo, userId: string, 
       userAgent: client.userAgent?.slice(0, 500) ?? null,
       deviceInfo: JSON.stringify(device),
     })
-    .execute();
+    .execute()
+    .catch((error: unknown) => {
+      if (!userGoneMeanwhile(error)) throw error;
+    });
 }
 
 /**
@@ -128,12 +137,12 @@ export function recordAttempt(db: Database, client: ClientInfo, userId: string, 
  * and an activity_log `logged_in` row for staff (/admin/activity), naming the login_history row and
  * how many enrollments were marked.
  */
-export function recordSignIn(db: Database, client: ClientInfo, userId: string) {
+export async function recordSignIn(db: Database, client: ClientInfo, userId: string): Promise<boolean> {
   const userAgent = client.userAgent?.slice(0, 500) ?? null;
   const described = describeUserAgent(client.userAgent);
   const device = JSON.stringify(described);
   const country = countryOf(client.ip);
-  return sql`
+  const recorded = sql`
     with history as (
       insert into login_history (user_id, success, failure_reason, ip_address, country, user_agent, device_info)
       values (${userId}, true, null, ${client.ip}, ${country}, ${userAgent}, ${device}::jsonb)
@@ -158,6 +167,14 @@ export function recordSignIn(db: Database, client: ClientInfo, userId: string) {
       jsonb_build_object('loginHistoryId', h.id, 'enrollments', (select count(*) from visits)),
       ${client.ip}, ${userAgent}, clock_timestamp()
     from history h`.execute(db);
+  // False: the account is gone (deleted by the deletion job a moment ago); nobody signs in.
+  return recorded.then(
+    () => true,
+    (error: unknown) => {
+      if (userGoneMeanwhile(error)) return false;
+      throw error;
+    },
+  );
 }
 
 /**
@@ -202,7 +219,7 @@ export async function authenticate(
     return { ok: false, status: 403, ...banNotice(user, tr) };
   }
   await clearRateLimit(db, rule, subject);
-  await recordSignIn(db, client, user.id);
+  if (!(await recordSignIn(db, client, user.id))) return wrong;
   return { ok: true, userId: user.id };
 }
 

@@ -10,8 +10,7 @@ import { stopViewingAs } from './impersonation-routes.ts';
  * password, the email address, the person's other devices, and signing in, up or out as anyone.
  * Mounted once in app.ts, after the current user is loaded and before every router: the routes
  * below are matched exactly as the app matches them (Express paths, case-insensitive, trailing
- * slash), so a spelling that reaches a route also reaches its refusal. A route that does not exist
- * yet (account deletion) must be added here when it is built.
+ * slash), so a spelling that reaches a route also reaches its refusal.
  *
  * Everyone else passes straight through: it answers nothing itself, which is why it is marked
  * public for the guard walk (tests/security/guards.test.ts); the real routes keep their guards.
@@ -50,7 +49,7 @@ export const REFUSED_WHILE_IMPERSONATING: ReadonlyArray<readonly [Method, string
   ['POST', '/invitations', 'accepting an invitation'],
   // The help desk is the person talking to the team: an admin writes there as themselves (/admin/help).
   ['POST', '/help', 'writing to the help desk in their name'],
-  // Account deletion: no route yet; refused here the day one exists.
+  // Deleting the account (and its confirmation link's page).
   ['ANY', '/account/delete', 'deleting the account'],
 ];
 

@@ -44,7 +44,7 @@ async function admit(
     await recordAttempt(db, client, user.id, 'banned');
     return { kind: 'refused', status: 403, ...banNotice(user, tr) };
   }
-  await recordSignIn(db, client, user.id);
+  if (!(await recordSignIn(db, client, user.id))) return { kind: 'refused', status: 403, message: msg('This account has been deleted.') };
   return { kind: 'signed-in', userId: user.id };
 }
 
