@@ -582,6 +582,7 @@ async function main() {
     // Issue 22: a student's sign-in methods, the page about their data, and the account deletion page.
     const accountPages = [
       { name: 'signInMethods', label: "a student's `/account/sign-in-methods`, signed in", path: '/account/sign-in-methods', marker: '<h1>Sign-in methods</h1>', cookie: students.cookies[1]! },
+      { name: 'deleteAccount', label: "a student's `/account/delete` (what happens, the password form), signed in", path: '/account/delete', marker: 'name="password"', cookie: students.cookies[1]! },
       { name: 'yourData', label: "a student's `/account/data` (what the download holds, with counts), signed in", path: '/account/data', marker: '<h1>Your data</h1>', cookie: students.cookies[1]! },
     ].filter((p) => !ONLY || ONLY.includes(p.name));
     for (const page of accountPages) await expectPage(base + page.path, page.cookie, page.marker);
