@@ -9,6 +9,7 @@ import { msg } from '../i18n/catalogue.ts';
 import type { Locale } from '../i18n/locales.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
+import { ensureCoursePrice } from './prices.ts';
 
 /**
  * Paid enrollment: a Pending enrollment and a Pending payment_transaction, then Stripe Checkout (or,
@@ -16,6 +17,7 @@ import type { Logger } from '../logger.ts';
  * it. Stripe's HTTP calls happen outside any database transaction: tx1 makes sure of the enrollment
  * and the transaction, then Stripe, then the session id is stored. The enrollment itself is made
  * Pending by features/enrollments/service.ts, in tx1, with its audit row (`audit`: the student's request).
+ * The session sells the course's Stripe Price (course.stripe_price_id, prices.ts).
  */
 
 export interface PaymentsDeps {
@@ -34,7 +36,7 @@ const SESSION_LIFETIME_SECONDS = 31 * 60;
 export const PAYMENTS_UNAVAILABLE = msg('Payments are not available right now. Please try again later.');
 
 interface Prepared {
-  course: { id: string; title: string; slug: string; price: number };
+  course: { id: string; slug: string; price: number };
   enrollmentId: string;
   transaction: { id: string; stripeSessionId: string | null };
   user: { id: string; email: string; firstName: string; lastName: string | null; stripeCustomerId: string | null };
@@ -42,10 +44,19 @@ interface Prepared {
 }
 
 /** Returns where to send the browser: Stripe Checkout, or our test checkout. */
-export async function startCheckout(
+export function startCheckout(
   deps: PaymentsDeps,
   audit: AuditContext,
   input: { userId: string; courseId: string; /** The reader's language: Stripe Checkout's own, where it has one. */ locale?: Locale },
+): Promise<{ url: string; enrollmentId: string }> {
+  return attemptCheckout(deps, audit, input, 1);
+}
+
+async function attemptCheckout(
+  deps: PaymentsDeps,
+  audit: AuditContext,
+  input: Parameters<typeof startCheckout>[2],
+  attempt: number,
 ): Promise<{ url: string; enrollmentId: string }> {
   const { db, stripe, config } = deps;
   if (!stripe && config.isProduction) throw new HttpError(503, PAYMENTS_UNAVAILABLE);
@@ -65,12 +76,22 @@ export async function startCheckout(
     transactionId = await db.transaction().execute((tx) => newTransaction(tx, enrollmentId, course.price, transactionId));
   }
 
+  // The course's Stripe Price (prices.ts): the one stored when it was published, or made now when
+  // that failed (Stripe down) or the price changed since. It must be the amount tx1 recorded: when
+  // the teacher changed the price in between, start again (once) from the course as it is now.
+  const price = await ensureCoursePrice(deps, course.id);
+  if (price?.amount !== course.price) {
+    if (attempt >= 2) throw new HttpError(503, PAYMENTS_UNAVAILABLE);
+    return attemptCheckout(deps, audit, input, attempt + 1);
+  }
+
   const customer = await ensureCustomer(deps, prepared.user, prepared.billing);
   const metadata = { enrollmentId, transactionId, courseId: course.id, userId: input.userId };
   const session = await stripe.checkout.sessions.create(
     {
       mode: 'payment',
-      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: course.price, product_data: { name: course.title } } }],
+      // The session keeps this Price: a price change while it is open does not alter what it charges.
+      line_items: [{ price: price.id, quantity: 1 }],
       customer,
       client_reference_id: enrollmentId,
       metadata,
@@ -96,7 +117,7 @@ function prepare(
   { withStripe }: { withStripe: boolean },
 ): Promise<Prepared> {
   return db.transaction().execute(async (tx) => {
-    const course = await tx.selectFrom('course').select(['id', 'title', 'slug', 'price', 'status']).where('id', '=', courseId).executeTakeFirst();
+    const course = await tx.selectFrom('course').select(['id', 'slug', 'price', 'status']).where('id', '=', courseId).executeTakeFirst();
     if (!course || course.status !== 'Published') throw notFound();
     if (course.price <= 0) throw new HttpError(409, msg('This course is free: enroll without paying.'));
 

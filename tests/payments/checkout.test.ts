@@ -37,9 +37,6 @@ describe('startCheckout with Stripe', () => {
     expect(body).toMatchObject({
       mode: 'payment',
       'line_items[0][quantity]': '1',
-      'line_items[0][price_data][currency]': 'usd',
-      'line_items[0][price_data][unit_amount]': '1999',
-      'line_items[0][price_data][product_data][name]': 'Pandas & <Python>',
       client_reference_id: enrollmentId,
       'metadata[enrollmentId]': enrollmentId,
       'metadata[transactionId]': transaction.id,
@@ -55,6 +52,11 @@ describe('startCheckout with Stripe', () => {
     expect(expiresIn).toBeLessThan(35 * 60);
     expect(create!.idempotencyKey).toBe(`checkout-${transaction.id}`);
     expect(create!.authorization).toBe('Bearer sk_test_x');
+    // The course's Stripe Price (made here: the course was published without Stripe), stored on the course.
+    const { stripePriceId } = await t.db.selectFrom('course').select('stripePriceId').where('id', '=', course.id).executeTakeFirstOrThrow();
+    expect(body['line_items[0][price]']).toBe(stripePriceId);
+    expect(stripe.prices.get(stripePriceId!)).toMatchObject({ unit_amount: 1999, currency: 'usd', active: true });
+    expect(stripe.products.get(`edupeak_course_${course.id}`)).toMatchObject({ name: 'Pandas & <Python>' });
 
     // The customer: created once, stored on the user, used by the session.
     const stored = await t.db.selectFrom('user').select('stripeCustomerId').where('id', '=', user.id).executeTakeFirstOrThrow();

@@ -26,11 +26,21 @@ import { teacherAnnouncementRoutes } from '../announcements/writer-routes.ts';
 import { hostSupportCallRoutes } from '../support-calls/host-routes.ts';
 import { courseAnalyticsRoutes } from '../analytics/course-routes.ts';
 import type { Config } from '../../config.ts';
+import type Stripe from 'stripe';
+import { syncCoursePrice } from '../../payments/prices.ts';
 
 /** /teach (teachers and admins): my courses, the course form, and the course's structure. */
 
-export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDeps['config'] & Pick<Config, 'supportCallUrlTemplate'> }): Router {
+export function teachRoutes(
+  deps: MediaDeps & {
+    mailer: Mailer;
+    config: MediaDeps['config'] & Pick<Config, 'supportCallUrlTemplate'>;
+    /** Publishing and price changes make the course's Stripe Price (payments/prices.ts); none: nothing to make. */
+    stripe?: Stripe | undefined;
+  },
+): Router {
   const { db } = deps;
+  const prices = { db, stripe: deps.stripe, logger: deps.logger };
   const router = Router();
   router.param('courseId', loadCourse(db));
   const a = auditOf;
@@ -65,6 +75,8 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDep
     const parsed = courseInput.safeParse(req.body);
     const result = parsed.success ? await updateCourse(db, a(req, res), course.id, parsed.data) : { ok: false as const, errors: fieldErrors(parsed.error) };
     if (!result.ok) return renderCoursePage(db, req, res, { values, errors: result.errors }, 422);
+    // After the commit, outside it: a new price (or title) for Stripe; a failure leaves it to checkout.
+    await syncCoursePrice(prices, course.id, { title: course.title, price: course.price });
     setFlash(req, 'success', msg('Course saved.'));
     res.redirect(303, `/teach/courses/${course.id}`);
   });
@@ -77,6 +89,7 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDep
     if (!result.ok) {
       return renderCoursePage(db, req, res, { statusError: msg('Not published yet. {missing}'), statusErrorValues: { missing: missingOf(result.checklist, translatorOf(res)) }, checklist: result.checklist }, 422);
     }
+    if (parsed.data.status === 'Published') await syncCoursePrice(prices, course.id);
     const said = {
       Published: msg('Course published: students can find it now.'),
       Draft: msg('Course back to draft: only you can see it.'),
@@ -98,7 +111,7 @@ export function teachRoutes(deps: MediaDeps & { mailer: Mailer; config: MediaDep
   });
 
   router.use(structureRoutes(deps, a));
-  router.use(publishRoutes(db, a));
+  router.use(publishRoutes(db, a, prices));
   router.use(mediaUploadRoutes(deps, a));
   router.use(teacherVideoRoutes(deps), captionRoutes(deps));
   router.use(attachmentRoutes(deps, a));
