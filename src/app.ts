@@ -158,7 +158,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/account', requireUser, deletionRoutes(accounts));
   // Before /teach: anyone signed in may apply to teach.
   app.use('/teach/apply', requireUser, applyRoutes({ db }));
-  app.use('/teach', requireRole('teacher', 'admin'), teachRoutes({ ...media, mailer }));
+  app.use('/teach', requireRole('teacher', 'admin'), teachRoutes({ ...media, mailer, stripe: payments.stripe }));
   app.use('/courses/:slug/enroll', requireVerified, enrollRoutes(payments));
   app.use(testCheckoutRoutes(payments));
   app.use('/checkout', requireUser, checkoutSuccessRoutes(payments));
