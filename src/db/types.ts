@@ -59,7 +59,7 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Lessonstatus = "Draft" | "Published" | "Scheduled";
 
-export type Notificationtype = "AdminReply" | "AssignmentGraded" | "BlogApproved" | "BlogRejected" | "CommentReceived" | "HelpRequestReply" | "PointsEarned" | "ReactionReceived" | "SuperAdminInvitation" | "SupportCallAccepted";
+export type Notificationtype = "AdminReply" | "AssignmentGraded" | "BlogApproved" | "BlogRejected" | "CommentReceived" | "CourseReminder" | "HelpRequestReply" | "PointsEarned" | "ReactionReceived" | "SuperAdminInvitation" | "SupportCallAccepted";
 
 export type Numeric = ColumnType<string, number | string, number | string>;
 

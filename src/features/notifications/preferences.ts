@@ -23,6 +23,7 @@ export const TOPIC_TEXT: Record<MailTopic, { label: string; description: string 
   SuperAdminInvitation: { label: msg('Invitations to administer Edupeak'), description: msg('You were invited to help run the site.') },
   HelpRequestReply: { label: msg('Replies to your help desk answers'), description: msg('For the Edupeak team: someone you answered on the help desk wrote back.') },
   SupportCallAccepted: { label: msg('You can join a live help call'), description: msg('A teacher accepted your request to join their call.') },
+  CourseReminder: { label: msg('Reminders to start a course'), description: msg('One mail a few days after you enroll, if you have not completed a lesson of the course yet.') },
 };
 
 export interface TopicChoice {

@@ -90,6 +90,7 @@ const PROPERTY_LABELS: Record<string, string> = {
   SuperAdminInvitation: msg('Super admin invitation'),
   HelpRequestReply: msg('Help request reply'),
   SupportCallAccepted: msg('Support call accepted'),
+  CourseReminder: msg('Course reminder'),
 };
 
 /** "FirstLessonCompleted" -> "First lesson completed" (a catalogue message when the property is known). */
@@ -199,6 +200,14 @@ export const SETTINGS = {
     min: 0,
     max: 10_000,
   }),
+  'learning.followUpAfterDays': integer({
+    group: 'learning',
+    description: msg('Days after enrolling before the follow-up-mail job reminds an Active student who has completed no lesson (once per enrollment).'),
+    default: 3,
+    min: 1,
+    max: 60,
+    label: msg('Days'),
+  }),
   'leaderboard.winners': integer({
     group: 'learning',
     description: msg('Students placed (and given the Top performer badge) each week and each month by the award-leaderboards job.'),
@@ -255,6 +264,9 @@ export const SETTINGS = {
       HelpRequestReply: true,
       // Off: the accepted student is on the call's page, which shows the link at its next refresh.
       SupportCallAccepted: false,
+      // On: the follow-up mail (jobs/follow-up-mail.ts) is one nudge per enrollment, for a course the
+      // person chose; they can turn it off like any other kind.
+      CourseReminder: true,
     },
   }),
   'notifications.pruneReadAfterDays': integer({
