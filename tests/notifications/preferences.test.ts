@@ -24,7 +24,7 @@ describe('notification mail preferences', () => {
   it('shows the defaults to someone who never chose, and says the inbox always shows everything', async () => {
     const me = await signedInAs(t.app, t.db, 'student');
     const page = await me.agent.get('/account/notifications').expect(200);
-    expect(tickedOn(page.text)).toEqual(['AdminReply', 'BlogApproved', 'BlogRejected', 'AssignmentGraded', 'UrgentAnnouncement', 'SuperAdminInvitation', 'HelpRequestReply']);
+    expect(tickedOn(page.text)).toEqual(['AdminReply', 'BlogApproved', 'BlogRejected', 'AssignmentGraded', 'UrgentAnnouncement', 'SuperAdminInvitation', 'HelpRequestReply', 'CourseReminder']);
     expect(page.text).toContain('always show everything; only mail is a choice');
     expect(page.text).toContain('You have not chosen yet: the boxes show the defaults.');
     expect(page.text).toContain('Replies from the Edupeak team');
