@@ -111,6 +111,8 @@ describe('the reader’s time zone', () => {
     const berliner = await signedInAs(t.app, t.db, 'teacher', { timeZone: 'Europe/Berlin' });
     const theirs = await createCourse(t.db, { userId: berliner.user.id, status: 'Draft' });
     const ch = await createChapter(t.db, { courseId: theirs.id, status: 'Draft' });
+    // A chapter is scheduled only with a lesson in it (issue 23).
+    await createLesson(t.db, { chapterId: ch.id });
     expect((await berliner.post(`/teach/chapters/${ch.id}/publish`, { status: 'Scheduled', releaseAt: '2037-03-29T02:30' })).status).toBe(303);
     const chRow = await t.db.selectFrom('chapter').select('releaseAt').where('id', '=', ch.id).executeTakeFirstOrThrow();
     expect(new Date(chRow.releaseAt!).toISOString()).toBe('2037-03-29T01:30:00.000Z');

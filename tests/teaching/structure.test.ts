@@ -121,6 +121,8 @@ describe('chapters and lessons', () => {
   it('schedules a chapter only for a future time; the cron job publishes it when due', async () => {
     const { teacher, course } = await teacherWithCourse();
     const chapter = await createChapter(t.db, { courseId: course.id, status: 'Draft' });
+    // A chapter is scheduled only with a lesson in it (tests/teaching/empty-chapters.test.ts).
+    await createLesson(t.db, { chapterId: chapter.id });
     const past = await teacher.post(`/teach/chapters/${chapter.id}/publish`, { status: 'Scheduled', releaseAt: '2001-01-01T09:00' });
     expect(past.status).toBe(422);
     expect(past.text).toContain('needs a date and time in the future');

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { recordActivity, type AuditContext } from '../audit/activity.ts';
 import { CHAPTERS, lockParent } from './positions.ts';
+import { chapterIsEmptySql } from './chapter-rules.ts';
 import { msg } from '../../i18n/catalogue.ts';
 import { translatorFor, type MessageValues, type Translator } from '../../i18n/translator.ts';
 
@@ -10,6 +11,10 @@ import { translatorFor, type MessageValues, type Translator } from '../../i18n/t
  * it, and both publish actions decide with it (setCourseStatus in service.ts, and publishWithContent
  * below, which asks it after publishing the drafts, inside its transaction). One function, so the
  * page and the actions cannot disagree.
+ *
+ * "Chapters must have at least one lesson" (chapter-rules.ts) is the `empty-chapters` item: any
+ * chapter with no lesson, whatever its status, blocks publishing the course, so publish-all cannot
+ * publish an empty draft chapter either.
  *
  * `required` items block publishing; `advice` items (drafts that would stay hidden, lessons with
  * neither a video, text nor an assessment, quizzes without questions) are shown and never block.
@@ -81,7 +86,7 @@ export async function publishChecklist(db: Database, courseId: string): Promise<
       (select count(*) from l)::int as lessons,
       (select count(*) from ch where status = 'Draft')::int as draft_chapters,
       (select count(*) from l where status = 'Draft')::int as draft_lessons,
-      (select coalesce(json_agg(title order by position), '[]') from ch where not exists (select 1 from l where l.chapter_id = ch.id)) as empty_chapters,
+      (select coalesce(json_agg(title order by position), '[]') from ch where ${chapterIsEmptySql('ch')}) as empty_chapters,
       exists (select 1 from ch join l on l.chapter_id = ch.id where ch.status = 'Published' and l.status = 'Published') as published_content,
       exists (select 1 from ch join l on l.chapter_id = ch.id where ch.status in ('Draft', 'Published') and l.status in ('Draft', 'Published')) as content_with_drafts,
       (select coalesce(json_agg(title order by chapter_position, position), '[]') from l

@@ -6,6 +6,7 @@ import { slugify } from '../../lib/slug.ts';
 import { recordActivity, type AuditAction, type AuditContext } from '../audit/activity.ts';
 import { CHAPTERS, LESSONS, lockParent, move, nextPosition, renumber, type Tree } from './positions.ts';
 import { publishChecklist, type PublishChecklist } from './publish.ts';
+import { chapterReleaseRefusal, draftIfEmptied, type ChapterRefusal } from './chapter-rules.ts';
 import { msg } from '../../i18n/catalogue.ts';
 import type { CourseInput } from './schemas.ts';
 
@@ -161,30 +162,52 @@ export async function moveItem(db: Database, a: Audit, kind: 'chapter' | 'lesson
   });
 }
 
-export async function deleteItem(db: Database, a: Audit, kind: 'chapter' | 'lesson', id: string, parentId: string): Promise<void> {
+/**
+ * Deletes a chapter or a lesson and closes the gap. A lesson that was the last of a Published or
+ * Scheduled chapter takes the chapter back to Draft (chapter-rules.ts): `chapterToDraft` is then its
+ * title, and the chapter's change has its audit row too.
+ */
+export async function deleteItem(db: Database, a: Audit, kind: 'chapter' | 'lesson', id: string, parentId: string): Promise<{ chapterToDraft?: string }> {
   const tree: Tree = entity[kind];
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     await lockParent(trx, tree, parentId);
     await trx.deleteFrom(kind).where('id', '=', id).execute();
     await renumber(trx, tree, parentId);
     await audit(trx, a, kind === 'chapter' ? 'chapter_deleted' : 'lesson_deleted', kind, id, { parentId });
+    if (kind === 'chapter') return {};
+    const chapterToDraft = await draftIfEmptied(trx, parentId);
+    if (chapterToDraft === undefined) return {};
+    await audit(trx, a, 'chapter_published', 'chapter', parentId, { status: 'Draft', releaseAt: null, reason: 'last_lesson_deleted' });
+    return { chapterToDraft };
   });
 }
 
-/** Published now, Scheduled for a future `releaseAt` (the cron job publishes it then), or Draft. */
+export type ReleaseResult = { ok: true } | ({ ok: false } & ChapterRefusal);
+
+/**
+ * Published now, Scheduled for a future `releaseAt` (the cron job publishes it then), or Draft. A
+ * chapter is published or scheduled only with a lesson in it (chapter-rules.ts): asked under the
+ * chapter's lock, the one adding and deleting its lessons take.
+ */
 export async function setRelease(
   db: Database,
   a: Audit,
   kind: 'chapter' | 'lesson',
   id: string,
   release: { status: 'Published' | 'Scheduled' | 'Draft'; releaseAt: Date | undefined },
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+): Promise<ReleaseResult> {
+  return db.transaction().execute(async (trx) => {
+    if (kind === 'chapter') {
+      await lockParent(trx, LESSONS, id);
+      const refused = await chapterReleaseRefusal(trx, id, release.status);
+      if (refused) return { ok: false as const, ...refused };
+    }
     const releaseAt = release.status === 'Scheduled' ? release.releaseAt! : null;
     await trx.updateTable(kind).set({ status: release.status, releaseAt }).where('id', '=', id).execute();
     await audit(trx, a, kind === 'chapter' ? 'chapter_published' : 'lesson_published', kind, id, {
       status: release.status,
       releaseAt: releaseAt?.toISOString() ?? null,
     });
+    return { ok: true as const };
   });
 }

@@ -9,6 +9,7 @@ import { utcToZonedInput } from '../../lib/dates.ts';
 import type { MediaDeps } from './media-upload-routes.ts';
 import { loadChapter, loadLesson } from './load.ts';
 import { renderCoursePage } from './course-page.ts';
+import { CHAPTER_BACK_TO_DRAFT, LAST_LESSON_CONSEQUENCE, lastLessonOfShownChapter } from './chapter-rules.ts';
 import { lessonInput, lessonUpdateInput, moveInput, releaseInput, titleInput } from './schemas.ts';
 import { ATTACHMENT_MAX_BYTES, lessonAttachments } from './attachments.ts';
 import { addLesson, deleteItem, moveItem, renameChapter, setRelease, updateLesson } from './service.ts';
@@ -105,9 +106,9 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
     res.redirect(303, `/teach/courses/${courseId}#${anchor}`);
   }
 
-  async function problem(req: Request, res: Response, courseId: string, target: string, message: string) {
+  async function problem(req: Request, res: Response, courseId: string, target: string, message: string, values?: MessageValues) {
     await withCourse(res, courseId);
-    return renderCoursePage(db, req, res, { structureError: { target, message } }, 422);
+    return renderCoursePage(db, req, res, { structureError: { target, message, ...(values ? { values } : {}) } }, 422);
   }
 
   // Chapters
@@ -131,7 +132,10 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
     const chapter = res.locals.chapter as Chapter;
     const parsed = releaseInput(timeZoneOf(res)).safeParse(req.body);
     if (!parsed.success) return problem(req, res, chapter.courseId, `chapter-${chapter.id}`, Object.values(fieldErrors(parsed.error))[0]!);
-    await setRelease(db, a(req, res), 'chapter', chapter.id, parsed.data);
+    // An empty chapter is neither published nor scheduled (chapter-rules.ts): 422, the course page
+    // (or its structure fragment) naming it, as for the other refusals of these forms.
+    const result = await setRelease(db, a(req, res), 'chapter', chapter.id, parsed.data);
+    if (!result.ok) return problem(req, res, chapter.courseId, `chapter-${chapter.id}`, result.message, result.values);
     return done(req, res, chapter.courseId, `chapter-${chapter.id}`);
   });
 
@@ -236,13 +240,16 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
     return done(req, res, lesson.courseId, `lesson-${lesson.id}`);
   });
 
-  router.get('/lessons/:lessonId/delete', (_req, res) => {
+  router.get('/lessons/:lessonId/delete', async (_req, res) => {
     const lesson = res.locals.lesson as Lesson;
+    // The last lesson of a chapter students see takes the chapter back to Draft: said before, here.
+    const emptied = await lastLessonOfShownChapter(db, lesson.id);
     render(res, 'teach/confirm-delete', {
       title: translatorOf(res).t('Delete the lesson "{title}"?', { title: lesson.title }),
       what: 'lesson',
       name: lesson.title,
-      consequence: msg('Its video, attached files and students’ progress will be deleted too.'),
+      consequence: emptied === undefined ? msg('Its video, attached files and students’ progress will be deleted too.') : LAST_LESSON_CONSEQUENCE,
+      consequenceValues: { chapter: emptied ?? '' },
       action: `/teach/lessons/${lesson.id}/delete`,
       back: `/teach/courses/${lesson.courseId}#lesson-${lesson.id}`,
     });
@@ -251,9 +258,10 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
   router.post('/lessons/:lessonId/delete', async (req, res) => {
     const lesson = res.locals.lesson as Lesson;
     const files = await filesOf({ lessonId: lesson.id });
-    await deleteItem(db, a(req, res), 'lesson', lesson.id, lesson.chapterId);
+    const { chapterToDraft } = await deleteItem(db, a(req, res), 'lesson', lesson.id, lesson.chapterId);
     await removeFiles(files);
-    setFlash(req, 'success', msg('Lesson "{title}" deleted.'), { title: lesson.title });
+    if (chapterToDraft !== undefined) setFlash(req, 'success', CHAPTER_BACK_TO_DRAFT, { title: lesson.title, chapter: chapterToDraft });
+    else setFlash(req, 'success', msg('Lesson "{title}" deleted.'), { title: lesson.title });
     res.redirect(303, `/teach/courses/${lesson.courseId}#chapter-${lesson.chapterId}`);
   });
 
