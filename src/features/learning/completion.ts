@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { DB } from '../../db/types.ts';
 import { issueCertificate, type CertificateDeps } from '../certificates/service.ts';
 import { setting } from '../system/settings.ts';
@@ -112,10 +112,15 @@ async function changeCompletion(deps: CertificateDeps, learner: CompletionLearne
       if (refused) return unchanged(refused);
     }
 
+    // The row opening the lesson made (learning/service.ts recordLessonView) is updated, its
+    // created_at (the first access) kept; made here when there is none (a lesson completed by a quiz
+    // or an assignment sent from elsewhere, or a completion sent again after the page was saved
+    // offline). The state wanted is the one read under the enrollment's lock.
+    const completed = mode === 'complete' ? true : !state.completed;
     const row = await trx
       .insertInto('lessonProgress')
-      .values({ userId: learner.userId, lessonId, completed: true })
-      .onConflict((oc) => oc.columns(['userId', 'lessonId']).doUpdateSet({ completed: mode === 'toggle' ? sql<boolean>`not lesson_progress.completed` : true }))
+      .values({ userId: learner.userId, lessonId, completed })
+      .onConflict((oc) => oc.columns(['userId', 'lessonId']).doUpdateSet({ completed }))
       .returning('completed')
       .executeTakeFirstOrThrow();
     state.completed = row.completed;

@@ -33,22 +33,40 @@ export async function progressInCourses(db: Database, userId: string, courseIds:
   return byCourse;
 }
 
-/** Every student's progress in one course: one query (students with nothing completed are absent: 0). */
-export async function progressOfStudents(db: Database, courseId: string): Promise<{ total: number; completedBy: Map<string, number> }> {
-  const { rows } = await sql<{ userId: string | null; n: number }>`
+/**
+ * Every student's progress in one course: one query (students with nothing completed are absent: 0).
+ * A lesson_progress row is made when a student first opens a lesson (completed false), so only
+ * completed rows count. With `opened`, also `openedBy`: the other rows, lessons opened and not
+ * finished (the teacher's students table shows them); without, the query reads only the partial
+ * index on completed rows, as the gradebook needs.
+ */
+export async function progressOfStudents(
+  db: Database,
+  courseId: string,
+  { opened = false }: { opened?: boolean } = {},
+): Promise<{ total: number; completedBy: Map<string, number>; openedBy: Map<string, number> }> {
+  const { rows } = await sql<{ userId: string | null; n: number; opened: number }>`
     with counted as (
       select l.id from lesson l join chapter ch on ch.id = l.chapter_id
       where ch.course_id = ${courseId} and ${countsTowardProgress}
     )
-    select null::uuid as "userId", count(*)::int as n from counted
+    select null::uuid as "userId", count(*)::int as n, 0 as opened from counted
     union all
-    select lp.user_id, count(*)::int from lesson_progress lp join counted c on c.id = lp.lesson_id
-    where lp.completed group by lp.user_id`.execute(db.withoutPlugins());
+    select lp.user_id, count(*)::int, 0 from lesson_progress lp join counted c on c.id = lp.lesson_id
+    where lp.completed group by lp.user_id
+    ${opened ? sql`union all
+    select lp.user_id, 0, count(*)::int from lesson_progress lp join counted c on c.id = lp.lesson_id
+    where not lp.completed group by lp.user_id` : sql``}`.execute(db.withoutPlugins());
   // lesson_progress.user_id is never null: the row without a user is the course's total.
   const total = rows.find((r) => r.userId === null)?.n ?? 0;
   const completedBy = new Map<string, number>();
-  for (const row of rows) if (row.userId) completedBy.set(row.userId, row.n);
-  return { total, completedBy };
+  const openedBy = new Map<string, number>();
+  for (const row of rows) {
+    if (!row.userId) continue;
+    if (row.n > 0) completedBy.set(row.userId, row.n);
+    if (row.opened > 0) openedBy.set(row.userId, row.opened);
+  }
+  return { total, completedBy, openedBy };
 }
 
 export { percentOf };

@@ -112,9 +112,11 @@ export function learningRoutes(deps: LearningDeps): Router {
         })
       : undefined;
     // A page fetched ahead (link prefetching, or the service worker saving a chapter for offline
-    // use, which says `Purpose: prefetch`) is not a view: nobody has looked at it yet.
+    // use, which says `Purpose: prefetch`) is not a view: nobody has looked at it yet. Only an
+    // enrolled student's view counts (a preview has no enrollment), of a lesson open to them (above:
+    // 404 otherwise); it also starts the lesson's progress row, in the same statement.
     if (learner.enrollment && status === 200 && !isHtmx(req) && !isPrefetch(req)) {
-      await recordLessonView(db, learner.enrollment.id, lessonId);
+      await recordLessonView(db, { enrollmentId: learner.enrollment.id, userId: learner.user.id }, lessonId);
     }
     render(
       res,

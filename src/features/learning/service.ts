@@ -9,16 +9,21 @@ import { setting } from '../system/settings.ts';
 type ActivityType = 'StartedCourse' | 'ViewedLesson' | 'DownloadedFile';
 
 /**
- * A lesson opened: ViewedLesson (once a day) and StartedCourse (once), and lastActivityAt. (The
- * course's login_session rows are written at sign-in: accounts/service.ts recordSignIn.)
+ * A lesson opened by an enrolled student who may open it (the caller has asked the course policy):
+ * its lesson_progress row (the spec: createdAt is the first access; completed false until the
+ * student completes it, completion.ts), ViewedLesson (once a day) and StartedCourse (once), and
+ * lastActivityAt. (The course's login_session rows are written at sign-in: accounts/service.ts
+ * recordSignIn.)
  */
-export async function recordLessonView(db: Database, enrollmentId: string, lessonId: string): Promise<void> {
+export async function recordLessonView(db: Database, viewer: { enrollmentId: string; userId: string }, lessonId: string): Promise<void> {
+  const { enrollmentId, userId } = viewer;
   // One statement (so one round trip, and atomic without BEGIN/COMMIT around it): a lesson page
   // ran at two thirds of its speed with the four round trips of a transaction (issue 13's benchmark).
   // Once per course (StartedCourse) and once per lesson a day (ViewedLesson): unique partial indexes
   // decide (migration lesson-views-once-a-day), so a reload or a race adds nothing. lastActivityAt at
   // most once a minute: an update (and a lock on the enrollment) on every view made a student's
-  // reloads and parallel tabs queue behind each other.
+  // reloads and parallel tabs queue behind each other. The progress row: once per student and
+  // lesson (its unique key decides), never touched again here, so created_at stays the first open.
   const metadata = JSON.stringify({ lessonId });
   await sql`
     with activity as (
@@ -26,6 +31,9 @@ export async function recordLessonView(db: Database, enrollmentId: string, lesso
       values (${enrollmentId}, ${'StartedCourse' satisfies ActivityType}, 'Opened the first lesson', ${metadata}),
              (${enrollmentId}, ${'ViewedLesson' satisfies ActivityType}, 'Opened a lesson', ${metadata})
       on conflict do nothing
+    ), opened as (
+      insert into lesson_progress (user_id, lesson_id, completed) values (${userId}, ${lessonId}, false)
+      on conflict (user_id, lesson_id) do nothing
     ), touched as (
       update enrollment set last_activity_at = now()
       where id = ${enrollmentId} and (last_activity_at is null or last_activity_at < now() - interval '1 minute')

@@ -47,7 +47,8 @@ export interface StudentRow {
  */
 export async function listStudents(db: Database, courseId: string, q: StudentsQuery) {
   // Sorting by progress needs the counts first; otherwise the three run side by side.
-  const progressing = progressOfStudents(db, courseId);
+  // With the lessons each student opened and has not finished (shown beside their progress).
+  const progressing = progressOfStudents(db, courseId, { opened: true });
   const progress = q.sort === 'progress' ? await progressing : undefined;
   let base = db.selectFrom('enrollment as e').innerJoin('user as u', 'u.id', 'e.userId').where('e.courseId', '=', courseId);
   if (q.status) base = base.where('e.status', '=', q.status);
@@ -80,5 +81,5 @@ export async function listStudents(db: Database, courseId: string, q: StudentsQu
       .execute(),
     progressing,
   ]);
-  return { total, rows: rows as StudentRow[], lessons: counts.total, completedBy: counts.completedBy };
+  return { total, rows: rows as StudentRow[], lessons: counts.total, completedBy: counts.completedBy, openedBy: counts.openedBy };
 }

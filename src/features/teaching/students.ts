@@ -125,7 +125,7 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
   async function renderTable(res: Response, q: StudentsQuery, problem?: Problem, status = 200) {
     const course = res.locals.course as Course;
     const path = tablePath(res);
-    const { total, rows, lessons, completedBy } = await listStudents(db, course.id, q);
+    const { total, rows, lessons, completedBy, openedBy } = await listStudents(db, course.id, q);
     const now = Date.now();
     const zone = timeZoneOf(res);
     const tr = translatorOf(res);
@@ -138,13 +138,18 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
         path,
         rows: rows.map((r) => {
           const done = completedBy.get(r.userId) ?? 0;
+          // Lessons opened and not finished (a progress row, completed false): started, visibly.
+          const opened = openedBy.get(r.userId) ?? 0;
+          const percent = tr.number(percentOf(done, lessons) / 100, { style: 'percent' });
           return {
             ...r,
             name: fullName(r),
             tags: STUDENT_TAGS.filter((tag) => r.tags.includes(tag)),
             enrolledLabel: tr.date(r.createdAt, zone),
             activityLabel: r.lastActivityAt ? tr.date(r.lastActivityAt, zone) : tr.t('never'),
-            progressLabel: tr.t('{done} / {lessons} ({percent})', { done, lessons, percent: tr.number(percentOf(done, lessons) / 100, { style: 'percent' }) }),
+            progressLabel: opened
+              ? tr.t('{done} / {lessons} ({percent}) · {opened, plural, one {# opened, not finished} other {# opened, not finished}}', { done, lessons, percent, opened })
+              : tr.t('{done} / {lessons} ({percent})', { done, lessons, percent }),
             banLabel: banLabel(tr, r, now, zone),
             certificateLabel: certificateLabel(tr, r, zone),
             mayRevoke: r.certificateEarned && !r.certificateRevoked,
