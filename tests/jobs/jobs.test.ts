@@ -10,8 +10,10 @@ const minutes = (n: number) => new Date(Date.now() + n * 60_000);
 describe('cron jobs', () => {
   const t = useTestDatabase();
 
-  it('releases scheduled chapters and lessons whose time has come, and only those', async () => {
+  it('releases scheduled chapters and lessons whose time has come, and only those (never an empty chapter)', async () => {
     const due = await createChapter(t.db, { status: 'Scheduled', releaseAt: minutes(-1) });
+    await createLesson(t.db, { chapterId: due.id });
+    const empty = await createChapter(t.db, { status: 'Scheduled', releaseAt: minutes(-1) });
     const later = await createChapter(t.db, { status: 'Scheduled', releaseAt: minutes(60) });
     const dueLesson = await createLesson(t.db, { chapterId: later.id, status: 'Scheduled', releaseAt: minutes(-5) });
     const draft = await createLesson(t.db, { chapterId: later.id, status: 'Draft', releaseAt: minutes(-5) });
@@ -21,6 +23,7 @@ describe('cron jobs', () => {
     const status = async (table: 'chapter' | 'lesson', id: string) =>
       (await t.db.selectFrom(table).select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
     expect(await status('chapter', due.id)).toBe('Published');
+    expect(await status('chapter', empty.id)).toBe('Scheduled');
     expect(await status('chapter', later.id)).toBe('Scheduled');
     expect(await status('lesson', dueLesson.id)).toBe('Published');
     expect(await status('lesson', draft.id)).toBe('Draft');
