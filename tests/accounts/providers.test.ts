@@ -9,7 +9,7 @@ import { newAgent, type Agent } from '../setup/forms.ts';
 import { csrfTokenOf } from '../setup/login.ts';
 import { lastMailTo, linkPath } from '../setup/outbox.ts';
 import { countQueries } from '../setup/queries.ts';
-import { authorizeAtOidcProvider, startGitHubStandIn, startOidcProvider, type GitHubStandIn, type OidcTestProvider } from '../setup/sign-in-providers.ts';
+import { authorizeAtOidcProvider, providerEnv, startGitHubStandIn, startOidcProvider, type GitHubStandIn, type OidcTestProvider } from '../setup/sign-in-providers.ts';
 import { signedInAs } from '../setup/users.ts';
 
 const BASE = 'http://edupeak.test';
@@ -28,13 +28,7 @@ describe('signing in with Google (OpenID Connect) and GitHub', () => {
     github = await startGitHubStandIn();
     config = testConfig({
       BASE_URL: BASE,
-      GOOGLE_CLIENT_ID: google.clientId,
-      GOOGLE_CLIENT_SECRET: google.clientSecret,
-      GOOGLE_ISSUER_URL: google.issuer,
-      GITHUB_CLIENT_ID: github.clientId,
-      GITHUB_CLIENT_SECRET: github.clientSecret,
-      GITHUB_URL: github.url,
-      GITHUB_API_URL: github.url,
+      ...providerEnv(google, github),
     });
     app = buildTestApp(database.db, { config });
   });

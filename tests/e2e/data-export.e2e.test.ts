@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import yauzl from 'yauzl';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
 import { expectProblems, heading, noSidewaysScroll, openWindow, screenshotPath, signInThroughForm, skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
 import { createEnrollment, createUser } from '../setup/factories.ts';
+import { unzip } from '../setup/zip.ts';
 
 /**
  * "Download my data" in Chromium, with JavaScript on and off, on a phone-sized window: from the
@@ -14,28 +14,7 @@ import { createEnrollment, createUser } from '../setup/factories.ts';
 const SLOW = { timeout: 15_000, interval: 100 };
 
 /** The names and texts of a ZIP's entries. */
-function entriesOf(zip: Buffer): Promise<Map<string, string>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (error, archive) => {
-      if (error) return reject(error);
-      const entries = new Map<string, string>();
-      archive.on('error', reject);
-      archive.on('end', () => resolve(entries));
-      archive.on('entry', (entry: yauzl.Entry) => {
-        archive.openReadStream(entry, (err, stream) => {
-          if (err) return reject(err);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
-            archive.readEntry();
-          });
-        });
-      });
-      archive.readEntry();
-    });
-  });
-}
+const entriesOf = async (zip: Buffer) => new Map([...(await unzip(zip))].map(([name, bytes]) => [name, bytes.toString('utf8')]));
 
 describe.skipIf(skipWithoutBrowser)('download my data in a browser', () => {
   const t = useTestApp({ config: { BASE_URL: 'http://127.0.0.1:0' } });

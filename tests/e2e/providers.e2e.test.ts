@@ -5,7 +5,7 @@ import { freePort } from '../../src/lib/free-port.ts';
 import { buildTestApp, testConfig } from '../setup/app.ts';
 import { launchBrowser, recordProblems, screenshotPath, skipWithoutBrowser } from '../setup/browser.ts';
 import { useTestDatabase } from '../setup/database.ts';
-import { startGitHubStandIn, startOidcProvider, type GitHubStandIn, type OidcTestProvider } from '../setup/sign-in-providers.ts';
+import { providerEnv, startGitHubStandIn, startOidcProvider, type GitHubStandIn, type OidcTestProvider } from '../setup/sign-in-providers.ts';
 
 /**
  * A person in Chromium registers with "Continue with Google" (the provider's own sign-in and consent
@@ -31,13 +31,7 @@ describe.skipIf(skipWithoutBrowser)('sign-in with providers in a browser', () =>
     github = await startGitHubStandIn();
     const config = testConfig({
       BASE_URL: base,
-      GOOGLE_CLIENT_ID: google.clientId,
-      GOOGLE_CLIENT_SECRET: google.clientSecret,
-      GOOGLE_ISSUER_URL: google.issuer,
-      GITHUB_CLIENT_ID: github.clientId,
-      GITHUB_CLIENT_SECRET: github.clientSecret,
-      GITHUB_URL: github.url,
-      GITHUB_API_URL: github.url,
+      ...providerEnv(google, github),
     });
     server = http.createServer(buildTestApp(database.db, { config }));
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

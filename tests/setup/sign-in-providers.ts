@@ -185,3 +185,14 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
   standIn.stop = () => close(server);
   return standIn;
 }
+
+/** The app's environment for both providers (GOOGLE_*, GITHUB_*), pointed at the test's own. */
+export const providerEnv = (google: OidcTestProvider, github: GitHubStandIn): NodeJS.ProcessEnv => ({
+  GOOGLE_CLIENT_ID: google.clientId,
+  GOOGLE_CLIENT_SECRET: google.clientSecret,
+  GOOGLE_ISSUER_URL: google.issuer,
+  GITHUB_CLIENT_ID: github.clientId,
+  GITHUB_CLIENT_SECRET: github.clientSecret,
+  GITHUB_URL: github.url,
+  GITHUB_API_URL: github.url,
+});
