@@ -147,9 +147,9 @@ export function studentRoutes(deps: { db: Database; certificates?: CertificateDe
             tags: STUDENT_TAGS.filter((tag) => r.tags.includes(tag)),
             enrolledLabel: tr.date(r.createdAt, zone),
             activityLabel: r.lastActivityAt ? tr.date(r.lastActivityAt, zone) : tr.t('never'),
-            progressLabel: opened
-              ? tr.t('{done} / {lessons} ({percent}) · {opened, plural, one {# opened, not finished} other {# opened, not finished}}', { done, lessons, percent, opened })
-              : tr.t('{done} / {lessons} ({percent})', { done, lessons, percent }),
+            progressLabel: tr.t('{done} / {lessons} ({percent})', { done, lessons, percent }),
+            // Under the figures, on a line of its own that may wrap: the column's numbers do not.
+            openedLabel: opened ? tr.t('{opened, plural, one {# opened, not finished} other {# opened, not finished}}', { opened }) : undefined,
             banLabel: banLabel(tr, r, now, zone),
             certificateLabel: certificateLabel(tr, r, zone),
             mayRevoke: r.certificateEarned && !r.certificateRevoked,
