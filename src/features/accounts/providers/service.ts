@@ -5,7 +5,7 @@ import type { Locale } from '../../../i18n/locales.ts';
 import type { MessageValues, Translator } from '../../../i18n/translator.ts';
 import { banNotice, isBanActive } from '../sessions.ts';
 import { findUserByEmail, recordAttempt, recordSignIn, sendVerificationMail, type AccountDeps, type ClientInfo } from '../service.ts';
-import type { Identity, ProviderId } from './clients.ts';
+import { PROVIDER_LABELS, type Identity, type ProviderId } from './clients.ts';
 
 /**
  * What a provider's answer means for Edupeak: sign in a linked user, register a new one, or ask
@@ -65,7 +65,7 @@ export async function signInWithIdentity(
       kind: 'refused',
       status: 422,
       message: msg('{provider} did not tell us your email address, so we cannot sign you in with it. Make your email address visible to Edupeak there, or register with your email here.'),
-      values: { provider: labelOf(identity.providerId) },
+      values: { provider: PROVIDER_LABELS[identity.providerId] },
     };
   }
   const existing = await findUserByEmail(db, identity.email);
@@ -75,7 +75,7 @@ export async function signInWithIdentity(
         kind: 'refused',
         status: 409,
         message: msg('An Edupeak account already uses {email}, and {provider} has not verified that address, so we cannot connect them. Sign in with your password, then connect {provider} from your account.'),
-        values: { email: identity.email, provider: labelOf(identity.providerId) },
+        values: { email: identity.email, provider: PROVIDER_LABELS[identity.providerId] },
       };
     }
     return { kind: 'prove', userId: existing.id, email: existing.email, hasPassword: Boolean(existing.password) };
@@ -133,10 +133,10 @@ export async function linkIdentity(db: Database, userId: string, identity: Ident
   if (linked) {
     return linked.id === userId
       ? { ok: true, already: true }
-      : { ok: false, message: msg('That {provider} account is already connected to another Edupeak account.'), values: { provider: labelOf(identity.providerId) } };
+      : { ok: false, message: msg('That {provider} account is already connected to another Edupeak account.'), values: { provider: PROVIDER_LABELS[identity.providerId] } };
   }
   const mine = await db.selectFrom('account').select('id').where('userId', '=', userId).where('providerId', '=', identity.providerId).executeTakeFirst();
-  if (mine) return { ok: false, message: msg('Another {provider} account is already connected to yours. Disconnect it first.'), values: { provider: labelOf(identity.providerId) } };
+  if (mine) return { ok: false, message: msg('Another {provider} account is already connected to yours. Disconnect it first.'), values: { provider: PROVIDER_LABELS[identity.providerId] } };
   try {
     await db.insertInto('account').values({ userId, providerId: identity.providerId, accountId: identity.accountId, scope: identity.scope }).execute();
   } catch (error) {
@@ -184,7 +184,3 @@ export async function unlinkProvider(db: Database, userId: string, providerId: P
     return 'unlinked';
   });
 }
-
-const labelOf = (id: string) => (id === 'github' ? 'GitHub' : id === 'google' ? 'Google' : id);
-export { labelOf as providerLabel };
-export type { ProviderId };
