@@ -76,6 +76,22 @@ describe('course editing in Spanish and Arabic', () => {
     const empty = await teacher.post(`/teach/courses/${course.id}/chapters`, { title: '' }).set(es);
     expect(empty.status).toBe(422);
     expect(empty.text).toContain('El título es obligatorio.');
+
+    // A chapter scheduled without a future date: refused in Spanish, naming the teacher's zone,
+    // on the course page and (for a lesson) on the lesson page.
+    const madrid = await signedInAs(t.app, t.db, 'teacher', { timeZone: 'Europe/Madrid' });
+    const theirs = await createCourse(t.db, { userId: madrid.user.id, status: 'Draft' });
+    const ch = await createChapter(t.db, { courseId: theirs.id, status: 'Draft' });
+    const lesson = await createLesson(t.db, { chapterId: ch.id, status: 'Draft' });
+    const noDate = await madrid.post(`/teach/chapters/${ch.id}/publish`, { status: 'Scheduled', releaseAt: '' }).set(es);
+    expect(noDate.status).toBe(422);
+    expect(noDate.text).toContain('Una publicación programada necesita una fecha y hora futuras (Europe/Madrid).');
+    const past = await madrid.post(`/teach/lessons/${lesson.id}/publish`, { status: 'Scheduled', releaseAt: '2020-01-01T09:00', from: 'lesson' }).set(es);
+    expect(past.status).toBe(422);
+    expect(past.text).toContain('Una publicación programada necesita una fecha y hora futuras (Europe/Madrid).');
+    const nonsense = await madrid.post(`/teach/lessons/${lesson.id}/publish`, { status: 'Scheduled', releaseAt: 'mañana', from: 'lesson' }).set(es);
+    expect(nonsense.status).toBe(422);
+    expect(nonsense.text).toContain('Escribe una fecha y hora, como 2027-01-31 09:00.');
   });
 
   it('the course editor and analytics in Arabic, right to left', async () => {

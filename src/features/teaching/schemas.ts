@@ -74,6 +74,9 @@ export const moveInput = z.object({ direction: z.enum(['up', 'down'], { message:
  * datetime-local value ("2026-12-01T09:00") is the teacher's wall clock in their zone, stored as
  * the UTC instant it names (lib/dates.ts); a value with its own offset ("...Z") is taken as it is.
  */
+/** Its {timeZone} is filled where it is shown: the routes pass the teacher's zone as its value. */
+export const SCHEDULE_IN_FUTURE = msg('A scheduled release needs a date and time in the future ({timeZone}).');
+
 export const releaseInput = (timeZone: string) =>
   z
     .object({
@@ -84,11 +87,11 @@ export const releaseInput = (timeZone: string) =>
         .max(40)
         .optional()
         .transform((v) => (v ? (/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? new Date(v) : (zonedToUtc(v, timeZone) ?? new Date(NaN))) : undefined))
-        .refine((d) => d === undefined || !Number.isNaN(d.getTime()), 'Enter a date and time, like 2027-01-31 09:00.'),
+        .refine((d) => d === undefined || !Number.isNaN(d.getTime()), msg('Enter a date and time, like 2027-01-31 09:00.')),
     })
     .superRefine((v, ctx) => {
       if (v.status === 'Scheduled' && (!v.releaseAt || v.releaseAt.getTime() <= Date.now())) {
-        ctx.addIssue({ code: 'custom', path: ['releaseAt'], message: `A scheduled release needs a date and time in the future (${timeZone}).` });
+        ctx.addIssue({ code: 'custom', path: ['releaseAt'], message: SCHEDULE_IN_FUTURE });
       }
     });
 

@@ -45,6 +45,8 @@ type AuditOf = (req: Request, res: Response) => AuditContext;
 export interface LessonPageExtras {
   values?: Record<string, string>;
   errors?: Record<string, string>;
+  /** ICU values of the messages in `errors`, by field (the release form's time zone). */
+  errorValues?: Record<string, MessageValues | undefined>;
   /** The assessment section's refused form (features/assessments/authoring-routes.ts). */
   assessmentForm?: AssessmentForm;
   /** The captions upload form refused (features/video/caption-routes.ts): what was chosen, and why. */
@@ -71,6 +73,7 @@ export async function renderLessonPage(deps: MediaDeps, _req: Request, res: Resp
       lesson,
       values: extras.values ?? { title: lesson.title, description: lesson.description ?? '', content: lesson.contentMarkdown ?? '' },
       errors: extras.errors ?? {},
+      errorValues: extras.errorValues ?? {},
       releaseAtValue: lesson.releaseAt ? utcToZonedInput(lesson.releaseAt, timeZoneOf(res)) : '',
       videoBytes: video ? video.size : undefined,
       uploadMaxMb: Math.round(config.uploadMaxBytes / 1024 / 1024),
@@ -131,7 +134,7 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
   router.post('/chapters/:chapterId/publish', async (req, res) => {
     const chapter = res.locals.chapter as Chapter;
     const parsed = releaseInput(timeZoneOf(res)).safeParse(req.body);
-    if (!parsed.success) return problem(req, res, chapter.courseId, `chapter-${chapter.id}`, Object.values(fieldErrors(parsed.error))[0]!);
+    if (!parsed.success) return problem(req, res, chapter.courseId, `chapter-${chapter.id}`, Object.values(fieldErrors(parsed.error))[0]!, { timeZone: timeZoneOf(res) });
     // An empty chapter is neither published nor scheduled (chapter-rules.ts): 422, the course page
     // (or its structure fragment) naming it, as for the other refusals of these forms.
     const result = await setRelease(db, a(req, res), 'chapter', chapter.id, parsed.data);
@@ -229,8 +232,8 @@ export function structureRoutes(deps: MediaDeps, a: AuditOf): Router {
     const parsed = releaseInput(timeZoneOf(res)).safeParse(req.body);
     if (!parsed.success) {
       // From the lesson page, the problem is shown there; from the course page, in its structure.
-      if (req.body?.from === 'lesson') return lessonPage(req, res, { errors: fieldErrors(parsed.error) }, 422);
-      return problem(req, res, lesson.courseId, `lesson-${lesson.id}`, Object.values(fieldErrors(parsed.error))[0]!);
+      if (req.body?.from === 'lesson') return lessonPage(req, res, { errors: fieldErrors(parsed.error), errorValues: { releaseAt: { timeZone: timeZoneOf(res) } } }, 422);
+      return problem(req, res, lesson.courseId, `lesson-${lesson.id}`, Object.values(fieldErrors(parsed.error))[0]!, { timeZone: timeZoneOf(res) });
     }
     await setRelease(db, a(req, res), 'lesson', lesson.id, parsed.data);
     if (req.body?.from === 'lesson') {
