@@ -93,6 +93,7 @@ export async function checkDiscussionContributor(trx: Transaction<DB>, userId: s
     badge: 'DiscussionContributor',
     points: 0,
     courseTitle: row.courseTitle ?? '',
-    message: `For your ${threshold} comments on the blog.`,
+    message: msg('{count, plural, one {For your first comment on the blog.} other {For your # comments on the blog.}}'),
+    values: { count: threshold },
   });
 }
