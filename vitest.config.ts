@@ -44,12 +44,12 @@ export const ALONE = [
 ];
 
 /**
- * The three page walks (every page type in Chromium: the design checks at three widths, 200 % zoom
- * in three languages, axe at two widths; several hundred page loads each): last, two at a time, after
- * everything else. Run beside the other files on 2 cores they took 600, 250 and 820 s and pushed
+ * The page walks (every page type in Chromium: the design checks at three widths, 200 % zoom in
+ * three languages, axe at two widths, a file per width so that it is not the one long pole of the
+ * group; several hundred page loads each): last, two at a time, after everything else. Run beside the other files on 2 cores they took 600, 250 and 820 s and pushed
  * timing-sensitive files (transcodes, server start-up, query counts at scale) past their limits.
  */
-export const LAST = ['tests/e2e/design.e2e.test.ts', 'tests/e2e/zoom.e2e.test.ts', 'tests/e2e/a11y.e2e.test.ts'];
+export const LAST = ['tests/e2e/design.e2e.test.ts', 'tests/e2e/zoom.e2e.test.ts', 'tests/e2e/a11y-phone.e2e.test.ts', 'tests/e2e/a11y-desktop.e2e.test.ts'];
 
 const shared = {
   pool: 'forks' as const,

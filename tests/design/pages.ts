@@ -3,7 +3,7 @@ import type { designFixture } from './fixture.ts';
 
 /**
  * The design fixture's page types, each with the role that sees it: the browser walks (the design's
- * layout and contrast checks, tests/e2e/design.e2e.test.ts; axe, tests/e2e/a11y.e2e.test.ts) go
+ * layout and contrast checks, tests/e2e/design.e2e.test.ts; axe, tests/design/axe.ts) go
  * through this one list.
  * `viewing-as`: a second SuperAdmin viewing Edupeak as the student (the impersonation banner on every page).
  * `caller`: the learner the host accepted into the fixture's live call (the meeting link on their page).

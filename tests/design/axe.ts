@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BrowserContextOptions, Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { designFixture } from '../design/fixture.ts';
-import { designPages, designSessions, ROLES, type DesignPage, type Role } from '../design/pages.ts';
+import { beforeAll } from 'vitest';
 import { useTestApp } from '../setup/app.ts';
-import { skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
+import { useBrowser } from '../setup/browser.ts';
+import { designFixture } from './fixture.ts';
+import { designPages, designSessions, ROLES, type DesignPage, type Role } from './pages.ts';
 
 /**
  * Issue 21: axe-core (the npm package's axe.min.js, put into each page by the test: no CDN) over
@@ -17,18 +17,19 @@ import { skipWithoutBrowser, useBrowser } from '../setup/browser.ts';
  * Beside axe, two of the issue's rules axe does not hold: every table has a caption and header
  * cells, and every chart picture has a title and description and its numbers as a table too.
  *
- * No rule is disabled.
+ * No rule is disabled. The walk is two files, the phone (tests/e2e/a11y-phone.e2e.test.ts, with
+ * Spanish) and the desktop (a11y-desktop.e2e.test.ts, with Arabic), so the two workers of the
+ * last test group share it evenly; this module is what they share.
  */
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WIDTHS = [360, 1280] as const;
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 type AxeNode = { target: string[]; html: string; failureSummary?: string };
 type AxeViolation = { id: string; impact: string; help: string; nodes: AxeNode[] };
 
 /** axe's violations on the page as it is now, one line each (the rule, then up to three of its elements). */
-async function axeViolations(page: Page): Promise<string[]> {
+export async function axeViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.addScriptTag({ content: AXE_SOURCE });
   const violations = (await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(TAGS)} }, resultTypes: ['violations'] }).then((r) => r.violations)`)) as AxeViolation[];
   return violations.map(
@@ -65,9 +66,9 @@ const OWN_CHECKS = `(() => {
 })()`;
 
 /** A form refused on purpose: its page, the form, and what to type (every other text field is emptied). */
-type RefusedForm = { name: string; role: Role; path: string; form: string; fill?: Record<string, string> };
+export type RefusedForm = { name: string; role: Role; path: string; form: string; fill?: Record<string, string> };
 
-describe.skipIf(skipWithoutBrowser)('axe-core: WCAG 2.1 A and AA on every page type, every role, 360 and 1280 px', () => {
+export function useAxeWalk() {
   const t = useTestApp();
   const b = useBrowser(() => t.app);
   let sessions = new Map<Role, BrowserContextOptions['storageState']>();
@@ -157,56 +158,32 @@ describe.skipIf(skipWithoutBrowser)('axe-core: WCAG 2.1 A and AA on every page t
     return problems;
   }
 
-  for (const width of WIDTHS) {
-    it(`every page type at ${width} px`, { timeout: 600_000 }, async () => {
-      const problems: string[] = [];
-      for (const role of ROLES) {
-        const context = await b.browser.newContext({ viewport: { width, height: 800 }, storageState: sessions.get(role), bypassCSP: true });
-        const page = await context.newPage();
-        page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
-        problems.push(...(await walk(page, pages.filter((x) => x.role === role), `${width}px`)));
-        problems.push(...(await refuse(page, refusedForms.filter((x) => x.role === role), `${width}px`)));
-        await context.close();
-      }
-      expect(problems).toEqual([]);
-    });
-  }
-
-  it('the checks catch what they look for: an unlabelled field, faint text, a table without caption, a chart without its numbers', async () => {
-    const context = await b.browser.newContext({ viewport: { width: 360, height: 800 } });
-    const page = await context.newPage();
-    await page.setContent(
-      '<!doctype html><html lang="en"><head><title>Bad</title></head><body><main><h1>Bad</h1>' +
-        '<input type="text"><p style="color:#bbb;background:#fff">faint</p>' +
-        '<table><tr><th>a</th></tr><tr><td>1</td></tr></table>' +
-        '<figure class="chart" id="c"><svg role="img"><title>T</title><desc>D</desc><g class="chart-series"><path d="M0 0"/></g></svg></figure>' +
-        '</main></body></html>',
-    );
-    const found = (await problemsOf(page)).map((p) => p.split(' ')[0]);
-    await context.close();
-    expect(found).toEqual(expect.arrayContaining(['color-contrast', 'label', 'table-caption:', 'chart-numbers:']));
-  });
-
-  // The browser's language (Accept-Language) picks the catalogue: the longer Spanish words and the
-  // mirrored Arabic layout, on a dozen page types across the roles, at the phone width.
-  const IN_OTHER_LANGUAGES = ['home', 'course', 'sign-in', 'dashboard', 'lesson', 'quiz-lesson', 'account', 'course-editor', 'lesson-editor', 'course-analytics', 'admin-home', 'admin-users', 'admin-payments', 'help-thread'];
-  for (const locale of ['es', 'ar']) {
-    it(`a dozen page types and the refused forms in ${locale === 'es' ? 'Spanish' : 'Arabic'} at 360 px`, { timeout: 300_000 }, async () => {
-      const problems: string[] = [];
-      for (const role of ROLES) {
-        const list = pages.filter((x) => x.role === role && IN_OTHER_LANGUAGES.includes(x.name));
-        const forms = refusedForms.filter((x) => x.role === role);
-        if (!list.length && !forms.length) continue;
-        const context = await b.browser.newContext({ viewport: { width: 360, height: 800 }, locale, storageState: sessions.get(role), bypassCSP: true });
-        const page = await context.newPage();
-        page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
-        problems.push(...(await walk(page, list, `360px ${locale}`)));
+  /** Every page type in every role at `width` px (and, with `only`, those page types in `locale`), with the refused forms. */
+  async function walkRoles(options: { width: number; locale?: string; only?: string[] }): Promise<string[]> {
+    const { width, locale, only } = options;
+    const label = `${width}px${locale ? ` ${locale}` : ''}`;
+    const problems: string[] = [];
+    for (const role of ROLES) {
+      const list = pages.filter((x) => x.role === role && (!only || only.includes(x.name)));
+      const forms = refusedForms.filter((x) => x.role === role);
+      if (!list.length && !forms.length) continue;
+      const context = await b.browser.newContext({ viewport: { width, height: 800 }, ...(locale ? { locale } : {}), storageState: sessions.get(role), bypassCSP: true });
+      const page = await context.newPage();
+      page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
+      problems.push(...(await walk(page, list, label)));
+      if (locale) {
         const lang = await page.getAttribute('html', 'lang');
         if (lang !== locale) problems.push(`${role}: the page is in ${lang}, not ${locale}`);
-        problems.push(...(await refuse(page, forms, `360px ${locale}`)));
-        await context.close();
       }
-      expect(problems).toEqual([]);
-    });
+      problems.push(...(await refuse(page, forms, label)));
+      await context.close();
+    }
+    return problems;
   }
-});
+
+  return { browser: () => b.browser, walkRoles, problemsOf };
+}
+
+// The browser's language (Accept-Language) picks the catalogue: the longer Spanish words and the
+// mirrored Arabic layout, on a dozen page types across the roles, at the phone width.
+export const IN_OTHER_LANGUAGES = ['home', 'course', 'sign-in', 'dashboard', 'lesson', 'quiz-lesson', 'account', 'course-editor', 'lesson-editor', 'course-analytics', 'admin-home', 'admin-users', 'admin-payments', 'help-thread'];
