@@ -2,6 +2,10 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { revenueQuery } from '../../src/features/analytics/course-queries.ts';
+import { topCoursesSql } from '../../src/features/analytics/platform-queries.ts';
+import { resolveRange } from '../../src/features/analytics/range.ts';
+import { teacherCourses } from '../../src/features/teaching/queries.ts';
 import { deleteAccounts } from '../../src/jobs/delete-accounts.ts';
 import { serverJobs } from '../../src/jobs/schedule.ts';
 import { createDiskStorage, newKey, type Storage } from '../../src/storage/index.ts';
@@ -215,6 +219,30 @@ describe('the account deletion job', () => {
     const refund = await admin.agent.get(`/admin/payments/${s.payment.id}/refund`).expect(200);
     expect(refund.text).toContain('The payer deleted their account: refund this payment from the Stripe dashboard');
     expect(refund.text).not.toContain('name="confirm"');
+  });
+
+  it('the teacher’s and the platform’s revenue still count a deleted payer’s payment (and its refund)', async () => {
+    const s = await busyStudent();
+    await t.db.updateTable('paymentTransaction').set({ refunded: true, refundAmount: 500, refundedAt: new Date() }).where('id', '=', s.payment.id).execute();
+    const range = resolveRange('30d', 'UTC');
+    const figures = async () => {
+      const mine = (await teacherCourses(t.db, s.teacher.id)).find((c) => c.id === s.course.id)!;
+      const buckets = (await revenueQuery({ courseId: s.course.id, range }).execute(t.db)).rows;
+      const top = (await topCoursesSql(range).execute(t.db)).rows.find((r) => r.list === 'revenue' && r.id === s.course.id);
+      return {
+        teach: mine.revenue,
+        gross: buckets.reduce((sum, b) => sum + b.gross, 0),
+        refunds: buckets.reduce((sum, b) => sum + b.refunds, 0),
+        top: top?.value,
+      };
+    };
+    const before = await figures();
+    expect(before).toEqual({ teach: 2000, gross: 2500, refunds: 500, top: 2000 });
+    await pendingFor(s.student.id, 8);
+    await deleteAccounts({ db: t.db, storage, logger: silent });
+    const kept = await t.db.selectFrom('paymentTransaction').select(['enrollmentId', 'courseId']).where('id', '=', s.payment.id).executeTakeFirstOrThrow();
+    expect(kept).toEqual({ enrollmentId: null, courseId: s.course.id });
+    expect(await figures()).toEqual(before);
   });
 
   it('a teacher without students goes with their courses, lessons and files; payments of their courses are kept', async () => {

@@ -88,40 +88,47 @@ export function enrollmentsQuery({ courseId, range }: CourseScope): RawBuilder<E
  * The payments are read per enrollment of the course (a lateral subquery with its own group by, so
  * it is not flattened into a join): each is an index lookup on payment_transaction.enrollment_id,
  * work in proportion to the course. As a plain join the planner preferred to hash the whole
- * payments table once the course had a few hundred enrollments.
+ * payments table once the course had a few hundred enrollments. A payment whose payer deleted
+ * their account has no enrollment; it is found by its course_id (issue 22), one more index lookup.
  */
 export function revenueQuery({ courseId, range }: CourseScope): RawBuilder<RevenueBucket> {
   const paid = sql`p.enrollment_id = e.id and p.status in ('Completed', 'Refunded')`;
+  const detached = sql`p.enrollment_id is null and p.course_id = ${courseId} and p.status in ('Completed', 'Refunded')`;
+  const grossOf = sql`${bucketOfSql(ref('p.created_at'), range)} as bucket, sum(p.amount) as cents`;
+  const grossIn = inRangeSql(ref('p.created_at'), range);
+  const refundOf = sql`${bucketOfSql(ref('p.refunded_at'), range)} as bucket, sum(p.refund_amount) as cents`;
+  const refundIn = sql`p.refunded and p.refund_amount > 0 and ${inRangeSql(ref('p.refunded_at'), range)}`;
   return sql<RevenueBucket>`
     with course_enrollment as materialized (
       select id from enrollment where course_id = ${courseId}
     ),
     gross as (
       select g.bucket, sum(g.cents)::bigint as cents
-      from course_enrollment e
-      cross join lateral (
-        select ${bucketOfSql(ref('p.created_at'), range)} as bucket, sum(p.amount) as cents
-        from payment_transaction p
-        where ${paid} and ${inRangeSql(ref('p.created_at'), range)}
-        group by 1
+      from (
+        select g.bucket, g.cents
+        from course_enrollment e
+        cross join lateral (select ${grossOf} from payment_transaction p where ${paid} and ${grossIn} group by 1) g
+        union all
+        select ${grossOf} from payment_transaction p where ${detached} and ${grossIn} group by 1
       ) g
       group by g.bucket
     ),
     refunds as (
       select r.bucket, sum(r.cents)::bigint as cents
-      from course_enrollment e
-      cross join lateral (
-        select ${bucketOfSql(ref('p.refunded_at'), range)} as bucket, sum(p.refund_amount) as cents
-        from payment_transaction p
-        where ${paid} and p.refunded and p.refund_amount > 0 and ${inRangeSql(ref('p.refunded_at'), range)}
-        group by 1
+      from (
+        select r.bucket, r.cents
+        from course_enrollment e
+        cross join lateral (select ${refundOf} from payment_transaction p where ${paid} and ${refundIn} group by 1) r
+        union all
+        select ${refundOf} from payment_transaction p where ${detached} and ${refundIn} group by 1
       ) r
       group by r.bucket
     ),
     earliest as (
-      select min(f.first) as first
-      from course_enrollment e
-      cross join lateral (select min(p.created_at) as first from payment_transaction p where ${paid}) f
+      select least(
+        (select min(f.first) from course_enrollment e cross join lateral (select min(p.created_at) as first from payment_transaction p where ${paid}) f),
+        (select min(p.created_at) from payment_transaction p where ${detached})
+      ) as first
     )
     select b.bucket, coalesce(g.cents, 0)::int as gross, coalesce(r.cents, 0)::int as refunds
     from (${bucketsSql(range, sql`(select first from earliest)`)}) b

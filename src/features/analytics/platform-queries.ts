@@ -133,13 +133,14 @@ export function topCoursesSql(range: DateRange): RawBuilder<TopCourseRow> {
     union all
     (select 'revenue' as list, c.id, c.title, sum(money.cents)::float8 as value
      from (
-       select p.enrollment_id, p.amount as cents from payment_transaction p
+       select p.enrollment_id, p.course_id, p.amount as cents from payment_transaction p
        where p.status in ${PAID} and ${inRange('p.created_at')}
        union all
-       select p.enrollment_id, -p.refund_amount from payment_transaction p
+       select p.enrollment_id, p.course_id, -p.refund_amount from payment_transaction p
        where p.refunded and ${inRange('p.refunded_at')}
      ) as money
-     join enrollment e on e.id = money.enrollment_id join course c on c.id = e.course_id
+     -- A payment whose payer deleted their account has no enrollment; its course_id says what was sold.
+     left join enrollment e on e.id = money.enrollment_id join course c on c.id = coalesce(e.course_id, money.course_id)
      group by c.id having sum(money.cents) > 0 order by sum(money.cents) desc, c.title, c.id limit ${TOP})`;
 }
 

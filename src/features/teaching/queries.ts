@@ -26,11 +26,16 @@ export function teacherCourses(db: Database, userId: string) {
         .where('enrollment.status', '=', 'Active')
         .select(sql<number>`count(*)::int`.as('n'))
         .as('students'),
-      // Money kept: completed payments, less what was refunded.
+      // Money kept: completed payments, less what was refunded. A payment whose payer deleted their
+      // account has no enrollment any more; its course_id still says what was sold (issue 22).
       eb
         .selectFrom('paymentTransaction as p')
-        .innerJoin('enrollment as e', 'e.id', 'p.enrollmentId')
-        .whereRef('e.courseId', '=', 'c.id')
+        .where((w) =>
+          w.or([
+            w('p.enrollmentId', 'in', w.selectFrom('enrollment as e').select('e.id').whereRef('e.courseId', '=', 'c.id')),
+            w.and([w('p.enrollmentId', 'is', null), w('p.courseId', '=', w.ref('c.id'))]),
+          ]),
+        )
         .where('p.status', 'in', ['Completed', 'Refunded'])
         .select(sql<number>`coalesce(sum(p.amount - coalesce(p.refund_amount, 0)), 0)::int`.as('cents'))
         .as('revenue'),
