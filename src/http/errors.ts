@@ -34,6 +34,7 @@ const TITLES: Record<number, string> = {
   413: msg('Too large'),
   422: msg('Please check the form'),
   429: msg('Too many requests'),
+  503: msg('Not available right now'),
 };
 
 const OUTAGE_TITLE = msg('Back shortly');
@@ -99,12 +100,15 @@ export function handleErrors({ db, logger }: { db: Database; logger: Logger }): 
     const message = tr.t(
       outage
         ? OUTAGE_MESSAGE
-        : status >= 500
-          ? msg('Something went wrong on our side. It has been logged; please try again in a moment.')
-          : error instanceof HttpError || (error as { expose?: unknown })?.expose === true
-            ? // http-errors (body-parser, csrf-sync) mark 4xx messages fit to show with `expose`.
-              err.message
-            : (TITLES[status] ?? msg('That request could not be handled.')),
+        : error instanceof HttpError
+          ? // Raised on purpose with words for the reader, a 5xx too (payments unavailable: try later).
+            err.message
+          : status >= 500
+            ? msg('Something went wrong on our side. It has been logged; please try again in a moment.')
+            : (error as { expose?: unknown })?.expose === true
+              ? // http-errors (body-parser, csrf-sync) mark 4xx messages fit to show with `expose`.
+                err.message
+              : (TITLES[status] ?? msg('That request could not be handled.')),
       error instanceof HttpError ? error.values : undefined,
     );
     res.setHeader('Cache-Control', 'no-store');

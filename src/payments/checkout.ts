@@ -44,12 +44,31 @@ interface Prepared {
 }
 
 /** Returns where to send the browser: Stripe Checkout, or our test checkout. */
-export function startCheckout(
+export async function startCheckout(
   deps: PaymentsDeps,
   audit: AuditContext,
   input: { userId: string; courseId: string; /** The reader's language: Stripe Checkout's own, where it has one. */ locale?: Locale },
 ): Promise<{ url: string; enrollmentId: string }> {
-  return attemptCheckout(deps, audit, input, 1);
+  try {
+    return await attemptCheckout(deps, audit, input, 1);
+  } catch (error) {
+    // Stripe unreachable or failing on its side: nothing was charged and the Pending enrollment
+    // waits for the next try, so the student is told to try again (503), not shown a server error.
+    if (!stripeIsUnavailable(error)) throw error;
+    deps.logger.warn({ err: error, courseId: input.courseId, userId: input.userId }, 'Stripe could not start a checkout');
+    throw new HttpError(503, PAYMENTS_UNAVAILABLE);
+  }
+}
+
+/** Stripe down, slow to answer, rate limiting us, or failing on its side (5xx): worth a later try. */
+function stripeIsUnavailable(error: unknown): boolean {
+  const e = Stripe.errors;
+  return (
+    error instanceof e.StripeConnectionError ||
+    error instanceof e.StripeAPIError ||
+    error instanceof e.StripeRateLimitError ||
+    (error instanceof e.StripeError && (error.statusCode ?? 0) >= 500)
+  );
 }
 
 async function attemptCheckout(

@@ -177,6 +177,28 @@ describe('course prices in Stripe', () => {
     expect([...stripe.prices.values()]).toHaveLength(1);
   });
 
+  it('Stripe down when a student clicks Enroll: a 503 page that says to try again, nothing charged, and the next click goes through', async () => {
+    const { course, publish } = await draft(2500);
+    await publish();
+    const student = await signedInAs(t.app, t.db, 'student');
+    stripe.failRequests(/^POST \/v1\/(customers|checkout\/sessions)/);
+    const refused = await student.post(`/courses/${course.slug}/enroll`, {});
+    expect(refused.status).toBe(503);
+    expect(refused.text).toContain('Payments are not available right now. Please try again later.');
+    const waiting = await t.db.selectFrom('enrollment').select('status').where('userId', '=', student.user.id).where('courseId', '=', course.id).executeTakeFirstOrThrow();
+    expect(waiting.status).toBe('Pending');
+    expect(stripe.sessions.size).toBe(0);
+    // In Spanish too.
+    const es = await student.post(`/courses/${course.slug}/enroll`, {}).set('Accept-Language', 'es');
+    expect(es.status).toBe(503);
+    expect(es.text).toContain('Los pagos no están disponibles');
+
+    stripe.failRequests(null);
+    const again = await student.post(`/courses/${course.slug}/enroll`, {}).expect(303);
+    expect(again.headers.location).toMatch(/^https?:\/\//);
+    expect(stripe.sessions.size).toBe(1);
+  });
+
   it('two checkouts at once for a course without a Price make one Price', async () => {
     // Published without Stripe (the demo data, or Stripe down then): no Price yet.
     const course = await createCourse(t.db, { price: 3900, status: 'Published' });
