@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATA_EXPORT_RATE_LIMIT } from '../../src/features/accounts/data-export-routes.ts';
 import { hitRateLimit } from '../../src/http/rate-limit.ts';
@@ -367,5 +368,16 @@ describe('the /account/data page', () => {
     // Someone else is not held back by it.
     const another = await signedInAs(t.app, t.db, 'student');
     await download(another.agent).expect(200);
+  });
+
+  it('answers HEAD with the headers alone: no archive built, no download spent', async () => {
+    const someone = await signedInAs(t.app, t.db, 'student');
+    const counted = () => t.db.selectFrom('rateLimit').select(['key', 'hits']).where('key', 'like', `%${someone.user.id}%`).execute();
+    const before = await counted();
+    const head = await someone.agent.head('/account/data/export.zip').expect(200);
+    expect(head.headers['content-type']).toBe('application/zip');
+    expect(await counted()).toEqual(before);
+    // Visitors are still sent to sign in.
+    expect((await request(t.app).head('/account/data/export.zip')).status).toBe(303);
   });
 });

@@ -61,6 +61,12 @@ export function dataExportRoutes(deps: DataExportRouteDeps): Router {
     render(res, 'account/data', { title: tr.t('Your data'), areas, limit: DATA_EXPORT_RATE_LIMIT.limit });
   });
 
+  // Express answers HEAD with the GET route: a link checker or a download manager's probe would
+  // build the whole archive and spend one of the hour's downloads. HEAD gets the headers alone.
+  router.head('/data/export.zip', (_req, res) => {
+    res.status(200).set({ 'Content-Type': 'application/zip', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).end();
+  });
+
   router.get('/data/export.zip', async (_req, res) => {
     const user = currentUser(res)!;
     const hit = await hitRateLimit(db, DATA_EXPORT_RATE_LIMIT, user.id);
