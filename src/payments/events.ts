@@ -169,7 +169,7 @@ async function completePayment(tx: Tx, session: TestEventObject): Promise<EventR
     })
     .where('id', '=', row.id)
     .execute();
-  await activateOnPayment(tx, systemAudit(row.studentId), { enrollmentId: row.liveEnrollmentId, transactionId: row.id, via: 'stripe' });
+  await activateOnPayment(tx, systemAudit(row.studentId), { enrollmentId: row.liveEnrollmentId, transactionId: row.id, amount: row.amount, via: 'stripe' });
   return 'applied';
 }
 

@@ -145,7 +145,7 @@ describe('enrollments service', () => {
   describe('payments', () => {
     it('activateOnPayment: Active with one enrollment_activated row (transaction, via); already Active, nothing', async () => {
       const { enrollment, paymentId } = await paidEnrollment();
-      const run = () => t.db.transaction().execute((trx) => activateOnPayment(trx, by(enrollment.userId), { enrollmentId: enrollment.id, transactionId: paymentId, via: 'stripe' }));
+      const run = () => t.db.transaction().execute((trx) => activateOnPayment(trx, by(enrollment.userId), { enrollmentId: enrollment.id, transactionId: paymentId, amount: 2500, via: 'stripe' }));
       expect(await run()).toBe(true);
       expect(await run()).toBe(false);
       expect((await stateOf(enrollment.id)).status).toBe('Active');
@@ -157,7 +157,7 @@ describe('enrollments service', () => {
 
     it('activateOnPayment in a failing transaction leaves the enrollment Pending and no audit row', async () => {
       const { enrollment, paymentId } = await paidEnrollment();
-      await inFailingTransaction((trx) => activateOnPayment(trx, by(enrollment.userId), { enrollmentId: enrollment.id, transactionId: paymentId }));
+      await inFailingTransaction((trx) => activateOnPayment(trx, by(enrollment.userId), { enrollmentId: enrollment.id, transactionId: paymentId, amount: 2500 }));
       expect((await stateOf(enrollment.id)).status).toBe('Pending');
       expect(await auditOf(enrollment.id)).toEqual([]);
     });

@@ -156,6 +156,38 @@ describe('course prices in Stripe', () => {
     expect((await checkout(course.id)).session.amount_total).toBe(4999);
   });
 
+  it('an old checkout tab paid after the price changed and a new tab opened: the enrollment records what was paid', async () => {
+    const { course, publish, save } = await draft(1999);
+    await publish();
+    const student = await createUser(t.db);
+    const start = () => startCheckout(deps(), requestBy(student.id), { userId: student.id, courseId: course.id });
+    const pendingSession = async () =>
+      (await t.db.selectFrom('paymentTransaction').select(['id', 'stripeSessionId']).where('enrollmentId', '=', first.enrollmentId).where('status', '=', 'Pending').executeTakeFirstOrThrow());
+    const first = await start();
+    const oldTab = await pendingSession();
+
+    await save({ price: '29.99' });
+    // A second tab, after the change: a new session at the new price; the Pending enrollment says 29.99.
+    await start();
+    const newTab = await pendingSession();
+    expect(newTab.id).not.toBe(oldTab.id);
+    expect(stripe.sessions.get(newTab.stripeSessionId!)).toMatchObject({ amount_total: 2999 });
+    expect((await t.db.selectFrom('enrollment').select('amount').where('id', '=', first.enrollmentId).executeTakeFirstOrThrow()).amount).toBe(2999);
+
+    // The student pays in the old tab, at 19.99.
+    stripe.setSessionStatus(oldTab.stripeSessionId!, 'complete');
+    const { payload, signature } = signedEvent({
+      id: `evt_old_tab_${oldTab.id.slice(0, 8)}`,
+      type: 'checkout.session.completed',
+      data: { object: { ...stripe.sessions.get(oldTab.stripeSessionId!)!, payment_intent: `pi_old_tab_${oldTab.id.slice(0, 8)}` } },
+    });
+    await t.request().post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(payload).expect(200);
+    const enrollment = await t.db.selectFrom('enrollment').selectAll().where('id', '=', first.enrollmentId).executeTakeFirstOrThrow();
+    expect(enrollment).toMatchObject({ status: 'Active', amount: 1999 });
+    const log = await t.db.selectFrom('activityLog').select('metadata').where('entityId', '=', first.enrollmentId).where('action', '=', 'enrollment_activated').executeTakeFirstOrThrow();
+    expect(log.metadata).toMatchObject({ amount: 1999, previousAmount: 2999 });
+  });
+
   it('Stripe down while publishing: the course is published all the same, and checkout makes the Price later', async () => {
     const { course, publish, teacher } = await draft(2500);
     stripe.failRequests(/^POST \/v1\/(products|prices)/);

@@ -127,12 +127,27 @@ export async function openPendingEnrollment(trx: Trx, who: AuditContext, input: 
 // ---------------------------------------------------------------------------------------------
 // Payments: the caller (payments/events.ts, payments/refunds.ts) holds the payment's lock.
 
-/** A payment went through: the enrollment is Active (whatever it was). False when it was already. */
-export async function activateOnPayment(trx: Trx, who: AuditContext, input: { enrollmentId: string; transactionId: string; via?: 'stripe' }): Promise<boolean> {
+/**
+ * A payment went through: the enrollment is Active (whatever it was), at the amount that payment
+ * charged. A checkout opened in another tab at a newer price set the Pending enrollment's amount to
+ * that price; when the older tab is the one paid, the enrollment records what was paid, not what
+ * was asked later. False when it was Active already.
+ */
+export async function activateOnPayment(
+  trx: Trx,
+  who: AuditContext,
+  input: { enrollmentId: string; transactionId: string; amount: number; via?: 'stripe' },
+): Promise<boolean> {
   const row = await lock(trx, input.enrollmentId);
   if (!row || row.status === 'Active') return false;
-  await trx.updateTable('enrollment').set({ status: 'Active' }).where('id', '=', row.id).execute();
-  await audit(trx, who, 'enrollment_activated', row, { from: row.status, to: 'Active', transactionId: input.transactionId, via: input.via });
+  await trx.updateTable('enrollment').set({ status: 'Active', amount: input.amount }).where('id', '=', row.id).execute();
+  await audit(trx, who, 'enrollment_activated', row, {
+    from: row.status,
+    to: 'Active',
+    transactionId: input.transactionId,
+    via: input.via,
+    ...(row.amount !== input.amount ? { amount: input.amount, previousAmount: row.amount } : {}),
+  });
   return true;
 }
 
