@@ -60,6 +60,11 @@ export async function startCheckout(
   }
 }
 
+/** Stripe's answer to a customer it does not know (on the customer's update, or in a new session). */
+function isMissingCustomer(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing' && (error.param === 'customer' || /no such customer/i.test(error.message));
+}
+
 /** Stripe down, slow to answer, rate limiting us, or failing on its side (5xx): worth a later try. */
 function stripeIsUnavailable(error: unknown): boolean {
   const e = Stripe.errors;
@@ -104,25 +109,38 @@ async function attemptCheckout(
     return attemptCheckout(deps, audit, input, attempt + 1);
   }
 
-  const customer = await ensureCustomer(deps, prepared.user, prepared.billing);
   const metadata = { enrollmentId, transactionId, courseId: course.id, userId: input.userId };
-  const session = await stripe.checkout.sessions.create(
-    {
-      mode: 'payment',
-      // The session keeps this Price: a price change while it is open does not alter what it charges.
-      line_items: [{ price: price.id, quantity: 1 }],
-      customer,
-      client_reference_id: enrollmentId,
-      metadata,
-      payment_intent_data: { metadata },
-      success_url: successUrl,
-      cancel_url: `${config.baseUrl}/courses/${encodeURIComponent(course.slug)}?checkout=cancelled`,
-      expires_at: Math.floor(Date.now() / 1000) + SESSION_LIFETIME_SECONDS,
-      // Checkout speaks Spanish, not Arabic: otherwise Stripe follows the browser (its default, 'auto').
-      ...(input.locale === 'es' ? { locale: 'es' as const } : {}),
-    },
-    { idempotencyKey: `checkout-${transactionId}` },
-  );
+  let customer: string | undefined;
+  let session: Stripe.Checkout.Session;
+  try {
+    customer = await ensureCustomer(deps, prepared.user, prepared.billing);
+    session = await stripe.checkout.sessions.create(
+      {
+        mode: 'payment',
+        // The session keeps this Price: a price change while it is open does not alter what it charges.
+        line_items: [{ price: price.id, quantity: 1 }],
+        customer,
+        client_reference_id: enrollmentId,
+        metadata,
+        payment_intent_data: { metadata },
+        success_url: successUrl,
+        cancel_url: `${config.baseUrl}/courses/${encodeURIComponent(course.slug)}?checkout=cancelled`,
+        expires_at: Math.floor(Date.now() / 1000) + SESSION_LIFETIME_SECONDS,
+        // Checkout speaks Spanish, not Arabic: otherwise Stripe follows the browser (its default, 'auto').
+        ...(input.locale === 'es' ? { locale: 'es' as const } : {}),
+      },
+      { idempotencyKey: `checkout-${transactionId}` },
+    );
+  } catch (error) {
+    // The stored Stripe customer may be one Stripe no longer knows (deleted in its dashboard, or
+    // made under another key): forget it and start again once, which makes a new one. Without this
+    // the student could not check out until someone cleared the id by hand.
+    const stale = customer ?? prepared.user.stripeCustomerId;
+    if (!isMissingCustomer(error) || !stale || attempt >= 2) throw error;
+    deps.logger.warn({ userId: input.userId, customer: stale }, 'Stripe no longer knows the stored customer: making a new one');
+    await db.updateTable('user').set({ stripeCustomerId: null }).where('id', '=', input.userId).where('stripeCustomerId', '=', stale).execute();
+    return attemptCheckout(deps, audit, input, attempt + 1);
+  }
   await db.updateTable('paymentTransaction').set({ stripeSessionId: session.id }).where('id', '=', transactionId).execute();
   if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a url`);
   return { url: session.url, enrollmentId };

@@ -91,6 +91,31 @@ describe('startCheckout with Stripe', () => {
     expect(creates[1]!.body.customer).toBe(creates[0]!.body.customer);
   });
 
+  it('a stored customer Stripe no longer knows is replaced by a new one, with or without a billing address', async () => {
+    for (const withBilling of [false, true]) {
+      const user = await createUser(t.db);
+      await t.db.updateTable('user').set({ stripeCustomerId: 'cus_deleted_in_dashboard' }).where('id', '=', user.id).execute();
+      if (withBilling) {
+        await t.db
+          .insertInto('billingAddress')
+          .values({ userId: user.id, firstName: 'Ada', lastName: 'L', email: user.email, addressLine1: '1 Road', city: 'Leeds', state: 'WY', postalCode: 'LS1', country: 'GB' })
+          .execute();
+      }
+      const course = await createCourse(t.db, { price: 1500, status: 'Published' });
+      const before = stripe.requests('POST', '/v1/customers').length;
+      const { url, enrollmentId } = await startCheckout(deps(), requestBy(user.id), { userId: user.id, courseId: course.id });
+      expect(url).toMatch(/^https:\/\/checkout\.stripe\.test\//);
+      const stored = await t.db.selectFrom('user').select('stripeCustomerId').where('id', '=', user.id).executeTakeFirstOrThrow();
+      expect(stored.stripeCustomerId).toMatch(/^cus_/);
+      expect(stored.stripeCustomerId).not.toBe('cus_deleted_in_dashboard');
+      expect(stripe.customers.has(stored.stripeCustomerId!)).toBe(true);
+      expect(stripe.requests('POST', '/v1/customers').length - before).toBe(1);
+      const open = await t.db.selectFrom('paymentTransaction').select('stripeSessionId').where('enrollmentId', '=', enrollmentId).where('status', '=', 'Pending').execute();
+      expect(open).toHaveLength(1);
+      expect(stripe.sessions.get(open[0]!.stripeSessionId!)).toMatchObject({ customer: stored.stripeCustomerId });
+    }
+  });
+
   it('two clicks at once make one enrollment and keep one customer', async () => {
     const user = await createUser(t.db);
     const course = await createCourse(t.db, { price: 1500, status: 'Published' });

@@ -149,6 +149,8 @@ export async function startFakeStripe() {
       return { status: 200, body: customer };
     }
     if (method === 'POST' && path === '/v1/checkout/sessions') {
+      // As Stripe: a customer it does not know (deleted, or made with another key) is refused.
+      if (body.customer !== undefined && !customers.has(body.customer)) return { ...notFound(`No such customer: '${body.customer}'`, 'customer'), status: 400 };
       const item = lineItem(body);
       if ('status' in item) return item;
       const id = nextId('cs_test');
