@@ -11,6 +11,7 @@ export const ACTION_LABEL: Readonly<Record<string, string>> = {
   course_published: msg('course published'),
   course_unpublished: msg('course unpublished'),
   course_archived: msg('course archived'),
+  course_handed_over: msg('course handed over'),
   chapter_added: msg('chapter added'),
   chapter_updated: msg('chapter updated'),
   chapter_moved: msg('chapter moved'),

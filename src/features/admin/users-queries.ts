@@ -108,7 +108,7 @@ export const RECENT = 20;
  * sign-ins and their own actions in the audit trail.
  */
 export async function loadUserPage(db: Database, userId: string) {
-  const [user, sessions, enrollments, payments, logins, activity] = await Promise.all([
+  const [user, sessions, enrollments, payments, logins, activity, courses] = await Promise.all([
     db
       .selectFrom('user as u')
       .select([
@@ -167,9 +167,17 @@ export async function loadUserPage(db: Database, userId: string) {
       .orderBy('id')
       .limit(RECENT)
       .execute(),
+    // The courses they teach, each with its students (Active enrollments): what a hand-over moves.
+    db
+      .selectFrom('course as c')
+      .select(['c.id', 'c.title', 'c.slug', 'c.status', sql<number>`(select count(*)::int from enrollment e where e.course_id = c.id and e.status = 'Active')`.as('students')])
+      .where('c.userId', '=', userId)
+      .orderBy('c.title')
+      .orderBy('c.id')
+      .execute(),
   ]);
   if (!user) return undefined;
-  return { user, sessions, enrollments, payments, logins, activity };
+  return { user, sessions, enrollments, payments, logins, activity, courses };
 }
 
 export type UserPage = NonNullable<Awaited<ReturnType<typeof loadUserPage>>>;

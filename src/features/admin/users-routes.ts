@@ -12,11 +12,12 @@ import type { Translator } from '../../i18n/translator.ts';
 import { describeUserAgent } from '../../lib/user-agent.ts';
 import type { Logger } from '../../logger.ts';
 import type { Mailer } from '../../mail/mailer.ts';
+import { handOverCourse, handOverInput } from './course-hand-over.ts';
 import { failureLabel } from './logins.ts';
 import { isSuperAdmin, requireSuperAdmin, staffRoleOfResponse } from './staff.ts';
 import { serveAdminTable, type TablePage } from './table.ts';
 import { loadUserPage, usersTable, USERS_PATH, type UserRow } from './users-queries.ts';
-import { banInput, BAN_REASON_MAX, roleInput, ROLES, userIdParam, type UsersQuery } from './users-schemas.ts';
+import { banInput, BAN_REASON_MAX, courseIdParam, roleInput, ROLES, userIdParam, type UsersQuery } from './users-schemas.ts';
 import { banUser, changeRole, preparePasswordReset, unbanUser, verifyUserEmail, type ActionResult } from './users-service.ts';
 
 /**
@@ -26,7 +27,7 @@ import { banUser, changeRole, preparePasswordReset, unbanUser, verifyUserEmail, 
  * the other rules (not yourself, another admin only by a SuperAdmin) are the service's.
  */
 
-type Form = 'ban' | 'role' | 'reset';
+type Form = 'ban' | 'role' | 'reset' | 'handover';
 
 interface Problem {
   form: Form;
@@ -109,6 +110,7 @@ export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps):
         payments: data.payments.map((p) => ({ ...p, amountLabel: tr.money(p.amount, p.currency) })),
         logins: data.logins.map((l) => ({ ...l, device: device(l.userAgent), reason: failureLabel(l.failureReason ?? 'unknown', tr) })),
         activity: data.activity,
+        courses: data.courses,
         links: {
           enrollments: `/admin/enrollments?${new URLSearchParams({ user: user.email })}`,
           payments: `/admin/payments?${new URLSearchParams({ user: user.email })}`,
@@ -181,6 +183,18 @@ export function userAdminRoutes({ db, mailer, logger, baseUrl }: UserAdminDeps):
         ? [msg('Role changed from {from, select, student {student} teacher {teacher} admin {admin} other {{from}}} to {role, select, student {student} teacher {teacher} admin {admin} other {{role}}}. Their browsers get a new session at their next request.'), { from: r.from, role: input.data.role }]
         : [msg('The role was {role, select, student {student} teacher {teacher} admin {admin} other {{role}}} already.'), { role: input.data.role }],
     );
+  });
+
+  // A course of theirs to another teacher (course-hand-over.ts); the flash names both.
+  router.post('/:userId/hand-over', async (req, res) => {
+    const userId = userIdOf(req);
+    const values = typedValues(req.body, ['courseId', 'email']);
+    const course = courseIdParam.safeParse(req.body?.courseId);
+    if (!course.success) return userPage(res, userId, { form: 'handover', errors: { courseId: msg('Choose the course to hand over.') }, values }, 422);
+    const input = handOverInput.safeParse(req.body);
+    if (!input.success) return userPage(res, userId, { form: 'handover', errors: fieldErrors(input.error), values }, 422);
+    const result = await handOverCourse(db, auditOf(req, res), { courseId: course.data, fromUserId: userId, email: input.data.email });
+    await answer(req, res, userId, 'handover', result, values, (r) => [msg('“{course}” is now taught by {name}. Its students, their progress and payments stay as they were.'), { course: r.courseTitle, name: r.toName }]);
   });
 
   router.post('/:userId/verify', async (req, res) => {

@@ -22,6 +22,8 @@ export const usersQuery = tableQuery(['createdAt', 'lastSeenAt', 'name'] as cons
 export type UsersQuery = z.infer<typeof usersQuery>;
 
 export const userIdParam = z.object({ userId: z.uuid() });
+/** The course chosen in the hand-over form (its select's value). */
+export const courseIdParam = z.uuid();
 
 export const BAN_REASON_MAX = 500;
 

@@ -24,6 +24,7 @@ export type AuditAction =
   | 'course_published'
   | 'course_unpublished'
   | 'course_archived'
+  | 'course_handed_over'
   | 'chapter_added'
   | 'chapter_updated'
   | 'chapter_moved'
