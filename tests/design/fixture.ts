@@ -568,6 +568,8 @@ async function administration(
       adminHome: '/admin',
       adminUsers: '/admin/users',
       adminUser: `/admin/users/${student.id}`,
+      // A teacher's page: the courses they teach and the hand-over form.
+      adminTeacher: `/admin/users/${teacher.id}`,
       adminBannedUser: `/admin/users/${banned.id}`,
       adminActivity: '/admin/activity',
       adminLogins: '/admin/logins',

@@ -68,6 +68,7 @@ export function designPages(f: Fixture): DesignPage[] {
     { name: 'admin-home', path: f.paths.adminHome, role: 'admin' },
     { name: 'admin-users', path: f.paths.adminUsers, role: 'admin' },
     { name: 'admin-user', path: f.paths.adminUser, role: 'admin' },
+    { name: 'admin-teacher', path: f.paths.adminTeacher, role: 'admin' },
     { name: 'admin-banned-user', path: f.paths.adminBannedUser, role: 'admin' },
     { name: 'admin-activity', path: f.paths.adminActivity, role: 'admin' },
     { name: 'admin-logins', path: f.paths.adminLogins, role: 'admin' },

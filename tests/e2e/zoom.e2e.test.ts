@@ -70,7 +70,7 @@ describe.skipIf(skipWithoutBrowser)('reflow: every page type at 320 px (200 % zo
         p.studentCall, p.points, p.leaderboard]),
       ...of('teacher', ['/teach', p.editor, p.students, `/teach/lessons/${f.lesson.id}`, p.quizEditor, p.videoLessonEditor, p.submissions, p.submission, p.gradebook,
         '/teach/courses/new', p.courseAnnouncements, p.newCourseAnnouncement, p.supportCalls, p.supportCall, p.courseAnalytics, p.invitations]),
-      ...of('admin', [p.adminHome, p.adminUsers, p.adminUser, p.adminActivity, p.adminLogins, p.adminErrors, p.adminError, p.adminSearch, p.adminOnline,
+      ...of('admin', [p.adminHome, p.adminUsers, p.adminUser, p.adminTeacher, p.adminActivity, p.adminLogins, p.adminErrors, p.adminError, p.adminSearch, p.adminOnline,
         p.adminSettings, p.adminSetting, p.adminWorkspaces, p.adminWorkspace, '/admin/payments', '/admin/enrollments', '/admin/teacher-applications',
         p.adminBlog, p.adminCategories, p.adminAnnouncements, p.newAnnouncement, p.adminAnnouncement, p.adminHelp, p.adminHelpRequest, p.adminAnalytics]),
     ];
