@@ -27,7 +27,7 @@ describe.skipIf(skipWithoutBrowser)('handing a course over in a browser', () => 
     await signInThroughForm(w.page, b.url, admin, '/admin/users');
     await w.page.getByRole('link', { name: `Lea Leaving ${label}` }).click();
     await expect.poll(() => heading(w.page), SLOW).toBe(`Lea Leaving ${label}`);
-    await w.page.getByText('Hand a course over to another teacher').click();
+    await w.page.getByText('Hand over a course').click();
     await w.page.getByLabel('Course', { exact: true }).selectOption({ label: `Clay ${label} (1 student)` });
 
     // A mistyped address: the page again, the message at the field, the address kept.
