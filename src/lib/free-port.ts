@@ -11,3 +11,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * `count` different free ports: the probes are all open at once, so the kernel cannot hand the
+ * same port out twice (two freePort() calls in a row can get the same one back, and a server that
+ * starts its embedded PostgreSQL on it first then finds its own port taken).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const probe = net.createServer();
+          probe.once('error', reject);
+          probe.listen(0, '127.0.0.1', () => resolve(probe));
+        }),
+    ),
+  );
+  const ports = probes.map((p) => (p.address() as net.AddressInfo).port);
+  await Promise.all(probes.map((p) => new Promise((resolve) => p.close(resolve))));
+  return ports;
+}

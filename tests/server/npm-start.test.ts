@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../setup/postgres.ts';
+import { freePorts } from '../setup/postgres.ts';
 
 /**
  * `npm start` under a process manager: a container runtime or systemd signals the process it
@@ -47,14 +47,14 @@ interface Started {
 
 async function npmStart(): Promise<Started> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'edupeak-npm-start-'));
-  const port = await freePort();
+  const [port, pgPort] = (await freePorts(2)) as [number, number];
   const env = { ...process.env };
   for (const key of ['DATABASE_URL', 'TEST_DATABASE_URL', 'NODE_ENV', 'SESSION_SECRET', 'PORT', 'BASE_URL']) delete env[key];
   const npm = spawn('npm', ['start'], {
     cwd: root,
     // No video worker: the demo's transcodes would only load the machine (process.test.ts covers
     // the worker's start and shutdown, tests/video/ the transcoding).
-    env: { ...env, NODE_ENV: 'development', LOG_LEVEL: 'warn', VIDEO_WORKERS: '0', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()) },
+    env: { ...env, NODE_ENV: 'development', LOG_LEVEL: 'warn', VIDEO_WORKERS: '0', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../setup/postgres.ts';
+import { freePort, freePorts } from '../setup/postgres.ts';
 
 /**
  * The real process, as `npm start` runs it: config -> embedded PostgreSQL -> migrations -> demo
@@ -52,7 +52,8 @@ describe('the server process', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'edupeak-process-'));
-    env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) };
+    const [port, pgPort] = (await freePorts(2)) as [number, number];
+    env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort) };
   });
   afterAll(() => {
     console.info(`server start times (ms): ${JSON.stringify(timings)}`);

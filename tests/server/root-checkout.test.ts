@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from '../../src/db/embedded.ts';
-import { freePort } from '../setup/postgres.ts';
+import { freePort, freePorts } from '../setup/postgres.ts';
 
 /**
  * As a new user on a fresh server would: root, a checkout in a private folder (mode 700, like
@@ -69,7 +69,8 @@ describe.skipIf(!isRoot)('as root, from a checkout in a private folder', () => {
   it('npm start works: serves /healthz, stops cleanly, and starts again on the same data', async () => {
     // No video worker: the demo's transcodes would only load the machine (process.test.ts covers
     // the worker's start and shutdown, tests/video/ the transcoding).
-    const env = { PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_PG_RUNTIME_DIR: runtimeDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', VIDEO_WORKERS: '0' };
+    const [port, pgPort] = (await freePorts(2)) as [number, number];
+    const env = { PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), EMBEDDED_PG_RUNTIME_DIR: runtimeDir, LOG_LEVEL: 'warn', NODE_ENV: 'development', VIDEO_WORKERS: '0' };
     const start = () => run(process.execPath, ['--import', 'tsx', 'src/server.ts'], checkout, env);
 
     const first = start();

@@ -22,7 +22,7 @@ export async function dropDatabase(adminUrl: string, database: string): Promise<
   await withAdmin(adminUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(database)} with (force)`));
 }
 
-export { freePort } from '../../src/lib/free-port.ts';
+export { freePort, freePorts } from '../../src/lib/free-port.ts';
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
