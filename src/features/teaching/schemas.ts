@@ -69,14 +69,14 @@ export const attachmentIdInput = z.object({ attachmentId: z.uuid() });
 
 export const moveInput = z.object({ direction: z.enum(['up', 'down'], { message: msg('Choose up or down.') }) });
 
+/** Its {timeZone} is filled where it is shown: the routes pass the teacher's zone as its value. */
+export const SCHEDULE_IN_FUTURE = msg('A scheduled release needs a date and time in the future ({timeZone}).');
+
 /**
  * Publishing: Published now, Scheduled for `releaseAt` (in the future), or back to Draft. The
  * datetime-local value ("2026-12-01T09:00") is the teacher's wall clock in their zone, stored as
  * the UTC instant it names (lib/dates.ts); a value with its own offset ("...Z") is taken as it is.
  */
-/** Its {timeZone} is filled where it is shown: the routes pass the teacher's zone as its value. */
-export const SCHEDULE_IN_FUTURE = msg('A scheduled release needs a date and time in the future ({timeZone}).');
-
 export const releaseInput = (timeZone: string) =>
   z
     .object({
