@@ -94,36 +94,34 @@ export function enrollmentsQuery({ courseId, range }: CourseScope): RawBuilder<E
 export function revenueQuery({ courseId, range }: CourseScope): RawBuilder<RevenueBucket> {
   const paid = sql`p.enrollment_id = e.id and p.status in ('Completed', 'Refunded')`;
   const detached = sql`p.enrollment_id is null and p.course_id = ${courseId} and p.status in ('Completed', 'Refunded')`;
-  const grossOf = sql`${bucketOfSql(ref('p.created_at'), range)} as bucket, sum(p.amount) as cents`;
-  const grossIn = inRangeSql(ref('p.created_at'), range);
-  const refundOf = sql`${bucketOfSql(ref('p.refunded_at'), range)} as bucket, sum(p.refund_amount) as cents`;
-  const refundIn = sql`p.refunded and p.refund_amount > 0 and ${inRangeSql(ref('p.refunded_at'), range)}`;
+  /**
+   * Money per bucket: the course's enrollments' payments (one lateral index lookup each) and its
+   * detached ones, `of` choosing the bucket and amount, `where` which payments count.
+   */
+  const perBucket = (of: RawBuilder<unknown>, where: RawBuilder<unknown>) => sql`
+      select m.bucket, sum(m.cents)::bigint as cents
+      from (
+        select m.bucket, m.cents
+        from course_enrollment e
+        cross join lateral (select ${of} from payment_transaction p where ${paid} and ${where} group by 1) m
+        union all
+        select ${of} from payment_transaction p where ${detached} and ${where} group by 1
+      ) m
+      group by m.bucket`;
+  const gross = perBucket(
+    sql`${bucketOfSql(ref('p.created_at'), range)} as bucket, sum(p.amount) as cents`,
+    inRangeSql(ref('p.created_at'), range),
+  );
+  const refunds = perBucket(
+    sql`${bucketOfSql(ref('p.refunded_at'), range)} as bucket, sum(p.refund_amount) as cents`,
+    sql`p.refunded and p.refund_amount > 0 and ${inRangeSql(ref('p.refunded_at'), range)}`,
+  );
   return sql<RevenueBucket>`
     with course_enrollment as materialized (
       select id from enrollment where course_id = ${courseId}
     ),
-    gross as (
-      select g.bucket, sum(g.cents)::bigint as cents
-      from (
-        select g.bucket, g.cents
-        from course_enrollment e
-        cross join lateral (select ${grossOf} from payment_transaction p where ${paid} and ${grossIn} group by 1) g
-        union all
-        select ${grossOf} from payment_transaction p where ${detached} and ${grossIn} group by 1
-      ) g
-      group by g.bucket
-    ),
-    refunds as (
-      select r.bucket, sum(r.cents)::bigint as cents
-      from (
-        select r.bucket, r.cents
-        from course_enrollment e
-        cross join lateral (select ${refundOf} from payment_transaction p where ${paid} and ${refundIn} group by 1) r
-        union all
-        select ${refundOf} from payment_transaction p where ${detached} and ${refundIn} group by 1
-      ) r
-      group by r.bucket
-    ),
+    gross as (${gross}),
+    refunds as (${refunds}),
     earliest as (
       select least(
         (select min(f.first) from course_enrollment e cross join lateral (select min(p.created_at) as first from payment_transaction p where ${paid}) f),
